@@ -1,0 +1,34 @@
+// The swarmsim subcommands, separate from argument parsing so that tests
+// can call them.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace swarmsim::cli {
+
+inline constexpr int kExitPass = 0;
+inline constexpr int kExitSafety = 1;
+inline constexpr int kExitLiveness = 2;
+inline constexpr int kExitUsage = 64;
+inline constexpr int kExitBadInput = 65;
+inline constexpr int kExitInternal = 70;
+
+struct RunArgs {
+  std::string file;
+  std::optional<std::uint64_t> seed;
+  std::string seeds;  // "A..B"
+  std::string policy;
+  bool json = false;
+  bool verbose = false;
+  bool color = false;
+  std::string junit;
+};
+
+int command_run(const RunArgs& args);
+
+// Parses "A..B" (inclusive, A <= B); nullopt if malformed.
+std::optional<std::pair<std::uint64_t, std::uint64_t>> parse_seed_range(const std::string& s);
+
+}  // namespace swarmsim::cli

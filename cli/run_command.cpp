@@ -1,0 +1,138 @@
+#include <fmt/format.h>
+
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "cli/commands.hpp"
+#include "model/removal_policy.hpp"
+#include "reports/reports.hpp"
+#include "sim/runner.hpp"
+#include "sim/scenario_yaml.hpp"
+
+namespace swarmsim::cli {
+
+std::optional<std::pair<std::uint64_t, std::uint64_t>> parse_seed_range(const std::string& s) {
+  const auto dots = s.find("..");
+  if (dots == std::string::npos || dots == 0 || dots + 2 >= s.size()) return std::nullopt;
+  try {
+    std::size_t used_a = 0, used_b = 0;
+    const std::string a = s.substr(0, dots), b = s.substr(dots + 2);
+    if (a.find_first_not_of("0123456789") != std::string::npos ||
+        b.find_first_not_of("0123456789") != std::string::npos)
+      return std::nullopt;
+    const auto lo = std::stoull(a, &used_a), hi = std::stoull(b, &used_b);
+    if (lo > hi) return std::nullopt;
+    return std::make_pair(lo, hi);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+namespace {
+
+int exit_code(sim::Verdict v) {
+  switch (v) {
+    case sim::Verdict::Pass: return kExitPass;
+    case sim::Verdict::Safety: return kExitSafety;
+    case sim::Verdict::Liveness: return kExitLiveness;
+  }
+  return kExitInternal;
+}
+
+int worst(int a, int b) {
+  // Safety outranks liveness outranks pass.
+  auto rank = [](int c) { return c == kExitSafety ? 2 : c == kExitLiveness ? 1 : 0; };
+  return rank(a) >= rank(b) ? a : b;
+}
+
+}  // namespace
+
+int command_run(const RunArgs& args) {
+  sim::ScenarioSpec spec;
+  try {
+    spec = sim::load_scenario_file(args.file);
+  } catch (const sim::ScenarioError& e) {
+    std::cerr << "swarmsim: " << e.what() << "\n";
+    return kExitBadInput;
+  }
+  const std::string policy = args.policy.empty() ? spec.policy : args.policy;
+  if (!model::RemovalPolicy::from_name(policy)) {
+    std::cerr << fmt::format("swarmsim: unknown policy '{}': expected legacy, grace or fixed\n",
+                             policy);
+    return kExitUsage;
+  }
+  std::vector<std::uint64_t> seeds;
+  if (!args.seeds.empty()) {
+    auto range = parse_seed_range(args.seeds);
+    if (!range) {
+      std::cerr << fmt::format("swarmsim: --seeds expects A..B with A <= B, got '{}'\n",
+                               args.seeds);
+      return kExitUsage;
+    }
+    for (auto s = range->first; s <= range->second; ++s) seeds.push_back(s);
+  } else {
+    seeds.push_back(args.seed.value_or(spec.seed));
+  }
+
+  std::vector<sim::RunResult> results;
+  int code = kExitPass;
+  const bool many = seeds.size() > 1;
+  try {
+    for (std::size_t i = 0; i < seeds.size(); ++i) {
+      sim::RunOptions ro;
+      ro.seed = seeds[i];
+      ro.policy = policy;
+      ro.keep_trace = !many || args.json;
+      auto r = sim::run_scenario(spec, ro);
+      code = worst(code, exit_code(r.verdict));
+      if (many && !args.json) {
+        std::cout << fmt::format("seed {:>6}  {:<8}  {}  {}\n", r.seed, to_string(r.verdict),
+                                 reports::format_digest(r.digest),
+                                 r.violations.empty()
+                                     ? std::string()
+                                     : fmt::format("{} on {} at {}", r.violations[0].kind,
+                                                   r.violations[0].host,
+                                                   reports::format_time(r.violations[0].time_ns)));
+        if ((i + 1) % 50 == 0) std::cerr << fmt::format("  ... {}/{} seeds\n", i + 1, seeds.size());
+      }
+      results.push_back(std::move(r));
+    }
+  } catch (const sim::InternalError& e) {
+    std::cerr << "swarmsim: internal error: " << e.what() << "\n";
+    return kExitInternal;
+  }
+
+  if (args.json) {
+    if (!many) {
+      std::cout << reports::render_json(results[0], args.file);
+    } else {
+      std::string out = "[\n";
+      for (std::size_t i = 0; i < results.size(); ++i)
+        out += reports::render_json(results[i], args.file) + (i + 1 < results.size() ? ",\n" : "");
+      std::cout << out << "]\n";
+    }
+  } else if (!many) {
+    reports::TextOptions to;
+    to.verbose = args.verbose;
+    to.color = args.color;
+    std::cout << reports::render_text(results[0], args.file, to);
+  } else {
+    int counts[3] = {0, 0, 0};
+    for (const auto& r : results) ++counts[static_cast<int>(r.verdict)];
+    std::cout << fmt::format("\n{} seeds under {}: {} pass, {} safety, {} liveness ({:.1f}% fail)\n",
+                             results.size(), policy, counts[0], counts[1], counts[2],
+                             100.0 * (counts[1] + counts[2]) / static_cast<double>(results.size()));
+  }
+  if (!args.junit.empty()) {
+    try {
+      reports::write_file_atomically(args.junit, reports::render_junit(results, spec.name));
+    } catch (const std::exception& e) {
+      std::cerr << "swarmsim: " << e.what() << "\n";
+      return kExitBadInput;
+    }
+  }
+  return code;
+}
+
+}  // namespace swarmsim::cli

@@ -1,0 +1,29 @@
+#include "model/io.hpp"
+
+namespace swarmsim::model {
+
+namespace {
+struct Namer {
+  const char* operator()(const GetInfo&) const { return "GET /info"; }
+  const char* operator()(const SwarmInit&) const { return "POST /swarm/init"; }
+  const char* operator()(const GetSwarm&) const { return "GET /swarm"; }
+  const char* operator()(const SwarmJoin&) const { return "POST /swarm/join"; }
+  const char* operator()(const SwarmLeave&) const { return "POST /swarm/leave"; }
+  const char* operator()(const ListNodes&) const { return "GET /nodes"; }
+  const char* operator()(const RemoveNode&) const { return "DELETE /nodes/{id}"; }
+  const char* operator()(const UpdateNodeRole&) const { return "POST /nodes/{id}/update"; }
+  const char* operator()(const AddNodeLabel&) const { return "POST /nodes/{id}/update"; }
+  const char* operator()(const MetaSelfHost&) const { return "metadata /self/host"; }
+  const char* operator()(const MetaHosts&) const { return "metadata /hosts"; }
+  const char* operator()(const MetaServiceContainers&) const { return "metadata /services/swarmkit-mon/containers"; }
+  const char* operator()(const MetaServiceMetadata&) const { return "metadata /services/swarmkit-mon/metadata"; }
+  const char* operator()(const CattlePublishTokens&) const { return "cattle PUT service metadata"; }
+  const char* operator()(const CattleSetHostLabel&) const { return "cattle PUT host labels"; }
+  const char* operator()(const CattleListHosts&) const { return "cattle GET /v1/hosts"; }
+  const char* operator()(const ProbeManager&) const { return "tcp probe :2377"; }
+};
+}  // namespace
+
+const char* request_name(const Request& r) { return std::visit(Namer{}, r); }
+
+}  // namespace swarmsim::model

@@ -1,0 +1,102 @@
+// The seam between swarmkit-mon's logic and the world it runs in.
+//
+// The logic is sans-IO: it is fed `handle_*` calls (a response to one of its
+// own requests, a timer firing) and is drained with `poll_action()`, which
+// yields the next thing it wants done: an HTTP call to the local Docker
+// Engine, a read of the host's metadata replica, a write through the Cattle
+// API, a TCP probe, or a timer. The simulator answers these in virtual time;
+// a live adapter answers them over real sockets with the same types.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "model/docker_api.hpp"
+#include "model/rancher_api.hpp"
+#include "model/time.hpp"
+
+namespace swarmsim::model {
+
+// ---- Requests -------------------------------------------------------------
+// Docker Engine API, always on the local engine (unix socket).
+struct GetInfo {};                                   // GET /info
+struct SwarmInit { std::string advertise_addr; };    // POST /swarm/init
+struct GetSwarm {};                                  // GET /swarm (JoinTokens)
+struct SwarmJoin {                                   // POST /swarm/join
+  std::string join_token;
+  std::string advertise_addr;
+  std::vector<std::string> remote_addrs;
+};
+struct SwarmLeave { bool force = true; };            // POST /swarm/leave?force=1
+struct ListNodes {};                                 // GET /nodes
+struct RemoveNode { std::string id; bool force = true; };  // DELETE /nodes/{id}?force=1
+struct UpdateNodeRole {                              // POST /nodes/{id}/update?version=N
+  std::string id;
+  std::uint64_t version = 0;
+  NodeRole role = NodeRole::Worker;
+};
+struct AddNodeLabel {                                // POST /nodes/{id}/update (Spec.Labels)
+  std::string id;
+  std::uint64_t version = 0;
+  std::string key;
+  std::string value;
+};
+// Rancher metadata, the host's own replica.
+struct MetaSelfHost {};                              // /self/host
+struct MetaHosts {};                                 // /hosts
+struct MetaServiceContainers {};                     // /services/swarmkit-mon/containers
+struct MetaServiceMetadata {};                       // /services/swarmkit-mon/metadata
+// Cattle API (the Rancher server, over the network).
+struct CattlePublishTokens { ServiceMetadata tokens; };
+struct CattleSetHostLabel {  // value empty: delete the label
+  std::string host_uuid;
+  std::string key;
+  std::string value;
+};
+struct CattleListHosts {};                           // GET /v1/hosts, removed ones included
+// TCP connect to addr:2377 (the script's `nc -z`).
+struct ProbeManager { std::string addr; };
+
+using Request = std::variant<GetInfo, SwarmInit, GetSwarm, SwarmJoin, SwarmLeave, ListNodes,
+                             RemoveNode, UpdateNodeRole, AddNodeLabel, MetaSelfHost, MetaHosts,
+                             MetaServiceContainers, MetaServiceMetadata, CattlePublishTokens,
+                             CattleSetHostLabel, CattleListHosts, ProbeManager>;
+
+const char* request_name(const Request& r);
+
+using RequestId = std::uint64_t;
+
+// ---- Responses ------------------------------------------------------------
+struct ApiError {
+  int status = 500;  // HTTP status; 0 means the connection failed or timed out
+  std::string message;
+};
+struct Ok {};
+
+using Response =
+    std::variant<ApiError, Ok, SwarmInfo, JoinTokens, std::vector<Node>, MetaAnswer<MetaHost>,
+                 MetaAnswer<std::vector<MetaHost>>, MetaAnswer<std::vector<MetaContainer>>,
+                 MetaAnswer<ServiceMetadata>, std::vector<CattleHost>>;
+
+// ---- Actions the logic asks for -----------------------------------------
+struct Call {
+  RequestId id = 0;
+  Request request;
+  // What the script would have echoed before this call: why it is made. The
+  // simulator keeps it in the trace; checkers quote it in violation reports.
+  std::string why;
+  // Set on the demotions and removals made by the eviction steps (the
+  // removal hook, the unreachable-manager step, the down-node purge), as
+  // opposed to scaling to MANAGER_SCALE. Safety checkers watch these.
+  bool eviction = false;
+};
+struct Sleep {
+  RequestId id = 0;
+  Duration duration_ns = 0;
+};
+using Action = std::variant<Call, Sleep>;
+
+}  // namespace swarmsim::model

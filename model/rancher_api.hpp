@@ -1,0 +1,64 @@
+// Rancher 1.x: the per-host metadata service (version 2015-12-19) and the
+// Cattle API, in their own vocabulary.
+//
+// Metadata answers are eventually consistent: every host has its own replica,
+// reloaded some time after Cattle changes. An answer can be a JSON list, an
+// empty body, or the plain-text `Not found`; the difference matters because
+// the legacy script treats all three alike. The Cattle API is the strongly
+// consistent source and also lists hosts that have been removed.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace swarmsim::model {
+
+// An entry of metadata `/hosts` or the answer to `/self/host`.
+struct MetaHost {
+  std::string name;
+  std::string uuid;
+  std::string hostname;  // as the Rancher agent computed it; may be the string "null"
+  std::string agent_ip;
+  std::map<std::string, std::string> labels;
+};
+
+// An entry of `/services/swarmkit-mon/containers`.
+struct MetaContainer {
+  std::string name;
+  std::uint64_t create_index = 0;
+  std::string primary_ip;
+  std::string host_uuid;
+};
+
+enum class MetaAnswerKind {
+  Json,      // a well-formed answer (the list may still be empty)
+  Empty,     // HTTP 200 with an empty body: what a replica mid-reload can return
+  NotFound,  // plain-text `Not found` (404)
+};
+
+template <typename T>
+struct MetaAnswer {
+  MetaAnswerKind kind = MetaAnswerKind::Json;
+  T value{};
+};
+
+// `/services/swarmkit-mon/metadata`: where the leader publishes join tokens.
+struct ServiceMetadata {
+  std::string worker_token;
+  std::string manager_token;
+};
+
+enum class CattleHostState { Active, Removed };
+
+// A host as the Cattle API (`/v1/hosts`, strongly consistent) returns it.
+struct CattleHost {
+  std::string uuid;
+  std::string hostname;
+  std::string agent_ip;
+  CattleHostState state = CattleHostState::Active;
+  std::map<std::string, std::string> labels;
+};
+
+}  // namespace swarmsim::model

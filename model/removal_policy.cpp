@@ -1,0 +1,163 @@
+#include "model/removal_policy.hpp"
+
+#include <fmt/format.h>
+
+#include <map>
+#include <set>
+
+namespace swarmsim::model {
+
+std::optional<RemovalPolicy> RemovalPolicy::from_name(const std::string& name) {
+  RemovalPolicy p;
+  if (name == "legacy") p.kind = Kind::Legacy;
+  else if (name == "grace") p.kind = Kind::Grace;
+  else if (name == "fixed") p.kind = Kind::Fixed;
+  else return std::nullopt;
+  return p;
+}
+
+std::string RemovalPolicy::name() const {
+  switch (kind) {
+    case Kind::Legacy: return "legacy";
+    case Kind::Grace: return "grace";
+    case Kind::Fixed: return "fixed";
+  }
+  return "?";
+}
+
+std::string metadata_hostname_key(const std::string& hostname) {
+  return hostname.substr(0, hostname.find('.'));
+}
+
+namespace {
+
+bool is_manager(const Node& n) { return n.Spec.Role == NodeRole::Manager; }
+
+// grace: a node younger than the minimum age is left alone whatever the
+// comparison says. The age is measured on the manager's clock (CreatedAt)
+// against the leader's `now`; skew between the two shifts it.
+bool too_young(const RemovalPolicy& p, const ReconcileView& v, const Node& n) {
+  return p.kind == RemovalPolicy::Kind::Grace && v.now - n.CreatedAt < p.grace_min_node_age_ns;
+}
+
+std::string join_keys(const std::set<std::string>& keys) {
+  std::string out;
+  std::size_t shown = 0;
+  for (const auto& k : keys) {
+    if (shown == 8) {
+      out += fmt::format(", ... ({} in all)", keys.size());
+      break;
+    }
+    if (shown++) out += ", ";
+    out += "'" + k + "'";
+  }
+  return out;
+}
+
+const char* answer_kind(MetaAnswerKind k) {
+  switch (k) {
+    case MetaAnswerKind::Json: return "json";
+    case MetaAnswerKind::Empty: return "an empty body";
+    case MetaAnswerKind::NotFound: return "'Not found'";
+  }
+  return "?";
+}
+
+// swarmkit-mon v3..v5: keep a node iff its engine hostname equals a metadata
+// hostname cut at its first dot. Only the metadata side is cut, so an engine
+// that reports `pi1.lab` never matches. An answer that is not JSON yields no
+// hostnames at all, and then every node (the leader too) is a target.
+std::vector<Eviction> select_by_hostname(const RemovalPolicy& p, const ReconcileView& v) {
+  std::set<std::string> keys;
+  if (v.meta_hosts->kind == MetaAnswerKind::Json) {
+    for (const auto& h : v.meta_hosts->value) keys.insert(metadata_hostname_key(h.hostname));
+  }
+  const std::string seen =
+      v.meta_hosts->kind == MetaAnswerKind::Json
+          ? fmt::format("{} metadata hosts [{}]", v.meta_hosts->value.size(), join_keys(keys))
+          : fmt::format("metadata /hosts answered {}", answer_kind(v.meta_hosts->kind));
+  std::vector<Eviction> out;
+  for (const auto& n : *v.nodes) {
+    if (keys.contains(n.Description.Hostname)) continue;
+    if (too_young(p, v, n)) continue;
+    out.push_back(Eviction{n.ID, is_manager(n),
+                           fmt::format("engine hostname '{}' not among {}",
+                                       n.Description.Hostname, seen)});
+  }
+  return out;
+}
+
+// fixed: identity plus positive evidence. A node is condemned only when the
+// Cattle API (strongly consistent, lists removed hosts) shows that the host
+// which claimed it has been removed, or, for a node that never got to publish
+// its claim, that it is down and its address belongs to a removed host and
+// to no live one.
+std::vector<Eviction> select_by_identity(const RemovalPolicy& p, const ReconcileView& v) {
+  std::vector<Eviction> out;
+  if (v.cattle_hosts == nullptr || v.cattle_hosts->empty()) return out;  // no evidence: do nothing
+  std::map<std::string, const CattleHost*> claimed_by;  // node id -> host
+  std::map<std::string, const CattleHost*> removed_at_addr;
+  std::set<std::string> live_addrs;
+  for (const auto& h : *v.cattle_hosts) {
+    if (auto it = h.labels.find(kNodeIdLabel); it != h.labels.end() && !it->second.empty())
+      claimed_by[it->second] = &h;
+    if (h.state == CattleHostState::Active) live_addrs.insert(h.agent_ip);
+    else removed_at_addr[h.agent_ip] = &h;
+  }
+  for (const auto& n : *v.nodes) {
+    if (static_cast<int>(out.size()) >= p.max_removals_per_pass) break;
+    if (n.ID == v.self_node_id) continue;  // the leader never removes itself
+    if (auto it = claimed_by.find(n.ID); it != claimed_by.end()) {
+      const CattleHost& h = *it->second;
+      if (h.state != CattleHostState::Removed) continue;
+      out.push_back(Eviction{n.ID, is_manager(n),
+                             fmt::format("host {} ('{}') that claimed this node is removed in "
+                                         "Cattle",
+                                         h.uuid, h.hostname)});
+      continue;
+    }
+    if (n.Status.State != NodeState::Down || n.Status.Addr.empty()) continue;
+    auto r = removed_at_addr.find(n.Status.Addr);
+    if (r == removed_at_addr.end() || live_addrs.contains(n.Status.Addr)) continue;
+    out.push_back(Eviction{n.ID, is_manager(n),
+                           fmt::format("unclaimed down node at {}, the address of removed host "
+                                       "{} ('{}')",
+                                       n.Status.Addr, r->second->uuid, r->second->hostname)});
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<Eviction> select_stale_nodes(const RemovalPolicy& p, const ReconcileView& v) {
+  if (p.kind == RemovalPolicy::Kind::Fixed) return select_by_identity(p, v);
+  return select_by_hostname(p, v);
+}
+
+std::optional<Eviction> select_unreachable_manager(const RemovalPolicy& p,
+                                                   const ReconcileView& v) {
+  if (!p.removes_unreachable_managers()) return std::nullopt;
+  for (const auto& n : *v.nodes) {
+    if (!n.ManagerStatus_ || n.ManagerStatus_->Reachability_ != Reachability::Unreachable)
+      continue;
+    if (too_young(p, v, n)) continue;
+    return Eviction{n.ID, true, "manager is unreachable"};
+  }
+  return std::nullopt;
+}
+
+std::vector<Eviction> select_down_nodes(const RemovalPolicy& p, const ReconcileView& v) {
+  std::vector<Eviction> out;
+  if (!p.purges_down_nodes()) return out;
+  for (const auto& n : *v.nodes) {
+    if (n.Status.State != NodeState::Down || too_young(p, v, n)) continue;
+    // The script meant "down nodes whose hostname came back under a new
+    // node", but `[ "$x"!="" ]` is always true: every down node goes.
+    out.push_back(Eviction{n.ID, is_manager(n),
+                           fmt::format("node '{}' is down (purge of replaced down nodes)",
+                                       n.Description.Hostname)});
+  }
+  return out;
+}
+
+}  // namespace swarmsim::model

@@ -1,0 +1,78 @@
+// What the leader's node-removal hook (`remove_old_hosts`) and the other
+// eviction steps of its reconcile pass may remove.
+//
+// A policy is a value the leader is built with. Three exist:
+//  - legacy: swarmkit-mon v5 as it ran in 2017, defects included. A node
+//    survives only if its engine hostname equals some metadata hostname cut
+//    at the first dot; an empty or missing metadata answer makes every node a
+//    target; every `down` node is purged.
+//  - grace: legacy plus a minimum node age. It closes the window between a
+//    join and the leader's replica catching up, but a permanent name mismatch
+//    is still evicted once the node is old enough.
+//  - fixed: a node is bound to its Rancher host's uuid (the joiner publishes
+//    its NodeID as a host label through the Cattle API) and is removed only on
+//    positive evidence from the strongly consistent Cattle API that this host
+//    was deleted. Unbound nodes, empty answers and the leader itself are never
+//    touched, and at most a few nodes go per pass.
+// Adding a policy touches this file and removal_policy.cpp only.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/docker_api.hpp"
+#include "model/rancher_api.hpp"
+#include "model/time.hpp"
+
+namespace swarmsim::model {
+
+// The host label through which a joiner publishes its swarm NodeID (fixed).
+inline constexpr const char* kNodeIdLabel = "io.rancher.swarm.node_id";
+
+struct RemovalPolicy {
+  enum class Kind { Legacy, Grace, Fixed };
+  Kind kind = Kind::Legacy;
+  Duration grace_min_node_age_ns = 2 * kMinute;  // grace: younger nodes are never removed
+  int max_removals_per_pass = 1;                  // fixed: bound on removals per pass
+
+  static std::optional<RemovalPolicy> from_name(const std::string& name);
+  std::string name() const;
+
+  // Whether the reconcile pass reads the Cattle API host list.
+  bool reads_cattle_hosts() const { return kind == Kind::Fixed; }
+  // Whether joiners publish their NodeID on their Rancher host.
+  bool publishes_node_identity() const { return kind == Kind::Fixed; }
+  // Legacy step 3: demote and remove the first unreachable manager.
+  bool removes_unreachable_managers() const { return kind != Kind::Fixed; }
+  // Legacy step 4: the quoting bug that purges every `down` node.
+  bool purges_down_nodes() const { return kind != Kind::Fixed; }
+};
+
+// Everything the leader knows when it decides, as read during this pass.
+struct ReconcileView {
+  Instant now = 0;
+  std::string self_node_id;
+  const std::vector<Node>* nodes = nullptr;                      // GET /nodes
+  const MetaAnswer<std::vector<MetaHost>>* meta_hosts = nullptr;  // own replica's /hosts
+  const std::vector<CattleHost>* cattle_hosts = nullptr;         // fixed only; null if unread
+};
+
+struct Eviction {
+  std::string node_id;
+  bool demote_first = false;  // a manager must be demoted before `node rm`
+  std::string why;            // the comparison that condemned it, for the trace
+};
+
+// remove_old_hosts: which nodes the hook removes this pass.
+std::vector<Eviction> select_stale_nodes(const RemovalPolicy& policy, const ReconcileView& view);
+// Step 3: the first unreachable manager, if the policy removes those.
+std::optional<Eviction> select_unreachable_manager(const RemovalPolicy& policy,
+                                                   const ReconcileView& view);
+// Step 4: `down` nodes purged (all of them under legacy's quoting bug).
+std::vector<Eviction> select_down_nodes(const RemovalPolicy& policy, const ReconcileView& view);
+
+// The legacy comparison key for a metadata hostname: cut at the first dot.
+std::string metadata_hostname_key(const std::string& hostname);
+
+}  // namespace swarmsim::model

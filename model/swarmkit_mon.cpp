@@ -1,0 +1,610 @@
+// The swarmkit-mon v5 loop as three Boost.MSM machines plus the data they
+// act on. Every action issues at most one request: the tables read as the
+// script did, one step at a time.
+//
+// Deliberately left out: saving the worker token on the host and leaving
+// when it changes (tokens never rotate in the scenarios we model), the
+// whole-host PUT that loses concurrent label updates, and the unbounded
+// retry recursion of token publishing.
+#include "model/swarmkit_mon.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <boost/msm/back/state_machine.hpp>
+#include <boost/msm/front/functor_row.hpp>
+#include <boost/msm/front/state_machine_def.hpp>
+#include <deque>
+#include <set>
+#include <typeinfo>
+
+namespace swarmsim::model {
+
+namespace msm = boost::msm;
+namespace mf = boost::msm::front;
+using mf::none;
+using mf::Row;
+
+namespace ev {
+struct Start {};
+struct Wakeup {};
+struct Reply {
+  const Response* response;
+};
+struct JoinDone {};
+struct PassDone {};
+}  // namespace ev
+
+inline const Response* reply_of(const ev::Reply& e) { return e.response; }
+template <typename E>
+const Response* reply_of(const E&) {
+  return nullptr;
+}
+
+// Table glue: an action or guard is a member function of Impl taking the
+// reply (null for events that carry none).
+template <auto Fn>
+struct Do {
+  template <class E, class F, class S, class T>
+  void operator()(const E& e, F& f, S&, T&) const {
+    (f.impl->*Fn)(reply_of(e));
+  }
+};
+template <auto Fn>
+struct If {
+  template <class E, class F, class S, class T>
+  bool operator()(const E& e, F& f, S&, T&) const {
+    return (f.impl->*Fn)(reply_of(e));
+  }
+};
+template <auto Fn>
+struct Unless {
+  template <class E, class F, class S, class T>
+  bool operator()(const E& e, F& f, S&, T&) const {
+    return !(f.impl->*Fn)(reply_of(e));
+  }
+};
+
+// A state that records its name in the owning Impl when entered.
+template <const char* Name, int Machine>
+struct Phase : mf::state<> {
+  template <class E, class F>
+  void on_entry(const E&, F& f) {
+    f.impl->phase_names[Machine] = Name;
+  }
+};
+
+struct SwarmkitMon::Impl {
+  explicit Impl(MonOptions o);
+
+  // ---- what the logic has learnt this loop ----
+  MonOptions opt;
+  Instant now = 0;
+  MetaHost self;
+  SwarmInfo info;
+  std::vector<MetaContainer> containers;
+  std::optional<MetaContainer> leader;
+  JoinTokens tokens;
+  std::string join_token;
+  bool join_as_manager = false;
+  int probes_failed = 0;
+  std::vector<Node> nodes;
+  MetaAnswer<std::vector<MetaHost>> meta_hosts;
+  std::optional<std::vector<CattleHost>> cattle_hosts;
+  std::deque<Call> work;  // the rest of a multi-call step (evictions, scaling)
+
+  // ---- plumbing ----
+  std::deque<Action> out;
+  RequestId next_id = 1;
+  RequestId awaiting = 0;
+  bool join_done = false, pass_done = false;
+  const char* phase_names[3] = {"", "", ""};
+  std::optional<std::string> fault;
+
+  // ---- requests ----
+  void call(Request r, std::string why = {}, bool eviction = false) {
+    awaiting = next_id++;
+    out.push_back(Call{awaiting, std::move(r), std::move(why), eviction});
+  }
+  void sleep(Duration d) {
+    awaiting = next_id++;
+    out.push_back(Sleep{awaiting, d});
+  }
+  template <typename T>
+  static const T* as(const Response* r) {
+    return r ? std::get_if<T>(r) : nullptr;
+  }
+  static bool ok(const Response* r) { return r && !std::holds_alternative<ApiError>(*r); }
+
+  // ---- loop: WaitAgentIp, CheckEngine, Leaving, BindIdentity, FindLeader ----
+  void ask_self_host(const Response*) { call(MetaSelfHost{}); }
+  bool has_agent_ip(const Response* r) const {
+    auto a = as<MetaAnswer<MetaHost>>(r);
+    return a && a->kind == MetaAnswerKind::Json && !a->value.agent_ip.empty();
+  }
+  void poll_again(const Response*) { sleep(opt.poll_interval_ns); }
+  void keep_self_ask_info(const Response* r) {
+    self = as<MetaAnswer<MetaHost>>(r)->value;
+    call(GetInfo{});
+  }
+  bool info_read(const Response* r) const { return as<SwarmInfo>(r) != nullptr; }
+  bool swarm_error(const Response* r) const {
+    auto i = as<SwarmInfo>(r);
+    return i && (!i->Error.empty() || i->LocalNodeState_ == LocalNodeState::Error);
+  }
+  bool engine_healthy(const Response* r) const { return info_read(r) && !swarm_error(r); }
+  void leave(const Response* r) {
+    info = *as<SwarmInfo>(r);
+    call(SwarmLeave{true}, fmt::format("engine reports swarm error '{}': leave", info.Error));
+  }
+  void sleep_loop(const Response*) { sleep(opt.loop_interval_ns); }
+  // fixed: the host's metadata does not yet carry this engine's NodeID.
+  bool identity_unpublished(const Response* r) const {
+    auto i = as<SwarmInfo>(r);
+    if (!opt.policy.publishes_node_identity() || !engine_healthy(r)) return false;
+    if (i->LocalNodeState_ != LocalNodeState::Active || i->NodeID.empty()) return false;
+    auto it = self.labels.find(kNodeIdLabel);
+    return it == self.labels.end() || it->second != i->NodeID;
+  }
+  bool identity_published(const Response* r) const {
+    return engine_healthy(r) && !identity_unpublished(r);
+  }
+  void publish_identity(const Response* r) {
+    info = *as<SwarmInfo>(r);
+    call(CattleSetHostLabel{self.uuid, kNodeIdLabel, info.NodeID},
+         "bind this host's uuid to its swarm node");
+  }
+  void keep_info_ask_containers(const Response* r) {
+    info = *as<SwarmInfo>(r);
+    call(MetaServiceContainers{});
+  }
+  void ask_containers(const Response*) { call(MetaServiceContainers{}); }
+  void note_containers(const Response* r) {
+    containers.clear();
+    leader.reset();
+    auto a = as<MetaAnswer<std::vector<MetaContainer>>>(r);
+    if (!a || a->kind != MetaAnswerKind::Json) return;
+    containers = a->value;
+    std::sort(containers.begin(), containers.end(),
+              [](const auto& x, const auto& y) { return x.create_index < y.create_index; });
+    if (!containers.empty()) leader = containers.front();
+  }
+  bool i_am_leader(const Response* r) {
+    note_containers(r);
+    return leader && leader->primary_ip == self.agent_ip;
+  }
+  bool should_join(const Response* r) {
+    note_containers(r);
+    return leader && leader->primary_ip != self.agent_ip &&
+           info.LocalNodeState_ == LocalNodeState::Inactive;
+  }
+  bool nothing_to_do(const Response* r) {
+    note_containers(r);
+    return !(leader && (leader->primary_ip == self.agent_ip ||
+                        info.LocalNodeState_ == LocalNodeState::Inactive));
+  }
+  void start_join(const Response*);
+  void start_pass(const Response*);
+
+  // ---- join: WaitLeader, WaitToken, Joining, Joined ----
+  void announce(const char* value) { call(CattleSetHostLabel{self.uuid, "swarm", value}); }
+  void announce_wait_leader(const Response*) {
+    probes_failed = 0;
+    // Among the first MANAGER_SCALE swarmkit-mon containers: join as manager.
+    auto rank = std::find_if(containers.begin(), containers.end(),
+                             [&](const auto& c) { return c.host_uuid == self.uuid; }) -
+                containers.begin();
+    join_as_manager = rank < opt.manager_scale;
+    announce("wait_leader");
+  }
+  void probe_leader(const Response*) { call(ProbeManager{leader->primary_ip + ":2377"}); }
+  bool probe_ok(const Response* r) const { return ok(r); }
+  bool probes_left(const Response* r) const {
+    return !ok(r) && probes_failed + 1 < opt.probe_attempts_max;
+  }
+  bool probes_exhausted(const Response* r) const { return !ok(r) && !probes_left(r); }
+  void back_off(const Response*) { sleep(opt.probe_backoff_ns << probes_failed++); }
+  void announce_wait_token(const Response*) { announce("wait_token"); }
+  void ask_token(const Response*) { call(MetaServiceMetadata{}); }
+  bool has_token(const Response* r) const {
+    auto a = as<MetaAnswer<ServiceMetadata>>(r);
+    if (!a || a->kind != MetaAnswerKind::Json) return false;
+    return !(join_as_manager ? a->value.manager_token : a->value.worker_token).empty();
+  }
+  void join(const Response* r) {
+    auto& md = as<MetaAnswer<ServiceMetadata>>(r)->value;
+    join_token = join_as_manager ? md.manager_token : md.worker_token;
+    call(SwarmJoin{join_token, self.agent_ip + ":2377", {leader->primary_ip + ":2377"}},
+         fmt::format("join as {} via leader {}", join_as_manager ? "manager" : "worker",
+                     leader->primary_ip));
+  }
+  // The script tests `$?` after an `echo`, so a failed join goes unnoticed:
+  // both outcomes continue to the labels.
+  bool publishes_identity(const Response*) const { return opt.policy.publishes_node_identity(); }
+  void ask_info(const Response*) { call(GetInfo{}); }
+  bool has_node_id(const Response* r) const {
+    auto i = as<SwarmInfo>(r);
+    return i && !i->NodeID.empty() && i->LocalNodeState_ == LocalNodeState::Active;
+  }
+  void publish_node_id(const Response* r) { publish_identity(r); }
+  void label_role(const Response*) {
+    if (join_as_manager) announce("manager");
+    else call(CattleSetHostLabel{self.uuid, "swarm", ""});
+  }
+  void finish_join(const Response*) { join_done = true; }
+
+  // ---- reconcile pass: Bootstrap, ReadNodes, ReadHosts, Removing, Purging ----
+  bool engine_inactive(const Response*) const {
+    return info.LocalNodeState_ == LocalNodeState::Inactive;
+  }
+  bool engine_active(const Response* r) const { return !engine_inactive(r); }
+  void swarm_init(const Response*) {
+    call(SwarmInit{self.agent_ip + ":2377"}, "bootstrap: no swarm yet, this host leads");
+  }
+  void get_swarm(const Response*) { call(GetSwarm{}); }
+  bool has_tokens(const Response* r) const {
+    auto t = as<JoinTokens>(r);
+    return t && !t->Worker.empty();
+  }
+  void publish_tokens(const Response* r) {
+    tokens = *as<JoinTokens>(r);
+    call(CattlePublishTokens{ServiceMetadata{tokens.Worker, tokens.Manager}});
+  }
+  void label_manager(const Response*) { announce("manager"); }
+  void list_nodes(const Response*) { call(ListNodes{}); }
+  bool nodes_read(const Response* r) const { return as<std::vector<Node>>(r) != nullptr; }
+  bool nodes_unread(const Response* r) const { return !nodes_read(r); }
+  void keep_nodes_ask_hosts(const Response* r) {
+    nodes = *as<std::vector<Node>>(r);
+    call(MetaHosts{});
+  }
+  bool reads_cattle(const Response*) const { return opt.policy.reads_cattle_hosts(); }
+  bool reads_metadata_only(const Response*) const { return !opt.policy.reads_cattle_hosts(); }
+  void keep_hosts_ask_cattle(const Response* r) {
+    keep_meta_hosts(r);
+    call(CattleListHosts{});
+  }
+  void keep_meta_hosts(const Response* r) {
+    auto a = as<MetaAnswer<std::vector<MetaHost>>>(r);
+    // A failed read is, to the script, the same as an empty answer.
+    meta_hosts = a ? *a : MetaAnswer<std::vector<MetaHost>>{MetaAnswerKind::Empty, {}};
+  }
+  ReconcileView view() const {
+    return ReconcileView{now, info.NodeID, &nodes, &meta_hosts,
+                         cattle_hosts ? &*cattle_hosts : nullptr};
+  }
+  void queue_eviction(const Eviction& e, const std::string& step);
+  void plan_removals_from_metadata(const Response* r) {
+    keep_meta_hosts(r);
+    cattle_hosts.reset();
+    plan_removals();
+  }
+  void plan_removals_from_cattle(const Response* r) {
+    auto c = as<std::vector<CattleHost>>(r);
+    if (c) cattle_hosts = *c;
+    else cattle_hosts.reset();
+    plan_removals();
+  }
+  void plan_removals() {
+    for (const auto& e : select_stale_nodes(opt.policy, view())) queue_eviction(e, "remove_old_hosts");
+    next_work(nullptr);
+  }
+  void plan_purge(const Response* r);
+  bool has_work(const Response*) const { return !work.empty(); }
+  bool work_finished(const Response*) const { return work.empty(); }
+  bool idle(const Response*) const { return awaiting == 0; }
+  void next_work(const Response*) {
+    if (work.empty()) return;
+    Call c = std::move(work.front());
+    work.pop_front();
+    call(std::move(c.request), std::move(c.why), c.eviction);
+  }
+  void finish_pass(const Response*) {
+    work.clear();
+    pass_done = true;
+  }
+
+  // ---- machines ----
+  struct LoopFsm_;
+  struct JoinFsm_;
+  struct PassFsm_;
+  using LoopFsm = msm::back::state_machine<LoopFsm_>;
+  using JoinFsm = msm::back::state_machine<JoinFsm_>;
+  using PassFsm = msm::back::state_machine<PassFsm_>;
+  std::unique_ptr<LoopFsm> loop;
+  std::unique_ptr<JoinFsm> joiner;
+  std::unique_ptr<PassFsm> pass;
+
+  template <typename E>
+  void dispatch(const E& e);
+};
+
+namespace names {
+// Loop
+inline constexpr char Sleeping[] = "Sleeping", WaitAgentIp[] = "WaitAgentIp",
+                      CheckEngine[] = "CheckEngine", Leaving[] = "Leaving",
+                      BindIdentity[] = "BindIdentity", FindLeader[] = "FindLeader",
+                      Joining[] = "Joining", Leading[] = "Leading";
+// Join
+inline constexpr char Idle[] = "Idle", AnnounceWaitLeader[] = "AnnounceWaitLeader",
+                      WaitLeader[] = "WaitLeader", AnnounceWaitToken[] = "AnnounceWaitToken",
+                      WaitToken[] = "WaitToken", JoinCall[] = "Joining",
+                      ReadNodeId[] = "ReadNodeId", PublishNodeId[] = "PublishNodeId",
+                      Joined[] = "Joined";
+// Pass
+inline constexpr char Bootstrap[] = "Bootstrap", ReadTokens[] = "ReadTokens",
+                      PublishTokens[] = "PublishTokens", LabelManager[] = "LabelManager",
+                      ReadNodes[] = "ReadNodes", ReadHosts[] = "ReadHosts",
+                      ReadCattle[] = "ReadCattle", Removing[] = "Removing",
+                      ReReadNodes[] = "ReReadNodes", Purging[] = "Purging";
+}  // namespace names
+
+using I = SwarmkitMon::Impl;
+
+template <typename Derived>
+struct FsmBase : mf::state_machine_def<Derived> {
+  I* impl = nullptr;
+  template <class FSM, class Event>
+  void no_transition(const Event&, FSM&, int state) {
+    if (!impl->fault)
+      impl->fault = fmt::format("no transition from state {} for event {}", state,
+                                typeid(Event).name());
+  }
+};
+
+// The loop: one pass of `node()` per wake-up.
+struct I::LoopFsm_ : FsmBase<I::LoopFsm_> {
+  using Sleeping = Phase<names::Sleeping, 0>;
+  using WaitAgentIp = Phase<names::WaitAgentIp, 0>;
+  using CheckEngine = Phase<names::CheckEngine, 0>;
+  using Leaving = Phase<names::Leaving, 0>;
+  using BindIdentity = Phase<names::BindIdentity, 0>;
+  using FindLeader = Phase<names::FindLeader, 0>;
+  using Joining = Phase<names::Joining, 0>;
+  using Leading = Phase<names::Leading, 0>;
+  using initial_state = Sleeping;
+  // clang-format off
+  struct transition_table : boost::mpl::vector<
+    //  from          event          to            action                          guard
+    Row<Sleeping,     ev::Wakeup,    WaitAgentIp,  Do<&I::ask_self_host>,           none>,
+    Row<WaitAgentIp,  ev::Reply,     CheckEngine,  Do<&I::keep_self_ask_info>,      If<&I::has_agent_ip>>,
+    Row<WaitAgentIp,  ev::Reply,     none,         Do<&I::poll_again>,              Unless<&I::has_agent_ip>>,
+    Row<WaitAgentIp,  ev::Wakeup,    none,         Do<&I::ask_self_host>,           none>,
+    Row<CheckEngine,  ev::Reply,     Leaving,      Do<&I::leave>,                   If<&I::swarm_error>>,
+    Row<CheckEngine,  ev::Reply,     BindIdentity, Do<&I::publish_identity>,        If<&I::identity_unpublished>>,
+    Row<CheckEngine,  ev::Reply,     FindLeader,   Do<&I::keep_info_ask_containers>,If<&I::identity_published>>,
+    Row<CheckEngine,  ev::Reply,     Sleeping,     Do<&I::sleep_loop>,              Unless<&I::info_read>>,
+    Row<Leaving,      ev::Reply,     Sleeping,     Do<&I::sleep_loop>,              none>,
+    Row<BindIdentity, ev::Reply,     FindLeader,   Do<&I::ask_containers>,          none>,
+    Row<FindLeader,   ev::Reply,     Leading,      Do<&I::start_pass>,              If<&I::i_am_leader>>,
+    Row<FindLeader,   ev::Reply,     Joining,      Do<&I::start_join>,              If<&I::should_join>>,
+    Row<FindLeader,   ev::Reply,     Sleeping,     Do<&I::sleep_loop>,              If<&I::nothing_to_do>>,
+    Row<Joining,      ev::JoinDone,  Sleeping,     Do<&I::sleep_loop>,              none>,
+    Row<Leading,      ev::PassDone,  Sleeping,     Do<&I::sleep_loop>,              none>
+  > {};
+  // clang-format on
+};
+
+// A non-leader whose engine is inactive joins the leader's swarm.
+struct I::JoinFsm_ : FsmBase<I::JoinFsm_> {
+  using Idle = Phase<names::Idle, 1>;
+  using AnnounceWaitLeader = Phase<names::AnnounceWaitLeader, 1>;
+  using WaitLeader = Phase<names::WaitLeader, 1>;
+  using AnnounceWaitToken = Phase<names::AnnounceWaitToken, 1>;
+  using WaitToken = Phase<names::WaitToken, 1>;
+  using Joining = Phase<names::JoinCall, 1>;
+  using ReadNodeId = Phase<names::ReadNodeId, 1>;
+  using PublishNodeId = Phase<names::PublishNodeId, 1>;
+  using Joined = Phase<names::Joined, 1>;
+  using initial_state = Idle;
+  // clang-format off
+  struct transition_table : boost::mpl::vector<
+    Row<Idle,               ev::Start,   AnnounceWaitLeader, Do<&I::announce_wait_leader>, none>,
+    Row<AnnounceWaitLeader, ev::Reply,   WaitLeader,         Do<&I::probe_leader>,         none>,
+    Row<WaitLeader,         ev::Reply,   AnnounceWaitToken,  Do<&I::announce_wait_token>,  If<&I::probe_ok>>,
+    Row<WaitLeader,         ev::Reply,   none,               Do<&I::back_off>,             If<&I::probes_left>>,
+    Row<WaitLeader,         ev::Reply,   Idle,               Do<&I::finish_join>,          If<&I::probes_exhausted>>,
+    Row<WaitLeader,         ev::Wakeup,  none,               Do<&I::probe_leader>,         none>,
+    Row<AnnounceWaitToken,  ev::Reply,   WaitToken,          Do<&I::ask_token>,            none>,
+    Row<WaitToken,          ev::Reply,   Joining,            Do<&I::join>,                 If<&I::has_token>>,
+    Row<WaitToken,          ev::Reply,   none,               Do<&I::poll_again>,           Unless<&I::has_token>>,
+    Row<WaitToken,          ev::Wakeup,  none,               Do<&I::ask_token>,            none>,
+    Row<Joining,            ev::Reply,   ReadNodeId,         Do<&I::ask_info>,             If<&I::publishes_identity>>,
+    Row<Joining,            ev::Reply,   Joined,             Do<&I::label_role>,           Unless<&I::publishes_identity>>,
+    Row<ReadNodeId,         ev::Reply,   PublishNodeId,      Do<&I::publish_node_id>,      If<&I::has_node_id>>,
+    Row<ReadNodeId,         ev::Reply,   Joined,             Do<&I::label_role>,           Unless<&I::has_node_id>>,
+    Row<PublishNodeId,      ev::Reply,   Joined,             Do<&I::label_role>,           none>,
+    Row<Joined,             ev::Reply,   Idle,               Do<&I::finish_join>,          none>
+  > {};
+  // clang-format on
+};
+
+// The leader's pass: bootstrap if needed, then the removal hook, the
+// unreachable-manager step, the down-node purge, scaling and the label.
+struct I::PassFsm_ : FsmBase<I::PassFsm_> {
+  using Idle = Phase<names::Idle, 2>;
+  using Bootstrap = Phase<names::Bootstrap, 2>;
+  using ReadTokens = Phase<names::ReadTokens, 2>;
+  using PublishTokens = Phase<names::PublishTokens, 2>;
+  using LabelManager = Phase<names::LabelManager, 2>;
+  using ReadNodes = Phase<names::ReadNodes, 2>;
+  using ReadHosts = Phase<names::ReadHosts, 2>;
+  using ReadCattle = Phase<names::ReadCattle, 2>;
+  using Removing = Phase<names::Removing, 2>;
+  using ReReadNodes = Phase<names::ReReadNodes, 2>;
+  using Purging = Phase<names::Purging, 2>;
+  using initial_state = Idle;
+  // clang-format off
+  struct transition_table : boost::mpl::vector<
+    Row<Idle,          ev::Start, Bootstrap,     Do<&I::swarm_init>,                 If<&I::engine_inactive>>,
+    Row<Idle,          ev::Start, ReadNodes,     Do<&I::list_nodes>,                 If<&I::engine_active>>,
+    Row<Bootstrap,     ev::Reply, ReadTokens,    Do<&I::get_swarm>,                  none>,
+    Row<ReadTokens,    ev::Reply, PublishTokens, Do<&I::publish_tokens>,             If<&I::has_tokens>>,
+    Row<ReadTokens,    ev::Reply, Idle,          Do<&I::finish_pass>,                Unless<&I::has_tokens>>,
+    Row<PublishTokens, ev::Reply, LabelManager,  Do<&I::label_manager>,              none>,
+    Row<LabelManager,  ev::Reply, ReadNodes,     Do<&I::list_nodes>,                 none>,
+    Row<ReadNodes,     ev::Reply, ReadHosts,     Do<&I::keep_nodes_ask_hosts>,       If<&I::nodes_read>>,
+    Row<ReadNodes,     ev::Reply, Idle,          Do<&I::finish_pass>,                If<&I::nodes_unread>>,
+    Row<ReadHosts,     ev::Reply, ReadCattle,    Do<&I::keep_hosts_ask_cattle>,      If<&I::reads_cattle>>,
+    Row<ReadHosts,     ev::Reply, Removing,      Do<&I::plan_removals_from_metadata>,If<&I::reads_metadata_only>>,
+    Row<ReadCattle,    ev::Reply, Removing,      Do<&I::plan_removals_from_cattle>,  none>,
+    Row<Removing,      ev::Reply, none,          Do<&I::next_work>,                  If<&I::has_work>>,
+    Row<Removing,      ev::Reply, ReReadNodes,   Do<&I::list_nodes>,                 If<&I::work_finished>>,
+    Row<Removing,      none,      ReReadNodes,   Do<&I::list_nodes>,                 If<&I::idle>>,
+    Row<ReReadNodes,   ev::Reply, Purging,       Do<&I::plan_purge>,                 If<&I::nodes_read>>,
+    Row<ReReadNodes,   ev::Reply, Idle,          Do<&I::finish_pass>,                If<&I::nodes_unread>>,
+    Row<Purging,       ev::Reply, none,          Do<&I::next_work>,                  If<&I::has_work>>,
+    Row<Purging,       ev::Reply, Idle,          Do<&I::finish_pass>,                If<&I::work_finished>>,
+    Row<Purging,       none,      Idle,          Do<&I::finish_pass>,                If<&I::idle>>
+  > {};
+  // clang-format on
+};
+
+SwarmkitMon::Impl::Impl(MonOptions o) : opt(std::move(o)) {
+  loop = std::make_unique<LoopFsm>();
+  joiner = std::make_unique<JoinFsm>();
+  pass = std::make_unique<PassFsm>();
+  loop->impl = this;
+  joiner->impl = this;
+  pass->impl = this;
+  loop->start();
+  joiner->start();
+  pass->start();
+}
+
+void I::start_join(const Response*) {
+  join_done = false;
+  joiner->process_event(ev::Start{});
+}
+
+void I::start_pass(const Response*) {
+  pass_done = false;
+  pass->process_event(ev::Start{});
+}
+
+void I::queue_eviction(const Eviction& e, const std::string& step) {
+  auto node = std::find_if(nodes.begin(), nodes.end(), [&](const Node& n) { return n.ID == e.node_id; });
+  const std::uint64_t version = node != nodes.end() ? node->VersionIndex : 0;
+  if (e.demote_first)
+    work.push_back(Call{0, UpdateNodeRole{e.node_id, version, NodeRole::Worker},
+                        fmt::format("{}: demote {} before removal: {}", step, e.node_id, e.why),
+                        true});
+  work.push_back(Call{0, RemoveNode{e.node_id, true},
+                      fmt::format("{}: docker node rm --force {}: {}", step, e.node_id, e.why),
+                      true});
+}
+
+// After the removal hook: re-read the nodes, then the unreachable-manager
+// step, the down-node purge, promotion/demotion to MANAGER_SCALE and the
+// leader's own `swarm` label, all planned from that one fresh read.
+void I::plan_purge(const Response* r) {
+  nodes = *as<std::vector<Node>>(r);
+  std::set<std::string> going;
+  if (auto e = select_unreachable_manager(opt.policy, view())) {
+    queue_eviction(*e, "unreachable manager");
+    going.insert(e->node_id);
+  }
+  for (const auto& e : select_down_nodes(opt.policy, view())) {
+    if (going.insert(e.node_id).second) queue_eviction(e, "purge down nodes");
+  }
+  int managers = 0, reachable = 0, unreachable = 0;
+  for (const auto& n : nodes) {
+    if (going.contains(n.ID) || n.Spec.Role != NodeRole::Manager) continue;
+    ++managers;
+    if (n.ManagerStatus_ && n.ManagerStatus_->Reachability_ == Reachability::Reachable) ++reachable;
+    else ++unreachable;
+  }
+  if (reachable > unreachable) {
+    if (managers < opt.manager_scale) {
+      for (const auto& n : nodes) {
+        if (going.contains(n.ID) || n.Spec.Role != NodeRole::Worker) continue;
+        if (n.Status.State != NodeState::Ready || n.Spec.Availability != "active") continue;
+        work.push_back(Call{0, UpdateNodeRole{n.ID, n.VersionIndex, NodeRole::Manager},
+                            fmt::format("promote {}: {} of {} managers", n.ID, managers,
+                                        opt.manager_scale)});
+        break;
+      }
+    } else if (managers > opt.manager_scale) {
+      for (const auto& n : nodes) {
+        if (going.contains(n.ID) || n.Spec.Role != NodeRole::Manager || n.ID == info.NodeID)
+          continue;
+        work.push_back(Call{0, UpdateNodeRole{n.ID, n.VersionIndex, NodeRole::Worker},
+                            fmt::format("demote {}: {} of {} managers", n.ID, managers,
+                                        opt.manager_scale)});
+        break;
+      }
+    }
+  }
+  // The leader's own `swarm` label follows ControlAvailable.
+  auto label = self.labels.find("swarm");
+  const bool labelled = label != self.labels.end() && label->second == "manager";
+  if (info.ControlAvailable != labelled)
+    work.push_back(Call{0, CattleSetHostLabel{self.uuid, "swarm", info.ControlAvailable ? "manager" : ""}, {}});
+  next_work(nullptr);
+}
+
+template <typename E>
+void I::dispatch(const E& e) {
+  const std::string loop_phase = phase_names[0];
+  if (loop_phase == names::Joining) {
+    joiner->process_event(e);
+    if (join_done) {
+      join_done = false;
+      loop->process_event(ev::JoinDone{});
+    }
+  } else if (loop_phase == names::Leading) {
+    pass->process_event(e);
+    if (pass_done) {
+      pass_done = false;
+      loop->process_event(ev::PassDone{});
+    }
+  } else {
+    loop->process_event(e);
+  }
+}
+
+// ---- public face ----
+
+SwarmkitMon::SwarmkitMon(MonOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+SwarmkitMon::~SwarmkitMon() = default;
+
+void SwarmkitMon::handle_start(Instant now) {
+  impl_->now = now;
+  impl_->dispatch(ev::Wakeup{});
+}
+
+void SwarmkitMon::handle_response(Instant now, RequestId id, const Response& response) {
+  if (id == 0 || id != impl_->awaiting) return;
+  impl_->awaiting = 0;
+  impl_->now = now;
+  impl_->dispatch(ev::Reply{&response});
+}
+
+void SwarmkitMon::handle_wakeup(Instant now, RequestId id) {
+  if (id == 0 || id != impl_->awaiting) return;
+  impl_->awaiting = 0;
+  impl_->now = now;
+  impl_->dispatch(ev::Wakeup{});
+}
+
+std::optional<Action> SwarmkitMon::poll_action() {
+  if (impl_->out.empty()) return std::nullopt;
+  Action a = std::move(impl_->out.front());
+  impl_->out.pop_front();
+  return a;
+}
+
+std::string SwarmkitMon::phase() const {
+  std::string p = impl_->phase_names[0];
+  if (p == names::Joining) p += std::string("/") + impl_->phase_names[1];
+  if (p == names::Leading) p += std::string("/") + impl_->phase_names[2];
+  return p;
+}
+
+bool SwarmkitMon::is_leader() const {
+  return impl_->leader && impl_->leader->primary_ip == impl_->self.agent_ip;
+}
+
+const std::optional<std::string>& SwarmkitMon::fault() const { return impl_->fault; }
+
+}  // namespace swarmsim::model

@@ -1,0 +1,181 @@
+#include "reports/reports.hpp"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+namespace swarmsim::reports {
+
+std::string format_time(Instant t) {
+  const Instant ms = t / kMillisecond;
+  return fmt::format("{:02}:{:02}.{:03}", ms / 60000, (ms / 1000) % 60, ms % 1000);
+}
+
+std::string format_digest(std::uint64_t digest) { return fmt::format("{:016x}", digest); }
+
+namespace {
+
+std::string short_id(const std::string& id) { return id.substr(0, 12); }
+
+std::string wrap(const std::string& text, std::size_t width, const std::string& indent) {
+  std::string out, line;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    auto end = text.find(' ', start);
+    if (end == std::string::npos) end = text.size();
+    std::string word = text.substr(start, end - start);
+    if (!line.empty() && line.size() + 1 + word.size() > width) {
+      out += indent + line + "\n";
+      line.clear();
+    }
+    line += (line.empty() ? "" : " ") + word;
+    start = end + 1;
+  }
+  if (!line.empty()) out += indent + line + "\n";
+  return out;
+}
+
+const char* headline(sim::Verdict v) {
+  switch (v) {
+    case sim::Verdict::Pass: return "PASS";
+    case sim::Verdict::Safety: return "SAFETY VIOLATED";
+    case sim::Verdict::Liveness: return "LIVENESS VIOLATED";
+  }
+  return "?";
+}
+
+}  // namespace
+
+std::string render_text(const sim::RunResult& r, const std::string& file, const TextOptions& o) {
+  const char* red = o.color ? "\033[1;31m" : "";
+  const char* green = o.color ? "\033[1;32m" : "";
+  const char* dim = o.color ? "\033[2m" : "";
+  const char* reset = o.color ? "\033[0m" : "";
+  std::string out = fmt::format("scenario {} ({})  seed {}  policy {}\n\n", r.scenario, file,
+                                r.seed, r.policy);
+  for (const auto& e : r.events) {
+    if (!o.verbose && !sim::is_membership(e.kind)) continue;
+    const bool bad = e.kind == sim::TraceKind::Violation;
+    out += fmt::format("{}{}  {:<12} {:<15} {:<12} {}{}\n", bad ? red : (sim::is_membership(e.kind) ? "" : dim),
+                       format_time(e.at), e.host, to_string(e.kind), short_id(e.node),
+                       bad ? "see below" : e.detail, reset);
+  }
+  out += "\n";
+  if (r.verdict == sim::Verdict::Pass) {
+    out += fmt::format("{}PASS{}: no spurious eviction; every live host has one ready node at {}\n",
+                       green, reset, format_time(r.liveness_checked_at_ns));
+  } else {
+    out += fmt::format("{}{}{}\n", red, headline(r.verdict), reset);
+    for (const auto& v : r.violations) {
+      out += fmt::format("  {} at {} on host {} node {}\n", v.kind, format_time(v.time_ns), v.host,
+                         v.node_id.empty() ? "-" : v.node_id);
+      out += wrap(v.detail, 96, "    ");
+    }
+  }
+  out += fmt::format("\ndigest {}  ({} trace events, {} kernel events, virtual time {})\n",
+                     format_digest(r.digest), r.trace_events, r.kernel_events,
+                     format_time(r.sim_time_ns));
+  return out;
+}
+
+std::string render_json(const sim::RunResult& r, const std::string& file) {
+  nlohmann::ordered_json j;
+  j["scenario"] = r.scenario;
+  j["file"] = file;
+  j["seed"] = r.seed;
+  j["policy"] = r.policy;
+  j["result"] = to_string(r.verdict);
+  auto& vs = j["violations"] = nlohmann::ordered_json::array();
+  for (const auto& v : r.violations) {
+    vs.push_back({{"kind", v.kind},
+                  {"safety", v.safety},
+                  {"time_ns", v.time_ns},
+                  {"host", v.host},
+                  {"node_id", v.node_id},
+                  {"detail", v.detail}});
+  }
+  j["digest"] = format_digest(r.digest);
+  auto& es = j["events"] = nlohmann::ordered_json::array();
+  for (const auto& e : r.events) {
+    if (!sim::is_membership(e.kind)) continue;
+    es.push_back({{"time_ns", e.at},
+                  {"kind", to_string(e.kind)},
+                  {"host", e.host},
+                  {"node_id", e.node},
+                  {"detail", e.detail}});
+  }
+  j["joins_by_host"] = r.joins_by_host;
+  j["trace_events"] = r.trace_events;
+  j["kernel_events"] = r.kernel_events;
+  j["sim_time_ns"] = r.sim_time_ns;
+  return j.dump(2) + "\n";
+}
+
+namespace {
+std::string xml_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') out += ' ';
+        else out += c;
+    }
+  }
+  return out;
+}
+}  // namespace
+
+std::string render_junit(const std::vector<sim::RunResult>& results, const std::string& suite) {
+  int failures = 0;
+  for (const auto& r : results) failures += r.verdict != sim::Verdict::Pass;
+  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  out += fmt::format("<testsuite name=\"{}\" tests=\"{}\" failures=\"{}\">\n", xml_escape(suite),
+                     results.size(), failures);
+  for (const auto& r : results) {
+    out += fmt::format("  <testcase classname=\"{}\" name=\"{} seed={} policy={}\" time=\"{:.3f}\">\n",
+                       xml_escape(suite), xml_escape(r.scenario), r.seed, r.policy,
+                       static_cast<double>(r.sim_time_ns) / kSecond);
+    if (r.verdict != sim::Verdict::Pass) {
+      std::string body;
+      for (const auto& v : r.violations)
+        body += fmt::format("{} at {} host {} node {}: {}\n", v.kind, format_time(v.time_ns),
+                            v.host, v.node_id, v.detail);
+      out += fmt::format("    <failure type=\"{}\" message=\"{}\">{}</failure>\n",
+                         to_string(r.verdict),
+                         xml_escape(r.violations.empty() ? "" : r.violations.front().kind),
+                         xml_escape(body));
+    }
+    out += fmt::format("    <properties><property name=\"digest\" value=\"{}\"/></properties>\n",
+                       format_digest(r.digest));
+    out += "  </testcase>\n";
+  }
+  out += "</testsuite>\n";
+  return out;
+}
+
+void write_file_atomically(const std::string& path, const std::string& content) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    if (!f) throw std::runtime_error(fmt::format("cannot write {}: {}", tmp, std::strerror(errno)));
+    f << content;
+    f.flush();
+    if (!f) throw std::runtime_error(fmt::format("cannot write {}: {}", tmp, std::strerror(errno)));
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    const std::string why = std::strerror(errno);
+    std::remove(tmp.c_str());
+    throw std::runtime_error(fmt::format("cannot rename {} to {}: {}", tmp, path, why));
+  }
+}
+
+}  // namespace swarmsim::reports

@@ -1,0 +1,31 @@
+// Renderers for run results: the text timeline engineers read, the JSON
+// object scripts consume, and JUnit XML for CI. Files are written to a
+// temporary name and renamed, so a report is never left half-written.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "sim/runner.hpp"
+
+namespace swarmsim::reports {
+
+struct TextOptions {
+  bool verbose = false;  // include every call the logic made and every metadata reload
+  bool color = false;
+};
+
+// "01:35.204": minutes and seconds of virtual time.
+std::string format_time(Instant t);
+std::string format_digest(std::uint64_t digest);
+
+std::string render_text(const sim::RunResult& r, const std::string& file, const TextOptions& o);
+std::string render_json(const sim::RunResult& r, const std::string& file);
+// One testsuite, one testcase per result; a failing verdict is a <failure>.
+std::string render_junit(const std::vector<sim::RunResult>& results, const std::string& suite);
+
+// Writes `content` to `path` through a temporary file in the same folder and
+// a rename. Throws std::runtime_error with the path and the reason.
+void write_file_atomically(const std::string& path, const std::string& content);
+
+}  // namespace swarmsim::reports

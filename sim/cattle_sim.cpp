@@ -1,0 +1,95 @@
+#include "sim/cattle_sim.hpp"
+
+#include <fmt/format.h>
+
+namespace swarmsim::sim {
+
+const model::MetaHost* CattleSnapshot::find_host(const std::string& uuid) const {
+  auto it = host_by_uuid.find(uuid);
+  return it == host_by_uuid.end() ? nullptr : &hosts[it->second];
+}
+
+std::string CattleSim::add_host(Instant now, const std::string& name, const std::string& hostname,
+                                const std::string& agent_ip) {
+  HostRecord r;
+  // Readable but unique: a re-added host gets a new uuid under the same name.
+  r.api.uuid = fmt::format("{:08x}-{}", hosts_.size() + 1, name);
+  r.api.hostname = hostname;
+  r.api.agent_ip = agent_ip;
+  r.name = name;
+  by_uuid_[r.api.uuid] = hosts_.size();
+  hosts_.push_back(std::move(r));
+  publish(now);
+  return hosts_.back().api.uuid;
+}
+
+void CattleSim::remove_host(Instant now, const std::string& uuid) {
+  auto it = by_uuid_.find(uuid);
+  if (it == by_uuid_.end()) return;
+  hosts_[it->second].api.state = model::CattleHostState::Removed;
+  publish(now);
+}
+
+void CattleSim::add_container(Instant now, const std::string& uuid) {
+  auto it = by_uuid_.find(uuid);
+  if (it == by_uuid_.end() || hosts_[it->second].has_container) return;
+  hosts_[it->second].has_container = true;
+  hosts_[it->second].create_index = next_create_index_++;
+  publish(now);
+}
+
+bool CattleSim::set_host_label(Instant now, const std::string& uuid, const std::string& key,
+                               const std::string& value) {
+  auto it = by_uuid_.find(uuid);
+  if (it == by_uuid_.end()) return false;
+  auto& host = hosts_[it->second].api;
+  if (host.state == model::CattleHostState::Removed) return false;
+  auto label = host.labels.find(key);
+  const bool present = label != host.labels.end();
+  if (value.empty() ? !present : (present && label->second == value)) return true;  // no change
+  if (value.empty()) host.labels.erase(label);
+  else host.labels[key] = value;
+  publish(now);
+  return true;
+}
+
+void CattleSim::publish_tokens(Instant now, const model::ServiceMetadata& tokens) {
+  service_ = tokens;
+  publish(now);
+}
+
+bool CattleSim::host_active(const std::string& uuid) const {
+  auto h = host(uuid);
+  return h && h->state == model::CattleHostState::Active;
+}
+
+const model::CattleHost* CattleSim::host(const std::string& uuid) const {
+  auto it = by_uuid_.find(uuid);
+  return it == by_uuid_.end() ? nullptr : &hosts_[it->second].api;
+}
+
+std::vector<model::CattleHost> CattleSim::list_hosts() const {
+  std::vector<model::CattleHost> out;
+  out.reserve(hosts_.size());
+  for (const auto& r : hosts_) out.push_back(r.api);
+  return out;
+}
+
+void CattleSim::publish(Instant now) {
+  auto s = std::make_shared<CattleSnapshot>();
+  s->version = ++version_;
+  s->taken_at = now;
+  s->service = service_;
+  for (const auto& r : hosts_) {
+    if (r.api.state != model::CattleHostState::Active) continue;
+    s->host_by_uuid[r.api.uuid] = s->hosts.size();
+    s->hosts.push_back(model::MetaHost{r.name, r.api.uuid, r.api.hostname, r.api.agent_ip, r.api.labels});
+    if (r.has_container)
+      s->containers.push_back(model::MetaContainer{"swarmkit-mon-" + r.name, r.create_index,
+                                                   r.api.agent_ip, r.api.uuid});
+  }
+  latest_ = std::move(s);
+  for (auto& fn : listeners_) fn();
+}
+
+}  // namespace swarmsim::sim

@@ -1,0 +1,80 @@
+// CattleSim: the Rancher server's database, the one strongly consistent
+// source of truth about hosts.
+//
+// Models: hosts (uuid, name, the hostname the Rancher agent reported, agent
+// IP, labels, state), the swarmkit-mon service's containers with their
+// create_index, and the service metadata where the leader publishes join
+// tokens. Every change produces a new immutable, versioned snapshot; metadata
+// replicas hold a pointer to the snapshot they last loaded, so a reload costs
+// a pointer copy whatever the number of hosts.
+//
+// Faults: none here. The Cattle API is reached over the network, so API
+// calls can be lost or time out (see the world's rpc), and replicas lag.
+// Left out: host state transitions other than active/removed (the API lists
+// removed hosts until they are purged; we never purge), the whole-host PUT
+// that loses concurrent label updates.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "model/rancher_api.hpp"
+#include "model/time.hpp"
+
+namespace swarmsim::sim {
+
+struct CattleSnapshot {
+  std::uint64_t version = 0;
+  Instant taken_at = 0;
+  std::vector<model::MetaHost> hosts;            // active hosts, in creation order
+  std::vector<model::MetaContainer> containers;  // swarmkit-mon containers on active hosts
+  model::ServiceMetadata service;
+  std::map<std::string, std::size_t> host_by_uuid;  // index into `hosts`
+
+  const model::MetaHost* find_host(const std::string& uuid) const;
+};
+
+class CattleSim {
+ public:
+  std::string add_host(Instant now, const std::string& name, const std::string& hostname,
+                       const std::string& agent_ip);
+  void remove_host(Instant now, const std::string& uuid);
+  // The scheduler created the host's swarmkit-mon container.
+  void add_container(Instant now, const std::string& uuid);
+  // Returns false when the host is gone (the API answers 404).
+  bool set_host_label(Instant now, const std::string& uuid, const std::string& key,
+                      const std::string& value);
+  void publish_tokens(Instant now, const model::ServiceMetadata& tokens);
+
+  std::shared_ptr<const CattleSnapshot> latest() const { return latest_; }
+  bool host_active(const std::string& uuid) const;
+  const model::CattleHost* host(const std::string& uuid) const;
+  // GET /v1/hosts: strongly consistent, removed hosts included.
+  std::vector<model::CattleHost> list_hosts() const;
+
+  // Listeners run after every change (metadata replicas schedule a reload).
+  void on_change(std::function<void()> fn) { listeners_.push_back(std::move(fn)); }
+
+ private:
+  struct HostRecord {
+    model::CattleHost api;
+    std::string name;
+    bool has_container = false;
+    std::uint64_t create_index = 0;
+  };
+  void publish(Instant now);
+
+  std::vector<HostRecord> hosts_;                 // creation order
+  std::map<std::string, std::size_t> by_uuid_;
+  model::ServiceMetadata service_;
+  std::uint64_t next_create_index_ = 1;
+  std::uint64_t version_ = 0;
+  std::shared_ptr<const CattleSnapshot> latest_ = std::make_shared<CattleSnapshot>();
+  std::vector<std::function<void()>> listeners_;
+};
+
+}  // namespace swarmsim::sim

@@ -1,0 +1,125 @@
+#include "sim/checkers.hpp"
+
+#include <fmt/format.h>
+
+#include <map>
+
+#include "model/removal_policy.hpp"
+#include "sim/engine_sim.hpp"
+#include "sim/metadata_sim.hpp"
+#include "sim/mon_sim.hpp"
+#include "sim/world.hpp"
+
+namespace swarmsim::sim {
+
+namespace {
+double seconds(Duration d) { return static_cast<double>(d) / kSecond; }
+}  // namespace
+
+SafetyChecker::SafetyChecker(World& world, bool stop_at_first)
+    : world_(world), stopper_(world), stop_at_first_(stop_at_first) {
+  world.removed_observers.push_back(
+      [this](const SwarmNodeRecord& n, const SwarmOrigin& o) { on_removed(n, o); });
+  world.demoted_observers.push_back(
+      [this](const SwarmNodeRecord& n, const SwarmOrigin& o) { on_demoted(n, o); });
+}
+
+void SafetyChecker::report(Violation v) {
+  stopper_.trace().record(v.time_ns, TraceKind::Violation, v.host, v.node_id,
+                          v.kind + ": " + v.detail);
+  violations_.push_back(std::move(v));
+  if (stop_at_first_) stopper_.kernel().request_stop();
+}
+
+std::string SafetyChecker::explain(const SwarmNodeRecord& n, const SwarmOrigin& origin) const {
+  const Instant now = world_.kernel().now();
+  const HostSim& victim = world_.hosts()[n.host];
+  const HostSim& asker = world_.hosts()[origin.host];
+  std::string out = fmt::format(
+      "the hook on {} acted on the node of {} host {} (uuid {}), which is active in Cattle. "
+      "Reason given: \"{}\". Identity: the engine reports '{}', Rancher registered '{}' "
+      "(the legacy key is '{}'). Node age {:.1f}s, {}.",
+      asker.name, to_string(victim.profile.arch), victim.name, victim.uuid, origin.why,
+      n.hostname.empty() ? std::string("(not registered yet)") : n.hostname,
+      victim.rancher_hostname, model::metadata_hostname_key(victim.rancher_hostname),
+      seconds(now - n.created_sim),
+      n.registered ? "registered" : "certificate issued but not yet registered");
+  const auto& snap = asker.metadata->snapshot();
+  const auto latest = world_.cattle().latest();
+  if (!snap) {
+    out += fmt::format(" {}'s metadata replica had loaded nothing yet.", asker.name);
+  } else {
+    const bool listed = snap->find_host(victim.uuid) != nullptr;
+    out += fmt::format(
+        " {}'s metadata replica holds Cattle v{} loaded {:.1f}s ago (Cattle is at v{}); {} hosts "
+        "in it, {} {}.",
+        asker.name, snap->version, seconds(now - asker.metadata->loaded_at()), latest->version,
+        snap->hosts.size(), victim.name,
+        listed ? "listed" : "MISSING (added to Cattle " +
+                                fmt::format("{:.1f}s ago", seconds(now - victim.added_at)) + ")");
+    if (asker.metadata->stalled_until() > now)
+      out += fmt::format(" The replica is stalled for {:.1f}s more.",
+                         seconds(asker.metadata->stalled_until() - now));
+  }
+  return out;
+}
+
+void SafetyChecker::on_removed(const SwarmNodeRecord& n, const SwarmOrigin& origin) {
+  const Instant now = world_.kernel().now();
+  const HostSim& victim = world_.hosts()[n.host];
+  if (n.host == origin.host && victim.engine->node_id() == n.id) {
+    report(Violation{true, "removed-self", now, victim.name, n.id,
+                     "the hook removed the node of the host it runs on: " + origin.why});
+  }
+  bool managers_left = false;
+  for (const auto& [_, m] : world_.swarm().nodes()) managers_left |= m.role == model::NodeRole::Manager;
+  if (!managers_left) {
+    report(Violation{true, "removed-last-manager", now, victim.name, n.id,
+                     "the swarm has no manager left: " + origin.why});
+  }
+  if (world_.cattle().host_active(victim.uuid)) {
+    report(Violation{true, "spurious-eviction", now, victim.name, n.id, explain(n, origin)});
+  }
+}
+
+void SafetyChecker::on_demoted(const SwarmNodeRecord& n, const SwarmOrigin& origin) {
+  if (!origin.eviction) return;  // scaling to MANAGER_SCALE is not an eviction
+  const HostSim& victim = world_.hosts()[n.host];
+  if (world_.cattle().host_active(victim.uuid)) {
+    report(Violation{true, "spurious-demotion", world_.kernel().now(), victim.name, n.id,
+                     explain(n, origin)});
+  }
+}
+
+std::vector<Violation> LivenessChecker::check(const World& world) {
+  std::vector<Violation> out;
+  const Instant now = world.kernel().now();
+  std::map<std::size_t, std::vector<const SwarmNodeRecord*>> by_host;
+  for (const auto& [id, n] : world.swarm().nodes()) by_host[n.host].push_back(&n);
+  for (const auto& h : world.hosts()) {
+    const auto& nodes = by_host[h.index];
+    if (!h.in_rancher) {
+      for (const auto* n : nodes)
+        out.push_back(Violation{false, "orphan-node", now, h.name, n->id,
+                                fmt::format("host {} was removed from Rancher but its node "
+                                            "(state {}) is still in the swarm",
+                                            h.name, to_string(world.swarm().state_of(*n)))});
+      continue;
+    }
+    if (!h.engine->up()) continue;  // not live: crashed and not back
+    int ready = 0;
+    for (const auto* n : nodes) ready += world.swarm().state_of(*n) == model::NodeState::Ready;
+    if (ready == 1) continue;
+    const std::string phase = h.mon->running() ? h.mon->logic()->phase() : "not running";
+    out.push_back(Violation{
+        false, ready == 0 ? "no-ready-node" : "duplicate-ready-nodes", now, h.name,
+        h.engine->node_id(),
+        fmt::format("live host {} has {} ready nodes ({} records); engine {} node '{}'; "
+                    "swarmkit-mon phase {}",
+                    h.name, ready, nodes.size(), to_string(h.engine->local_state()),
+                    h.engine->node_id(), phase)});
+  }
+  return out;
+}
+
+}  // namespace swarmsim::sim

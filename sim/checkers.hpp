@@ -1,0 +1,58 @@
+// Checkers: they watch the world through const references and observer
+// hooks and never change it.
+//
+// SafetyChecker runs online, at the moment the swarm applies a removal or a
+// demotion: the hook must never remove or demote the node of a host that
+// still exists in Cattle, nor remove the leader's own node or the last
+// manager. Its report explains the decision: which host asked and why, the
+// two hostnames that were compared, the node's age, and how stale the
+// asking host's metadata snapshot was.
+//
+// LivenessChecker runs once, after the last change and every fault have had
+// `liveness_bound` to settle: every live host has exactly one ready node and
+// no node of a removed host remains.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "sim/swarm_sim.hpp"
+
+namespace swarmsim::sim {
+
+class World;
+
+struct Violation {
+  bool safety = true;  // false: liveness
+  std::string kind;    // spurious-eviction, spurious-demotion, removed-self, ...
+  Instant time_ns = 0;
+  std::string host;
+  std::string node_id;
+  std::string detail;
+};
+
+class SafetyChecker {
+ public:
+  // Registers its observers on `world`; stop_at_first asks the kernel to end
+  // the run at the first violation.
+  SafetyChecker(World& world, bool stop_at_first);
+  const std::vector<Violation>& violations() const { return violations_; }
+
+ private:
+  void on_removed(const SwarmNodeRecord& n, const SwarmOrigin& origin);
+  void on_demoted(const SwarmNodeRecord& n, const SwarmOrigin& origin);
+  void report(Violation v);
+  std::string explain(const SwarmNodeRecord& n, const SwarmOrigin& origin) const;
+
+  const World& world_;
+  World& stopper_;
+  bool stop_at_first_;
+  std::vector<Violation> violations_;
+};
+
+class LivenessChecker {
+ public:
+  static std::vector<Violation> check(const World& world);
+};
+
+}  // namespace swarmsim::sim

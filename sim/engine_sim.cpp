@@ -1,0 +1,201 @@
+#include "sim/engine_sim.hpp"
+
+#include <fmt/format.h>
+
+#include "sim/world.hpp"
+
+namespace swarmsim::sim {
+
+using model::ApiError;
+using model::LocalNodeState;
+
+EngineSim::EngineSim(World& world, HostIndex host) : world_(world), host_(host) {}
+
+HostSim& EngineSim::host() const { return world_.hosts()[host_]; }
+
+bool EngineSim::heartbeating() const {
+  if (!up_ || local_ != LocalNodeState::Active || node_id_.empty()) return false;
+  if (world_.kernel().now() < busy_until_) return false;
+  auto leader = world_.swarm().leader_id();
+  if (!leader) return false;
+  const SwarmNodeRecord* l = world_.swarm().node(*leader);
+  return l && world_.network().connected(host().endpoint, world_.hosts()[l->host].endpoint);
+}
+
+bool EngineSim::manager_here() const {
+  return local_ == LocalNodeState::Active && world_.swarm().is_manager_with_quorum(node_id_);
+}
+
+model::SwarmInfo EngineSim::info() const {
+  model::SwarmInfo i;
+  i.NodeID = node_id_;
+  i.NodeAddr = local_ == LocalNodeState::Inactive ? "" : host().agent_ip;
+  i.LocalNodeState_ = local_;
+  i.ControlAvailable = manager_here();
+  i.Error = error_;
+  return i;
+}
+
+void EngineSim::handle(const model::Call& call, std::function<void(model::Response)> reply) {
+  const Duration local = host().stretch(world_.options().engine_api_latency_ns);
+  if (auto* j = std::get_if<model::SwarmJoin>(&call.request)) {
+    model::SwarmJoin req = *j;
+    world_.kernel().schedule_after(local, [this, req, reply] {
+      if (up_) join(req, reply);
+    });
+    return;
+  }
+  world_.kernel().schedule_after(local, [this, call, reply] {
+    if (up_) reply(serve(call));
+  });
+}
+
+model::Response EngineSim::serve(const model::Call& call) {
+  Kernel& k = world_.kernel();
+  SwarmSim& swarm = world_.swarm();
+  const SwarmOrigin origin{host_, host().name, call.eviction, call.why};
+  const ApiError not_manager{503, "This node is not a swarm manager. Worker nodes can't be used "
+                                  "to view or modify cluster state."};
+  return std::visit(
+      [&](const auto& req) -> model::Response {
+        using T = std::decay_t<decltype(req)>;
+        if constexpr (std::is_same_v<T, model::GetInfo>) {
+          return info();
+        } else if constexpr (std::is_same_v<T, model::SwarmInit>) {
+          if (local_ != LocalNodeState::Inactive)
+            return ApiError{503, "This node is already part of a swarm."};
+          if (swarm.exists())
+            return ApiError{500, "the simulator models a single swarm and one already exists"};
+          node_id_ = swarm.init(host_, host().name, host().kernel_hostname,
+                                to_string(host().profile.arch), host().agent_ip,
+                                k.now() + host().profile.clock_skew_ns);
+          local_ = LocalNodeState::Active;
+          world_.refresh_heartbeats();
+          return model::Ok{};
+        } else if constexpr (std::is_same_v<T, model::GetSwarm>) {
+          if (!manager_here()) return not_manager;
+          return swarm.tokens();
+        } else if constexpr (std::is_same_v<T, model::SwarmLeave>) {
+          if (local_ == LocalNodeState::Inactive)
+            return ApiError{503, "This node is not part of a swarm"};
+          world_.trace().record(k.now(), TraceKind::EngineLeft, host().name, node_id_,
+                                error_.empty() ? "docker swarm leave --force"
+                                               : "left after: " + error_);
+          local_ = LocalNodeState::Inactive;
+          node_id_.clear();
+          error_.clear();
+          world_.refresh_heartbeats();
+          return model::Ok{};
+        } else if constexpr (std::is_same_v<T, model::ListNodes>) {
+          if (!manager_here()) return not_manager;
+          return swarm.list_nodes();
+        } else if constexpr (std::is_same_v<T, model::RemoveNode>) {
+          if (!manager_here()) return not_manager;
+          auto r = swarm.remove_node(req.id, req.force, origin);
+          world_.refresh_heartbeats();
+          return r;
+        } else if constexpr (std::is_same_v<T, model::UpdateNodeRole>) {
+          if (!manager_here()) return not_manager;
+          auto r = swarm.update_role(req.id, req.version, req.role, origin);
+          world_.refresh_heartbeats();
+          return r;
+        } else if constexpr (std::is_same_v<T, model::AddNodeLabel>) {
+          if (!manager_here()) return not_manager;
+          return model::Ok{};
+        } else {
+          return ApiError{400, "not a Docker Engine API call"};
+        }
+      },
+      call.request);
+}
+
+void EngineSim::join(const model::SwarmJoin& req, std::function<void(model::Response)> reply) {
+  if (local_ != LocalNodeState::Inactive) {
+    reply(ApiError{503, "This node is already part of a swarm. Use \"docker swarm leave\" to "
+                        "leave this swarm and join another one."});
+    return;
+  }
+  HostSim* target = req.remote_addrs.empty() ? nullptr : world_.host_at_addr(req.remote_addrs[0]);
+  if (!target) {
+    reply(ApiError{0, "could not resolve the remote manager address"});
+    return;
+  }
+  local_ = LocalNodeState::Pending;
+  const std::uint64_t attempt = ++join_attempt_;
+  const HostIndex target_index = target->index;
+  const std::string token = req.join_token;
+  auto serve = [this, target_index, token]() -> model::Response {
+    HostSim& t = world_.hosts()[target_index];
+    if (!t.engine->up() || !world_.swarm().is_manager_with_quorum(t.engine->node_id()))
+      return ApiError{0, "connection refused: the remote is not a reachable manager"};
+    auto r = world_.swarm().issue_certificate(host_, host().name, token, host().agent_ip,
+                                              world_.kernel().now() + t.profile.clock_skew_ns);
+    if (auto* e = std::get_if<ApiError>(&r)) return *e;
+    model::SwarmInfo granted;
+    granted.NodeID = std::get<std::string>(r);
+    return granted;
+  };
+  auto done = [this, attempt, reply](model::Response r) {
+    if (!up_ || attempt != join_attempt_) return;
+    auto* granted = std::get_if<model::SwarmInfo>(&r);
+    if (!granted) {
+      local_ = LocalNodeState::Inactive;
+      reply(r);
+      return;
+    }
+    node_id_ = granted->NodeID;
+    local_ = LocalNodeState::Active;
+    const std::string id = node_id_;
+    Rng rng = world_.rng_for("registration/" + host().name + "/" + id);
+    const Duration delay = host().stretch(world_.spec().swarm.registration_delay.sample(rng));
+    world_.kernel().schedule_after(delay, [this, id] {
+      if (!up_ || node_id_ != id) return;
+      world_.swarm().register_node(id, host().kernel_hostname, to_string(host().profile.arch));
+      Rng busy_rng = world_.rng_for("busy/" + host().name + "/" + id);
+      const Duration busy = host().stretch(host().profile.busy_after_join.sample(busy_rng));
+      if (busy > 0) {
+        busy_until_ = world_.kernel().now() + busy;
+        world_.trace().record(world_.kernel().now(), TraceKind::Fault, host().name, id,
+                              fmt::format("busy after join for {:.1f}s: no heartbeats",
+                                          static_cast<double>(busy) / kSecond));
+        world_.kernel().schedule_at(busy_until_, [this] { world_.refresh_heartbeats(); });
+      }
+      world_.refresh_heartbeats();
+    });
+    world_.refresh_heartbeats();
+    reply(model::Ok{});
+  };
+  world_.rpc(host().endpoint, target->endpoint, serve, done, world_.options().join_timeout_ns);
+}
+
+void EngineSim::learn_removed() {
+  if (!world_.spec().swarm.removed_node_sees_error) return;
+  error_ = fmt::format("node {} was removed from swarm", node_id_);
+  local_ = LocalNodeState::Error;
+  world_.trace().record(world_.kernel().now(), TraceKind::EngineError, host().name, node_id_,
+                        error_);
+}
+
+void EngineSim::handle_node_removed(const std::string& node_id) {
+  if (node_id != node_id_ || !up_) return;
+  learn_removed();
+}
+
+void EngineSim::crash() {
+  up_ = false;
+  ++join_attempt_;
+  if (local_ == LocalNodeState::Pending) local_ = LocalNodeState::Inactive;
+  world_.refresh_heartbeats();
+}
+
+void EngineSim::reboot() {
+  up_ = true;
+  busy_until_ = 0;
+  // Swarm state survives on disk; a node removed while the engine was down
+  // is discovered at start-up.
+  if (!node_id_.empty() && local_ == LocalNodeState::Active && !world_.swarm().node(node_id_))
+    learn_removed();
+  world_.refresh_heartbeats();
+}
+
+}  // namespace swarmsim::sim

@@ -1,0 +1,66 @@
+// EngineSim: the Docker engine on one host, as swarmkit-mon sees it through
+// the local API socket.
+//
+// Models: `/info` (LocalNodeState, NodeID, ControlAvailable, Error), swarm
+// init, join (a request to a manager over the network, a certificate, then
+// registration with the kernel hostname after a delay), leave, and the
+// manager-only calls (`GET /nodes`, `node rm`, role updates) that need a
+// manager with quorum. Every local step is stretched by the host's CPU
+// factor.
+// Faults: the engine crashes and reboots with its swarm state intact; a
+// host can be busy after joining and send no heartbeats; a removed node
+// learns it was removed on its next contact, and whether `/info` then shows
+// `Swarm.Error` is the scenario's `removed_node_sees_error` knob (unverified
+// in the real world, so both are modelled).
+// Left out: tasks, images, TLS, the engine's own retries of a failed join.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "model/io.hpp"
+#include "sim/swarm_sim.hpp"
+
+namespace swarmsim::sim {
+
+class World;
+struct HostSim;
+
+class EngineSim {
+ public:
+  EngineSim(World& world, HostIndex host);
+
+  bool up() const { return up_; }
+  const std::string& node_id() const { return node_id_; }
+  model::LocalNodeState local_state() const { return local_; }
+  // Sends heartbeats that the swarm leader can receive.
+  bool heartbeating() const;
+  model::SwarmInfo info() const;
+
+  // Serves one Docker API call from the local swarmkit-mon.
+  void handle(const model::Call& call, std::function<void(model::Response)> reply);
+  // The swarm removed this engine's node.
+  void handle_node_removed(const std::string& node_id);
+
+  void crash();
+  void reboot();
+  void shut_down() { crash(); }
+
+ private:
+  model::Response serve(const model::Call& call);
+  void join(const model::SwarmJoin& req, std::function<void(model::Response)> reply);
+  void learn_removed();
+  bool manager_here() const;
+  HostSim& host() const;
+
+  World& world_;
+  HostIndex host_;
+  bool up_ = true;
+  model::LocalNodeState local_ = model::LocalNodeState::Inactive;
+  std::string node_id_;
+  std::string error_;
+  Instant busy_until_ = 0;
+  std::uint64_t join_attempt_ = 0;
+};
+
+}  // namespace swarmsim::sim

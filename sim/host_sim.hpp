@@ -1,0 +1,59 @@
+// HostSim: one machine in the Rancher environment, and the identity facts
+// that decide whether the legacy removal hook recognises its node.
+//
+// A host has an architecture, a CPU speed factor that stretches every local
+// step (a Raspberry Pi is several times slower than a cloud VM), a clock skew,
+// and two hostnames that need not agree: the kernel hostname the OS image
+// sets, which the Docker engine reports as Description.Hostname, and the
+// hostname the Rancher agent computed and registered in Cattle, which
+// metadata `/hosts` shows. The hostname functions below are where the 2017
+// mismatch lives: a Pi image that names the machine `pi1.lab` and an agent
+// that reports it as is.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "sim/network_sim.hpp"
+#include "sim/scenario.hpp"
+
+namespace swarmsim::sim {
+
+class EngineSim;
+class MetadataReplicaSim;
+class MonSim;
+
+// The kernel hostname an OS image of this profile gives machine `name`.
+std::string kernel_hostname(const std::string& name, const ProfileSpec& profile);
+// The hostname the Rancher agent of this profile registers for that machine.
+std::string rancher_hostname(const std::string& name, const std::string& kernel_hostname,
+                             const ProfileSpec& profile);
+
+struct HostSim {
+  HostSim();
+  ~HostSim();
+  HostSim(HostSim&&) noexcept;
+
+  std::size_t index = 0;
+  std::string name;
+  ProfileSpec profile;
+  std::string uuid;
+  std::string agent_ip;
+  std::string kernel_hostname;
+  std::string rancher_hostname;
+  EndpointId endpoint = 0;
+  Instant added_at = 0;
+  bool in_rancher = true;  // false once removed from Cattle (the machine is shut down)
+  bool container_created = false;  // the scheduler placed swarmkit-mon here
+
+  std::unique_ptr<EngineSim> engine;
+  std::unique_ptr<MetadataReplicaSim> metadata;
+  std::unique_ptr<MonSim> mon;
+
+  // A local step that takes `d` on a reference machine takes this long here.
+  Duration stretch(Duration d) const {
+    return static_cast<Duration>(static_cast<double>(d) * profile.cpu_factor);
+  }
+};
+
+}  // namespace swarmsim::sim

@@ -1,0 +1,74 @@
+// MetadataReplicaSim: the Rancher metadata service replica on one host,
+// which swarmkit-mon reads for its own host, the host list, the service's
+// containers and the join tokens.
+//
+// Models: the metadata lag. Cattle pushes a change event; the replica
+// reloads the newest snapshot after a delay drawn from the profile's
+// `metadata_lag` distribution. Changes that arrive while a reload is pending
+// ride along with it, so a burst of changes costs one reload.
+// Faults it injects: stalls (the event stream reconnecting: no reload until
+// the stall ends), empty-body answers to `/hosts` (in a window, or with a
+// per-answer probability), `Not found` before the first load and for a host
+// the replica does not know yet.
+// Left out: the replica's random version ids (we keep Cattle's ordered
+// version only for reports; the logic never sees it).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "model/rancher_api.hpp"
+#include "sim/cattle_sim.hpp"
+#include "sim/kernel.hpp"
+#include "sim/random.hpp"
+#include "sim/trace.hpp"
+
+namespace swarmsim::sim {
+
+struct MetadataReplicaOptions {
+  std::string host_name;
+  std::string host_uuid;
+  Distribution lag;        // change event to reload, per reload
+  double empty_p = 0.0;    // per `/hosts` answer: empty body
+};
+
+class MetadataReplicaSim {
+ public:
+  MetadataReplicaSim(Kernel& kernel, CattleSim& cattle, Trace& trace, MetadataReplicaOptions o,
+                     Rng rng);
+
+  // The replica process starts (first load after one lag) or stops for good.
+  void start();
+  void stop() { running_ = false; }
+  void handle_cattle_change();
+  void stall_for(Duration d);
+  void answer_empty_for(Duration d);
+
+  model::MetaAnswer<model::MetaHost> self_host();
+  model::MetaAnswer<std::vector<model::MetaHost>> hosts();
+  model::MetaAnswer<std::vector<model::MetaContainer>> containers();
+  model::MetaAnswer<model::ServiceMetadata> service_metadata();
+
+  // For violation reports: what this replica had loaded, and since when.
+  const std::shared_ptr<const CattleSnapshot>& snapshot() const { return snapshot_; }
+  Instant loaded_at() const { return loaded_at_; }
+  Instant stalled_until() const { return stall_until_; }
+
+ private:
+  void schedule_reload(Duration delay);
+  void reload();
+
+  Kernel& kernel_;
+  CattleSim& cattle_;
+  Trace& trace_;
+  MetadataReplicaOptions opt_;
+  Rng rng_;
+  std::shared_ptr<const CattleSnapshot> snapshot_;  // null until the first load
+  Instant loaded_at_ = 0;
+  bool running_ = false;
+  bool reload_pending_ = false;
+  Instant stall_until_ = 0;
+  Instant empty_until_ = 0;
+};
+
+}  // namespace swarmsim::sim

@@ -1,0 +1,150 @@
+#include "sim/mon_sim.hpp"
+
+#include <fmt/format.h>
+
+#include "sim/engine_sim.hpp"
+#include "sim/metadata_sim.hpp"
+#include "sim/world.hpp"
+
+namespace swarmsim::sim {
+
+using model::ApiError;
+
+MonSim::MonSim(World& world, HostIndex host, model::MonOptions options)
+    : world_(world), host_(host), options_(std::move(options)) {}
+MonSim::~MonSim() = default;
+
+Instant MonSim::local_now() const {
+  return world_.kernel().now() + world_.hosts()[host_].profile.clock_skew_ns;
+}
+
+void MonSim::start() {
+  ++incarnation_;
+  logic_ = std::make_unique<model::SwarmkitMon>(options_);
+  logic_->handle_start(local_now());
+  pump();
+}
+
+void MonSim::stop() {
+  ++incarnation_;
+  logic_.reset();
+}
+
+void MonSim::pump() {
+  while (logic_) {
+    if (auto& fault = logic_->fault()) {
+      world_.report_internal_fault(
+          fmt::format("swarmkit-mon on {}: {}", world_.hosts()[host_].name, *fault));
+      return;
+    }
+    auto action = logic_->poll_action();
+    if (!action) return;
+    if (auto* sleep = std::get_if<model::Sleep>(&*action)) {
+      const auto inc = incarnation_;
+      const auto id = sleep->id;
+      world_.kernel().schedule_after(sleep->duration_ns, [this, inc, id] {
+        if (inc != incarnation_ || !logic_) return;
+        logic_->handle_wakeup(local_now(), id);
+        pump();
+      });
+    } else {
+      execute(std::get<model::Call>(*action));
+    }
+  }
+}
+
+void MonSim::deliver(std::uint64_t incarnation, model::RequestId id, model::Response r) {
+  if (incarnation != incarnation_ || !logic_) return;
+  logic_->handle_response(local_now(), id, r);
+  pump();
+}
+
+namespace {
+std::string describe(const model::Request& r) {
+  return std::visit(
+      [](const auto& q) -> std::string {
+        using T = std::decay_t<decltype(q)>;
+        if constexpr (std::is_same_v<T, model::RemoveNode>) return "node rm --force " + q.id;
+        else if constexpr (std::is_same_v<T, model::UpdateNodeRole>)
+          return fmt::format("node update --role {} {}", to_string(q.role), q.id);
+        else if constexpr (std::is_same_v<T, model::CattleSetHostLabel>)
+          return fmt::format("label {}={}", q.key, q.value.empty() ? "(deleted)" : q.value);
+        else if constexpr (std::is_same_v<T, model::SwarmJoin>)
+          return "swarm join " + (q.remote_addrs.empty() ? std::string() : q.remote_addrs[0]);
+        else if constexpr (std::is_same_v<T, model::ProbeManager>) return "probe " + q.addr;
+        else return model::request_name(model::Request{q});
+      },
+      r);
+}
+}  // namespace
+
+void MonSim::execute(const model::Call& call) {
+  HostSim& h = world_.hosts()[host_];
+  world_.trace().record(world_.kernel().now(), TraceKind::MonCall, h.name, "",
+                        call.why.empty() ? describe(call.request)
+                                         : describe(call.request) + " -- " + call.why);
+  const auto inc = incarnation_;
+  const auto id = call.id;
+  auto reply = [this, inc, id](model::Response r) { deliver(inc, id, std::move(r)); };
+  const auto& req = call.request;
+
+  if (std::holds_alternative<model::MetaSelfHost>(req) ||
+      std::holds_alternative<model::MetaHosts>(req) ||
+      std::holds_alternative<model::MetaServiceContainers>(req) ||
+      std::holds_alternative<model::MetaServiceMetadata>(req)) {
+    const Duration d = h.stretch(world_.options().metadata_api_latency_ns);
+    world_.kernel().schedule_after(d, [this, req, reply] {
+      MetadataReplicaSim& md = *world_.hosts()[host_].metadata;
+      if (std::holds_alternative<model::MetaSelfHost>(req)) reply(md.self_host());
+      else if (std::holds_alternative<model::MetaHosts>(req)) reply(md.hosts());
+      else if (std::holds_alternative<model::MetaServiceContainers>(req)) reply(md.containers());
+      else reply(md.service_metadata());
+    });
+    return;
+  }
+  if (auto* p = std::get_if<model::CattlePublishTokens>(&req)) {
+    auto tokens = p->tokens;
+    world_.rpc(h.endpoint, world_.rancher_server(), [this, tokens]() -> model::Response {
+      world_.cattle().publish_tokens(world_.kernel().now(), tokens);
+      return model::Ok{};
+    }, reply, world_.options().cattle_timeout_ns);
+    return;
+  }
+  if (auto* l = std::get_if<model::CattleSetHostLabel>(&req)) {
+    auto label = *l;
+    world_.rpc(h.endpoint, world_.rancher_server(), [this, label]() -> model::Response {
+      if (!world_.cattle().set_host_label(world_.kernel().now(), label.host_uuid, label.key,
+                                          label.value))
+        return ApiError{404, "host not found"};
+      return model::Ok{};
+    }, reply, world_.options().cattle_timeout_ns);
+    return;
+  }
+  if (std::holds_alternative<model::CattleListHosts>(req)) {
+    world_.rpc(h.endpoint, world_.rancher_server(),
+               [this]() -> model::Response { return world_.cattle().list_hosts(); }, reply,
+               world_.options().cattle_timeout_ns);
+    return;
+  }
+  if (auto* p = std::get_if<model::ProbeManager>(&req)) {
+    HostSim* target = world_.host_at_addr(p->addr);
+    if (!target) {
+      reply(ApiError{0, "no route to host"});
+      return;
+    }
+    const HostIndex t = target->index;
+    world_.rpc(h.endpoint, target->endpoint, [this, t]() -> model::Response {
+      const EngineSim& e = *world_.hosts()[t].engine;
+      if (e.up() && e.info().ControlAvailable) return model::Ok{};
+      return ApiError{0, "connection refused"};
+    }, reply, world_.options().probe_timeout_ns);
+    return;
+  }
+  if (!h.engine->up()) {
+    reply(ApiError{0, "Cannot connect to the Docker daemon"});
+    return;
+  }
+  h.engine->handle(call, reply);
+}
+
+}  // namespace swarmsim::sim

@@ -1,0 +1,46 @@
+// MonSim: the swarmkit-mon container on one host. It runs the real logic
+// (model::SwarmkitMon) and carries out what it asks for: Docker calls go to
+// the host's engine, metadata reads to the host's replica, Cattle API calls
+// over the network to the Rancher server, probes over the network to the
+// leader. Sleeps are timers. The logic sees the host's skewed clock.
+//
+// Faults: whatever the services it calls inject; a crash or a removal stops
+// the container, and the answers still in flight are dropped because they
+// belong to a dead incarnation.
+// Left out: the container's own start-up cost beyond the agent delay.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "model/swarmkit_mon.hpp"
+#include "sim/swarm_sim.hpp"
+
+namespace swarmsim::sim {
+
+class World;
+
+class MonSim {
+ public:
+  MonSim(World& world, HostIndex host, model::MonOptions options);
+  ~MonSim();
+
+  void start();
+  void stop();
+  bool running() const { return logic_ != nullptr; }
+  const model::SwarmkitMon* logic() const { return logic_.get(); }
+
+ private:
+  void pump();
+  void execute(const model::Call& call);
+  void deliver(std::uint64_t incarnation, model::RequestId id, model::Response r);
+  Instant local_now() const;
+
+  World& world_;
+  HostIndex host_;
+  model::MonOptions options_;
+  std::unique_ptr<model::SwarmkitMon> logic_;
+  std::uint64_t incarnation_ = 0;
+};
+
+}  // namespace swarmsim::sim

@@ -1,0 +1,90 @@
+#include "sim/network_sim.hpp"
+
+#include <stdexcept>
+
+namespace swarmsim::sim {
+
+NetworkSim::NetworkSim(Kernel& kernel, std::uint64_t seed, std::vector<LinkClassSpec> links)
+    : kernel_(kernel), seed_(seed) {
+  for (auto& spec : links) {
+    // Each link class draws from its own substream so that adding a class or
+    // an endpoint does not shift the draws of the others.
+    Rng rng = Rng::substream(seed_, "link/" + spec.name);
+    links_.push_back(Link{std::move(spec), rng});
+  }
+}
+
+std::size_t NetworkSim::link_index(const std::string& name) const {
+  for (std::size_t i = 0; i < links_.size(); ++i)
+    if (links_[i].spec.name == name) return i;
+  throw std::invalid_argument("unknown link class '" + name + "'");
+}
+
+EndpointId NetworkSim::add_endpoint(const std::string& name, const std::string& link_class) {
+  endpoints_.push_back(Endpoint{name, link_index(link_class)});
+  return static_cast<EndpointId>(endpoints_.size() - 1);
+}
+
+bool NetworkSim::connected(EndpointId a, EndpointId b) const {
+  if (a == b) return true;
+  for (const auto& [id, side] : partitions_) {
+    if (side.contains(a) != side.contains(b)) return false;
+  }
+  return true;
+}
+
+Duration NetworkSim::draw_delay(EndpointId from, EndpointId to) {
+  Link& a = links_[endpoints_.at(from).link];
+  Link& b = links_[endpoints_.at(to).link];
+  if (from == to) return 0;
+  return a.spec.latency.sample(a.rng) + b.spec.latency.sample(b.rng);
+}
+
+void NetworkSim::send(EndpointId from, EndpointId to, const std::function<void()>& deliver) {
+  ++stats_.sent;
+  if (!connected(from, to)) {
+    ++stats_.cut;
+    return;
+  }
+  Link& a = links_[endpoints_.at(from).link];
+  Link& b = links_[endpoints_.at(to).link];
+  if (from != to && (a.rng.bernoulli(a.spec.loss) || b.rng.bernoulli(b.spec.loss))) {
+    ++stats_.lost;
+    return;
+  }
+  int copies = 1;
+  if (from != to && (a.rng.bernoulli(a.spec.duplicate) || b.rng.bernoulli(b.spec.duplicate))) {
+    ++stats_.duplicated;
+    copies = 2;
+  }
+  for (int c = 0; c < copies; ++c) {
+    Duration delay = draw_delay(from, to);
+    if (from != to && a.rng.bernoulli(a.spec.reorder)) {
+      ++stats_.reordered;
+      delay += a.spec.reorder_delay.sample(a.rng);
+    }
+    kernel_.schedule_after(delay, [this, from, to, deliver] {
+      // A partition that started while the message was in flight swallows it.
+      if (!connected(from, to)) {
+        ++stats_.cut;
+        return;
+      }
+      ++stats_.delivered;
+      deliver();
+    });
+  }
+}
+
+std::uint64_t NetworkSim::start_partition(std::vector<EndpointId> side) {
+  const std::uint64_t id = next_partition_++;
+  partitions_[id] = std::set<EndpointId>(side.begin(), side.end());
+  for (auto& fn : topology_listeners_) fn();
+  return id;
+}
+
+void NetworkSim::heal_partition(std::uint64_t partition_id) {
+  partitions_.erase(partition_id);
+  for (auto& fn : topology_listeners_) fn();
+}
+
+}  // namespace swarmsim::sim

@@ -1,0 +1,79 @@
+// The network between hosts and the Rancher server.
+//
+// Every endpoint sits behind an access link of some link class (`cloud-lan`
+// for the manager VM, `edge-wan` for Pis at the edge). A message from A to B
+// crosses A's access link and then B's: its delay is a draw from each class's
+// latency distribution, and each link can drop, duplicate or hold it back
+// (reordering). Partitions cut a set of endpoints off from everybody else
+// between a start and a heal time; a message is lost if the two ends are on
+// different sides when it is sent or when it would arrive.
+//
+// Left out on purpose: bandwidth, TCP retransmission and connection state.
+// Request/response exchanges above this layer time out instead.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "sim/kernel.hpp"
+#include "sim/random.hpp"
+#include "sim/scenario.hpp"
+
+namespace swarmsim::sim {
+
+using EndpointId = std::uint32_t;
+
+struct NetworkStats {
+  std::uint64_t sent = 0, delivered = 0, lost = 0, duplicated = 0, reordered = 0, cut = 0;
+};
+
+class NetworkSim {
+ public:
+  NetworkSim(Kernel& kernel, std::uint64_t seed, std::vector<LinkClassSpec> links);
+
+  // Adds an endpoint on the named link class (must exist).
+  EndpointId add_endpoint(const std::string& name, const std::string& link_class);
+  const std::string& endpoint_name(EndpointId e) const { return endpoints_.at(e).name; }
+
+  // Sends a message: `deliver` runs zero, one or two times at the receiver.
+  void send(EndpointId from, EndpointId to, const std::function<void()>& deliver);
+
+  // Isolates `side` from every other endpoint until heal_partition(id).
+  std::uint64_t start_partition(std::vector<EndpointId> side);
+  void heal_partition(std::uint64_t partition_id);
+  bool connected(EndpointId a, EndpointId b) const;
+  // Called with no arguments whenever a partition starts or heals.
+  void on_topology_change(std::function<void()> fn) { topology_listeners_.push_back(std::move(fn)); }
+
+  // A one-way delay A -> B as send() would draw it, without faults (for
+  // callers that model a local or already-established exchange).
+  Duration draw_delay(EndpointId from, EndpointId to);
+
+  const NetworkStats& stats() const { return stats_; }
+
+ private:
+  struct Link {
+    LinkClassSpec spec;
+    Rng rng;
+  };
+  struct Endpoint {
+    std::string name;
+    std::size_t link;  // index into links_
+  };
+  std::size_t link_index(const std::string& name) const;
+
+  Kernel& kernel_;
+  std::uint64_t seed_;
+  std::vector<Link> links_;
+  std::vector<Endpoint> endpoints_;
+  std::map<std::uint64_t, std::set<EndpointId>> partitions_;  // ordered: deterministic
+  std::uint64_t next_partition_ = 1;
+  std::vector<std::function<void()>> topology_listeners_;
+  NetworkStats stats_;
+};
+
+}  // namespace swarmsim::sim

@@ -1,0 +1,69 @@
+#include "sim/runner.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "sim/world.hpp"
+
+namespace swarmsim::sim {
+
+const char* to_string(Verdict v) {
+  switch (v) {
+    case Verdict::Pass: return "pass";
+    case Verdict::Safety: return "safety";
+    case Verdict::Liveness: return "liveness";
+  }
+  return "?";
+}
+
+Instant quiet_time(const ScenarioSpec& spec) {
+  Instant quiet = 0;
+  for (const auto& e : spec.events) {
+    const bool windowed = e.kind == EventKind::Crash || e.kind == EventKind::Partition ||
+                          e.kind == EventKind::MetadataStall || e.kind == EventKind::MetadataEmpty;
+    quiet = std::max(quiet, e.at_ns + (windowed ? e.duration_ns : 0));
+  }
+  return quiet;
+}
+
+RunResult run_scenario(const ScenarioSpec& spec, const RunOptions& options) {
+  auto policy = model::RemovalPolicy::from_name(options.policy);
+  if (!policy) throw std::invalid_argument("unknown policy '" + options.policy + "'");
+  policy->grace_min_node_age_ns = spec.swarm.grace_min_node_age_ns;
+  policy->max_removals_per_pass = spec.swarm.fixed_max_removals_per_pass;
+
+  WorldOptions wo;
+  wo.seed = options.seed;
+  wo.policy = *policy;
+  wo.keep_trace = options.keep_trace;
+  World world(spec, wo);
+  SafetyChecker safety(world, options.stop_at_first_violation);
+
+  RunResult r;
+  r.scenario = spec.name;
+  r.seed = options.seed;
+  r.policy = policy->name();
+  r.liveness_checked_at_ns = std::max(spec.duration_ns, quiet_time(spec) + spec.liveness_bound_ns);
+  world.kernel().run_until(r.liveness_checked_at_ns);
+  if (world.internal_fault()) throw InternalError(*world.internal_fault());
+
+  r.violations = safety.violations();
+  if (!r.violations.empty()) {
+    r.verdict = Verdict::Safety;
+  } else {
+    r.violations = LivenessChecker::check(world);
+    for (const auto& v : r.violations)
+      world.trace().record(world.kernel().now(), TraceKind::Violation, v.host, v.node_id,
+                           v.kind + ": " + v.detail);
+    if (!r.violations.empty()) r.verdict = Verdict::Liveness;
+  }
+  r.sim_time_ns = world.kernel().now();
+  r.digest = world.trace().digest();
+  r.trace_events = world.trace().count();
+  r.kernel_events = world.kernel().events_run();
+  r.events = world.trace().events();
+  r.joins_by_host = world.swarm().certificates_by_host();
+  return r;
+}
+
+}  // namespace swarmsim::sim

@@ -1,0 +1,55 @@
+// Runs one scenario under one seed and one policy, start to verdict.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "sim/checkers.hpp"
+#include "sim/scenario.hpp"
+#include "sim/trace.hpp"
+
+namespace swarmsim::sim {
+
+enum class Verdict { Pass, Safety, Liveness };
+const char* to_string(Verdict v);
+
+struct RunOptions {
+  std::uint64_t seed = 1;
+  std::string policy = "legacy";
+  bool keep_trace = true;             // keep events for timelines (the digest is always kept)
+  bool stop_at_first_violation = true;
+};
+
+struct RunResult {
+  std::string scenario;
+  std::uint64_t seed = 0;
+  std::string policy;
+  Verdict verdict = Verdict::Pass;
+  std::vector<Violation> violations;
+  std::uint64_t digest = 0;
+  std::vector<TraceEvent> events;
+  std::uint64_t trace_events = 0;
+  std::uint64_t kernel_events = 0;
+  Instant sim_time_ns = 0;
+  Instant liveness_checked_at_ns = 0;
+  std::map<std::string, int> joins_by_host;  // certificates issued per host name
+};
+
+// Thrown when the simulator or the logic reaches an impossible state (exit 70).
+struct InternalError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// The instant after which nothing scripted happens: the last event, or the
+// end of the last fault window.
+Instant quiet_time(const ScenarioSpec& spec);
+
+// Throws std::invalid_argument for an unknown policy, InternalError for a
+// simulator fault.
+RunResult run_scenario(const ScenarioSpec& spec, const RunOptions& options);
+
+}  // namespace swarmsim::sim

@@ -1,0 +1,148 @@
+// A scenario: the whole environment and its timeline as plain data.
+//
+// Scenarios come from YAML files users edit (sim/scenario_yaml.cpp, schema in
+// scenarios/README.md) and from the property-test generators, which write a
+// shrunk counterexample back out as YAML. Everything a run depends on besides
+// the seed and the policy is here, so a scenario file plus a seed is a
+// complete bug report.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/time.hpp"
+#include "sim/random.hpp"
+
+namespace swarmsim::sim {
+
+enum class Arch { X86_64, Aarch64 };
+
+// How the OS image names the machine (the kernel hostname, which is what the
+// Docker engine reports as Description.Hostname).
+enum class HostnameStyle {
+  Short,          // pi1
+  Dotted,         // pi1.lab (the domain appended, e.g. by a Pi image's setup)
+  Fqdn,           // pi1.lab.example.com
+  Upper,          // PI1
+  SharedDefault,  // raspberrypi: the image default, shared by every host using it
+};
+
+// How the Rancher agent computes the hostname it registers in Cattle (what
+// metadata `/hosts` shows as `hostname`).
+enum class AgentHostnameRule {
+  Kernel,     // the kernel hostname as is
+  Short,      // cut at the first dot
+  Fqdn,       // `hostname -f`: kernel short name + "." + domain + ".example.com"
+  Lowercase,  // lower-cased kernel hostname
+  Override,   // CATTLE_HOSTNAME: `hostname_override` of the profile
+  Null,       // the agent failed to report one: metadata says "null"
+};
+
+const char* to_string(Arch a);
+const char* to_string(HostnameStyle s);
+const char* to_string(AgentHostnameRule r);
+
+// One-way latency of a host's access link, plus its faults. A message between
+// two hosts crosses both hosts' access links.
+struct LinkClassSpec {
+  std::string name;
+  Distribution latency = Distribution::constant(kMillisecond);  // one-way, per access link
+  double loss = 0.0;        // probability a message is dropped on this link
+  double duplicate = 0.0;   // probability a message is delivered twice
+  double reorder = 0.0;     // probability a message is held back by reorder_delay
+  Distribution reorder_delay = Distribution::constant(0);
+  bool operator==(const LinkClassSpec&) const = default;
+};
+
+struct ProfileSpec {
+  std::string name;
+  Arch arch = Arch::X86_64;
+  double cpu_factor = 1.0;  // >= 1 stretches every local step (a Pi is ~4x a VM)
+  HostnameStyle hostname_style = HostnameStyle::Short;
+  std::string domain = "lab";  // used by Dotted and Fqdn styles and the Fqdn rule
+  AgentHostnameRule agent_hostname = AgentHostnameRule::Kernel;
+  std::string hostname_override;  // for AgentHostnameRule::Override
+  std::string link = "lan";       // name of a LinkClassSpec
+  // Delay from a Cattle change to this host's metadata replica reloading it.
+  Distribution metadata_lag = Distribution::constant(500 * kMillisecond);
+  // Probability that one metadata `/hosts` answer comes back as an empty body.
+  double metadata_empty_p = 0.0;
+  // Rancher agent start-up: from host creation to swarmkit-mon starting
+  // (before cpu_factor stretching).
+  Distribution agent_startup = Distribution::constant(10 * kSecond);
+  // After its engine joins the swarm, the host is busy (image pulls, a slow SD
+  // card) and sends no heartbeats for this long (before cpu_factor). Zero:
+  // never busy.
+  Distribution busy_after_join = Distribution::constant(0);
+  Duration clock_skew_ns = 0;  // added to `now` as the host's logic sees it
+  bool operator==(const ProfileSpec&) const = default;
+};
+
+struct SwarmSpec {
+  int manager_scale = 3;                            // MANAGER_SCALE
+  Duration loop_interval_ns = 30 * kSecond;         // swarmkit-mon `sleep 30`
+  Duration heartbeat_period_ns = 5 * kSecond;
+  Duration down_after_ns = 15 * kSecond;            // no heartbeat this long: down
+  Distribution registration_delay = Distribution::constant(300 * kMillisecond);  // cert to ready
+  bool removed_node_sees_error = true;              // /info shows Swarm.Error after removal
+  Duration grace_min_node_age_ns = 2 * kMinute;     // policy `grace`
+  int fixed_max_removals_per_pass = 1;              // policy `fixed`
+  bool operator==(const SwarmSpec&) const = default;
+};
+
+enum class EventKind {
+  AddHost,        // host joins Rancher (Cattle creates it): `host`, `profile`
+  RemoveHost,     // host deleted from Rancher and the machine shut down: `host`
+  Crash,          // engine and agent stop for `duration_ns`, then reboot: `host`
+  Partition,      // `hosts` cut off from everybody else for `duration_ns`
+  MetadataStall,  // `host`'s replica stops reloading for `duration_ns`
+  MetadataEmpty,  // `host`'s replica answers `/hosts` with an empty body for `duration_ns`
+};
+const char* to_string(EventKind k);
+
+struct EventSpec {
+  Instant at_ns = 0;
+  EventKind kind = EventKind::AddHost;
+  std::string host;                // AddHost, RemoveHost, Crash, MetadataStall, MetadataEmpty
+  std::string profile;             // AddHost
+  std::vector<std::string> hosts;  // Partition
+  Duration duration_ns = 0;        // Crash, Partition, MetadataStall, MetadataEmpty
+  int line = 0;                    // source line in the scenario file, 0 if generated
+  bool operator==(const EventSpec& o) const {
+    return at_ns == o.at_ns && kind == o.kind && host == o.host && profile == o.profile &&
+           hosts == o.hosts && duration_ns == o.duration_ns;
+  }
+};
+
+struct ScenarioSpec {
+  std::string name;
+  std::string description;
+  std::string file;               // where it was read from, for messages
+  std::uint64_t seed = 1;         // default seed; the CLI's --seed overrides
+  std::string policy = "legacy";  // default policy; the CLI's --policy overrides
+  Duration duration_ns = 10 * kMinute;   // run at least this long
+  Duration liveness_bound_ns = 3 * kMinute;  // after the last change heals
+  SwarmSpec swarm;
+  std::vector<LinkClassSpec> links;
+  std::vector<ProfileSpec> profiles;
+  std::vector<EventSpec> events;  // sorted by at_ns (stable), host additions included
+
+  const ProfileSpec* find_profile(const std::string& name) const;
+  const LinkClassSpec* find_link(const std::string& name) const;
+  bool operator==(const ScenarioSpec& o) const {
+    return name == o.name && description == o.description && seed == o.seed &&
+           policy == o.policy && duration_ns == o.duration_ns &&
+           liveness_bound_ns == o.liveness_bound_ns && swarm == o.swarm && links == o.links &&
+           profiles == o.profiles && events == o.events;
+  }
+};
+
+// Semantic checks shared by the YAML loader and the generators: names
+// resolve, hosts are added before they are used, durations are sane.
+// Returns an empty string when valid, else what is wrong (and the event's
+// line when it has one).
+std::string validate(const ScenarioSpec& s);
+
+}  // namespace swarmsim::sim

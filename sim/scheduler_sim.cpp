@@ -1,0 +1,38 @@
+#include "sim/scheduler_sim.hpp"
+
+#include <fmt/format.h>
+
+#include "sim/engine_sim.hpp"
+#include "sim/mon_sim.hpp"
+#include "sim/world.hpp"
+
+namespace swarmsim::sim {
+
+void SchedulerSim::handle_host_added(HostIndex index) {
+  HostSim& h = world_.hosts()[index];
+  Rng rng = world_.rng_for(fmt::format("agent-startup/{}/{}", h.name, h.uuid));
+  const Duration delay = h.stretch(h.profile.agent_startup.sample(rng));
+  world_.kernel().schedule_after(delay, [this, index] {
+    HostSim& host = world_.hosts()[index];
+    if (!host.in_rancher) return;
+    world_.cattle().add_container(world_.kernel().now(), host.uuid);
+    host.container_created = true;
+    world_.trace().record(world_.kernel().now(), TraceKind::AgentStarted, host.name, "",
+                          "swarmkit-mon container scheduled");
+    if (host.engine->up()) host.mon->start();
+  });
+}
+
+void SchedulerSim::handle_host_rebooted(HostIndex index) {
+  HostSim& h = world_.hosts()[index];
+  if (!h.container_created) return;
+  world_.kernel().schedule_after(h.stretch(world_.options().container_restart_ns), [this, index] {
+    HostSim& host = world_.hosts()[index];
+    if (!host.in_rancher || !host.engine->up() || host.mon->running()) return;
+    world_.trace().record(world_.kernel().now(), TraceKind::AgentStarted, host.name, "",
+                          "swarmkit-mon container restarted");
+    host.mon->start();
+  });
+}
+
+}  // namespace swarmsim::sim

@@ -1,0 +1,31 @@
+// SchedulerSim: the part of Rancher's scheduler that matters here. When a
+// host is added, its Rancher agent starts, registers, and only then does the
+// scheduler create the swarmkit-mon container on it (a global service), with
+// the next create_index. The delay is the profile's `agent_startup`, stretched
+// by the host's CPU factor: a Pi pulling the agent image off an SD card is
+// slow. After a crash the container restarts when the engine is back.
+//
+// Faults: none of its own; the delay distribution is the knob.
+// Left out: scheduling of other services, health checks, upgrades.
+#pragma once
+
+#include "model/time.hpp"
+#include "sim/swarm_sim.hpp"
+
+namespace swarmsim::sim {
+
+class World;
+
+class SchedulerSim {
+ public:
+  explicit SchedulerSim(World& world) : world_(world) {}
+  // A new host: start swarmkit-mon after the agent start-up delay.
+  void handle_host_added(HostIndex host);
+  // The host's engine came back: restart its swarmkit-mon container.
+  void handle_host_rebooted(HostIndex host);
+
+ private:
+  World& world_;
+};
+
+}  // namespace swarmsim::sim

@@ -1,0 +1,229 @@
+#include "sim/swarm_sim.hpp"
+
+#include <fmt/format.h>
+
+namespace swarmsim::sim {
+
+using model::ApiError;
+using model::NodeRole;
+
+SwarmSim::SwarmSim(Kernel& kernel, Trace& trace, const SwarmSpec& spec, Rng rng)
+    : kernel_(kernel), trace_(trace), spec_(spec), rng_(rng) {}
+
+std::string SwarmSim::new_node_id() {
+  static constexpr char kAlphabet[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+  std::string id;
+  do {
+    id.clear();
+    for (int i = 0; i < 25; ++i) id += kAlphabet[rng_.uniform_u64(36)];
+  } while (nodes_.contains(id));
+  return id;
+}
+
+std::string SwarmSim::init(HostIndex host, const std::string& host_name,
+                           const std::string& hostname, const std::string& arch,
+                           const std::string& addr, Instant manager_clock) {
+  auto token = [&](const char* kind) {
+    std::string t = "SWMTKN-1-";
+    for (int i = 0; i < 12; ++i) t += static_cast<char>('a' + rng_.uniform_u64(26));
+    return t + "-" + kind;
+  };
+  tokens_ = model::JoinTokens{token("worker"), token("manager")};
+  SwarmNodeRecord n;
+  n.id = new_node_id();
+  n.host = host;
+  n.host_name = host_name;
+  n.role = NodeRole::Manager;
+  n.created_at = manager_clock;
+  n.created_sim = kernel_.now();
+  n.registered = true;
+  n.hostname = hostname;
+  n.arch = arch;
+  n.addr = addr;
+  leader_ = n.id;
+  ++certificates_[host_name];
+  trace_.record(kernel_.now(), TraceKind::SwarmInit, host_name, n.id,
+                fmt::format("swarm created, leader hostname '{}'", hostname));
+  nodes_[n.id] = std::move(n);
+  return *leader_;
+}
+
+std::variant<ApiError, std::string> SwarmSim::issue_certificate(HostIndex host,
+                                                                 const std::string& host_name,
+                                                                 const std::string& token,
+                                                                 const std::string& addr,
+                                                                 Instant manager_clock) {
+  if (token.empty() || (token != tokens_.Worker && token != tokens_.Manager))
+    return ApiError{400, "rpc error: code = InvalidArgument desc = A valid join token is necessary "
+                         "to join this cluster"};
+  SwarmNodeRecord n;
+  n.id = new_node_id();
+  n.host = host;
+  n.host_name = host_name;
+  n.role = token == tokens_.Manager ? NodeRole::Manager : NodeRole::Worker;
+  n.created_at = manager_clock;
+  n.created_sim = kernel_.now();
+  n.addr = addr;
+  trace_.record(kernel_.now(), TraceKind::NodeCreated, host_name, n.id,
+                fmt::format("certificate issued as {}; state unknown, no hostname yet",
+                            to_string(n.role)));
+  std::string id = n.id;
+  ++certificates_[host_name];
+  nodes_[id] = std::move(n);
+  return id;
+}
+
+void SwarmSim::register_node(const std::string& id, const std::string& hostname,
+                             const std::string& arch) {
+  auto it = nodes_.find(id);
+  if (it == nodes_.end() || it->second.registered) return;
+  it->second.registered = true;
+  it->second.hostname = hostname;
+  it->second.arch = arch;
+  trace_.record(kernel_.now(), TraceKind::NodeReady, it->second.host_name, id,
+                fmt::format("registered: hostname '{}', {}, {}", hostname, arch,
+                            to_string(it->second.role)));
+}
+
+bool SwarmSim::silent_too_long(const SwarmNodeRecord& n) const {
+  return n.silent_since && kernel_.now() - *n.silent_since >= spec_.down_after_ns;
+}
+
+model::NodeState SwarmSim::state_of(const SwarmNodeRecord& n) const {
+  if (!n.registered) return model::NodeState::Unknown;
+  return silent_too_long(n) ? model::NodeState::Down : model::NodeState::Ready;
+}
+
+std::vector<model::Node> SwarmSim::list_nodes() const {
+  std::vector<model::Node> out;
+  out.reserve(nodes_.size());
+  for (const auto& [id, n] : nodes_) {
+    model::Node m;
+    m.ID = id;
+    m.VersionIndex = n.version;
+    m.CreatedAt = n.created_at;
+    m.Spec.Role = n.role;
+    m.Description.Hostname = n.hostname;
+    m.Description.Architecture = n.arch;
+    m.Status.State = state_of(n);
+    m.Status.Addr = n.addr;
+    if (n.role == NodeRole::Manager) {
+      model::ManagerStatus ms;
+      ms.Leader = leader_ && *leader_ == id;
+      ms.Reachability_ = n.silent_since ? model::Reachability::Unreachable
+                                        : model::Reachability::Reachable;
+      ms.Addr = n.addr + ":2377";
+      m.ManagerStatus_ = ms;
+    }
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+model::Response SwarmSim::remove_node(const std::string& id, bool force,
+                                      const SwarmOrigin& origin) {
+  auto it = nodes_.find(id);
+  if (it == nodes_.end()) return ApiError{404, fmt::format("node {} not found", id)};
+  SwarmNodeRecord& n = it->second;
+  if (n.role == NodeRole::Manager) {
+    trace_.record(kernel_.now(), TraceKind::NodeRemoveFailed, n.host_name, id,
+                  "refused: a raft member must be demoted first");
+    return ApiError{400, fmt::format("rpc error: code = FailedPrecondition desc = node {} is a "
+                                     "cluster manager and is a member of the raft cluster. It "
+                                     "must be demoted to worker before removal",
+                                     id)};
+  }
+  if (!force && state_of(n) != model::NodeState::Down)
+    return ApiError{400, fmt::format("node {} is not down and can't be removed", id)};
+  SwarmNodeRecord removed = std::move(n);
+  nodes_.erase(it);
+  trace_.record(kernel_.now(), TraceKind::NodeRemoved, removed.host_name, id,
+                fmt::format("by {}: {}", origin.host_name, origin.why));
+  if (on_removed) on_removed(removed, origin);
+  return model::Ok{};
+}
+
+model::Response SwarmSim::update_role(const std::string& id, std::uint64_t version,
+                                      NodeRole role, const SwarmOrigin& origin) {
+  auto it = nodes_.find(id);
+  if (it == nodes_.end()) return ApiError{404, fmt::format("node {} not found", id)};
+  SwarmNodeRecord& n = it->second;
+  if (version != n.version)
+    return ApiError{500, "rpc error: code = Unknown desc = update out of sequence"};
+  if (n.role == role) return model::Ok{};
+  if (role == NodeRole::Worker) {
+    int managers = 0;
+    for (const auto& [_, m] : nodes_) managers += m.role == NodeRole::Manager;
+    if (managers <= 1) {
+      trace_.record(kernel_.now(), TraceKind::NodeRemoveFailed, n.host_name, id,
+                    "demotion refused: last manager");
+      return ApiError{400, "rpc error: code = FailedPrecondition desc = attempting to demote the "
+                           "last manager of the swarm"};
+    }
+  }
+  n.role = role;
+  ++n.version;
+  trace_.record(kernel_.now(),
+                role == NodeRole::Worker ? TraceKind::NodeDemoted : TraceKind::NodePromoted,
+                n.host_name, id, fmt::format("by {}: {}", origin.host_name, origin.why));
+  if (role == NodeRole::Worker) {
+    if (leader_ && *leader_ == id) elect_leader();
+    if (on_demoted) on_demoted(n, origin);
+  }
+  return model::Ok{};
+}
+
+void SwarmSim::elect_leader() {
+  leader_.reset();
+  for (const auto& [id, n] : nodes_) {
+    if (n.role == NodeRole::Manager && !n.silent_since) {
+      leader_ = id;
+      return;
+    }
+  }
+}
+
+void SwarmSim::set_silent(const std::string& id, bool silent) {
+  auto it = nodes_.find(id);
+  if (it == nodes_.end()) return;
+  SwarmNodeRecord& n = it->second;
+  if (silent == n.silent_since.has_value()) return;
+  if (!silent) {
+    const bool was_down = silent_too_long(n);
+    n.silent_since.reset();
+    if (was_down) trace_.record(kernel_.now(), TraceKind::NodeUp, n.host_name, id, "heartbeats again");
+    if (!leader_) elect_leader();
+    return;
+  }
+  const Instant since = kernel_.now();
+  n.silent_since = since;
+  if (leader_ && *leader_ == id) elect_leader();
+  // One event per silence, not per missed heartbeat: it only writes the
+  // moment the node turns down into the trace.
+  kernel_.schedule_after(spec_.down_after_ns, [this, id, since] {
+    auto node = nodes_.find(id);
+    if (node == nodes_.end() || node->second.silent_since != since) return;
+    trace_.record(kernel_.now(), TraceKind::NodeDown, node->second.host_name, id,
+                  fmt::format("no heartbeat for {}s", spec_.down_after_ns / kSecond));
+  });
+}
+
+bool SwarmSim::is_manager_with_quorum(const std::string& id) const {
+  auto it = nodes_.find(id);
+  if (it == nodes_.end() || it->second.role != NodeRole::Manager || it->second.silent_since)
+    return false;
+  int managers = 0, alive = 0;
+  for (const auto& [_, n] : nodes_) {
+    if (n.role != NodeRole::Manager) continue;
+    ++managers;
+    alive += !n.silent_since;
+  }
+  return 2 * alive > managers;
+}
+
+const SwarmNodeRecord* SwarmSim::node(const std::string& id) const {
+  auto it = nodes_.find(id);
+  return it == nodes_.end() ? nullptr : &it->second;
+}
+
+}  // namespace swarmsim::sim

@@ -1,0 +1,110 @@
+// SwarmSim: the swarm's managers and their node registry (the raft store),
+// with the semantics `docker node` shows.
+//
+// Models: a node record from certificate issuance (state unknown, no
+// Description) that becomes ready when the engine registers; heartbeats as
+// "silent since" times, so a node is `down` once it has been silent for
+// `down_after` without an event per heartbeat; managers' reachability;
+// `node rm --force` that refuses a raft member until it is demoted and 404s
+// an unknown id; demotion that refuses the last manager; join tokens.
+// The raft group is one strongly consistent store: a write succeeds when the
+// manager it reaches has quorum.
+// Faults: none of its own. Silence comes from crashes, partitions and busy
+// hosts, which the world reports through set_silent().
+// Left out: raft log replication delays, certificate rotation, tasks.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/docker_api.hpp"
+#include "model/io.hpp"
+#include "sim/kernel.hpp"
+#include "sim/random.hpp"
+#include "sim/scenario.hpp"
+#include "sim/trace.hpp"
+
+namespace swarmsim::sim {
+
+using HostIndex = std::size_t;
+
+struct SwarmNodeRecord {
+  std::string id;
+  HostIndex host = 0;  // the machine whose engine holds this node (ground truth)
+  std::string host_name;
+  model::NodeRole role = model::NodeRole::Worker;
+  std::uint64_t version = 1;
+  Instant created_at = 0;   // manager clock (skewed), as CreatedAt shows it
+  Instant created_sim = 0;  // virtual time, for reports
+  bool registered = false;
+  std::string hostname;  // Description.Hostname, once registered
+  std::string arch;
+  std::string addr;
+  std::optional<Instant> silent_since;
+};
+
+// Who asked, and why: carried from the swarmkit-mon call to the observers.
+struct SwarmOrigin {
+  HostIndex host = 0;
+  std::string host_name;
+  bool eviction = false;
+  std::string why;
+};
+
+class SwarmSim {
+ public:
+  SwarmSim(Kernel& kernel, Trace& trace, const SwarmSpec& spec, Rng rng);
+
+  bool exists() const { return !nodes_.empty(); }
+  const model::JoinTokens& tokens() const { return tokens_; }
+  std::optional<std::string> leader_id() const { return leader_; }
+
+  std::string init(HostIndex host, const std::string& host_name, const std::string& hostname,
+                   const std::string& arch, const std::string& addr, Instant manager_clock);
+  // A join request reached a manager with `token`: issue a certificate.
+  std::variant<model::ApiError, std::string> issue_certificate(HostIndex host,
+                                                                const std::string& host_name,
+                                                                const std::string& token,
+                                                                const std::string& addr,
+                                                                Instant manager_clock);
+  void register_node(const std::string& id, const std::string& hostname, const std::string& arch);
+
+  std::vector<model::Node> list_nodes() const;
+  model::Response remove_node(const std::string& id, bool force, const SwarmOrigin& origin);
+  model::Response update_role(const std::string& id, std::uint64_t version, model::NodeRole role,
+                              const SwarmOrigin& origin);
+
+  // Heartbeats stop (crash, leave, partition, busy) or resume.
+  void set_silent(const std::string& id, bool silent);
+  model::NodeState state_of(const SwarmNodeRecord& n) const;
+  bool is_manager_with_quorum(const std::string& id) const;
+
+  const SwarmNodeRecord* node(const std::string& id) const;
+  const std::map<std::string, SwarmNodeRecord>& nodes() const { return nodes_; }
+  // How many times each host name was given a node (joins, and the init).
+  const std::map<std::string, int>& certificates_by_host() const { return certificates_; }
+
+  // Observers (checkers, engines): called after the registry changed.
+  std::function<void(const SwarmNodeRecord&, const SwarmOrigin&)> on_removed;
+  std::function<void(const SwarmNodeRecord&, const SwarmOrigin&)> on_demoted;
+
+ private:
+  std::string new_node_id();
+  void elect_leader();
+  bool silent_too_long(const SwarmNodeRecord& n) const;
+
+  Kernel& kernel_;
+  Trace& trace_;
+  SwarmSpec spec_;
+  Rng rng_;
+  std::map<std::string, SwarmNodeRecord> nodes_;  // ordered by id: `docker node ls` order
+  std::optional<std::string> leader_;
+  model::JoinTokens tokens_;
+  std::map<std::string, int> certificates_;
+};
+
+}  // namespace swarmsim::sim

@@ -1,0 +1,215 @@
+#include "sim/world.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "sim/engine_sim.hpp"
+#include "sim/metadata_sim.hpp"
+#include "sim/mon_sim.hpp"
+
+namespace swarmsim::sim {
+
+World::World(const ScenarioSpec& spec, WorldOptions options)
+    : spec_(spec), options_(std::move(options)), trace_(options_.keep_trace) {
+  network_ = std::make_unique<NetworkSim>(kernel_, options_.seed, spec_.links);
+  swarm_ = std::make_unique<SwarmSim>(kernel_, trace_, spec_.swarm, rng_for("swarm"));
+  swarm_->on_removed = [this](const SwarmNodeRecord& n, const SwarmOrigin& o) {
+    handle_node_removed(n, o);
+    for (auto& fn : removed_observers) fn(n, o);
+  };
+  swarm_->on_demoted = [this](const SwarmNodeRecord& n, const SwarmOrigin& o) {
+    for (auto& fn : demoted_observers) fn(n, o);
+  };
+  // The Rancher server runs beside the first host the scenario adds (the
+  // manager VM in the cloud), on that host's link class.
+  std::string server_link = spec_.links.empty() ? "" : spec_.links.front().name;
+  for (const auto& e : spec_.events) {
+    if (e.kind != EventKind::AddHost) continue;
+    if (const ProfileSpec* p = spec_.find_profile(e.profile)) server_link = p->link;
+    break;
+  }
+  server_ = network_->add_endpoint("rancher-server", server_link);
+  cattle_.on_change([this] {
+    for (auto& h : hosts_)
+      if (h.in_rancher) h.metadata->handle_cattle_change();
+  });
+  network_->on_topology_change([this] { refresh_heartbeats(); });
+  for (const auto& e : spec_.events) {
+    kernel_.schedule_at(e.at_ns, [this, e] { apply(e); });
+  }
+}
+
+World::~World() = default;
+
+HostSim* World::host_named(const std::string& name) {
+  auto it = current_by_name_.find(name);
+  return it == current_by_name_.end() ? nullptr : &hosts_[it->second];
+}
+
+HostSim* World::host_at_addr(const std::string& addr) {
+  auto it = by_addr_.find(addr.substr(0, addr.find(':')));
+  return it == by_addr_.end() ? nullptr : &hosts_[it->second];
+}
+
+void World::report_internal_fault(std::string what) {
+  if (!internal_fault_) internal_fault_ = std::move(what);
+  kernel_.request_stop();
+}
+
+void World::apply(const EventSpec& e) {
+  if (e.kind == EventKind::AddHost) {
+    add_host(e.host, e.profile);
+    return;
+  }
+  if (e.kind == EventKind::Partition) {
+    start_partition(e.hosts, e.duration_ns);
+    return;
+  }
+  HostSim* h = host_named(e.host);
+  if (!h) return;  // validated scenarios name live hosts; a generated one may not
+  switch (e.kind) {
+    case EventKind::RemoveHost:
+      remove_host(*h);
+      break;
+    case EventKind::Crash:
+      crash_host(*h, e.duration_ns);
+      break;
+    case EventKind::MetadataStall:
+      h->metadata->stall_for(e.duration_ns);
+      trace_.record(kernel_.now(), TraceKind::Fault, h->name, "",
+                    fmt::format("metadata replica stalls for {}s", e.duration_ns / kSecond));
+      break;
+    case EventKind::MetadataEmpty:
+      h->metadata->answer_empty_for(e.duration_ns);
+      trace_.record(kernel_.now(), TraceKind::Fault, h->name, "",
+                    fmt::format("metadata /hosts answers empty for {}s", e.duration_ns / kSecond));
+      break;
+    default:
+      break;
+  }
+}
+
+void World::add_host(const std::string& name, const std::string& profile_name) {
+  const ProfileSpec* profile = spec_.find_profile(profile_name);
+  if (!profile || host_named(name)) return;
+  HostSim h;
+  h.index = hosts_.size();
+  h.name = name;
+  h.profile = *profile;
+  h.added_at = kernel_.now();
+  h.kernel_hostname = kernel_hostname(name, *profile);
+  h.rancher_hostname = rancher_hostname(name, h.kernel_hostname, *profile);
+  h.agent_ip = fmt::format("10.{}.{}.{}", 1 + h.index / 62500, (h.index / 250) % 250,
+                           h.index % 250 + 2);
+  h.endpoint = network_->add_endpoint(name, profile->link);
+  h.uuid = cattle_.add_host(kernel_.now(), name, h.rancher_hostname, h.agent_ip);
+  h.engine = std::make_unique<EngineSim>(*this, h.index);
+  h.metadata = std::make_unique<MetadataReplicaSim>(
+      kernel_, cattle_, trace_,
+      MetadataReplicaOptions{name, h.uuid, profile->metadata_lag, profile->metadata_empty_p},
+      rng_for("metadata/" + h.uuid));
+  model::MonOptions mon;
+  mon.policy = options_.policy;
+  mon.manager_scale = spec_.swarm.manager_scale;
+  mon.loop_interval_ns = spec_.swarm.loop_interval_ns;
+  h.mon = std::make_unique<MonSim>(*this, h.index, mon);
+  trace_.record(kernel_.now(), TraceKind::HostAdded, name, "",
+                fmt::format("{}, agent_ip {}, kernel hostname '{}', Rancher hostname '{}'",
+                            to_string(profile->arch), h.agent_ip, h.kernel_hostname,
+                            h.rancher_hostname));
+  current_by_name_[name] = h.index;
+  by_addr_[h.agent_ip] = h.index;
+  hosts_.push_back(std::move(h));
+  hosts_.back().metadata->start();
+  scheduler_.handle_host_added(hosts_.size() - 1);
+}
+
+void World::remove_host(HostSim& h) {
+  h.in_rancher = false;
+  current_by_name_.erase(h.name);
+  by_addr_.erase(h.agent_ip);
+  trace_.record(kernel_.now(), TraceKind::HostRemoved, h.name, h.engine->node_id(),
+                "host deleted from Rancher; machine shut down");
+  h.mon->stop();
+  h.metadata->stop();
+  h.engine->shut_down();
+  cattle_.remove_host(kernel_.now(), h.uuid);
+}
+
+void World::crash_host(HostSim& h, Duration for_ns) {
+  if (!h.engine->up()) return;
+  trace_.record(kernel_.now(), TraceKind::Fault, h.name, h.engine->node_id(),
+                fmt::format("engine crashed; reboots in {}s", for_ns / kSecond));
+  h.mon->stop();
+  h.engine->crash();
+  const HostIndex index = h.index;
+  kernel_.schedule_after(for_ns, [this, index] {
+    HostSim& host = hosts_[index];
+    if (!host.in_rancher) return;
+    trace_.record(kernel_.now(), TraceKind::Fault, host.name, host.engine->node_id(),
+                  "engine back after reboot");
+    host.engine->reboot();
+    scheduler_.handle_host_rebooted(index);
+  });
+}
+
+void World::start_partition(const std::vector<std::string>& names, Duration for_ns) {
+  std::vector<EndpointId> side;
+  for (const auto& n : names)
+    if (HostSim* h = host_named(n)) side.push_back(h->endpoint);
+  if (side.empty()) return;
+  trace_.record(kernel_.now(), TraceKind::Fault, fmt::format("{}", fmt::join(names, ",")), "",
+                fmt::format("partitioned from the rest for {}s", for_ns / kSecond));
+  const auto id = network_->start_partition(side);
+  kernel_.schedule_after(for_ns, [this, id, names] {
+    trace_.record(kernel_.now(), TraceKind::Fault, fmt::format("{}", fmt::join(names, ",")), "",
+                  "partition healed");
+    network_->heal_partition(id);
+  });
+}
+
+void World::handle_node_removed(const SwarmNodeRecord& n, const SwarmOrigin&) {
+  if (n.host < hosts_.size()) hosts_[n.host].engine->handle_node_removed(n.id);
+}
+
+void World::refresh_heartbeats() {
+  for (int pass = 0; pass < 2; ++pass) {
+    const auto leader = swarm_->leader_id();
+    std::vector<std::pair<std::string, bool>> changes;
+    for (const auto& [id, n] : swarm_->nodes()) {
+      const EngineSim& e = *hosts_[n.host].engine;
+      const bool beating = e.node_id() == id && e.heartbeating();
+      changes.emplace_back(id, !beating);
+    }
+    for (const auto& [id, silent] : changes) swarm_->set_silent(id, silent);
+    if (swarm_->leader_id() == leader) break;  // a new leader changes who can reach it
+  }
+}
+
+void World::rpc(EndpointId from, EndpointId to, std::function<model::Response()> serve,
+                std::function<void(model::Response)> on_reply, Duration timeout) {
+  struct Exchange {
+    bool served = false;
+    bool done = false;
+    TimerId timer = 0;
+  };
+  auto x = std::make_shared<Exchange>();
+  x->timer = kernel_.schedule_after(timeout, [x, on_reply] {
+    if (x->done) return;
+    x->done = true;
+    on_reply(model::ApiError{0, "timeout"});
+  });
+  network_->send(from, to, [this, x, from, to, serve, on_reply] {
+    if (x->served) return;  // a duplicated request is served once
+    x->served = true;
+    model::Response r = serve();
+    network_->send(to, from, [this, x, r, on_reply] {
+      if (x->done) return;
+      x->done = true;
+      kernel_.cancel(x->timer);
+      on_reply(r);
+    });
+  });
+}
+
+}  // namespace swarmsim::sim

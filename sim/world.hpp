@@ -1,0 +1,117 @@
+// World: the whole simulated Rancher environment, wired together.
+//
+// It owns the kernel, the network, Cattle, the swarm, and every host with
+// its engine, metadata replica and swarmkit-mon container, and it applies
+// the scenario's timeline (host additions and removals, crashes, partitions,
+// metadata stalls and empty answers). The Rancher scheduler's one job that
+// matters here, starting swarmkit-mon on a new host after the agent's
+// start-up delay, lives in scheduler_sim.cpp.
+//
+// Request/response exchanges that cross the network go through rpc(): the
+// request and the reply are two messages, a lost one surfaces as a timeout,
+// and a duplicated one is served once (as TCP would).
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/io.hpp"
+#include "model/removal_policy.hpp"
+#include "sim/cattle_sim.hpp"
+#include "sim/host_sim.hpp"
+#include "sim/kernel.hpp"
+#include "sim/network_sim.hpp"
+#include "sim/random.hpp"
+#include "sim/scenario.hpp"
+#include "sim/scheduler_sim.hpp"
+#include "sim/swarm_sim.hpp"
+#include "sim/trace.hpp"
+
+namespace swarmsim::sim {
+
+struct WorldOptions {
+  std::uint64_t seed = 1;
+  model::RemovalPolicy policy;
+  bool keep_trace = true;
+  Duration engine_api_latency_ns = 2 * kMillisecond;    // local Docker API call (before stretch)
+  Duration metadata_api_latency_ns = 1 * kMillisecond;  // local metadata read (before stretch)
+  Duration cattle_timeout_ns = 10 * kSecond;
+  Duration join_timeout_ns = 20 * kSecond;
+  Duration probe_timeout_ns = 2 * kSecond;
+  Duration container_restart_ns = 5 * kSecond;          // after a reboot (before stretch)
+};
+
+class World {
+ public:
+  World(const ScenarioSpec& spec, WorldOptions options);
+  ~World();
+  World(const World&) = delete;
+  World& operator=(const World&) = delete;
+
+  // The scenario timeline.
+  void apply(const EventSpec& e);
+
+  // Network request/response with a timeout; `serve` runs at the receiver.
+  void rpc(EndpointId from, EndpointId to, std::function<model::Response()> serve,
+           std::function<void(model::Response)> on_reply, Duration timeout);
+
+  // Heartbeats follow engines, partitions and busy windows: recompute which
+  // nodes are silent after any of those changes.
+  void refresh_heartbeats();
+
+  // ---- accessors ----
+  Kernel& kernel() { return kernel_; }
+  const Kernel& kernel() const { return kernel_; }
+  Trace& trace() { return trace_; }
+  const Trace& trace() const { return trace_; }
+  NetworkSim& network() { return *network_; }
+  CattleSim& cattle() { return cattle_; }
+  const CattleSim& cattle() const { return cattle_; }
+  SwarmSim& swarm() { return *swarm_; }
+  const SwarmSim& swarm() const { return *swarm_; }
+  const ScenarioSpec& spec() const { return spec_; }
+  const WorldOptions& options() const { return options_; }
+  EndpointId rancher_server() const { return server_; }
+
+  std::vector<HostSim>& hosts() { return hosts_; }
+  const std::vector<HostSim>& hosts() const { return hosts_; }
+  HostSim* host_named(const std::string& name);  // the current host of that name
+  HostSim* host_at_addr(const std::string& addr);  // "ip" or "ip:port"
+  Rng rng_for(const std::string& component) const { return Rng::substream(options_.seed, component); }
+
+  // Set when the logic or the simulator hit an impossible state; the run
+  // ends as an internal error.
+  void report_internal_fault(std::string what);
+  const std::optional<std::string>& internal_fault() const { return internal_fault_; }
+
+  // Observers of the swarm (checkers register here).
+  std::vector<std::function<void(const SwarmNodeRecord&, const SwarmOrigin&)>> removed_observers;
+  std::vector<std::function<void(const SwarmNodeRecord&, const SwarmOrigin&)>> demoted_observers;
+
+ private:
+  void add_host(const std::string& name, const std::string& profile);
+  void remove_host(HostSim& h);
+  void crash_host(HostSim& h, Duration for_ns);
+  void start_partition(const std::vector<std::string>& names, Duration for_ns);
+  void handle_node_removed(const SwarmNodeRecord& n, const SwarmOrigin& origin);
+
+  ScenarioSpec spec_;
+  WorldOptions options_;
+  Kernel kernel_;
+  Trace trace_;
+  std::unique_ptr<NetworkSim> network_;
+  CattleSim cattle_;
+  std::unique_ptr<SwarmSim> swarm_;
+  std::vector<HostSim> hosts_;  // every host ever added; a re-added name is a new entry
+  std::map<std::string, std::size_t> current_by_name_;
+  std::map<std::string, std::size_t> by_addr_;
+  SchedulerSim scheduler_{*this};
+  EndpointId server_ = 0;
+  std::optional<std::string> internal_fault_;
+};
+
+}  // namespace swarmsim::sim

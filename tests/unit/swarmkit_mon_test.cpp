@@ -1,0 +1,345 @@
+// Each step of the legacy swarmkit-mon loop, driven by hand: the test plays
+// the Docker engine, the metadata replica and the Cattle API, and checks the
+// exact request the logic makes next.
+#include <gtest/gtest.h>
+
+#include "model/swarmkit_mon.hpp"
+
+using namespace swarmsim;
+using namespace swarmsim::model;
+
+namespace {
+
+MetaHost host(const std::string& name, const std::string& ip, const std::string& hostname) {
+  return MetaHost{name, "uuid-" + name, hostname, ip, {}};
+}
+
+class Script {
+ public:
+  explicit Script(MonOptions o = {}) : mon(std::move(o)) {}
+
+  Call call() {
+    auto a = mon.poll_action();
+    EXPECT_TRUE(a.has_value()) << "the logic asked for nothing; phase " << mon.phase();
+    if (!a) return {};
+    auto* c = std::get_if<Call>(&*a);
+    EXPECT_NE(c, nullptr) << "expected a call, got a sleep; phase " << mon.phase();
+    return c ? *c : Call{};
+  }
+  template <typename T>
+  T expect(const char* what) {
+    Call c = call();
+    last = c.id;
+    last_call = c;
+    auto* r = std::get_if<T>(&c.request);
+    EXPECT_NE(r, nullptr) << "expected " << what << ", got " << request_name(c.request)
+                          << " in phase " << mon.phase();
+    return r ? *r : T{};
+  }
+  Duration expect_sleep() {
+    auto a = mon.poll_action();
+    EXPECT_TRUE(a.has_value());
+    if (!a) return -1;
+    auto* s = std::get_if<Sleep>(&*a);
+    EXPECT_NE(s, nullptr) << "expected a sleep in phase " << mon.phase();
+    if (!s) return -1;
+    last = s->id;
+    return s->duration_ns;
+  }
+  void reply(Response r) { mon.handle_response(now += kMillisecond, last, r); }
+  void wake() { mon.handle_wakeup(now += kSecond, last); }
+  void nothing_more() { EXPECT_FALSE(mon.poll_action().has_value()); }
+
+  // Runs the loop's common prefix: own host, then /info.
+  void to_containers(const MetaHost& self, SwarmInfo info) {
+    mon.handle_start(now);
+    expect<MetaSelfHost>("metadata /self/host");
+    reply(MetaAnswer<MetaHost>{MetaAnswerKind::Json, self});
+    expect<GetInfo>("GET /info");
+    reply(info);
+    expect<MetaServiceContainers>("containers");
+  }
+
+  SwarmkitMon mon;
+  RequestId last = 0;
+  Call last_call;
+  Instant now = 0;
+};
+
+SwarmInfo inactive() { return SwarmInfo{}; }
+SwarmInfo active(const std::string& id, bool manager) {
+  SwarmInfo i;
+  i.NodeID = id;
+  i.NodeAddr = "10.0.0.1";
+  i.LocalNodeState_ = LocalNodeState::Active;
+  i.ControlAvailable = manager;
+  return i;
+}
+MetaAnswer<std::vector<MetaContainer>> containers(std::vector<MetaContainer> c) {
+  return {MetaAnswerKind::Json, std::move(c)};
+}
+Node node(const std::string& id, const std::string& hostname, NodeRole role,
+          NodeState state = NodeState::Ready) {
+  Node n;
+  n.ID = id;
+  n.VersionIndex = 7;
+  n.Description.Hostname = hostname;
+  n.Spec.Role = role;
+  n.Status.State = state;
+  if (role == NodeRole::Manager) n.ManagerStatus_ = ManagerStatus{false, Reachability::Reachable, ""};
+  return n;
+}
+
+const MetaHost kManager = host("manager-1", "10.0.0.1", "manager-1");
+const MetaHost kPi = host("pi1", "10.0.0.2", "pi1.lab");
+const std::vector<MetaContainer> kTwoContainers = {{"mon-pi1", 2, "10.0.0.2", "uuid-pi1"},
+                                                   {"mon-manager-1", 1, "10.0.0.1", "uuid-manager-1"}};
+
+}  // namespace
+
+TEST(LegacyAgentLoop, WaitsForItsAgentIpEverySecond) {
+  Script s;
+  s.mon.handle_start(0);
+  s.expect<MetaSelfHost>("metadata /self/host");
+  s.reply(MetaAnswer<MetaHost>{MetaAnswerKind::NotFound, {}});
+  EXPECT_EQ(s.expect_sleep(), kSecond);
+  EXPECT_EQ(s.mon.phase(), "WaitAgentIp");
+  s.wake();
+  s.expect<MetaSelfHost>("metadata /self/host again");
+}
+
+TEST(LegacyAgentLoop, LeavesTheSwarmWhenInfoShowsAnError) {
+  Script s;
+  s.mon.handle_start(0);
+  s.expect<MetaSelfHost>("self");
+  s.reply(MetaAnswer<MetaHost>{MetaAnswerKind::Json, kPi});
+  s.expect<GetInfo>("info");
+  SwarmInfo removed = active("n1", false);
+  removed.Error = "node n1 was removed from swarm";
+  s.reply(removed);
+  auto leave = s.expect<SwarmLeave>("swarm leave");
+  EXPECT_TRUE(leave.force);
+  s.reply(Ok{});
+  EXPECT_EQ(s.expect_sleep(), 30 * kSecond);  // and rejoins on the next loop
+}
+
+TEST(LegacyAgentLoop, LowestCreateIndexBootstrapsTheSwarmAndPublishesTokens) {
+  Script s;
+  s.to_containers(kManager, inactive());
+  s.reply(containers(kTwoContainers));
+  EXPECT_TRUE(s.mon.is_leader());
+  auto init = s.expect<SwarmInit>("swarm init");
+  EXPECT_EQ(init.advertise_addr, "10.0.0.1:2377");
+  s.reply(Ok{});
+  s.expect<GetSwarm>("GET /swarm");
+  s.reply(JoinTokens{"SWMTKN-w", "SWMTKN-m"});
+  auto publish = s.expect<CattlePublishTokens>("publish tokens");
+  EXPECT_EQ(publish.tokens.worker_token, "SWMTKN-w");
+  EXPECT_EQ(publish.tokens.manager_token, "SWMTKN-m");
+  s.reply(Ok{});
+  auto label = s.expect<CattleSetHostLabel>("label swarm=manager");
+  EXPECT_EQ(label.value, "manager");
+  s.reply(Ok{});
+  s.expect<ListNodes>("GET /nodes");
+}
+
+TEST(LegacyAgentJoin, WorkerAnnouncesProbesWaitsForTokenAndJoinsTheLeader) {
+  MonOptions o;
+  o.manager_scale = 1;
+  Script w(o);
+  w.to_containers(kPi, inactive());
+  w.reply(containers(kTwoContainers));
+  EXPECT_FALSE(w.mon.is_leader());
+  EXPECT_EQ(w.expect<CattleSetHostLabel>("wait_leader").value, "wait_leader");
+  w.reply(Ok{});
+  EXPECT_EQ(w.expect<ProbeManager>("probe").addr, "10.0.0.1:2377");
+  w.reply(Ok{});
+  EXPECT_EQ(w.expect<CattleSetHostLabel>("wait_token").value, "wait_token");
+  w.reply(Ok{});
+  w.expect<MetaServiceMetadata>("token");
+  w.reply(MetaAnswer<ServiceMetadata>{MetaAnswerKind::Json, {}});
+  EXPECT_EQ(w.expect_sleep(), kSecond);  // token not published yet: poll every second
+  w.wake();
+  w.expect<MetaServiceMetadata>("token again");
+  w.reply(MetaAnswer<ServiceMetadata>{MetaAnswerKind::Json, {"SWMTKN-w", "SWMTKN-m"}});
+  auto join = w.expect<SwarmJoin>("swarm join");
+  EXPECT_EQ(join.join_token, "SWMTKN-w");  // create_index 2 > MANAGER_SCALE 1: worker
+  EXPECT_EQ(join.advertise_addr, "10.0.0.2:2377");
+  ASSERT_EQ(join.remote_addrs.size(), 1u);
+  EXPECT_EQ(join.remote_addrs[0], "10.0.0.1:2377");
+  w.reply(Ok{});
+  auto label = w.expect<CattleSetHostLabel>("delete the swarm label");
+  EXPECT_EQ(label.key, "swarm");
+  EXPECT_EQ(label.value, "");
+  w.reply(Ok{});
+  EXPECT_EQ(w.expect_sleep(), 30 * kSecond);
+}
+
+TEST(LegacyAgentJoin, AmongTheFirstManagerScaleContainersJoinsAsManager) {
+  Script w;  // MANAGER_SCALE 3: create_index 2 is among the first three
+  w.to_containers(kPi, inactive());
+  w.reply(containers(kTwoContainers));
+  w.expect<CattleSetHostLabel>("wait_leader");
+  w.reply(Ok{});
+  w.expect<ProbeManager>("probe");
+  w.reply(Ok{});
+  w.expect<CattleSetHostLabel>("wait_token");
+  w.reply(Ok{});
+  w.expect<MetaServiceMetadata>("token");
+  w.reply(MetaAnswer<ServiceMetadata>{MetaAnswerKind::Json, {"SWMTKN-w", "SWMTKN-m"}});
+  EXPECT_EQ(w.expect<SwarmJoin>("join").join_token, "SWMTKN-m");
+  w.reply(Ok{});
+  EXPECT_EQ(w.expect<CattleSetHostLabel>("label manager").value, "manager");
+}
+
+TEST(LegacyAgentJoin, GivesUpAfterFourProbesWithDoublingBackOff) {
+  Script w;
+  w.to_containers(kPi, inactive());
+  w.reply(containers(kTwoContainers));
+  w.expect<CattleSetHostLabel>("wait_leader");
+  w.reply(Ok{});
+  std::vector<Duration> backoffs;
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    w.expect<ProbeManager>("probe");
+    w.reply(ApiError{0, "connection refused"});
+    Duration d = w.expect_sleep();
+    if (attempt < 3) {
+      backoffs.push_back(d);
+      w.wake();
+    } else {
+      EXPECT_EQ(d, 30 * kSecond) << "after the fourth failure the loop sleeps";
+    }
+  }
+  EXPECT_EQ(backoffs, (std::vector<Duration>{kSecond, 2 * kSecond, 4 * kSecond}));
+}
+
+TEST(LegacyAgentJoin, AFailedJoinGoesUnnoticed) {
+  MonOptions o;
+  o.manager_scale = 1;
+  Script w(o);
+  w.to_containers(kPi, inactive());
+  w.reply(containers(kTwoContainers));
+  w.expect<CattleSetHostLabel>("wait_leader");
+  w.reply(Ok{});
+  w.expect<ProbeManager>("probe");
+  w.reply(Ok{});
+  w.expect<CattleSetHostLabel>("wait_token");
+  w.reply(Ok{});
+  w.expect<MetaServiceMetadata>("token");
+  w.reply(MetaAnswer<ServiceMetadata>{MetaAnswerKind::Json, {"SWMTKN-w", "SWMTKN-m"}});
+  w.expect<SwarmJoin>("join");
+  w.reply(ApiError{503, "Timeout was reached before node joined"});
+  // `$?` is tested after an echo: the script labels as if it had joined.
+  EXPECT_EQ(w.expect<CattleSetHostLabel>("label").key, "swarm");
+}
+
+TEST(LegacyAgentLoop, ANonLeaderAlreadyInTheSwarmOnlySleeps) {
+  Script w;
+  w.to_containers(kPi, active("n2", false));
+  w.reply(containers(kTwoContainers));
+  EXPECT_EQ(w.expect_sleep(), 30 * kSecond);
+}
+
+namespace {
+// Leader with an active engine, up to the metadata read of remove_old_hosts.
+void leader_reads(Script& s, std::vector<Node> nodes) {
+  s.to_containers(kManager, active("m1", true));
+  s.reply(containers(kTwoContainers));
+  s.expect<ListNodes>("GET /nodes");
+  s.reply(std::move(nodes));
+  s.expect<MetaHosts>("metadata /hosts");
+}
+}  // namespace
+
+TEST(LegacyRemovalHook, CutsOnlyTheMetadataHostnameSoADottedEngineHostnameIsRemoved) {
+  Script s;
+  leader_reads(s, {node("m1", "manager-1", NodeRole::Manager), node("w1", "pi1.lab", NodeRole::Worker)});
+  s.reply(MetaAnswer<std::vector<MetaHost>>{MetaAnswerKind::Json, {kManager, kPi}});
+  auto rm = s.expect<RemoveNode>("node rm");
+  EXPECT_EQ(rm.id, "w1");
+  EXPECT_TRUE(rm.force);
+  EXPECT_TRUE(s.last_call.eviction);
+  EXPECT_NE(s.last_call.why.find("pi1.lab"), std::string::npos) << s.last_call.why;
+  s.reply(Ok{});
+  s.expect<ListNodes>("re-read for the purge");
+}
+
+TEST(LegacyRemovalHook, KeepsANodeWhoseHostnameMatchesTheShortMetadataName) {
+  Script s;
+  MetaHost fqdn = host("pi1", "10.0.0.2", "pi1.lab.example.com");
+  leader_reads(s, {node("m1", "manager-1", NodeRole::Manager), node("w1", "pi1", NodeRole::Worker)});
+  s.reply(MetaAnswer<std::vector<MetaHost>>{MetaAnswerKind::Json, {kManager, fqdn}});
+  s.expect<ListNodes>("nothing removed: straight to the re-read");
+}
+
+TEST(LegacyRemovalHook, AnEmptyMetadataAnswerTargetsEveryNodeTheLeaderToo) {
+  Script s;
+  leader_reads(s, {node("m1", "manager-1", NodeRole::Manager), node("w1", "pi1", NodeRole::Worker)});
+  s.reply(MetaAnswer<std::vector<MetaHost>>{MetaAnswerKind::Empty, {}});
+  auto demote = s.expect<UpdateNodeRole>("demote the leader itself");
+  EXPECT_EQ(demote.id, "m1");
+  EXPECT_EQ(demote.role, NodeRole::Worker);
+  EXPECT_EQ(demote.version, 7u);
+  s.reply(ApiError{400, "attempting to demote the last manager of the swarm"});
+  EXPECT_EQ(s.expect<RemoveNode>("rm the leader").id, "m1");
+  s.reply(ApiError{400, "must be demoted"});
+  EXPECT_EQ(s.expect<RemoveNode>("rm the worker").id, "w1");
+}
+
+TEST(LegacyDownNodePurge, EveryDownNodeIsRemovedBecauseOfTheQuotingBug) {
+  Script s;
+  std::vector<Node> nodes = {node("m1", "manager-1", NodeRole::Manager),
+                             node("w1", "pi1", NodeRole::Worker, NodeState::Down)};
+  MetaHost pi = host("pi1", "10.0.0.2", "pi1");
+  leader_reads(s, nodes);
+  s.reply(MetaAnswer<std::vector<MetaHost>>{MetaAnswerKind::Json, {kManager, pi}});
+  s.expect<ListNodes>("re-read");
+  s.reply(nodes);
+  auto rm = s.expect<RemoveNode>("purge");
+  EXPECT_EQ(rm.id, "w1");
+  EXPECT_NE(s.last_call.why.find("down"), std::string::npos);
+}
+
+TEST(LegacyScaling, PromotesTheFirstReadyWorkerBelowManagerScale) {
+  Script s;
+  std::vector<Node> nodes = {node("m1", "manager-1", NodeRole::Manager),
+                             node("w1", "pi1", NodeRole::Worker)};
+  MetaHost pi = host("pi1", "10.0.0.2", "pi1");
+  leader_reads(s, nodes);
+  s.reply(MetaAnswer<std::vector<MetaHost>>{MetaAnswerKind::Json, {kManager, pi}});
+  s.expect<ListNodes>("re-read");
+  s.reply(nodes);
+  auto promote = s.expect<UpdateNodeRole>("promote");
+  EXPECT_EQ(promote.id, "w1");
+  EXPECT_EQ(promote.role, NodeRole::Manager);
+  EXPECT_FALSE(s.last_call.eviction);
+}
+
+TEST(LegacyScaling, TheLeaderLabelsItsHostWhenControlIsAvailable) {
+  MonOptions o;
+  o.manager_scale = 1;
+  Script s(o);
+  std::vector<Node> nodes = {node("m1", "manager-1", NodeRole::Manager)};
+  leader_reads(s, nodes);
+  s.reply(MetaAnswer<std::vector<MetaHost>>{MetaAnswerKind::Json, {kManager}});
+  s.expect<ListNodes>("re-read");
+  s.reply(nodes);
+  auto label = s.expect<CattleSetHostLabel>("swarm=manager");
+  EXPECT_EQ(label.value, "manager");
+  s.reply(Ok{});
+  EXPECT_EQ(s.expect_sleep(), 30 * kSecond);
+  EXPECT_FALSE(s.mon.fault().has_value());
+}
+
+TEST(SwarmkitMon, IgnoresLateAndDuplicateAnswers) {
+  Script s;
+  s.mon.handle_start(0);
+  s.expect<MetaSelfHost>("self");
+  const RequestId first = s.last;
+  s.reply(MetaAnswer<MetaHost>{MetaAnswerKind::Json, kPi});
+  s.expect<GetInfo>("info");
+  // The same answer again, under the old id: ignored.
+  s.mon.handle_response(5, first, MetaAnswer<MetaHost>{MetaAnswerKind::Json, kPi});
+  s.nothing_more();
+  EXPECT_EQ(s.mon.phase(), "CheckEngine");
+}
