@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace swarmsim::cli {
 
@@ -27,6 +28,17 @@ struct RunArgs {
 };
 
 int command_run(const RunArgs& args);
+
+struct CompareArgs {
+  std::vector<std::string> files;
+  std::string seeds = "1..50";
+  std::string policies = "legacy,fixed";
+};
+
+// Runs every file under every policy over a seed range and prints one row
+// per scenario. Exits with the verdict of the last policy listed (the one
+// being defended), 0 if it never failed.
+int command_compare(const CompareArgs& args);
 
 // Parses "A..B" (inclusive, A <= B); nullopt if malformed.
 std::optional<std::pair<std::uint64_t, std::uint64_t>> parse_seed_range(const std::string& s);

@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
       "  swarmsim run scenarios/incident-2017.yaml --policy fixed\n"
       "  swarmsim run scenarios/stale-metadata.yaml --seeds 1..200   # how often it fails\n"
       "  swarmsim run scenarios/stale-metadata.yaml --seed 7 --json\n"
+      "  swarmsim compare scenarios/*.yaml --seeds 1..50 --policies legacy,grace,fixed\n"
       "\nExit codes: 0 pass, 1 safety violated, 2 liveness violated, 64 usage error,\n"
       "65 bad scenario file, 70 internal error.");
 
@@ -51,6 +52,15 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--junit", run.junit, "Also write a JUnit XML report to this file");
   run_cmd->get_option("--seed")->excludes("--seeds");
 
+  CompareArgs compare;
+  auto* compare_cmd = app.add_subcommand(
+      "compare",
+      "Run scenarios under several policies over a seed range and print how often each evicts.");
+  compare_cmd->add_option("files", compare.files, "Scenario YAML files")->required();
+  compare_cmd->add_option("--seeds", compare.seeds, "Seed range A..B")->capture_default_str();
+  compare_cmd->add_option("--policies", compare.policies, "Comma-separated policies")
+      ->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -63,5 +73,6 @@ int main(int argc, char** argv) {
   }
   run.color = isatty(STDOUT_FILENO) != 0;
   if (run_cmd->parsed()) return command_run(run);
+  if (compare_cmd->parsed()) return command_compare(compare);
   return kExitUsage;
 }
