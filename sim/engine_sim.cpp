@@ -17,7 +17,13 @@ bool EngineSim::heartbeating() const {
   if (!up_ || local_ != LocalNodeState::Active || node_id_.empty()) return false;
   if (world_.kernel().now() < busy_until_) return false;
   auto leader = world_.swarm().leader_id();
-  if (!leader) return false;
+  if (!leader) {
+    // No leader: a manager that comes back is a raft member and can take
+    // the lead (a lone manager rebooting is the common case); a worker has
+    // nobody to report to.
+    const SwarmNodeRecord* self = world_.swarm().node(node_id_);
+    return self && self->role == model::NodeRole::Manager;
+  }
   const SwarmNodeRecord* l = world_.swarm().node(*leader);
   return l && world_.network().connected(host().endpoint, world_.hosts()[l->host].endpoint);
 }

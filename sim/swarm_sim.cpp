@@ -90,8 +90,10 @@ bool SwarmSim::silent_too_long(const SwarmNodeRecord& n) const {
 }
 
 model::NodeState SwarmSim::state_of(const SwarmNodeRecord& n) const {
-  if (!n.registered) return model::NodeState::Unknown;
-  return silent_too_long(n) ? model::NodeState::Down : model::NodeState::Ready;
+  // A node that got its certificate but never registered stays `unknown`
+  // until the managers give up on it, then shows `down` like any other.
+  if (silent_too_long(n)) return model::NodeState::Down;
+  return n.registered ? model::NodeState::Ready : model::NodeState::Unknown;
 }
 
 std::vector<model::Node> SwarmSim::list_nodes() const {
