@@ -35,6 +35,23 @@ struct CompareArgs {
   std::string policies = "legacy,fixed";
 };
 
+struct CheckArgs {
+  std::string policy = "fixed";
+  int cases = 100;
+  std::uint64_t seed = 1;
+  int max_hosts = 20;
+  std::string out;
+  std::string property;
+  std::string reproduce;
+  bool json = false;
+  bool quiet = false;
+};
+
+// Generated environments against the properties; on failure writes the
+// shrunk counterexample as a scenario file and exits 1 (safety), 2
+// (liveness) or 70 (determinism, simulator fault).
+int command_check(const CheckArgs& args);
+
 // Runs every file under every policy over a seed range and prints one row
 // per scenario. Exits with the verdict of the last policy listed (the one
 // being defended), 0 if it never failed.

@@ -30,6 +30,8 @@ int main(int argc, char** argv) {
       "  swarmsim run scenarios/incident-2017.yaml --policy fixed\n"
       "  swarmsim run scenarios/stale-metadata.yaml --seeds 1..200   # how often it fails\n"
       "  swarmsim run scenarios/stale-metadata.yaml --seed 7 --json\n"
+      "  swarmsim check --policy legacy --cases 2000 --seed 1   # find and shrink the race\n"
+      "  swarmsim check --policy fixed --cases 10000             # the fix holds\n"
       "  swarmsim compare scenarios/*.yaml --seeds 1..50 --policies legacy,grace,fixed\n"
       "\nExit codes: 0 pass, 1 safety violated, 2 liveness violated, 64 usage error,\n"
       "65 bad scenario file, 70 internal error.");
@@ -61,6 +63,28 @@ int main(int argc, char** argv) {
   compare_cmd->add_option("--policies", compare.policies, "Comma-separated policies")
       ->capture_default_str();
 
+  CheckArgs check;
+  auto* check_cmd = app.add_subcommand(
+      "check",
+      "Generate whole environments (hosts, hostname styles, metadata lag, faults, removals) and "
+      "check the properties; on failure shrink to a minimal scenario file that `run` replays.");
+  check_cmd->add_option("--policy", check.policy, "legacy, grace or fixed")->capture_default_str();
+  check_cmd->add_option("--cases", check.cases, "Generated environments to try")
+      ->capture_default_str();
+  check_cmd->add_option("--seed", check.seed, "RapidCheck seed")->capture_default_str();
+  check_cmd->add_option("--max-hosts", check.max_hosts, "Most hosts in one environment (1..20)")
+      ->capture_default_str();
+  check_cmd->add_option("--out", check.out,
+                        "Where to write the counterexample (default "
+                        "counterexample-POLICY-seedS.yaml)");
+  check_cmd->add_option("--property", check.property,
+                        "Check only one of: no-spurious-eviction, cleanup, convergence, "
+                        "no-flapping, determinism");
+  check_cmd->add_option("--reproduce", check.reproduce,
+                        "Replay a failure from the reproduce string an earlier check printed");
+  check_cmd->add_flag("--json", check.json, "Print one JSON object");
+  check_cmd->add_flag("-q,--quiet", check.quiet, "No progress lines on stderr");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -74,5 +98,6 @@ int main(int argc, char** argv) {
   run.color = isatty(STDOUT_FILENO) != 0;
   if (run_cmd->parsed()) return command_run(run);
   if (compare_cmd->parsed()) return command_compare(compare);
+  if (check_cmd->parsed()) return command_check(check);
   return kExitUsage;
 }

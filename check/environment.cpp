@@ -1,0 +1,197 @@
+#include "check/environment.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <limits>
+
+#include "model/removal_policy.hpp"
+#include "sim/host_sim.hpp"
+
+namespace swarmsim::check {
+
+using sim::Distribution;
+using sim::EventKind;
+using sim::EventSpec;
+
+std::string host_name(const EnvCase& c, std::size_t index) {
+  if (index == 0) return "vm0";
+  return fmt::format("{}{}", c.others[index - 1].aarch64 ? "pi" : "vm", index);
+}
+
+bool is_core(const EnvCase& c, std::size_t index) {
+  return index < static_cast<std::size_t>(std::max(c.managers, 1));
+}
+
+namespace {
+
+const HostCase& host_at(const EnvCase& c, std::size_t i) { return i == 0 ? c.leader : c.others[i - 1]; }
+
+double cpu_factor(const HostCase& h) { return h.aarch64 ? std::max(h.cpu_tenths, 10) / 10.0 : 1.0; }
+
+Duration seconds(int s) { return static_cast<Duration>(s) * kSecond; }
+
+sim::ProfileSpec profile_for(const HostCase& h, const std::string& name) {
+  sim::ProfileSpec p;
+  p.name = "p-" + name;
+  p.arch = h.aarch64 ? sim::Arch::Aarch64 : sim::Arch::X86_64;
+  p.cpu_factor = cpu_factor(h);
+  p.hostname_style = h.style;
+  p.agent_hostname = h.rule;
+  p.hostname_override = "rancher-{name}";
+  p.link = h.edge ? "edge-wan" : "cloud-lan";
+  const Duration lag = std::max(1, h.lag_ms) * kMillisecond;
+  p.metadata_lag = Distribution::uniform(lag / 4, lag);
+  p.metadata_empty_p = h.empty_permille / 1000.0;
+  p.agent_startup = Distribution::constant(seconds(std::max(h.startup_s, 1)));
+  p.busy_after_join = Distribution::constant(seconds(h.busy_s));
+  p.clock_skew_ns = seconds(h.skew_s);
+  return p;
+}
+
+void add_window(std::vector<EventSpec>& out, EventKind kind, const std::string& host,
+                Instant added_at, Instant gone_at, const std::optional<Window>& w) {
+  if (!w) return;
+  const Instant at = added_at + seconds(w->at_s);
+  if (at >= gone_at) return;  // the host is gone by then
+  EventSpec e;
+  e.at_ns = at;
+  e.kind = kind;
+  e.duration_ns = seconds(std::max(w->for_s, 1));
+  if (kind == EventKind::Partition) e.hosts = {host};
+  else e.host = host;
+  out.push_back(e);
+}
+
+}  // namespace
+
+sim::ScenarioSpec to_scenario(const EnvCase& c, const std::string& name) {
+  sim::ScenarioSpec s;
+  s.name = name;
+  s.description = "Generated environment (swarmsim check).";
+  s.seed = static_cast<std::uint64_t>(std::max(c.seed, 1));
+  s.swarm.manager_scale = std::clamp(c.managers, 1, 3);
+  s.swarm.loop_interval_ns = seconds(std::clamp(c.loop_s, 5, 120));
+
+  sim::LinkClassSpec cloud;
+  cloud.name = "cloud-lan";
+  cloud.latency = Distribution::exponential(200 * kMicrosecond, kMillisecond);
+  sim::LinkClassSpec edge;
+  edge.name = "edge-wan";
+  const Duration half = std::max(1, c.edge_latency_ms) * kMillisecond / 2;
+  edge.latency = Distribution::lognormal(half, half, 0.5);
+  edge.loss = c.edge_loss_permille / 1000.0;
+  edge.duplicate = c.edge_dup_permille / 1000.0;
+  edge.reorder = c.edge_reorder_permille / 1000.0;
+  edge.reorder_delay = Distribution::uniform(0, 200 * kMillisecond);
+  s.links = {cloud, edge};
+
+  const std::size_t count = 1 + c.others.size();
+  // The core is up once its slowest agent has started.
+  Duration core_up = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    if (!is_core(c, i)) continue;
+    const HostCase& h = host_at(c, i);
+    core_up = std::max(core_up, static_cast<Duration>(seconds(std::max(h.startup_s, 1)) * cpu_factor(h)));
+  }
+  core_up += 10 * kSecond;
+
+  Duration worst_lag = 0, worst_startup = 0, worst_busy = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    const HostCase& h = host_at(c, i);
+    HostCase leader_like = h;
+    if (i == 0) {  // the leader is always the x86_64 VM in the cloud
+      leader_like.aarch64 = false;
+      leader_like.edge = false;
+    }
+    const std::string n = host_name(c, i);
+    s.profiles.push_back(profile_for(leader_like, n));
+    worst_lag = std::max<Duration>(worst_lag, std::max(1, h.lag_ms) * kMillisecond);
+    worst_startup = std::max<Duration>(worst_startup, seconds(std::max(h.startup_s, 1)) * cpu_factor(leader_like));
+    worst_busy = std::max<Duration>(worst_busy, seconds(h.busy_s) * cpu_factor(leader_like));
+
+    const bool core = is_core(c, i);
+    const Instant added = core ? 0 : core_up + seconds(h.add_offset_s);
+    EventSpec add;
+    add.at_ns = added;
+    add.kind = EventKind::AddHost;
+    add.host = n;
+    add.profile = "p-" + n;
+    s.events.push_back(add);
+
+    Instant gone = std::numeric_limits<Instant>::max();
+    if (!core && h.remove_after_s) {
+      gone = added + seconds(std::max(*h.remove_after_s, 1));
+      EventSpec rm;
+      rm.at_ns = gone;
+      rm.kind = EventKind::RemoveHost;
+      rm.host = n;
+      s.events.push_back(rm);
+      if (h.readd_after_s) {
+        EventSpec again = add;
+        again.at_ns = gone + seconds(std::max(*h.readd_after_s, 1));
+        s.events.push_back(again);
+      }
+    }
+    add_window(s.events, EventKind::Crash, n, added, gone, h.crash);
+    add_window(s.events, EventKind::MetadataStall, n, added, gone, h.stall);
+    add_window(s.events, EventKind::MetadataEmpty, n, added, gone, h.empty);
+    add_window(s.events, EventKind::Partition, n, added, gone, h.partition);
+  }
+  std::stable_sort(s.events.begin(), s.events.end(),
+                   [](const EventSpec& a, const EventSpec& b) { return a.at_ns < b.at_ns; });
+
+  // Long enough for the slowest host to start, load metadata, wait out a
+  // busy spell and join, and for the leader's next passes to act, with
+  // room for join time-outs and probe back-offs.
+  s.liveness_bound_ns = 5 * kMinute + 6 * s.swarm.loop_interval_ns + 4 * worst_lag +
+                        worst_startup + worst_busy + s.swarm.down_after_ns;
+  s.duration_ns = kSecond;  // the liveness check, after the bound, decides when the run ends
+  return s;
+}
+
+std::vector<std::string> describe(const EnvCase& c) {
+  std::vector<std::string> tags;
+  const std::size_t count = 1 + c.others.size();
+  int arm = 0;
+  bool mismatch = false, shared = false, lag = false, empty = false, stall = false, busy = false,
+       crash = false, partition = false, removal = false, readd = false, skew = false;
+  for (std::size_t i = 0; i < count; ++i) {
+    const HostCase& h = host_at(c, i);
+    arm += i > 0 && h.aarch64;
+    sim::ProfileSpec p = profile_for(h, host_name(c, i));
+    const std::string kernel = sim::kernel_hostname(host_name(c, i), p);
+    const std::string rancher = sim::rancher_hostname(host_name(c, i), kernel, p);
+    mismatch |= model::metadata_hostname_key(rancher) != kernel;
+    shared |= h.style == sim::HostnameStyle::SharedDefault;
+    lag |= h.lag_ms > 20000;
+    empty |= h.empty_permille > 0 || h.empty.has_value();
+    stall |= h.stall.has_value();
+    busy |= h.busy_s > 0;
+    crash |= h.crash.has_value();
+    partition |= h.partition.has_value();
+    skew |= h.skew_s != 0;
+    if (!is_core(c, i) && h.remove_after_s) {
+      removal = true;
+      readd |= h.readd_after_s.has_value();
+    }
+  }
+  tags.push_back(fmt::format("hosts={}", count <= 2 ? std::string("1-2") : count <= 5 ? "3-5" : "6+"));
+  tags.push_back(fmt::format("managers={}", c.managers));
+  tags.push_back(arm == 0 ? "arch=x86_64-only" : arm + 1 == static_cast<int>(count) ? "arch=arm-workers-only" : "arch=mixed");
+  if (mismatch) tags.push_back("mech=hostname-mismatch");
+  if (shared) tags.push_back("mech=shared-default-name");
+  if (lag) tags.push_back("mech=metadata-lag>20s");
+  if (empty) tags.push_back("mech=empty-answers");
+  if (stall) tags.push_back("fault=metadata-stall");
+  if (busy) tags.push_back("mech=busy-after-join");
+  if (crash) tags.push_back("fault=crash");
+  if (partition) tags.push_back("fault=partition");
+  if (removal) tags.push_back("event=host-removed");
+  if (readd) tags.push_back("event=host-re-added");
+  if (skew) tags.push_back("fault=clock-skew");
+  if (c.edge_loss_permille || c.edge_dup_permille || c.edge_reorder_permille) tags.push_back("fault=lossy-edge");
+  return tags;
+}
+
+}  // namespace swarmsim::check

@@ -1,0 +1,73 @@
+// Generated environments: the plain data RapidCheck generates and shrinks,
+// and its translation into a scenario the simulator runs.
+//
+// A case is a leader VM (x86_64, cloud link, added at t=0), the other "core"
+// hosts that start with it (MANAGER_SCALE - 1 of them), and late hosts that
+// join once the core is up. Every host carries its own profile and its own
+// faults, so that when the shrinker drops a host, its events go with it.
+// Every number shrinks towards the benign end: fewer hosts, no faults, short
+// lags, matching hostnames, no loss.
+//
+// Late hosts are the only ones ever removed from Rancher: removing a core
+// host can take raft below quorum (two managers out of three), which no
+// removal policy can repair and which is not what these properties are
+// about.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/scenario.hpp"
+
+namespace swarmsim::check {
+
+struct Window {
+  int at_s = 0;   // after the host was added
+  int for_s = 1;  // length of the fault
+};
+
+struct HostCase {
+  bool aarch64 = false;
+  int cpu_tenths = 10;  // cpu_factor x 10 (aarch64 only; x86_64 stays at 1.0)
+  sim::HostnameStyle style = sim::HostnameStyle::Short;
+  sim::AgentHostnameRule rule = sim::AgentHostnameRule::Kernel;
+  bool edge = false;           // on the edge link rather than the cloud LAN
+  int lag_ms = 1;              // metadata lag: uniform [lag_ms/4, lag_ms]
+  int empty_permille = 0;      // per /hosts answer: empty body
+  int startup_s = 1;           // agent start-up before stretching
+  int busy_s = 0;              // busy after join before stretching: no heartbeats
+  int skew_s = 0;              // clock skew
+  int add_offset_s = 0;        // late hosts: added this long after the core is up
+  std::optional<int> remove_after_s;  // late hosts: removed from Rancher
+  std::optional<int> readd_after_s;   // ... and added again under the same name
+  std::optional<Window> crash;
+  std::optional<Window> stall;      // metadata replica stops reloading
+  std::optional<Window> empty;      // metadata /hosts answers empty
+  std::optional<Window> partition;  // this host cut off from everybody
+};
+
+struct EnvCase {
+  int seed = 1;      // the simulation seed the case runs under
+  int managers = 1;  // MANAGER_SCALE, 1..3
+  int loop_s = 30;   // reconcile interval
+  int edge_latency_ms = 1;
+  int edge_loss_permille = 0;
+  int edge_dup_permille = 0;
+  int edge_reorder_permille = 0;
+  HostCase leader;
+  std::vector<HostCase> others;  // the first managers-1 are core hosts
+};
+
+std::string host_name(const EnvCase& c, std::size_t index);  // 0 = leader
+bool is_core(const EnvCase& c, std::size_t index);
+
+// The scenario this case describes. Deterministic; validate() accepts it.
+sim::ScenarioSpec to_scenario(const EnvCase& c, const std::string& name = "generated");
+
+// Tags describing what a case contains, for RC_TAG distributions:
+// mechanisms (hostname mismatch, shared default name, lag, empty answers,
+// stalls, busy hosts), faults, arch mix, managers.
+std::vector<std::string> describe(const EnvCase& c);
+
+}  // namespace swarmsim::check

@@ -1,0 +1,92 @@
+#include "check/generators.hpp"
+
+#include <algorithm>
+
+namespace swarmsim::check {
+
+namespace gen = rc::gen;
+
+rc::Gen<Window> gen_window(int max_at_s, int max_for_s) {
+  return gen::build<Window>(gen::set(&Window::at_s, gen::inRange(0, max_at_s + 1)),
+                            gen::set(&Window::for_s, gen::inRange(1, max_for_s + 1)));
+}
+
+namespace {
+
+// An optional fault present in about one case in `one_in`. The presence
+// flag is generated separately so that the shrinker can drop the fault
+// altogether (a weightedOneOf would only shrink within the chosen branch).
+template <typename T>
+rc::Gen<std::optional<T>> sometimes(int one_in, rc::Gen<T> g) {
+  auto present = gen::weightedElement<bool>({{static_cast<std::size_t>(one_in - 1), false}, {1, true}});
+  return gen::map(gen::pair(present, std::move(g)), [](std::pair<bool, T> p) {
+    return p.first ? std::optional<T>(std::move(p.second)) : std::optional<T>();
+  });
+}
+
+}  // namespace
+
+rc::Gen<HostCase> gen_host() {
+  using sim::AgentHostnameRule;
+  using sim::HostnameStyle;
+  return gen::build<HostCase>(
+      gen::set(&HostCase::aarch64, gen::weightedElement<bool>({{1, false}, {2, true}})),
+      gen::set(&HostCase::cpu_tenths, gen::inRange(10, 61)),
+      gen::set(&HostCase::style,
+               gen::weightedElement<HostnameStyle>({{8, HostnameStyle::Short},
+                                                    {2, HostnameStyle::Dotted},
+                                                    {1, HostnameStyle::Fqdn},
+                                                    {1, HostnameStyle::Upper},
+                                                    {1, HostnameStyle::SharedDefault}})),
+      gen::set(&HostCase::rule,
+               gen::weightedElement<AgentHostnameRule>({{8, AgentHostnameRule::Kernel},
+                                                        {2, AgentHostnameRule::Short},
+                                                        {1, AgentHostnameRule::Fqdn},
+                                                        {1, AgentHostnameRule::Lowercase},
+                                                        {1, AgentHostnameRule::Override},
+                                                        {1, AgentHostnameRule::Null}})),
+      gen::set(&HostCase::edge, gen::weightedElement<bool>({{1, false}, {2, true}})),
+      // Mostly sub-second, sometimes a minute and a half.
+      gen::set(&HostCase::lag_ms, gen::weightedOneOf<int>({{3, gen::inRange(1, 2001)},
+                                                           {1, gen::inRange(1, 90001)}})),
+      gen::set(&HostCase::empty_permille,
+               gen::weightedOneOf<int>({{5, gen::just(0)}, {1, gen::inRange(0, 301)}})),
+      gen::set(&HostCase::startup_s, gen::inRange(1, 31)),
+      gen::set(&HostCase::busy_s,
+               gen::weightedOneOf<int>({{4, gen::just(0)}, {1, gen::inRange(0, 41)}})),
+      gen::set(&HostCase::skew_s,
+               gen::weightedOneOf<int>({{5, gen::just(0)}, {1, gen::inRange(-30, 31)}})),
+      gen::set(&HostCase::add_offset_s, gen::inRange(0, 601)),
+      gen::set(&HostCase::remove_after_s, sometimes(4, gen::inRange(1, 901))),
+      gen::set(&HostCase::readd_after_s, sometimes(2, gen::inRange(1, 301))),
+      gen::set(&HostCase::crash, sometimes(6, gen_window(600, 120))),
+      gen::set(&HostCase::stall, sometimes(6, gen_window(600, 180))),
+      gen::set(&HostCase::empty, sometimes(8, gen_window(600, 90))),
+      gen::set(&HostCase::partition, sometimes(8, gen_window(600, 120))));
+}
+
+rc::Gen<EnvCase> gen_environment(const GenOptions& options) {
+  const int max_others = std::max(options.max_hosts - 1, 0);
+  return gen::build<EnvCase>(
+      gen::set(&EnvCase::managers, gen::inRange(1, 4)),
+      gen::set(&EnvCase::loop_s, gen::weightedOneOf<int>({{3, gen::just(30)}, {1, gen::inRange(10, 61)}})),
+      gen::set(&EnvCase::edge_latency_ms, gen::inRange(1, 201)),
+      gen::set(&EnvCase::edge_loss_permille,
+               gen::weightedOneOf<int>({{4, gen::just(0)}, {1, gen::inRange(0, 51)}})),
+      gen::set(&EnvCase::edge_dup_permille,
+               gen::weightedOneOf<int>({{6, gen::just(0)}, {1, gen::inRange(0, 51)}})),
+      gen::set(&EnvCase::edge_reorder_permille,
+               gen::weightedOneOf<int>({{6, gen::just(0)}, {1, gen::inRange(0, 101)}})),
+      gen::set(&EnvCase::leader, gen_host()),
+      gen::set(&EnvCase::seed, gen::inRange(1, 1000000)),
+      // Up to size/5 hosts besides the leader (RapidCheck's size grows over
+      // a run), capped at max_hosts.
+      gen::set(&EnvCase::others,
+               gen::map(gen::scale(0.2, gen::container<std::vector<HostCase>>(gen_host())),
+                        [max_others](std::vector<HostCase> v) {
+                          if (static_cast<int>(v.size()) > max_others) v.resize(max_others);
+                          return v;
+                        })));
+}
+
+}  // namespace swarmsim::check

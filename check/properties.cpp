@@ -1,0 +1,208 @@
+#include "check/properties.hpp"
+
+#include <fmt/format.h>
+#include <rapidcheck.h>
+#include <rapidcheck/detail/Configuration.h>
+#include <rapidcheck/detail/Property.h>
+#include <rapidcheck/detail/TestListener.h>
+
+#include <set>
+#include <unordered_map>
+
+#include "check/generators.hpp"
+
+namespace rc::detail {
+// Defined in librapidcheck (the encoding RC_PARAMS="reproduce=..." uses);
+// not declared in an installed header.
+std::string reproduceMapToString(const std::unordered_map<std::string, Reproduce>& reproduceMap);
+}  // namespace rc::detail
+
+namespace swarmsim::check {
+
+const char* to_string(Property p) {
+  switch (p) {
+    case Property::NoSpuriousEviction: return "no-spurious-eviction";
+    case Property::Cleanup: return "cleanup";
+    case Property::Convergence: return "convergence";
+    case Property::NoFlapping: return "no-flapping";
+    case Property::Determinism: return "determinism";
+    case Property::SimulatorFault: return "simulator-fault";
+  }
+  return "?";
+}
+
+const std::vector<Property>& all_properties() {
+  static const std::vector<Property> all = {Property::NoSpuriousEviction, Property::Cleanup,
+                                            Property::Convergence, Property::NoFlapping,
+                                            Property::Determinism};
+  return all;
+}
+
+std::optional<Property> property_from_name(const std::string& name) {
+  for (Property p : all_properties())
+    if (name == to_string(p)) return p;
+  return std::nullopt;
+}
+
+int count_hosts(const sim::ScenarioSpec& spec) {
+  std::set<std::string> names;
+  for (const auto& e : spec.events)
+    if (e.kind == sim::EventKind::AddHost) names.insert(e.host);
+  return static_cast<int>(names.size());
+}
+
+namespace {
+
+bool wants(const std::vector<Property>& ps, Property p) {
+  return std::find(ps.begin(), ps.end(), p) != ps.end();
+}
+
+std::string first_violation(const sim::RunResult& r, std::initializer_list<const char*> kinds) {
+  for (const auto& v : r.violations)
+    for (const char* k : kinds)
+      if (v.kind == k) return fmt::format("{} on {} at {}s: {}", v.kind, v.host, v.time_ns / kSecond, v.detail);
+  return {};
+}
+
+}  // namespace
+
+CaseVerdict evaluate(const sim::ScenarioSpec& spec, const std::string& policy,
+                     const std::vector<Property>& properties) {
+  sim::RunOptions ro;
+  ro.seed = spec.seed;
+  ro.policy = policy;
+  ro.keep_trace = false;
+  CaseVerdict v;
+  v.result = sim::run_scenario(spec, ro);
+  const auto& r = v.result;
+  auto fail = [&](Property p, std::string why) {
+    if (!v.failed) {
+      v.failed = p;
+      v.message = std::move(why);
+    }
+  };
+  if (wants(properties, Property::NoSpuriousEviction) && r.verdict == sim::Verdict::Safety)
+    fail(Property::NoSpuriousEviction, first_violation(r, {"spurious-eviction", "spurious-demotion",
+                                                           "removed-self", "removed-last-manager"}));
+  if (wants(properties, Property::Cleanup)) {
+    auto why = first_violation(r, {"orphan-node"});
+    if (!why.empty()) fail(Property::Cleanup, why);
+  }
+  if (wants(properties, Property::Convergence)) {
+    auto why = first_violation(r, {"no-ready-node", "duplicate-ready-nodes"});
+    if (!why.empty()) fail(Property::Convergence, why);
+  }
+  if (wants(properties, Property::NoFlapping) && r.verdict != sim::Verdict::Safety) {
+    std::map<std::string, int> additions;
+    for (const auto& e : spec.events)
+      if (e.kind == sim::EventKind::AddHost) ++additions[e.host];
+    for (const auto& [host, joins] : r.joins_by_host) {
+      if (joins > kJoinsPerAdditionMax * additions[host]) {
+        fail(Property::NoFlapping, fmt::format("host {} joined {} times for {} addition(s)", host,
+                                               joins, additions[host]));
+        break;
+      }
+    }
+  }
+  if (wants(properties, Property::Determinism)) {
+    sim::RunOptions again = ro;
+    const auto second = sim::run_scenario(spec, again);
+    if (second.digest != r.digest || second.trace_events != r.trace_events)
+      fail(Property::Determinism,
+           fmt::format("the same case ran twice gave digests {:016x} and {:016x}", r.digest,
+                       second.digest));
+  }
+  return v;
+}
+
+namespace {
+
+// Counts cases and shrinks, tallies tags, and keeps RapidCheck quiet: the
+// caller decides what to print.
+class Listener : public rc::detail::TestListener {
+ public:
+  explicit Listener(CheckReport& report, const std::function<void(int)>& on_case)
+      : report_(report), on_case_(on_case) {}
+  void onTestCaseFinished(const rc::detail::CaseDescription& d) override {
+    ++report_.cases_run;
+    for (const auto& t : d.tags) {
+      // RC_TAG shows strings quoted; the tags read better bare.
+      const bool quoted = t.size() >= 2 && t.front() == '"' && t.back() == '"';
+      ++report_.tag_counts[quoted ? t.substr(1, t.size() - 2) : t];
+    }
+    if (on_case_) on_case_(report_.cases_run);
+  }
+  void onShrinkTried(const rc::detail::CaseDescription&, bool accepted) override {
+    report_.shrinks += accepted;
+  }
+  void onTestFinished(const rc::detail::TestMetadata&, const rc::detail::TestResult&) override {}
+
+ private:
+  CheckReport& report_;
+  const std::function<void(int)>& on_case_;
+};
+
+}  // namespace
+
+CheckReport run_check(const CheckOptions& o) {
+  CheckReport report;
+  GenOptions go;
+  go.max_hosts = std::max(o.max_hosts, 1);
+  // Shrinking only accepts failing candidates, so the last failing case seen
+  // is the final, minimal counterexample.
+  struct Last {
+    sim::ScenarioSpec spec;
+    Property property = Property::NoSpuriousEviction;
+    std::string message;
+  };
+  std::optional<Last> last;
+  const std::string policy = o.policy;
+  const auto properties = o.properties;
+  auto property = [&]() {
+    const EnvCase c = *gen_environment(go);
+    for (const auto& tag : describe(c)) RC_TAG(tag);
+    sim::ScenarioSpec spec = to_scenario(c, "counterexample");
+    spec.policy = policy;
+    CaseVerdict v;
+    try {
+      v = evaluate(spec, policy, properties);
+    } catch (const std::exception& e) {
+      v.failed = Property::SimulatorFault;
+      v.message = e.what();
+    }
+    if (v.failed) {
+      last = Last{spec, *v.failed, v.message};
+      RC_FAIL(fmt::format("{}: {}", to_string(*v.failed), v.message));
+    }
+  };
+
+  rc::detail::TestMetadata metadata{"swarmsim-check-" + policy, "generated environments"};
+  rc::detail::TestParams params;
+  params.seed = o.seed;
+  params.maxSuccess = o.cases;
+  params.maxSize = 100;
+  std::unordered_map<std::string, rc::detail::Reproduce> reproduce;
+  if (!o.reproduce.empty()) {
+    const auto config = rc::detail::configFromString("reproduce=" + o.reproduce, {});
+    reproduce = config.reproduce;
+  }
+  Listener listener(report, o.on_case);
+  const auto result = rc::detail::checkProperty(rc::detail::toProperty(property), metadata, params,
+                                                listener, reproduce);
+  rc::detail::FailureResult failure;
+  if (result.match(failure)) {
+    report.found = true;
+    if (last) {
+      report.property = last->property;
+      report.message = last->message;
+      report.counterexample = last->spec;
+      report.hosts_in_counterexample = count_hosts(last->spec);
+    }
+    report.reproduce = rc::detail::reproduceMapToString({{metadata.id, failure.reproduce}});
+  }
+  rc::detail::GaveUpResult gave_up;
+  if (result.match(gave_up)) report.gave_up = true;
+  return report;
+}
+
+}  // namespace swarmsim::check

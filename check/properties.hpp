@@ -1,0 +1,79 @@
+// The properties every generated environment must satisfy, and the runner
+// behind `swarmsim check` and the property tests.
+//
+//  - no-spurious-eviction: the hook never removes or demotes the node of a
+//    host that exists in Cattle (nor the leader itself, nor the last manager);
+//  - cleanup: the node of a removed host is gone within the liveness bound;
+//  - convergence: after the last change and after faults heal, every live
+//    host has exactly one ready node within the bound;
+//  - no-flapping: a live host joins a bounded number of times;
+//  - determinism: the same case run twice gives the same digest.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "check/environment.hpp"
+#include "sim/runner.hpp"
+
+namespace swarmsim::check {
+
+enum class Property {
+  NoSpuriousEviction,
+  Cleanup,
+  Convergence,
+  NoFlapping,
+  Determinism,
+  SimulatorFault,  // the simulator or the logic reached an impossible state
+};
+const char* to_string(Property p);
+std::optional<Property> property_from_name(const std::string& name);
+const std::vector<Property>& all_properties();
+
+// Joins a live host may make per time it was added to Rancher.
+inline constexpr int kJoinsPerAdditionMax = 3;
+
+struct CaseVerdict {
+  std::optional<Property> failed;  // the first property violated, in all_properties() order
+  std::string message;
+  sim::RunResult result;
+};
+
+// Runs one scenario under `policy` and checks `properties` on it.
+CaseVerdict evaluate(const sim::ScenarioSpec& spec, const std::string& policy,
+                     const std::vector<Property>& properties);
+
+struct CheckOptions {
+  std::string policy = "fixed";
+  int cases = 100;
+  std::uint64_t seed = 1;  // RapidCheck's seed
+  int max_hosts = 20;
+  std::vector<Property> properties = all_properties();
+  std::string reproduce;   // a reproduce string from an earlier failure
+  std::function<void(int cases_done)> on_case;  // progress
+};
+
+struct CheckReport {
+  int cases_run = 0;
+  bool found = false;
+  std::optional<Property> property;
+  std::string message;                 // why the counterexample fails
+  std::optional<sim::ScenarioSpec> counterexample;
+  int hosts_in_counterexample = 0;
+  int shrinks = 0;
+  std::string reproduce;               // pass back with --reproduce
+  bool gave_up = false;
+  // How often each tag (mechanism, fault, arch mix) appeared in the cases run.
+  std::map<std::string, int> tag_counts;
+};
+
+CheckReport run_check(const CheckOptions& options);
+
+// Distinct host names a scenario adds.
+int count_hosts(const sim::ScenarioSpec& spec);
+
+}  // namespace swarmsim::check
