@@ -47,6 +47,10 @@ struct RemovalPolicy {
   bool removes_unreachable_managers() const { return kind != Kind::Fixed; }
   // Legacy step 4: the quoting bug that purges every `down` node.
   bool purges_down_nodes() const { return kind != Kind::Fixed; }
+  // The leader publishes the join tokens again on its next pass when it never
+  // saw a publication succeed. The script publishes only at bootstrap: a
+  // publication lost to a partition leaves every joiner waiting forever.
+  bool republishes_join_tokens() const { return kind == Kind::Fixed; }
 };
 
 // Everything the leader knows when it decides, as read during this pass.

@@ -92,13 +92,16 @@ struct SwarmkitMon::Impl {
   MetaAnswer<std::vector<MetaHost>> meta_hosts;
   std::optional<std::vector<CattleHost>> cattle_hosts;
   std::deque<Call> work;  // the rest of a multi-call step (evictions, scaling)
+  static constexpr int kPublishAttemptsMax = 20;
+  int publish_attempts = 0;
+  bool tokens_published = false;  // this container saw its publication succeed
 
   // ---- plumbing ----
   std::deque<Action> out;
   RequestId next_id = 1;
   RequestId awaiting = 0;
-  bool join_done = false, pass_done = false;
-  const char* phase_names[3] = {"", "", ""};
+  bool join_done = false, pass_done = false, bootstrap_done = false;
+  const char* phase_names[4] = {"", "", "", ""};
   std::optional<std::string> fault;
 
   // ---- requests ----
@@ -233,11 +236,18 @@ struct SwarmkitMon::Impl {
   }
   void finish_join(const Response*) { join_done = true; }
 
-  // ---- reconcile pass: Bootstrap, ReadNodes, ReadHosts, Removing, Purging ----
+  // ---- bootstrap: Init, ReadTokens, PublishTokens, LabelManager ----
   bool engine_inactive(const Response*) const {
     return info.LocalNodeState_ == LocalNodeState::Inactive;
   }
   bool engine_active(const Response* r) const { return !engine_inactive(r); }
+  // Whether this pass starts with bootstrap: always when there is no swarm;
+  // under a policy that republishes, also while the tokens were never
+  // confirmed published (the publication can be lost to a partition).
+  bool needs_bootstrap() const {
+    return info.LocalNodeState_ == LocalNodeState::Inactive ||
+           (opt.policy.republishes_join_tokens() && !tokens_published);
+  }
   void swarm_init(const Response*) {
     call(SwarmInit{self.agent_ip + ":2377"}, "bootstrap: no swarm yet, this host leads");
   }
@@ -246,11 +256,31 @@ struct SwarmkitMon::Impl {
     auto t = as<JoinTokens>(r);
     return t && !t->Worker.empty();
   }
+  bool no_tokens(const Response* r) const { return !has_tokens(r); }
   void publish_tokens(const Response* r) {
     tokens = *as<JoinTokens>(r);
+    publish_attempts = 1;
     call(CattlePublishTokens{ServiceMetadata{tokens.Worker, tokens.Manager}});
   }
-  void label_manager(const Response*) { announce("manager"); }
+  // The script retried publication by recursing until it worked; the
+  // recursion ends when the stack does, which we model as a fixed budget.
+  bool published(const Response* r) const { return ok(r); }
+  bool publish_retry(const Response* r) const {
+    return !ok(r) && publish_attempts < kPublishAttemptsMax;
+  }
+  bool publish_given_up(const Response* r) const { return !ok(r) && !publish_retry(r); }
+  void publish_again(const Response*) {
+    ++publish_attempts;
+    call(CattlePublishTokens{ServiceMetadata{tokens.Worker, tokens.Manager}},
+         "token publication failed: retry");
+  }
+  void label_manager(const Response*) {
+    tokens_published = true;
+    announce("manager");
+  }
+  void finish_bootstrap(const Response*) { bootstrap_done = true; }
+
+  // ---- reconcile pass: ReadNodes, ReadHosts, Removing, Purging ----
   void list_nodes(const Response*) { call(ListNodes{}); }
   bool nodes_read(const Response* r) const { return as<std::vector<Node>>(r) != nullptr; }
   bool nodes_unread(const Response* r) const { return !nodes_read(r); }
@@ -307,13 +337,17 @@ struct SwarmkitMon::Impl {
   // ---- machines ----
   struct LoopFsm_;
   struct JoinFsm_;
+  struct BootstrapFsm_;
   struct PassFsm_;
   using LoopFsm = msm::back::state_machine<LoopFsm_>;
   using JoinFsm = msm::back::state_machine<JoinFsm_>;
+  using BootstrapFsm = msm::back::state_machine<BootstrapFsm_>;
   using PassFsm = msm::back::state_machine<PassFsm_>;
   std::unique_ptr<LoopFsm> loop;
   std::unique_ptr<JoinFsm> joiner;
+  std::unique_ptr<BootstrapFsm> bootstrap;
   std::unique_ptr<PassFsm> pass;
+  bool bootstrapping = false;  // within Leading: which machine has the floor
 
   template <typename E>
   void dispatch(const E& e);
@@ -331,10 +365,11 @@ inline constexpr char Idle[] = "Idle", AnnounceWaitLeader[] = "AnnounceWaitLeade
                       WaitToken[] = "WaitToken", JoinCall[] = "Joining",
                       ReadNodeId[] = "ReadNodeId", PublishNodeId[] = "PublishNodeId",
                       Joined[] = "Joined";
+// Bootstrap
+inline constexpr char Init[] = "Init", ReadTokens[] = "ReadTokens",
+                      PublishTokens[] = "PublishTokens", LabelManager[] = "LabelManager";
 // Pass
-inline constexpr char Bootstrap[] = "Bootstrap", ReadTokens[] = "ReadTokens",
-                      PublishTokens[] = "PublishTokens", LabelManager[] = "LabelManager",
-                      ReadNodes[] = "ReadNodes", ReadHosts[] = "ReadHosts",
+inline constexpr char ReadNodes[] = "ReadNodes", ReadHosts[] = "ReadHosts",
                       ReadCattle[] = "ReadCattle", Removing[] = "Removing",
                       ReReadNodes[] = "ReReadNodes", Purging[] = "Purging";
 }  // namespace names
@@ -419,30 +454,44 @@ struct I::JoinFsm_ : FsmBase<I::JoinFsm_> {
   // clang-format on
 };
 
-// The leader's pass: bootstrap if needed, then the removal hook, the
-// unreachable-manager step, the down-node purge, scaling and the label.
-struct I::PassFsm_ : FsmBase<I::PassFsm_> {
+// The leader's bootstrap: create the swarm if there is none, then publish
+// the join tokens into the service metadata through the Cattle API.
+struct I::BootstrapFsm_ : FsmBase<I::BootstrapFsm_> {
   using Idle = Phase<names::Idle, 2>;
-  using Bootstrap = Phase<names::Bootstrap, 2>;
+  using Init = Phase<names::Init, 2>;
   using ReadTokens = Phase<names::ReadTokens, 2>;
   using PublishTokens = Phase<names::PublishTokens, 2>;
   using LabelManager = Phase<names::LabelManager, 2>;
-  using ReadNodes = Phase<names::ReadNodes, 2>;
-  using ReadHosts = Phase<names::ReadHosts, 2>;
-  using ReadCattle = Phase<names::ReadCattle, 2>;
-  using Removing = Phase<names::Removing, 2>;
-  using ReReadNodes = Phase<names::ReReadNodes, 2>;
-  using Purging = Phase<names::Purging, 2>;
   using initial_state = Idle;
   // clang-format off
   struct transition_table : boost::mpl::vector<
-    Row<Idle,          ev::Start, Bootstrap,     Do<&I::swarm_init>,                 If<&I::engine_inactive>>,
-    Row<Idle,          ev::Start, ReadNodes,     Do<&I::list_nodes>,                 If<&I::engine_active>>,
-    Row<Bootstrap,     ev::Reply, ReadTokens,    Do<&I::get_swarm>,                  none>,
-    Row<ReadTokens,    ev::Reply, PublishTokens, Do<&I::publish_tokens>,             If<&I::has_tokens>>,
-    Row<ReadTokens,    ev::Reply, Idle,          Do<&I::finish_pass>,                Unless<&I::has_tokens>>,
-    Row<PublishTokens, ev::Reply, LabelManager,  Do<&I::label_manager>,              none>,
-    Row<LabelManager,  ev::Reply, ReadNodes,     Do<&I::list_nodes>,                 none>,
+    Row<Idle,          ev::Start, Init,          Do<&I::swarm_init>,       If<&I::engine_inactive>>,
+    Row<Idle,          ev::Start, ReadTokens,    Do<&I::get_swarm>,        If<&I::engine_active>>,
+    Row<Init,          ev::Reply, ReadTokens,    Do<&I::get_swarm>,        none>,
+    Row<ReadTokens,    ev::Reply, PublishTokens, Do<&I::publish_tokens>,   If<&I::has_tokens>>,
+    Row<ReadTokens,    ev::Reply, Idle,          Do<&I::finish_bootstrap>, If<&I::no_tokens>>,
+    Row<PublishTokens, ev::Reply, LabelManager,  Do<&I::label_manager>,    If<&I::published>>,
+    Row<PublishTokens, ev::Reply, none,          Do<&I::publish_again>,    If<&I::publish_retry>>,
+    Row<PublishTokens, ev::Reply, Idle,          Do<&I::finish_bootstrap>, If<&I::publish_given_up>>,
+    Row<LabelManager,  ev::Reply, Idle,          Do<&I::finish_bootstrap>, none>
+  > {};
+  // clang-format on
+};
+
+// The leader's reconcile pass: the removal hook, the unreachable-manager
+// step, the down-node purge, scaling and the leader's label.
+struct I::PassFsm_ : FsmBase<I::PassFsm_> {
+  using Idle = Phase<names::Idle, 3>;
+  using ReadNodes = Phase<names::ReadNodes, 3>;
+  using ReadHosts = Phase<names::ReadHosts, 3>;
+  using ReadCattle = Phase<names::ReadCattle, 3>;
+  using Removing = Phase<names::Removing, 3>;
+  using ReReadNodes = Phase<names::ReReadNodes, 3>;
+  using Purging = Phase<names::Purging, 3>;
+  using initial_state = Idle;
+  // clang-format off
+  struct transition_table : boost::mpl::vector<
+    Row<Idle,          ev::Start, ReadNodes,     Do<&I::list_nodes>,                 none>,
     Row<ReadNodes,     ev::Reply, ReadHosts,     Do<&I::keep_nodes_ask_hosts>,       If<&I::nodes_read>>,
     Row<ReadNodes,     ev::Reply, Idle,          Do<&I::finish_pass>,                If<&I::nodes_unread>>,
     Row<ReadHosts,     ev::Reply, ReadCattle,    Do<&I::keep_hosts_ask_cattle>,      If<&I::reads_cattle>>,
@@ -463,12 +512,15 @@ struct I::PassFsm_ : FsmBase<I::PassFsm_> {
 SwarmkitMon::Impl::Impl(MonOptions o) : opt(std::move(o)) {
   loop = std::make_unique<LoopFsm>();
   joiner = std::make_unique<JoinFsm>();
+  bootstrap = std::make_unique<BootstrapFsm>();
   pass = std::make_unique<PassFsm>();
   loop->impl = this;
   joiner->impl = this;
+  bootstrap->impl = this;
   pass->impl = this;
   loop->start();
   joiner->start();
+  bootstrap->start();
   pass->start();
 }
 
@@ -479,7 +531,10 @@ void I::start_join(const Response*) {
 
 void I::start_pass(const Response*) {
   pass_done = false;
-  pass->process_event(ev::Start{});
+  bootstrap_done = false;
+  bootstrapping = needs_bootstrap();
+  if (bootstrapping) bootstrap->process_event(ev::Start{});
+  else pass->process_event(ev::Start{});
 }
 
 void I::queue_eviction(const Eviction& e, const std::string& step) {
@@ -553,7 +608,18 @@ void I::dispatch(const E& e) {
       loop->process_event(ev::JoinDone{});
     }
   } else if (loop_phase == names::Leading) {
-    pass->process_event(e);
+    if (bootstrapping) {
+      bootstrap->process_event(e);
+      if (!bootstrap_done) return;
+      bootstrap_done = false;
+      bootstrapping = false;
+      // No swarm came of it (init failed unnoticed, or no tokens): the pass
+      // has nothing to reconcile this time.
+      if (info.LocalNodeState_ == LocalNodeState::Inactive && !tokens_published) pass_done = true;
+      else pass->process_event(ev::Start{});
+    } else {
+      pass->process_event(e);
+    }
     if (pass_done) {
       pass_done = false;
       loop->process_event(ev::PassDone{});
@@ -597,7 +663,8 @@ std::optional<Action> SwarmkitMon::poll_action() {
 std::string SwarmkitMon::phase() const {
   std::string p = impl_->phase_names[0];
   if (p == names::Joining) p += std::string("/") + impl_->phase_names[1];
-  if (p == names::Leading) p += std::string("/") + impl_->phase_names[2];
+  if (p == names::Leading)
+    p += std::string("/") + impl_->phase_names[impl_->bootstrapping ? 2 : 3];
   return p;
 }
 

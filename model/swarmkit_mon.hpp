@@ -10,8 +10,9 @@
 //
 // The phases are Boost.MSM machines (swarmkit_mon.cpp): the loop
 // (WaitAgentIp, CheckEngine, Leaving, FindLeader, ...), the agent's join
-// (WaitLeader, WaitToken, Joining, Joined) and the leader's reconcile pass
-// (Bootstrap, ReadNodes, ReadHosts, Removing, Purging).
+// (WaitLeader, WaitToken, Joining, Joined), the leader's bootstrap (Init,
+// ReadTokens, PublishTokens, LabelManager) and its reconcile pass
+// (ReadNodes, ReadHosts, Removing, Purging).
 #pragma once
 
 #include <memory>

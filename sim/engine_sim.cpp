@@ -151,27 +151,34 @@ void EngineSim::join(const model::SwarmJoin& req, std::function<void(model::Resp
     }
     node_id_ = granted->NodeID;
     local_ = LocalNodeState::Active;
-    const std::string id = node_id_;
-    Rng rng = world_.rng_for("registration/" + host().name + "/" + id);
-    const Duration delay = host().stretch(world_.spec().swarm.registration_delay.sample(rng));
-    world_.kernel().schedule_after(delay, [this, id] {
-      if (!up_ || node_id_ != id) return;
-      world_.swarm().register_node(id, host().kernel_hostname, to_string(host().profile.arch));
-      Rng busy_rng = world_.rng_for("busy/" + host().name + "/" + id);
-      const Duration busy = host().stretch(host().profile.busy_after_join.sample(busy_rng));
-      if (busy > 0) {
-        busy_until_ = world_.kernel().now() + busy;
-        world_.trace().record(world_.kernel().now(), TraceKind::Fault, host().name, id,
-                              fmt::format("busy after join for {:.1f}s: no heartbeats",
-                                          static_cast<double>(busy) / kSecond));
-        world_.kernel().schedule_at(busy_until_, [this] { world_.refresh_heartbeats(); });
-      }
-      world_.refresh_heartbeats();
-    });
+    schedule_registration();
     world_.refresh_heartbeats();
     reply(model::Ok{});
   };
   world_.rpc(host().endpoint, target->endpoint, serve, done, world_.options().join_timeout_ns);
+}
+
+void EngineSim::schedule_registration() {
+  const std::string id = node_id_;
+  Rng rng = world_.rng_for("registration/" + host().name + "/" + id);
+  const Duration delay = host().stretch(world_.spec().swarm.registration_delay.sample(rng));
+  world_.kernel().schedule_after(delay, [this, id] {
+    // A crash before registration: the engine registers when it is back.
+    if (!up_ || node_id_ != id) return;
+    const SwarmNodeRecord* n = world_.swarm().node(id);
+    if (!n || n->registered) return;
+    world_.swarm().register_node(id, host().kernel_hostname, to_string(host().profile.arch));
+    Rng busy_rng = world_.rng_for("busy/" + host().name + "/" + id);
+    const Duration busy = host().stretch(host().profile.busy_after_join.sample(busy_rng));
+    if (busy > 0) {
+      busy_until_ = world_.kernel().now() + busy;
+      world_.trace().record(world_.kernel().now(), TraceKind::Fault, host().name, id,
+                            fmt::format("busy after join for {:.1f}s: no heartbeats",
+                                        static_cast<double>(busy) / kSecond));
+      world_.kernel().schedule_at(busy_until_, [this] { world_.refresh_heartbeats(); });
+    }
+    world_.refresh_heartbeats();
+  });
 }
 
 void EngineSim::learn_removed() {
@@ -199,8 +206,11 @@ void EngineSim::reboot() {
   busy_until_ = 0;
   // Swarm state survives on disk; a node removed while the engine was down
   // is discovered at start-up.
-  if (!node_id_.empty() && local_ == LocalNodeState::Active && !world_.swarm().node(node_id_))
-    learn_removed();
+  if (!node_id_.empty() && local_ == LocalNodeState::Active) {
+    const SwarmNodeRecord* n = world_.swarm().node(node_id_);
+    if (!n) learn_removed();
+    else if (!n->registered) schedule_registration();
+  }
   world_.refresh_heartbeats();
 }
 

@@ -50,6 +50,7 @@ class EngineSim {
   model::Response serve(const model::Call& call);
   void join(const model::SwarmJoin& req, std::function<void(model::Response)> reply);
   void learn_removed();
+  void schedule_registration();
   bool manager_here() const;
   HostSim& host() const;
 

@@ -178,7 +178,7 @@ model::Response SwarmSim::update_role(const std::string& id, std::uint64_t versi
 void SwarmSim::elect_leader() {
   leader_.reset();
   for (const auto& [id, n] : nodes_) {
-    if (n.role == NodeRole::Manager && !n.silent_since) {
+    if (n.role == NodeRole::Manager && n.registered && !n.silent_since) {
       leader_ = id;
       return;
     }
@@ -216,7 +216,9 @@ bool SwarmSim::is_manager_with_quorum(const std::string& id) const {
     return false;
   int managers = 0, alive = 0;
   for (const auto& [_, n] : nodes_) {
-    if (n.role != NodeRole::Manager) continue;
+    // A manager joins raft when its engine connects and registers; a
+    // certificate alone (the join reply lost on the way back) is no vote.
+    if (n.role != NodeRole::Manager || !n.registered) continue;
     ++managers;
     alive += !n.silent_since;
   }
