@@ -30,7 +30,9 @@ rc::Gen<HostCase> gen_host() {
   using sim::AgentHostnameRule;
   using sim::HostnameStyle;
   return gen::build<HostCase>(
-      gen::set(&HostCase::aarch64, gen::weightedElement<bool>({{1, false}, {2, true}})),
+      // aarch64 first: shrinking keeps the Raspberry Pi, so a minimal
+      // counterexample still reads like the incident.
+      gen::set(&HostCase::aarch64, gen::weightedElement<bool>({{2, true}, {1, false}})),
       gen::set(&HostCase::cpu_tenths, gen::inRange(10, 61)),
       gen::set(&HostCase::style,
                gen::weightedElement<HostnameStyle>({{8, HostnameStyle::Short},
@@ -68,7 +70,10 @@ rc::Gen<HostCase> gen_host() {
 rc::Gen<EnvCase> gen_environment(const GenOptions& options) {
   const int max_others = std::max(options.max_hosts - 1, 0);
   return gen::build<EnvCase>(
-      gen::set(&EnvCase::managers, gen::inRange(1, 4)),
+      // MANAGER_SCALE 1 or 3: Docker's advice is an odd number of managers,
+      // and with two, losing either one loses raft quorum whatever the
+      // removal policy does.
+      gen::set(&EnvCase::managers, gen::element(1, 3)),
       gen::set(&EnvCase::loop_s, gen::weightedOneOf<int>({{3, gen::just(30)}, {1, gen::inRange(10, 61)}})),
       gen::set(&EnvCase::edge_latency_ms, gen::inRange(1, 201)),
       gen::set(&EnvCase::edge_loss_permille,
