@@ -1,0 +1,360 @@
+// Scenario data: the names scenario files use for the enums, and the semantic
+// checks every scenario passes before a run, whether a user wrote it or a
+// property-test generator built it.
+//
+// validate() reports the first problem as "<where>: <what>". <where> is
+// "line N" for an event read from a file, "events[i]" for a generated event,
+// and otherwise the key path as a file spells it (`profiles.pi.cpu_factor`),
+// so that the YAML loader can point at the offending line and a generator's
+// author can still tell which field is wrong.
+#include "sim/scenario.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <cstddef>
+#include <map>
+#include <set>
+#include <string_view>
+
+namespace swarmsim::sim {
+
+const char* to_string(Arch a) {
+  switch (a) {
+    case Arch::X86_64:
+      return "x86_64";
+    case Arch::Aarch64:
+      return "aarch64";
+  }
+  return "?";
+}
+
+const char* to_string(HostnameStyle s) {
+  switch (s) {
+    case HostnameStyle::Short:
+      return "short";
+    case HostnameStyle::Dotted:
+      return "dotted";
+    case HostnameStyle::Fqdn:
+      return "fqdn";
+    case HostnameStyle::Upper:
+      return "upper";
+    case HostnameStyle::SharedDefault:
+      return "shared_default";
+  }
+  return "?";
+}
+
+const char* to_string(AgentHostnameRule r) {
+  switch (r) {
+    case AgentHostnameRule::Kernel:
+      return "kernel";
+    case AgentHostnameRule::Short:
+      return "short";
+    case AgentHostnameRule::Fqdn:
+      return "fqdn";
+    case AgentHostnameRule::Lowercase:
+      return "lowercase";
+    case AgentHostnameRule::Override:
+      return "override";
+    case AgentHostnameRule::Null:
+      return "null";
+  }
+  return "?";
+}
+
+const char* to_string(EventKind k) {
+  switch (k) {
+    case EventKind::AddHost:
+      return "add_host";
+    case EventKind::RemoveHost:
+      return "remove_host";
+    case EventKind::Crash:
+      return "crash";
+    case EventKind::Partition:
+      return "partition";
+    case EventKind::MetadataStall:
+      return "metadata_stall";
+    case EventKind::MetadataEmpty:
+      return "metadata_empty";
+  }
+  return "?";
+}
+
+const ProfileSpec* ScenarioSpec::find_profile(const std::string& wanted) const {
+  for (const auto& p : profiles) {
+    if (p.name == wanted) return &p;
+  }
+  return nullptr;
+}
+
+const LinkClassSpec* ScenarioSpec::find_link(const std::string& wanted) const {
+  for (const auto& l : links) {
+    if (l.name == wanted) return &l;
+  }
+  return nullptr;
+}
+
+namespace {
+
+// Durations in messages are spelled the way a scenario file spells them, so
+// that a user can search the file for the value the message quotes.
+std::string format_duration(Duration d) {
+  if (d == 0) return "0s";
+  constexpr std::pair<Duration, std::string_view> kUnits[] = {
+      {kHour, "h"}, {kMinute, "m"}, {kSecond, "s"}, {kMillisecond, "ms"}, {kMicrosecond, "us"}};
+  for (const auto& [unit, name] : kUnits) {
+    if (d % unit == 0) return fmt::format("{}{}", d / unit, name);
+  }
+  return fmt::format("{}ns", d);
+}
+
+template <typename Items, typename NameOf>
+std::string name_list(const Items& items, NameOf name_of) {
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) out += ", ";
+    out += name_of(item);
+  }
+  return out.empty() ? "(none)" : out;
+}
+
+bool is_probability(double p) {
+  return p >= 0.0 && p <= 1.0;
+}  // false for NaN
+
+std::string check_probability(const std::string& where, double p) {
+  if (is_probability(p)) return {};
+  return fmt::format("{}: must be a probability between 0 and 1, got {}", where, p);
+}
+
+std::string check_distribution(const std::string& where, const Distribution& d) {
+  using Kind = Distribution::Kind;
+  if (d.min_ns < 0) {
+    return fmt::format("{}: must not be negative, got {}", where, format_duration(d.min_ns));
+  }
+  switch (d.kind) {
+    case Kind::Constant:
+      return {};
+    case Kind::Uniform:
+      if (d.param_ns < d.min_ns) {
+        return fmt::format("{}: uniform low {} is above high {}", where, format_duration(d.min_ns),
+                           format_duration(d.param_ns));
+      }
+      return {};
+    case Kind::Exponential:
+      if (d.param_ns < 0) return fmt::format("{}: exponential mean must not be negative", where);
+      return {};
+    case Kind::Lognormal:
+      if (d.param_ns < 0) return fmt::format("{}: lognormal median must not be negative", where);
+      if (!(d.sigma >= 0.0) || !std::isfinite(d.sigma)) {
+        return fmt::format("{}: sigma must be a finite number >= 0, got {}", where, d.sigma);
+      }
+      return {};
+  }
+  return fmt::format("{}: unknown distribution kind", where);
+}
+
+std::string check_top_level(const ScenarioSpec& s) {
+  if (s.name.empty()) return "name: must not be empty";
+  if (s.duration_ns <= 0) {
+    return fmt::format("duration: must be above zero, got {}", format_duration(s.duration_ns));
+  }
+  if (s.liveness_bound_ns <= 0) {
+    return fmt::format("liveness_bound: must be above zero, got {}",
+                       format_duration(s.liveness_bound_ns));
+  }
+  return {};
+}
+
+std::string check_swarm(const SwarmSpec& w) {
+  if (w.manager_scale < 1) {
+    return fmt::format("swarm.manager_scale: must be at least 1, got {}", w.manager_scale);
+  }
+  if (w.loop_interval_ns <= 0) {
+    return fmt::format("swarm.loop_interval: must be above zero, got {}",
+                       format_duration(w.loop_interval_ns));
+  }
+  if (w.heartbeat_period_ns <= 0) {
+    return fmt::format("swarm.heartbeat_period: must be above zero, got {}",
+                       format_duration(w.heartbeat_period_ns));
+  }
+  // A node is declared down only after missing heartbeats; with down_after at
+  // or below the period, every healthy node would flap between ready and down.
+  if (w.down_after_ns <= w.heartbeat_period_ns) {
+    return fmt::format("swarm.down_after: must be longer than heartbeat_period ({}), got {}",
+                       format_duration(w.heartbeat_period_ns), format_duration(w.down_after_ns));
+  }
+  if (auto e = check_distribution("swarm.registration_delay", w.registration_delay); !e.empty()) {
+    return e;
+  }
+  if (w.grace_min_node_age_ns < 0) {
+    return fmt::format("swarm.grace_min_node_age: must not be negative, got {}",
+                       format_duration(w.grace_min_node_age_ns));
+  }
+  if (w.fixed_max_removals_per_pass < 1) {
+    return fmt::format("swarm.fixed_max_removals_per_pass: must be at least 1, got {}",
+                       w.fixed_max_removals_per_pass);
+  }
+  return {};
+}
+
+std::string check_links(const ScenarioSpec& s) {
+  std::set<std::string> seen;
+  for (const auto& l : s.links) {
+    const std::string at = "links." + l.name;
+    if (l.name.empty()) return "links: a link class has an empty name";
+    if (!seen.insert(l.name).second) return fmt::format("{}: duplicate link name '{}'", at, l.name);
+    for (auto e :
+         {check_distribution(at + ".latency", l.latency), check_probability(at + ".loss", l.loss),
+          check_probability(at + ".duplicate", l.duplicate),
+          check_probability(at + ".reorder", l.reorder),
+          check_distribution(at + ".reorder_delay", l.reorder_delay)}) {
+      if (!e.empty()) return e;
+    }
+  }
+  return {};
+}
+
+std::string check_profile(const ScenarioSpec& s, const ProfileSpec& p) {
+  const std::string at = "profiles." + p.name;
+  // A profile can slow a host down but never make it faster than the
+  // reference VM, whose timings the scenario's durations are written in.
+  if (!(p.cpu_factor >= 1.0) || !std::isfinite(p.cpu_factor)) {
+    return fmt::format("{}.cpu_factor: must be a finite number >= 1, got {}", at, p.cpu_factor);
+  }
+  if (s.find_link(p.link) == nullptr) {
+    return fmt::format("{}.link: unknown link '{}'; defined links: {}", at, p.link,
+                       name_list(s.links, [](const LinkClassSpec& l) { return l.name; }));
+  }
+  for (auto e : {check_distribution(at + ".metadata_lag", p.metadata_lag),
+                 check_probability(at + ".metadata_empty_p", p.metadata_empty_p),
+                 check_distribution(at + ".agent_startup", p.agent_startup),
+                 check_distribution(at + ".busy_after_join", p.busy_after_join)}) {
+    if (!e.empty()) return e;
+  }
+  return {};
+}
+
+std::string check_profiles(const ScenarioSpec& s) {
+  std::set<std::string> seen;
+  for (const auto& p : s.profiles) {
+    if (p.name.empty()) return "profiles: a profile has an empty name";
+    if (!seen.insert(p.name).second) {
+      return fmt::format("profiles.{}: duplicate profile name '{}'", p.name, p.name);
+    }
+    if (auto e = check_profile(s, p); !e.empty()) return e;
+  }
+  return {};
+}
+
+// Walks the timeline in order, tracking which hosts exist, so that every event
+// refers to a host that is present when it fires. A host name may come back
+// after its removal: that is exactly how the 2017 incident began (a Pi
+// re-added under the same name while the old swarm node still lingered).
+class TimelineChecker {
+ public:
+  explicit TimelineChecker(const ScenarioSpec& s) : spec_(s) {}
+
+  std::string check() {
+    for (std::size_t i = 0; i < spec_.events.size(); ++i) {
+      const EventSpec& e = spec_.events[i];
+      where_ = e.line > 0 ? fmt::format("line {}", e.line) : fmt::format("events[{}]", i);
+      if (auto err = check_event(e, i); !err.empty()) return err;
+    }
+    if (added_ == 0) {
+      return "hosts: no host is ever added; list one under 'hosts:' or add an add_host event";
+    }
+    return {};
+  }
+
+ private:
+  std::string check_event(const EventSpec& e, std::size_t i) {
+    const char* kind = to_string(e.kind);
+    if (e.at_ns < 0) return fmt::format("{}: {} at a negative time", where_, kind);
+    if (i > 0 && e.at_ns < spec_.events[i - 1].at_ns) {
+      return fmt::format("{}: {} at {} comes after an event at {}; events must be sorted by time",
+                         where_, kind, format_duration(e.at_ns),
+                         format_duration(spec_.events[i - 1].at_ns));
+    }
+    switch (e.kind) {
+      case EventKind::AddHost:
+        return add_host(e);
+      case EventKind::RemoveHost:
+        if (auto err = require_present(e, e.host); !err.empty()) return err;
+        present_.erase(e.host);
+        removed_at_[e.host] = e.at_ns;
+        return {};
+      case EventKind::Partition:
+        if (e.hosts.empty()) return fmt::format("{}: partition names no hosts", where_);
+        for (std::size_t j = 0; j < e.hosts.size(); ++j) {
+          if (auto err = require_present(e, e.hosts[j]); !err.empty()) return err;
+          for (std::size_t k = 0; k < j; ++k) {
+            if (e.hosts[k] == e.hosts[j]) {
+              return fmt::format("{}: partition names '{}' twice", where_, e.hosts[j]);
+            }
+          }
+        }
+        return require_duration(e);
+      case EventKind::Crash:
+      case EventKind::MetadataStall:
+      case EventKind::MetadataEmpty:
+        if (auto err = require_present(e, e.host); !err.empty()) return err;
+        return require_duration(e);
+    }
+    return fmt::format("{}: unknown event kind", where_);
+  }
+
+  std::string add_host(const EventSpec& e) {
+    if (e.host.empty()) return fmt::format("{}: add_host needs a host name", where_);
+    if (spec_.find_profile(e.profile) == nullptr) {
+      return fmt::format("{}: add_host '{}' names unknown profile '{}'; defined profiles: {}",
+                         where_, e.host, e.profile,
+                         name_list(spec_.profiles, [](const ProfileSpec& p) { return p.name; }));
+    }
+    if (auto it = present_.find(e.host); it != present_.end()) {
+      return fmt::format(
+          "{}: add_host '{}': the host is already present (added at {}); remove it "
+          "first to re-add it",
+          where_, e.host, format_duration(it->second));
+    }
+    present_[e.host] = e.at_ns;
+    ++added_;
+    return {};
+  }
+
+  std::string require_present(const EventSpec& e, const std::string& host) const {
+    const char* kind = to_string(e.kind);
+    if (host.empty()) return fmt::format("{}: {} needs a host name", where_, kind);
+    if (present_.count(host) != 0) return {};
+    if (auto it = removed_at_.find(host); it != removed_at_.end()) {
+      return fmt::format("{}: {} '{}' at {}: the host was removed at {} and not added again",
+                         where_, kind, host, format_duration(e.at_ns), format_duration(it->second));
+    }
+    return fmt::format("{}: {} '{}' at {}: no host of that name has been added by then", where_,
+                       kind, host, format_duration(e.at_ns));
+  }
+
+  std::string require_duration(const EventSpec& e) const {
+    if (e.duration_ns > 0) return {};
+    return fmt::format("{}: {} needs a duration above zero ('for'), got {}", where_,
+                       to_string(e.kind), format_duration(e.duration_ns));
+  }
+
+  const ScenarioSpec& spec_;
+  std::string where_;
+  std::map<std::string, Instant> present_;     // host -> when it was (last) added
+  std::map<std::string, Instant> removed_at_;  // host -> when it was last removed
+  int added_ = 0;
+};
+
+}  // namespace
+
+std::string validate(const ScenarioSpec& s) {
+  for (auto check : {check_top_level(s), check_swarm(s.swarm), check_links(s), check_profiles(s)}) {
+    if (!check.empty()) return check;
+  }
+  return TimelineChecker(s).check();
+}
+
+}  // namespace swarmsim::sim
