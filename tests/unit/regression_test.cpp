@@ -1,0 +1,86 @@
+// The regression corpus: every scenario under tests/regression/ is a case
+// worth keeping forever, with a `# expect:` line saying how each policy must
+// end on it. Counterexamples at the top level must fail under legacy; the
+// ones under simulator/ pin down simulator bugs that the fixed policy's
+// check once tripped over. fixed must pass all of them, on several seeds.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "sim/runner.hpp"
+#include "sim/scenario_yaml.hpp"
+
+using namespace swarmsim;
+using namespace swarmsim::sim;
+
+namespace {
+
+std::map<std::string, std::string> read_expectations(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  std::map<std::string, std::string> out;
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("# expect:", 0) != 0) continue;
+    std::istringstream words(line.substr(9));
+    for (std::string w; words >> w;) {
+      const auto eq = w.find('=');
+      if (eq != std::string::npos) out[w.substr(0, eq)] = w.substr(eq + 1);
+    }
+  }
+  return out;
+}
+
+std::vector<std::filesystem::path> corpus() {
+  std::vector<std::filesystem::path> files;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(
+           std::string(SWARMSIM_SOURCE_DIR) + "/tests/regression"))
+    if (e.path().extension() == ".yaml") files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+}  // namespace
+
+TEST(RegressionCorpus, EveryScenarioEndsAsItsExpectLineSays) {
+  const auto files = corpus();
+  ASSERT_GE(files.size(), 5u);
+  for (const auto& file : files) {
+    SCOPED_TRACE(file.string());
+    const auto expect = read_expectations(file);
+    ASSERT_TRUE(expect.contains("legacy") && expect.contains("fixed"))
+        << "needs a '# expect: legacy=... fixed=...' line";
+    EXPECT_EQ(expect.at("fixed"), "pass");
+    const bool counterexample = file.parent_path().filename() == "regression";
+    if (counterexample) {
+      EXPECT_NE(expect.at("legacy"), "pass") << "a counterexample must fail under legacy";
+    }
+    const ScenarioSpec spec = load_scenario_file(file.string());
+    for (const auto& [policy, verdict] : expect) {
+      RunOptions o;
+      o.seed = spec.seed;
+      o.policy = policy;
+      o.keep_trace = false;
+      const RunResult r = run_scenario(spec, o);
+      EXPECT_EQ(to_string(r.verdict), verdict)
+          << policy << ": " << (r.violations.empty() ? "" : r.violations.front().detail);
+    }
+  }
+}
+
+TEST(RegressionCorpus, FixedPassesEveryScenarioOnEverySeed) {
+  for (const auto& file : corpus()) {
+    const ScenarioSpec spec = load_scenario_file(file.string());
+    for (std::uint64_t seed = 1; seed <= 10; ++seed) {
+      RunOptions o;
+      o.seed = seed;
+      o.policy = "fixed";
+      o.keep_trace = false;
+      const RunResult r = run_scenario(spec, o);
+      EXPECT_EQ(r.verdict, Verdict::Pass)
+          << file << " seed " << seed << ": "
+          << (r.violations.empty() ? "" : r.violations.front().detail);
+    }
+  }
+}
