@@ -124,6 +124,7 @@ class Listener : public rc::detail::TestListener {
   explicit Listener(CheckReport& report, const std::function<void(int)>& on_case)
       : report_(report), on_case_(on_case) {}
   void onTestCaseFinished(const rc::detail::CaseDescription& d) override {
+    if (d.result.type == rc::detail::CaseResult::Type::Discard) return;  // interrupted
     ++report_.cases_run;
     for (const auto& t : d.tags) {
       // RC_TAG shows strings quoted; the tags read better bare.
@@ -159,6 +160,7 @@ CheckReport run_check(const CheckOptions& o) {
   const std::string policy = o.policy;
   const auto properties = o.properties;
   auto property = [&]() {
+    if (o.stop_requested && o.stop_requested()) RC_DISCARD("interrupted");
     const EnvCase c = *gen_environment(go);
     for (const auto& tag : describe(c)) RC_TAG(tag);
     sim::ScenarioSpec spec = to_scenario(c, "counterexample");

@@ -55,6 +55,9 @@ struct CheckOptions {
   std::vector<Property> properties = all_properties();
   std::string reproduce;   // a reproduce string from an earlier failure
   std::function<void(int cases_done)> on_case;  // progress
+  // Polled before each case: when it says stop, the remaining cases (and
+  // shrink candidates) are discarded, so the run ends with what it found.
+  std::function<bool()> stop_requested;
 };
 
 struct CheckReport {

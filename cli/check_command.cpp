@@ -5,6 +5,7 @@
 
 #include "check/properties.hpp"
 #include "cli/commands.hpp"
+#include "cli/interrupt.hpp"
 #include "model/removal_policy.hpp"
 #include "reports/reports.hpp"
 #include "sim/scenario_yaml.hpp"
@@ -58,7 +59,12 @@ int command_check(const CheckArgs& args) {
     if (!args.quiet && done % step == 0)
       std::cerr << fmt::format("  ... {} cases\n", done);
   };
+  install_interrupt_handler();
+  o.stop_requested = [] { return interrupted(); };
   const check::CheckReport r = check::run_check(o);
+  if (interrupted())
+    std::cerr << fmt::format("swarmsim: interrupted after {} cases; reporting what was found\n",
+                             r.cases_run);
 
   std::string out_path;
   if (r.counterexample) {
@@ -99,7 +105,9 @@ int command_check(const CheckArgs& args) {
     for (const auto& [tag, n] : r.tag_counts)
       std::cout << fmt::format("  {:<28} {:>5.1f}%\n", tag,
                                100.0 * n / std::max(r.cases_run, 1));
-    if (!r.found) {
+    if (!r.found && interrupted()) {
+      std::cout << fmt::format("\nINTERRUPTED: no failure in the {} cases run.\n", r.cases_run);
+    } else if (!r.found) {
       std::cout << fmt::format("\nOK: every property held on {} generated environments.\n",
                                r.cases_run);
     } else {
@@ -113,6 +121,7 @@ int command_check(const CheckArgs& args) {
                                args.policy, r.reproduce);
     }
   }
+  if (interrupted() && !r.found) return kExitInterrupted;
   return exit_code_for(r);
 }
 

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "cli/commands.hpp"
+#include "cli/interrupt.hpp"
 #include "model/removal_policy.hpp"
 #include "reports/reports.hpp"
 #include "sim/runner.hpp"
@@ -79,7 +80,8 @@ int command_run(const RunArgs& args) {
   int code = kExitPass;
   const bool many = seeds.size() > 1;
   try {
-    for (std::size_t i = 0; i < seeds.size(); ++i) {
+    if (many) install_interrupt_handler();
+    for (std::size_t i = 0; i < seeds.size() && !interrupted(); ++i) {
       sim::RunOptions ro;
       ro.seed = seeds[i];
       ro.policy = policy;
@@ -103,6 +105,10 @@ int command_run(const RunArgs& args) {
     return kExitInternal;
   }
 
+  if (results.empty()) {
+    std::cerr << "swarmsim: interrupted before the first run finished\n";
+    return kExitInterrupted;
+  }
   if (args.json) {
     if (!many) {
       std::cout << reports::render_json(results[0], args.file);
@@ -120,9 +126,11 @@ int command_run(const RunArgs& args) {
   } else {
     int counts[3] = {0, 0, 0};
     for (const auto& r : results) ++counts[static_cast<int>(r.verdict)];
-    std::cout << fmt::format("\n{} seeds under {}: {} pass, {} safety, {} liveness ({:.1f}% fail)\n",
+    std::cout << fmt::format("\n{} seeds under {}: {} pass, {} safety, {} liveness ({:.1f}% fail){}\n",
                              results.size(), policy, counts[0], counts[1], counts[2],
-                             100.0 * (counts[1] + counts[2]) / static_cast<double>(results.size()));
+                             100.0 * (counts[1] + counts[2]) /
+                                 static_cast<double>(std::max<std::size_t>(results.size(), 1)),
+                             interrupted() ? " -- interrupted, the rest not run" : "");
   }
   if (!args.junit.empty()) {
     try {
@@ -132,7 +140,7 @@ int command_run(const RunArgs& args) {
       return kExitBadInput;
     }
   }
-  return code;
+  return interrupted() ? kExitInterrupted : code;
 }
 
 }  // namespace swarmsim::cli

@@ -1,0 +1,130 @@
+// The command line as CI and engineers use it: exit codes, and what a bad
+// scenario file says.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "cli/commands.hpp"
+#include "sim/scenario_yaml.hpp"
+
+using namespace swarmsim;
+using namespace swarmsim::cli;
+
+namespace {
+
+std::string source(const std::string& relative) {
+  return std::string(SWARMSIM_SOURCE_DIR) + "/" + relative;
+}
+
+std::string temp_file(const std::string& name, const std::string& content) {
+  const auto path = std::filesystem::temp_directory_path() / name;
+  std::ofstream(path) << content;
+  return path.string();
+}
+
+RunArgs run_args(const std::string& file) {
+  RunArgs a;
+  a.file = file;
+  a.json = true;
+  return a;
+}
+
+}  // namespace
+
+TEST(Cli, TheIncidentExitsOneForASafetyViolation) {
+  testing::internal::CaptureStdout();
+  const int code = command_run(run_args(source("scenarios/incident-2017.yaml")));
+  const std::string out = testing::internal::GetCapturedStdout();
+  EXPECT_EQ(code, kExitSafety);
+  EXPECT_NE(out.find("\"result\": \"safety\""), std::string::npos);
+  EXPECT_NE(out.find("\"digest\""), std::string::npos);
+}
+
+TEST(Cli, TheIncidentUnderTheFixedPolicyExitsZero) {
+  RunArgs a = run_args(source("scenarios/incident-2017.yaml"));
+  a.policy = "fixed";
+  testing::internal::CaptureStdout();
+  EXPECT_EQ(command_run(a), kExitPass);
+  testing::internal::GetCapturedStdout();
+}
+
+TEST(Cli, AScenarioWithATypeErrorExits65NamingFileAndLine) {
+  const std::string file = temp_file("swarmsim-type-error.yaml",
+                                     "name: bad\n"
+                                     "swarm:\n"
+                                     "  manager_scale: many\n"
+                                     "profiles:\n"
+                                     "  vm: {}\n"
+                                     "hosts:\n"
+                                     "  - {name: a, profile: vm}\n");
+  testing::internal::CaptureStderr();
+  const int code = command_run(run_args(file));
+  const std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(code, kExitBadInput);
+  EXPECT_NE(err.find(file + ":3:"), std::string::npos) << err;
+  EXPECT_NE(err.find("manager_scale"), std::string::npos) << err;
+}
+
+TEST(Cli, AMissingFileExits65) {
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(command_run(run_args("/nonexistent/scenario.yaml")), kExitBadInput);
+  testing::internal::GetCapturedStderr();
+}
+
+TEST(Cli, AnUnknownPolicyIsAUsageError) {
+  RunArgs a = run_args(source("scenarios/incident-2017.yaml"));
+  a.policy = "optimistic";
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(command_run(a), kExitUsage);
+  testing::internal::GetCapturedStderr();
+}
+
+TEST(Cli, ASeedRangeMustBeWellFormed) {
+  EXPECT_EQ(parse_seed_range("1..200"), std::make_pair(std::uint64_t{1}, std::uint64_t{200}));
+  EXPECT_FALSE(parse_seed_range("200..1"));
+  EXPECT_FALSE(parse_seed_range("1..x"));
+  EXPECT_FALSE(parse_seed_range("..3"));
+  EXPECT_FALSE(parse_seed_range("-1..3"));
+}
+
+TEST(Cli, CheckUnderLegacyWritesAReplayableCounterexampleAndExitsOne) {
+  CheckArgs a;
+  a.policy = "legacy";
+  a.cases = 2000;
+  a.seed = 1;
+  a.json = true;
+  a.quiet = true;
+  a.out = (std::filesystem::temp_directory_path() / "swarmsim-cli-counterexample.yaml").string();
+  std::filesystem::remove(a.out);
+  testing::internal::CaptureStdout();
+  const int code = command_check(a);
+  const std::string out = testing::internal::GetCapturedStdout();
+  EXPECT_EQ(code, kExitSafety);
+  EXPECT_NE(out.find("\"found\": true"), std::string::npos) << out;
+  ASSERT_TRUE(std::filesystem::exists(a.out));
+  // `swarmsim run` on the written file: 1 under legacy, 0 under fixed.
+  testing::internal::CaptureStdout();
+  EXPECT_EQ(command_run(run_args(a.out)), kExitSafety);
+  RunArgs fixed = run_args(a.out);
+  fixed.policy = "fixed";
+  EXPECT_EQ(command_run(fixed), kExitPass);
+  testing::internal::GetCapturedStdout();
+}
+
+TEST(Cli, JunitReportIsWrittenWhole) {
+  RunArgs a = run_args(source("scenarios/incident-2017.yaml"));
+  a.json = false;
+  a.seeds = "1..3";
+  a.junit = (std::filesystem::temp_directory_path() / "swarmsim-junit.xml").string();
+  testing::internal::CaptureStdout();
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(command_run(a), kExitSafety);
+  testing::internal::GetCapturedStdout();
+  testing::internal::GetCapturedStderr();
+  std::ifstream in(a.junit);
+  const std::string xml((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(xml.find("<testsuite name=\"incident-2017\" tests=\"3\" failures=\"3\">"), std::string::npos) << xml;
+  EXPECT_NE(xml.find("</testsuite>"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(a.junit + ".tmp"));
+}
