@@ -51,6 +51,9 @@ struct RemovalPolicy {
   // saw a publication succeed. The script publishes only at bootstrap: a
   // publication lost to a partition leaves every joiner waiting forever.
   bool republishes_join_tokens() const { return kind == Kind::Fixed; }
+  // Promotion never leaves an even number of managers behind: with two,
+  // removing the node of either host loses raft quorum for good.
+  bool keeps_manager_count_odd() const { return kind == Kind::Fixed; }
 };
 
 // Everything the leader knows when it decides, as read during this pass.

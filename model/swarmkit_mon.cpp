@@ -571,13 +571,23 @@ void I::plan_purge(const Response* r) {
   }
   if (reachable > unreachable) {
     if (managers < opt.manager_scale) {
+      std::vector<const Node*> ready;
       for (const auto& n : nodes) {
         if (going.contains(n.ID) || n.Spec.Role != NodeRole::Worker) continue;
         if (n.Status.State != NodeState::Ready || n.Spec.Availability != "active") continue;
-        work.push_back(Call{0, UpdateNodeRole{n.ID, n.VersionIndex, NodeRole::Manager},
-                            fmt::format("promote {}: {} of {} managers", n.ID, managers,
-                                        opt.manager_scale)});
-        break;
+        ready.push_back(&n);
+      }
+      // The script promotes one per pass. Two managers out of two is the
+      // worst raft size (losing either loses quorum), so a policy that keeps
+      // the count odd promotes two at once from an odd count, or none.
+      int want = 1;
+      if (opt.policy.keeps_manager_count_odd() && managers % 2 == 1)
+        want = managers + 2 <= opt.manager_scale ? 2 : 0;
+      if (static_cast<int>(ready.size()) >= want) {
+        for (int i = 0; i < want; ++i)
+          work.push_back(Call{0, UpdateNodeRole{ready[i]->ID, ready[i]->VersionIndex, NodeRole::Manager},
+                              fmt::format("promote {}: {} of {} managers", ready[i]->ID, managers,
+                                          opt.manager_scale)});
       }
     } else if (managers > opt.manager_scale) {
       for (const auto& n : nodes) {
