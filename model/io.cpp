@@ -12,7 +12,6 @@ struct Namer {
   const char* operator()(const ListNodes&) const { return "GET /nodes"; }
   const char* operator()(const RemoveNode&) const { return "DELETE /nodes/{id}"; }
   const char* operator()(const UpdateNodeRole&) const { return "POST /nodes/{id}/update"; }
-  const char* operator()(const AddNodeLabel&) const { return "POST /nodes/{id}/update"; }
   const char* operator()(const MetaSelfHost&) const { return "metadata /self/host"; }
   const char* operator()(const MetaHosts&) const { return "metadata /hosts"; }
   const char* operator()(const MetaServiceContainers&) const { return "metadata /services/swarmkit-mon/containers"; }

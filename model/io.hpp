@@ -38,12 +38,6 @@ struct UpdateNodeRole {                              // POST /nodes/{id}/update?
   std::uint64_t version = 0;
   NodeRole role = NodeRole::Worker;
 };
-struct AddNodeLabel {                                // POST /nodes/{id}/update (Spec.Labels)
-  std::string id;
-  std::uint64_t version = 0;
-  std::string key;
-  std::string value;
-};
 // Rancher metadata, the host's own replica.
 struct MetaSelfHost {};                              // /self/host
 struct MetaHosts {};                                 // /hosts
@@ -61,7 +55,7 @@ struct CattleListHosts {};                           // GET /v1/hosts, removed o
 struct ProbeManager { std::string addr; };
 
 using Request = std::variant<GetInfo, SwarmInit, GetSwarm, SwarmJoin, SwarmLeave, ListNodes,
-                             RemoveNode, UpdateNodeRole, AddNodeLabel, MetaSelfHost, MetaHosts,
+                             RemoveNode, UpdateNodeRole, MetaSelfHost, MetaHosts,
                              MetaServiceContainers, MetaServiceMetadata, CattlePublishTokens,
                              CattleSetHostLabel, CattleListHosts, ProbeManager>;
 

@@ -105,9 +105,6 @@ model::Response EngineSim::serve(const model::Call& call) {
           auto r = swarm.update_role(req.id, req.version, req.role, origin);
           world_.refresh_heartbeats();
           return r;
-        } else if constexpr (std::is_same_v<T, model::AddNodeLabel>) {
-          if (!manager_here()) return not_manager;
-          return model::Ok{};
         } else {
           return ApiError{400, "not a Docker Engine API call"};
         }

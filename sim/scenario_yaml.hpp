@@ -33,7 +33,11 @@ ScenarioSpec load_scenario_file(const std::string& path);
 // messages and as spec.file.
 ScenarioSpec load_scenario_string(const std::string& text, const std::string& file_label);
 
-// The scenario as a complete YAML document that loads back to an equal spec.
+// The scenario as a complete YAML document that loads back to an equal spec
+// (scenario_yaml_write.cpp).
 std::string to_yaml(const ScenarioSpec& spec);
+
+// A duration in the largest unit that represents it exactly: "90s", "250ms".
+std::string format_duration(Duration d);
 
 }  // namespace swarmsim::sim
