@@ -24,6 +24,7 @@ struct RunArgs {
   bool json = false;
   bool verbose = false;
   bool color = false;
+  bool keep_going = false;  // do not stop at the first safety violation
   std::string junit;
 };
 

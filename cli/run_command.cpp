@@ -86,6 +86,7 @@ int command_run(const RunArgs& args) {
       ro.seed = seeds[i];
       ro.policy = policy;
       ro.keep_trace = !many || args.json;
+      ro.stop_at_first_violation = !args.keep_going;
       auto r = sim::run_scenario(spec, ro);
       code = worst(code, exit_code(r.verdict));
       if (many && !args.json) {
