@@ -14,6 +14,11 @@ MetaHost host(const std::string& name, const std::string& ip, const std::string&
   return MetaHost{name, "uuid-" + name, hostname, ip, {}};
 }
 
+const MetaHost kManager = host("manager-1", "10.0.0.1", "manager-1");
+const MetaHost kPi = host("pi1", "10.0.0.2", "pi1.lab");
+const std::vector<MetaContainer> kTwoContainers = {{"mon-pi1", 2, "10.0.0.2", "uuid-pi1"},
+                                                   {"mon-manager-1", 1, "10.0.0.1", "uuid-manager-1"}};
+
 class Script {
  public:
   explicit Script(MonOptions o = {}) : mon(std::move(o)) {}
@@ -49,6 +54,21 @@ class Script {
   void reply(Response r) { mon.handle_response(now += kMillisecond, last, r); }
   void wake() { mon.handle_wakeup(now += kSecond, last); }
   void nothing_more() { EXPECT_FALSE(mon.poll_action().has_value()); }
+
+  // A non-leader Pi with an inactive engine, up to its `swarm join`: the
+  // announcements, a successful probe and the token.
+  void up_to_join() {
+    to_containers(kPi, SwarmInfo{});
+    reply(MetaAnswer<std::vector<MetaContainer>>{MetaAnswerKind::Json, kTwoContainers});
+    expect<CattleSetHostLabel>("wait_leader");
+    reply(Ok{});
+    expect<ProbeManager>("probe");
+    reply(Ok{});
+    expect<CattleSetHostLabel>("wait_token");
+    reply(Ok{});
+    expect<MetaServiceMetadata>("token");
+    reply(MetaAnswer<ServiceMetadata>{MetaAnswerKind::Json, {"SWMTKN-w", "SWMTKN-m"}});
+  }
 
   // Runs the loop's common prefix: own host, then /info.
   void to_containers(const MetaHost& self, SwarmInfo info) {
@@ -90,10 +110,6 @@ Node node(const std::string& id, const std::string& hostname, NodeRole role,
   return n;
 }
 
-const MetaHost kManager = host("manager-1", "10.0.0.1", "manager-1");
-const MetaHost kPi = host("pi1", "10.0.0.2", "pi1.lab");
-const std::vector<MetaContainer> kTwoContainers = {{"mon-pi1", 2, "10.0.0.2", "uuid-pi1"},
-                                                   {"mon-manager-1", 1, "10.0.0.1", "uuid-manager-1"}};
 
 }  // namespace
 
@@ -177,16 +193,7 @@ TEST(LegacyAgentJoin, WorkerAnnouncesProbesWaitsForTokenAndJoinsTheLeader) {
 
 TEST(LegacyAgentJoin, AmongTheFirstManagerScaleContainersJoinsAsManager) {
   Script w;  // MANAGER_SCALE 3: create_index 2 is among the first three
-  w.to_containers(kPi, inactive());
-  w.reply(containers(kTwoContainers));
-  w.expect<CattleSetHostLabel>("wait_leader");
-  w.reply(Ok{});
-  w.expect<ProbeManager>("probe");
-  w.reply(Ok{});
-  w.expect<CattleSetHostLabel>("wait_token");
-  w.reply(Ok{});
-  w.expect<MetaServiceMetadata>("token");
-  w.reply(MetaAnswer<ServiceMetadata>{MetaAnswerKind::Json, {"SWMTKN-w", "SWMTKN-m"}});
+  w.up_to_join();
   EXPECT_EQ(w.expect<SwarmJoin>("join").join_token, "SWMTKN-m");
   w.reply(Ok{});
   EXPECT_EQ(w.expect<CattleSetHostLabel>("label manager").value, "manager");
@@ -217,16 +224,7 @@ TEST(LegacyAgentJoin, AFailedJoinGoesUnnoticed) {
   MonOptions o;
   o.manager_scale = 1;
   Script w(o);
-  w.to_containers(kPi, inactive());
-  w.reply(containers(kTwoContainers));
-  w.expect<CattleSetHostLabel>("wait_leader");
-  w.reply(Ok{});
-  w.expect<ProbeManager>("probe");
-  w.reply(Ok{});
-  w.expect<CattleSetHostLabel>("wait_token");
-  w.reply(Ok{});
-  w.expect<MetaServiceMetadata>("token");
-  w.reply(MetaAnswer<ServiceMetadata>{MetaAnswerKind::Json, {"SWMTKN-w", "SWMTKN-m"}});
+  w.up_to_join();
   w.expect<SwarmJoin>("join");
   w.reply(ApiError{503, "Timeout was reached before node joined"});
   // `$?` is tested after an echo: the script labels as if it had joined.
