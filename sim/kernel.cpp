@@ -6,32 +6,51 @@ namespace swarmsim::sim {
 
 TimerId Kernel::schedule_at(Instant at, Callback fn) {
   if (at < now_) at = now_;
-  const std::uint64_t seq = next_seq_++;
-  queue_.push(Entry{at, seq});
-  callbacks_.push_back(std::move(fn));
-  live_.push_back(true);
-  return seq;
+  std::uint32_t slot;
+  if (!free_slots_.empty()) {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+  } else {
+    slot = static_cast<std::uint32_t>(slots_.size());
+    slots_.emplace_back();
+  }
+  Slot& s = slots_[slot];
+  s.fn = std::move(fn);
+  s.live = true;
+  queue_.push(Entry{at, next_seq_++, slot, s.generation});
+  return make_id(slot, s.generation);
+}
+
+void Kernel::free_slot(std::uint32_t slot) {
+  Slot& s = slots_[slot];
+  s.fn = nullptr;  // release captured state now
+  s.live = false;
+  ++s.generation;
+  free_slots_.push_back(slot);
 }
 
 bool Kernel::cancel(TimerId id) {
-  if (id >= live_.size() || !live_[id]) return false;
-  live_[id] = false;
-  callbacks_[id] = nullptr;  // release captured state now, not when the entry surfaces
+  if (!pending(id)) return false;
+  free_slot(static_cast<std::uint32_t>(id & 0xffffffffu));
   return true;
 }
 
-bool Kernel::pending(TimerId id) const { return id < live_.size() && live_[id]; }
+bool Kernel::pending(TimerId id) const {
+  const auto slot = static_cast<std::uint32_t>(id & 0xffffffffu);
+  const auto generation = static_cast<std::uint32_t>(id >> 32);
+  return slot < slots_.size() && slots_[slot].live && slots_[slot].generation == generation;
+}
 
 bool Kernel::step() {
   while (!queue_.empty()) {
     const Entry e = queue_.top();
     queue_.pop();
-    if (!live_[e.seq]) continue;
+    Slot& s = slots_[e.slot];
+    if (!s.live || s.generation != e.generation) continue;  // cancelled
     assert(e.at >= now_);
     now_ = e.at;
-    live_[e.seq] = false;
-    Callback fn = std::move(callbacks_[e.seq]);
-    callbacks_[e.seq] = nullptr;
+    Callback fn = std::move(s.fn);
+    free_slot(e.slot);
     ++events_run_;
     fn();
     return true;
@@ -41,9 +60,10 @@ bool Kernel::step() {
 
 void Kernel::run_until(Instant until) {
   while (!stop_requested_ && !queue_.empty()) {
-    const Entry e = queue_.top();
+    const Entry& e = queue_.top();
     if (e.at > until) break;
-    if (!live_[e.seq]) {
+    const Slot& s = slots_[e.slot];
+    if (!s.live || s.generation != e.generation) {
       queue_.pop();
       continue;
     }

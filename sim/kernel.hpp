@@ -47,14 +47,29 @@ class Kernel {
  private:
   struct Entry {
     Instant at;
-    std::uint64_t seq;
+    std::uint64_t seq;   // insertion order: breaks ties between equal times
+    std::uint32_t slot;  // where the callback waits
+    std::uint32_t generation;
     bool operator>(const Entry& o) const { return at != o.at ? at > o.at : seq > o.seq; }
   };
-  // Callbacks live in a slot table indexed by sequence number so that the
-  // heap moves only two words per entry.
+  // Callbacks wait in a slot table so that the heap moves only small
+  // entries. A slot is reused once its event ran or was cancelled, so memory
+  // follows the number of pending events, not of events ever scheduled; the
+  // generation tells a stale TimerId (or heap entry) from the slot's new
+  // tenant.
+  struct Slot {
+    Callback fn;
+    std::uint32_t generation = 0;
+    bool live = false;
+  };
+  static TimerId make_id(std::uint32_t slot, std::uint32_t generation) {
+    return (static_cast<TimerId>(generation) << 32) | slot;
+  }
+  void free_slot(std::uint32_t slot);
+
   std::priority_queue<Entry, std::vector<Entry>, std::greater<>> queue_;
-  std::vector<Callback> callbacks_;     // indexed by seq - base_seq_
-  std::vector<bool> live_;              // same index: scheduled and not yet run or cancelled
+  std::vector<Slot> slots_;
+  std::vector<std::uint32_t> free_slots_;
   Instant now_ = 0;
   std::uint64_t next_seq_ = 0;
   std::uint64_t events_run_ = 0;

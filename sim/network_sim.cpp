@@ -59,10 +59,14 @@ void NetworkSim::send(EndpointId from, EndpointId to, const std::function<void()
   }
   for (int c = 0; c < copies; ++c) {
     Duration delay = draw_delay(from, to);
-    if (from != to && a.rng.bernoulli(a.spec.reorder)) {
-      ++stats_.reordered;
-      delay += a.spec.reorder_delay.sample(a.rng);
+    // Either access link can hold a message back, like it can drop it.
+    bool held = false;
+    for (Link* l : {&a, &b}) {
+      if (from == to || !l->rng.bernoulli(l->spec.reorder)) continue;
+      held = true;
+      delay += l->spec.reorder_delay.sample(l->rng);
     }
+    stats_.reordered += held;
     kernel_.schedule_after(delay, [this, from, to, deliver] {
       // A partition that started while the message was in flight swallows it.
       if (!connected(from, to)) {

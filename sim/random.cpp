@@ -30,9 +30,11 @@ Rng::Rng(std::uint64_t seed) {
 }
 
 Rng Rng::substream(std::uint64_t root_seed, std::string_view name) {
+  // One splitmix64 round spreads neighbouring seeds apart before the name's
+  // hash is mixed in; the Rng constructor then runs splitmix64 again over
+  // the combination.
   std::uint64_t mixed = root_seed;
-  // Two rounds so that neighbouring seeds and similar names land far apart.
-  std::uint64_t a = splitmix64(mixed);
+  const std::uint64_t a = splitmix64(mixed);
   return Rng(a ^ hash_name(name));
 }
 

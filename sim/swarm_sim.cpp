@@ -154,8 +154,10 @@ model::Response SwarmSim::update_role(const std::string& id, std::uint64_t versi
     return ApiError{500, "rpc error: code = Unknown desc = update out of sequence"};
   if (n.role == role) return model::Ok{};
   if (role == NodeRole::Worker) {
+    // Raft members only: a manager certificate that never registered is no
+    // member (see is_manager_with_quorum).
     int managers = 0;
-    for (const auto& [_, m] : nodes_) managers += m.role == NodeRole::Manager;
+    for (const auto& [_, m] : nodes_) managers += m.role == NodeRole::Manager && m.registered;
     if (managers <= 1) {
       trace_.record(kernel_.now(), TraceKind::NodeRemoveFailed, n.host_name, id,
                     "demotion refused: last manager");
@@ -197,14 +199,16 @@ void SwarmSim::set_silent(const std::string& id, bool silent) {
     if (!leader_) elect_leader();
     return;
   }
-  const Instant since = kernel_.now();
-  n.silent_since = since;
+  n.silent_since = kernel_.now();
+  const std::uint64_t silence = ++n.silences;
   if (leader_ && *leader_ == id) elect_leader();
   // One event per silence, not per missed heartbeat: it only writes the
-  // moment the node turns down into the trace.
-  kernel_.schedule_after(spec_.down_after_ns, [this, id, since] {
+  // moment the node turns down into the trace. A silence is told apart by
+  // its count, not its start time: two can start at the same instant.
+  kernel_.schedule_after(spec_.down_after_ns, [this, id, silence] {
     auto node = nodes_.find(id);
-    if (node == nodes_.end() || node->second.silent_since != since) return;
+    if (node == nodes_.end() || node->second.silences != silence || !node->second.silent_since)
+      return;
     trace_.record(kernel_.now(), TraceKind::NodeDown, node->second.host_name, id,
                   fmt::format("no heartbeat for {}s", spec_.down_after_ns / kSecond));
   });

@@ -45,6 +45,7 @@ struct SwarmNodeRecord {
   std::string arch;
   std::string addr;
   std::optional<Instant> silent_since;
+  std::uint64_t silences = 0;  // how many times it went silent
 };
 
 // Who asked, and why: carried from the swarmkit-mon call to the observers.
