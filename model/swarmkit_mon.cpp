@@ -8,6 +8,8 @@
 // retry recursion of token publishing.
 #include "model/swarmkit_mon.hpp"
 
+#include "model/manager_scaling.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -562,44 +564,9 @@ void I::plan_purge(const Response* r) {
   for (const auto& e : select_down_nodes(opt.policy, view())) {
     if (going.insert(e.node_id).second) queue_eviction(e, "purge down nodes");
   }
-  int managers = 0, reachable = 0, unreachable = 0;
-  for (const auto& n : nodes) {
-    if (going.contains(n.ID) || n.Spec.Role != NodeRole::Manager) continue;
-    ++managers;
-    if (n.ManagerStatus_ && n.ManagerStatus_->Reachability_ == Reachability::Reachable) ++reachable;
-    else ++unreachable;
-  }
-  if (reachable > unreachable) {
-    if (managers < opt.manager_scale) {
-      std::vector<const Node*> ready;
-      for (const auto& n : nodes) {
-        if (going.contains(n.ID) || n.Spec.Role != NodeRole::Worker) continue;
-        if (n.Status.State != NodeState::Ready || n.Spec.Availability != "active") continue;
-        ready.push_back(&n);
-      }
-      // The script promotes one per pass. Two managers out of two is the
-      // worst raft size (losing either loses quorum), so a policy that keeps
-      // the count odd promotes two at once from an odd count, or none.
-      int want = 1;
-      if (opt.policy.keeps_manager_count_odd() && managers % 2 == 1)
-        want = managers + 2 <= opt.manager_scale ? 2 : 0;
-      if (static_cast<int>(ready.size()) >= want) {
-        for (int i = 0; i < want; ++i)
-          work.push_back(Call{0, UpdateNodeRole{ready[i]->ID, ready[i]->VersionIndex, NodeRole::Manager},
-                              fmt::format("promote {}: {} of {} managers", ready[i]->ID, managers,
-                                          opt.manager_scale)});
-      }
-    } else if (managers > opt.manager_scale) {
-      for (const auto& n : nodes) {
-        if (going.contains(n.ID) || n.Spec.Role != NodeRole::Manager || n.ID == info.NodeID)
-          continue;
-        work.push_back(Call{0, UpdateNodeRole{n.ID, n.VersionIndex, NodeRole::Worker},
-                            fmt::format("demote {}: {} of {} managers", n.ID, managers,
-                                        opt.manager_scale)});
-        break;
-      }
-    }
-  }
+  for (const auto& c : plan_manager_scaling(nodes, going, info.NodeID, opt.manager_scale,
+                                            opt.policy.keeps_manager_count_odd()))
+    work.push_back(Call{0, UpdateNodeRole{c.node_id, c.version, c.role}, c.why});
   // The leader's own `swarm` label follows ControlAvailable.
   auto label = self.labels.find("swarm");
   const bool labelled = label != self.labels.end() && label->second == "manager";

@@ -1,0 +1,178 @@
+// The removal policies and the scaling step as pure functions of what the
+// leader read: which nodes each one condemns, and why.
+#include <gtest/gtest.h>
+
+#include "model/manager_scaling.hpp"
+#include "model/removal_policy.hpp"
+
+using namespace swarmsim;
+using namespace swarmsim::model;
+
+namespace {
+
+Node node(const std::string& id, const std::string& hostname, NodeRole role = NodeRole::Worker,
+          NodeState state = NodeState::Ready, const std::string& addr = "") {
+  Node n;
+  n.ID = id;
+  n.Description.Hostname = hostname;
+  n.Spec.Role = role;
+  n.Status.State = state;
+  n.Status.Addr = addr;
+  if (role == NodeRole::Manager) n.ManagerStatus_ = ManagerStatus{false, Reachability::Reachable, ""};
+  return n;
+}
+
+MetaHost meta(const std::string& hostname) { return MetaHost{hostname, "u-" + hostname, hostname, "", {}}; }
+
+CattleHost cattle(const std::string& uuid, const std::string& ip, CattleHostState state,
+                  const std::string& node_id = "") {
+  CattleHost h{uuid, uuid, ip, state, {}};
+  if (!node_id.empty()) h.labels[kNodeIdLabel] = node_id;
+  return h;
+}
+
+struct Reading {
+  std::vector<Node> nodes;
+  MetaAnswer<std::vector<MetaHost>> hosts{MetaAnswerKind::Json, {}};
+  std::vector<CattleHost> cattle_hosts;
+  bool cattle_read = true;
+  Instant now = 10 * kMinute;
+
+  std::vector<std::string> evicted(const RemovalPolicy& p, const std::string& self = "m1") const {
+    ReconcileView v{now, self, &nodes, &hosts, cattle_read ? &cattle_hosts : nullptr};
+    std::vector<std::string> ids;
+    for (const auto& e : select_stale_nodes(p, v)) ids.push_back(e.node_id);
+    return ids;
+  }
+};
+
+RemovalPolicy policy(const char* name) { return *RemovalPolicy::from_name(name); }
+using Ids = std::vector<std::string>;
+
+}  // namespace
+
+TEST(RemovalPolicy, NamesRoundTripAndUnknownNamesAreRefused) {
+  for (const char* n : {"legacy", "grace", "fixed"}) EXPECT_EQ(policy(n).name(), n);
+  EXPECT_FALSE(RemovalPolicy::from_name("optimistic").has_value());
+}
+
+TEST(LegacyPolicy, ComparesTheEngineHostnameWithTheMetadataHostnameCutAtTheDot) {
+  Reading r;
+  r.nodes = {node("m1", "manager-1", NodeRole::Manager), node("a", "pi1"), node("b", "pi2.lab"),
+             node("c", "PI3")};
+  r.hosts.value = {meta("manager-1"), meta("pi1.lab.example.com"), meta("pi2.lab"), meta("pi3")};
+  EXPECT_EQ(r.evicted(policy("legacy")), (Ids{"b", "c"}));
+}
+
+TEST(LegacyPolicy, ANotFoundAnswerCondemnsEveryNode) {
+  Reading r;
+  r.nodes = {node("m1", "manager-1", NodeRole::Manager), node("a", "pi1")};
+  r.hosts = {MetaAnswerKind::NotFound, {}};
+  EXPECT_EQ(r.evicted(policy("legacy")), (Ids{"m1", "a"}));
+}
+
+TEST(GracePolicy, SparesYoungNodesButNotOldOnesWithTheSameMismatch) {
+  Reading r;
+  Node young = node("young", "pi1.lab");
+  young.CreatedAt = r.now - 30 * kSecond;
+  Node old = node("old", "pi2.lab");
+  old.CreatedAt = r.now - 5 * kMinute;
+  r.nodes = {young, old};
+  r.hosts.value = {meta("pi1.lab"), meta("pi2.lab")};
+  EXPECT_EQ(r.evicted(policy("grace")), (Ids{"old"}));
+}
+
+TEST(FixedPolicy, RemovesOnlyANodeWhoseClaimingHostIsRemovedInCattle) {
+  Reading r;
+  r.nodes = {node("m1", "vm0", NodeRole::Manager), node("live", "pi1.lab"), node("gone", "pi2"),
+             node("unbound", "pi3")};
+  r.hosts = {MetaAnswerKind::Empty, {}};  // irrelevant to fixed
+  r.cattle_hosts = {cattle("u0", "10.0.0.1", CattleHostState::Active, "m1"),
+                    cattle("u1", "10.0.0.2", CattleHostState::Active, "live"),
+                    cattle("u2", "10.0.0.3", CattleHostState::Removed, "gone"),
+                    cattle("u3", "10.0.0.4", CattleHostState::Active)};
+  EXPECT_EQ(r.evicted(policy("fixed")), (Ids{"gone"}));
+}
+
+TEST(FixedPolicy, DoesNothingWithoutEvidence) {
+  Reading r;
+  r.nodes = {node("m1", "vm0", NodeRole::Manager), node("a", "pi1")};
+  r.cattle_read = false;
+  EXPECT_TRUE(r.evicted(policy("fixed")).empty()) << "unreadable Cattle answer";
+  r.cattle_read = true;
+  EXPECT_TRUE(r.evicted(policy("fixed")).empty()) << "empty Cattle answer";
+}
+
+TEST(FixedPolicy, NeverRemovesItselfAndAtMostTheBoundPerPass) {
+  Reading r;
+  r.nodes = {node("m1", "vm0", NodeRole::Manager), node("a", "x"), node("b", "y"), node("c", "z")};
+  r.cattle_hosts = {cattle("u0", "10.0.0.1", CattleHostState::Removed, "m1"),
+                    cattle("u1", "10.0.0.2", CattleHostState::Removed, "a"),
+                    cattle("u2", "10.0.0.3", CattleHostState::Removed, "b"),
+                    cattle("u3", "10.0.0.4", CattleHostState::Removed, "c")};
+  RemovalPolicy p = policy("fixed");
+  p.max_removals_per_pass = 2;
+  EXPECT_EQ(r.evicted(p), (Ids{"a", "b"}));
+}
+
+TEST(FixedPolicy, AnUnclaimedDownNodeGoesOnlyIfItsAddressBelongsToARemovedHostAlone) {
+  Reading r;
+  r.nodes = {node("m1", "vm0", NodeRole::Manager),
+             node("orphan", "", NodeRole::Worker, NodeState::Down, "10.0.0.3"),
+             node("reused", "", NodeRole::Worker, NodeState::Down, "10.0.0.4"),
+             node("alive", "", NodeRole::Worker, NodeState::Unknown, "10.0.0.5")};
+  r.cattle_hosts = {cattle("u0", "10.0.0.1", CattleHostState::Active, "m1"),
+                    cattle("u2", "10.0.0.3", CattleHostState::Removed),
+                    cattle("u3", "10.0.0.4", CattleHostState::Removed),
+                    cattle("u4", "10.0.0.4", CattleHostState::Active),
+                    cattle("u5", "10.0.0.5", CattleHostState::Removed)};
+  RemovalPolicy p = policy("fixed");
+  p.max_removals_per_pass = 10;
+  EXPECT_EQ(r.evicted(p), (Ids{"orphan"}));
+}
+
+TEST(FixedPolicy, NeitherPurgesDownNodesNorRemovesUnreachableManagers) {
+  Reading r;
+  Node m2 = node("m2", "vm1", NodeRole::Manager, NodeState::Down);
+  m2.ManagerStatus_->Reachability_ = Reachability::Unreachable;
+  r.nodes = {node("m1", "vm0", NodeRole::Manager), m2};
+  ReconcileView v{r.now, "m1", &r.nodes, &r.hosts, &r.cattle_hosts};
+  EXPECT_FALSE(select_unreachable_manager(policy("fixed"), v).has_value());
+  EXPECT_TRUE(select_down_nodes(policy("fixed"), v).empty());
+  EXPECT_TRUE(select_unreachable_manager(policy("legacy"), v).has_value());
+  EXPECT_EQ(select_down_nodes(policy("legacy"), v).size(), 1u);
+}
+
+TEST(ManagerScaling, LegacyPromotesOneWorkerPerPass) {
+  const std::vector<Node> nodes = {node("m1", "vm0", NodeRole::Manager), node("a", "pi1"),
+                                   node("b", "pi2")};
+  auto changes = plan_manager_scaling(nodes, {}, "m1", 3, false);
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].node_id, "a");
+  EXPECT_EQ(changes[0].role, NodeRole::Manager);
+}
+
+TEST(ManagerScaling, KeepingTheCountOddPromotesTwoOrNone) {
+  const std::vector<Node> two_workers = {node("m1", "vm0", NodeRole::Manager), node("a", "pi1"),
+                                         node("b", "pi2")};
+  EXPECT_EQ(plan_manager_scaling(two_workers, {}, "m1", 3, true).size(), 2u);
+  const std::vector<Node> one_worker = {node("m1", "vm0", NodeRole::Manager), node("a", "pi1")};
+  EXPECT_TRUE(plan_manager_scaling(one_worker, {}, "m1", 3, true).empty());
+  EXPECT_TRUE(plan_manager_scaling(two_workers, {}, "m1", 2, true).empty()) << "never 2 managers";
+}
+
+TEST(ManagerScaling, DemotesAnotherManagerWhenThereAreTooMany) {
+  const std::vector<Node> nodes = {node("m1", "vm0", NodeRole::Manager),
+                                   node("m2", "vm1", NodeRole::Manager)};
+  auto changes = plan_manager_scaling(nodes, {}, "m1", 1, false);
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].node_id, "m2");
+  EXPECT_EQ(changes[0].role, NodeRole::Worker);
+}
+
+TEST(ManagerScaling, TouchesNothingWhenTheMajorityIsLost) {
+  Node m2 = node("m2", "vm1", NodeRole::Manager);
+  m2.ManagerStatus_->Reachability_ = Reachability::Unreachable;
+  const std::vector<Node> nodes = {node("m1", "vm0", NodeRole::Manager), m2, node("a", "pi1")};
+  EXPECT_TRUE(plan_manager_scaling(nodes, {}, "m1", 3, false).empty());
+}
