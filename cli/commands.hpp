@@ -26,6 +26,7 @@ struct RunArgs {
   bool color = false;
   bool keep_going = false;  // do not stop at the first safety violation
   std::string junit;
+  std::string trace_out;  // Chrome trace event JSON
 };
 
 int command_run(const RunArgs& args);

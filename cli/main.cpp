@@ -52,6 +52,9 @@ int main(int argc, char** argv) {
   run_cmd->add_flag("-v,--verbose", run.verbose,
                     "Timeline includes every call swarmkit-mon made and every metadata reload");
   run_cmd->add_option("--junit", run.junit, "Also write a JUnit XML report to this file");
+  run_cmd->add_option("--trace-out", run.trace_out,
+                      "Write the run as Chrome trace JSON (open in Perfetto): a track per host, "
+                      "node lifetimes as slices; with --seeds, the first seed's run");
   run_cmd->add_flag("--keep-going", run.keep_going,
                     "Do not stop at the first safety violation: run to the end and show what "
                     "follows (the join/evict loop of a removed node)");

@@ -85,7 +85,7 @@ int command_run(const RunArgs& args) {
       sim::RunOptions ro;
       ro.seed = seeds[i];
       ro.policy = policy;
-      ro.keep_trace = !many || args.json;
+      ro.keep_trace = !many || args.json || (i == 0 && !args.trace_out.empty());
       ro.stop_at_first_violation = !args.keep_going;
       auto r = sim::run_scenario(spec, ro);
       code = worst(code, exit_code(r.verdict));
@@ -132,6 +132,14 @@ int command_run(const RunArgs& args) {
                              100.0 * (counts[1] + counts[2]) /
                                  static_cast<double>(std::max<std::size_t>(results.size(), 1)),
                              interrupted() ? " -- interrupted, the rest not run" : "");
+  }
+  if (!args.trace_out.empty()) {
+    try {
+      reports::write_file_atomically(args.trace_out, reports::render_chrome_trace(results[0]));
+    } catch (const std::exception& e) {
+      std::cerr << "swarmsim: " << e.what() << "\n";
+      return kExitBadInput;
+    }
   }
   if (!args.junit.empty()) {
     try {

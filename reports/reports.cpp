@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
@@ -114,6 +115,47 @@ std::string render_json(const sim::RunResult& r, const std::string& file) {
   j["kernel_events"] = r.kernel_events;
   j["sim_time_ns"] = r.sim_time_ns;
   return j.dump(2) + "\n";
+}
+
+std::string render_chrome_trace(const sim::RunResult& r) {
+  nlohmann::ordered_json events = nlohmann::ordered_json::array();
+  std::map<std::string, int> track;  // host name -> tid, in order of appearance
+  auto tid = [&](const std::string& host) {
+    auto [it, added] = track.emplace(host, static_cast<int>(track.size()) + 1);
+    if (added)
+      events.push_back({{"name", "thread_name"}, {"ph", "M"}, {"pid", 1}, {"tid", it->second},
+                        {"args", {{"name", host.empty() ? "(swarm)" : host}}}});
+    return it->second;
+  };
+  auto us = [](Instant t) { return static_cast<double>(t) / 1000.0; };
+  struct Life {
+    std::string host;
+    Instant from;
+  };
+  std::map<std::string, Life> alive;  // node id -> where and since when
+  auto close_life = [&](const std::string& node, Instant at, const char* how) {
+    auto it = alive.find(node);
+    if (it == alive.end()) return;
+    events.push_back({{"name", "node " + short_id(node)}, {"cat", "node"}, {"ph", "X"},
+                      {"pid", 1}, {"tid", tid(it->second.host)}, {"ts", us(it->second.from)},
+                      {"dur", us(at - it->second.from)}, {"args", {{"id", node}, {"end", how}}}});
+    alive.erase(it);
+  };
+  for (const auto& e : r.events) {
+    if (e.kind == sim::TraceKind::NodeCreated || e.kind == sim::TraceKind::SwarmInit)
+      alive[e.node] = Life{e.host, e.at};
+    if (e.kind == sim::TraceKind::NodeRemoved) close_life(e.node, e.at, "removed");
+    events.push_back({{"name", to_string(e.kind)}, {"cat", sim::is_membership(e.kind) ? "membership" : "call"},
+                      {"ph", "i"}, {"s", "t"}, {"pid", 1}, {"tid", tid(e.host)}, {"ts", us(e.at)},
+                      {"args", {{"node", e.node}, {"detail", e.detail}}}});
+  }
+  while (!alive.empty()) close_life(alive.begin()->first, r.sim_time_ns, "end of run");
+  nlohmann::ordered_json doc;
+  doc["traceEvents"] = std::move(events);
+  doc["displayTimeUnit"] = "ms";
+  doc["otherData"] = {{"scenario", r.scenario}, {"seed", r.seed}, {"policy", r.policy},
+                      {"result", to_string(r.verdict)}, {"digest", format_digest(r.digest)}};
+  return doc.dump() + "\n";
 }
 
 namespace {

@@ -21,6 +21,10 @@ std::string format_digest(std::uint64_t digest);
 
 std::string render_text(const sim::RunResult& r, const std::string& file, const TextOptions& o);
 std::string render_json(const sim::RunResult& r, const std::string& file);
+// Chrome trace event JSON (load it in Perfetto or chrome://tracing): one
+// track per host, every trace event as an instant on it, and each node's
+// life (certificate to removal, or to the end of the run) as a slice.
+std::string render_chrome_trace(const sim::RunResult& r);
 // One testsuite, one testcase per result; a failing verdict is a <failure>.
 std::string render_junit(const std::vector<sim::RunResult>& results, const std::string& suite);
 

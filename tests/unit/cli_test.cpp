@@ -128,3 +128,20 @@ TEST(Cli, JunitReportIsWrittenWhole) {
   EXPECT_NE(xml.find("</testsuite>"), std::string::npos);
   EXPECT_FALSE(std::filesystem::exists(a.junit + ".tmp"));
 }
+
+TEST(Cli, TraceOutWritesChromeTraceJsonWithNodeLifetimes) {
+  RunArgs a = run_args(source("scenarios/incident-2017.yaml"));
+  a.json = false;
+  a.keep_going = true;
+  a.trace_out = (std::filesystem::temp_directory_path() / "swarmsim-trace.json").string();
+  testing::internal::CaptureStdout();
+  EXPECT_EQ(command_run(a), kExitSafety);
+  testing::internal::GetCapturedStdout();
+  std::ifstream in(a.trace_out);
+  const std::string json((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(json.rfind("{\"traceEvents\":[", 0), 0u);
+  // Each evicted Pi node is a slice that ends with its removal.
+  EXPECT_NE(json.find("\"ph\":\"X\""), std::string::npos);
+  EXPECT_NE(json.find("\"end\":\"removed\""), std::string::npos);
+  EXPECT_NE(json.find("\"name\":\"pi1\""), std::string::npos) << "a track named after the host";
+}
