@@ -83,6 +83,29 @@ int command_check(const CheckArgs& args) {
     }
   }
 
+  if (!args.junit.empty()) {
+    std::vector<reports::JunitCase> cases;
+    for (check::Property p : o.properties) {
+      reports::JunitCase c;
+      c.name = fmt::format("{} under {} ({} cases, seed {})", check::to_string(p), args.policy,
+                           r.cases_run, args.seed);
+      if (r.property == p) {
+        c.failure_type = check::to_string(p);
+        c.message = fmt::format("counterexample with {} hosts: {}", r.hosts_in_counterexample,
+                                out_path);
+        c.body = r.message + "\nreproduce: " + r.reproduce;
+      }
+      cases.push_back(std::move(c));
+    }
+    try {
+      reports::write_file_atomically(args.junit,
+                                     reports::render_junit("swarmsim check " + args.policy, cases));
+    } catch (const std::exception& e) {
+      std::cerr << "swarmsim: " << e.what() << "\n";
+      return kExitBadInput;
+    }
+  }
+
   if (args.json) {
     nlohmann::ordered_json j;
     j["policy"] = args.policy;

@@ -45,6 +45,7 @@ struct CheckArgs {
   std::string out;
   std::string property;
   std::string reproduce;
+  std::string junit;
   bool json = false;
   bool quiet = false;
 };

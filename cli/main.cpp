@@ -88,6 +88,8 @@ int main(int argc, char** argv) {
                         "no-flapping, determinism");
   check_cmd->add_option("--reproduce", check.reproduce,
                         "Replay a failure from the reproduce string an earlier check printed");
+  check_cmd->add_option("--junit", check.junit,
+                        "Also write JUnit XML: one test case per property checked");
   check_cmd->add_flag("--json", check.json, "Print one JSON object");
   check_cmd->add_flag("-q,--quiet", check.quiet, "No progress lines on stderr");
 

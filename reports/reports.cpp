@@ -176,32 +176,47 @@ std::string xml_escape(const std::string& s) {
 }
 }  // namespace
 
-std::string render_junit(const std::vector<sim::RunResult>& results, const std::string& suite) {
+std::string render_junit(const std::string& suite, const std::vector<JunitCase>& cases) {
   int failures = 0;
-  for (const auto& r : results) failures += r.verdict != sim::Verdict::Pass;
+  for (const auto& c : cases) failures += !c.failure_type.empty();
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   out += fmt::format("<testsuite name=\"{}\" tests=\"{}\" failures=\"{}\">\n", xml_escape(suite),
-                     results.size(), failures);
-  for (const auto& r : results) {
-    out += fmt::format("  <testcase classname=\"{}\" name=\"{} seed={} policy={}\" time=\"{:.3f}\">\n",
-                       xml_escape(suite), xml_escape(r.scenario), r.seed, r.policy,
-                       static_cast<double>(r.sim_time_ns) / kSecond);
-    if (r.verdict != sim::Verdict::Pass) {
-      std::string body;
-      for (const auto& v : r.violations)
-        body += fmt::format("{} at {} host {} node {}: {}\n", v.kind, format_time(v.time_ns),
-                            v.host, v.node_id, v.detail);
+                     cases.size(), failures);
+  for (const auto& c : cases) {
+    out += fmt::format("  <testcase classname=\"{}\" name=\"{}\" time=\"{:.3f}\">\n",
+                       xml_escape(suite), xml_escape(c.name), c.time_s);
+    if (!c.failure_type.empty())
       out += fmt::format("    <failure type=\"{}\" message=\"{}\">{}</failure>\n",
-                         to_string(r.verdict),
-                         xml_escape(r.violations.empty() ? "" : r.violations.front().kind),
-                         xml_escape(body));
+                         xml_escape(c.failure_type), xml_escape(c.message), xml_escape(c.body));
+    if (!c.properties.empty()) {
+      out += "    <properties>";
+      for (const auto& [k, v] : c.properties)
+        out += fmt::format("<property name=\"{}\" value=\"{}\"/>", xml_escape(k), xml_escape(v));
+      out += "</properties>\n";
     }
-    out += fmt::format("    <properties><property name=\"digest\" value=\"{}\"/></properties>\n",
-                       format_digest(r.digest));
     out += "  </testcase>\n";
   }
   out += "</testsuite>\n";
   return out;
+}
+
+std::string render_junit(const std::vector<sim::RunResult>& results, const std::string& suite) {
+  std::vector<JunitCase> cases;
+  for (const auto& r : results) {
+    JunitCase c;
+    c.name = fmt::format("{} seed={} policy={}", r.scenario, r.seed, r.policy);
+    c.time_s = static_cast<double>(r.sim_time_ns) / kSecond;
+    if (r.verdict != sim::Verdict::Pass) {
+      c.failure_type = to_string(r.verdict);
+      c.message = r.violations.empty() ? "" : r.violations.front().kind;
+      for (const auto& v : r.violations)
+        c.body += fmt::format("{} at {} host {} node {}: {}\n", v.kind, format_time(v.time_ns),
+                              v.host, v.node_id, v.detail);
+    }
+    c.properties = {{"digest", format_digest(r.digest)}};
+    cases.push_back(std::move(c));
+  }
+  return render_junit(suite, cases);
 }
 
 void write_file_atomically(const std::string& path, const std::string& content) {

@@ -28,6 +28,17 @@ std::string render_chrome_trace(const sim::RunResult& r);
 // One testsuite, one testcase per result; a failing verdict is a <failure>.
 std::string render_junit(const std::vector<sim::RunResult>& results, const std::string& suite);
 
+// The general form, for reports that are not scenario runs (`check`).
+struct JunitCase {
+  std::string name;
+  double time_s = 0;
+  std::string failure_type;  // empty: passed
+  std::string message;
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> properties;
+};
+std::string render_junit(const std::string& suite, const std::vector<JunitCase>& cases);
+
 // Writes `content` to `path` through a temporary file in the same folder and
 // a rename. Throws std::runtime_error with the path and the reason.
 void write_file_atomically(const std::string& path, const std::string& content);
