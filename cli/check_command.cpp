@@ -134,9 +134,12 @@ int command_check(const CheckArgs& args) {
       std::cout << fmt::format("\nOK: every property held on {} generated environments.\n",
                                r.cases_run);
     } else {
-      std::cout << fmt::format("\nFAILED: {} after {} cases, shrunk {} times to {} hosts.\n  {}\n",
-                               r.property ? check::to_string(*r.property) : "?", r.cases_run,
-                               r.shrinks, r.hosts_in_counterexample, r.message);
+      const std::string how = args.reproduce.empty()
+                                  ? fmt::format("after {} cases, shrunk {} times", r.cases_run, r.shrinks)
+                                  : std::string("reproduced from the given string");
+      std::cout << fmt::format("\nFAILED: {} {}, to {} hosts.\n  {}\n",
+                               r.property ? check::to_string(*r.property) : "?", how,
+                               r.hosts_in_counterexample, r.message);
       if (!out_path.empty())
         std::cout << fmt::format("  counterexample: {}\n  replay:         swarmsim run {}\n",
                                  out_path, out_path);
