@@ -78,7 +78,7 @@ int command_check(const CheckArgs& args) {
     try {
       reports::write_file_atomically(out_path, sim::to_yaml(spec));
     } catch (const std::exception& e) {
-      std::cerr << "swarmsim: " << e.what() << "\n";
+      print_error(e.what());
       return kExitBadInput;
     }
   }
@@ -101,7 +101,7 @@ int command_check(const CheckArgs& args) {
       reports::write_file_atomically(args.junit,
                                      reports::render_junit("swarmsim check " + args.policy, cases));
     } catch (const std::exception& e) {
-      std::cerr << "swarmsim: " << e.what() << "\n";
+      print_error(e.what());
       return kExitBadInput;
     }
   }

@@ -31,6 +31,10 @@ struct RunArgs {
 
 int command_run(const RunArgs& args);
 
+// Prints "swarmsim: MESSAGE" to stderr with control and non-UTF-8 bytes from
+// untrusted input (a binary file's content in a parser message) shown as '?'.
+void print_error(const std::string& message);
+
 struct CompareArgs {
   std::vector<std::string> files;
   std::string seeds = "1..50";

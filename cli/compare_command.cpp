@@ -50,7 +50,7 @@ int command_compare(const CompareArgs& args) {
     try {
       specs.push_back(sim::load_scenario_file(f));
     } catch (const sim::ScenarioError& e) {
-      std::cerr << "swarmsim: " << e.what() << "\n";
+      print_error(e.what());
       return kExitBadInput;
     }
   }
@@ -95,7 +95,7 @@ int command_compare(const CompareArgs& args) {
       std::cout << row << "\n";
     }
   } catch (const sim::InternalError& e) {
-    std::cerr << "swarmsim: internal error: " << e.what() << "\n";
+    print_error(std::string("internal error: ") + e.what());
     return kExitInternal;
   }
   if (!examples.empty()) {

@@ -16,6 +16,18 @@
 
 #include "cli/commands.hpp"
 
+namespace {
+// CLI11 reads "-1" into an unsigned seed as 2^64-1; a seed is written
+// without a sign.
+const CLI::Validator kNonNegative(
+    [](const std::string& s) {
+      return s.find_first_not_of("0123456789") == std::string::npos && !s.empty()
+                 ? std::string()
+                 : "expected a non-negative integer, got '" + s + "'";
+    },
+    "");
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace swarmsim::cli;
   CLI::App app{
@@ -41,7 +53,8 @@ int main(int argc, char** argv) {
       "run", "Run one scenario file: print the membership timeline, the verdict and the digest.");
   run_cmd->add_option("file", run.file, "Scenario YAML file (schema: scenarios/README.md)")
       ->required();
-  run_cmd->add_option("--seed", run.seed, "Seed (default: the scenario's `seed`)");
+  run_cmd->add_option("--seed", run.seed, "Seed (default: the scenario's `seed`)")
+      ->check(kNonNegative);
   run_cmd->add_option("--seeds", run.seeds,
                       "Run a range of seeds, e.g. 1..200, and print one line per seed and a "
                       "summary");
@@ -77,7 +90,9 @@ int main(int argc, char** argv) {
   check_cmd->add_option("--policy", check.policy, "legacy, grace or fixed")->capture_default_str();
   check_cmd->add_option("--cases", check.cases, "Generated environments to try")
       ->capture_default_str();
-  check_cmd->add_option("--seed", check.seed, "RapidCheck seed")->capture_default_str();
+  check_cmd->add_option("--seed", check.seed, "RapidCheck seed")
+      ->capture_default_str()
+      ->check(kNonNegative);
   check_cmd->add_option("--max-hosts", check.max_hosts, "Most hosts in one environment (1..20)")
       ->capture_default_str();
   check_cmd->add_option("--out", check.out,

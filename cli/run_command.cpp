@@ -30,6 +30,12 @@ std::optional<std::pair<std::uint64_t, std::uint64_t>> parse_seed_range(const st
   }
 }
 
+void print_error(const std::string& message) {
+  std::string clean;
+  for (unsigned char c : message) clean += (c >= 0x20 && c < 0x7f) || c == '\n' ? static_cast<char>(c) : '?';
+  std::cerr << "swarmsim: " << clean << "\n";
+}
+
 namespace {
 
 int exit_code(sim::Verdict v) {
@@ -54,7 +60,7 @@ int command_run(const RunArgs& args) {
   try {
     spec = sim::load_scenario_file(args.file);
   } catch (const sim::ScenarioError& e) {
-    std::cerr << "swarmsim: " << e.what() << "\n";
+    print_error(e.what());
     return kExitBadInput;
   }
   const std::string policy = args.policy.empty() ? spec.policy : args.policy;
@@ -102,7 +108,7 @@ int command_run(const RunArgs& args) {
       results.push_back(std::move(r));
     }
   } catch (const sim::InternalError& e) {
-    std::cerr << "swarmsim: internal error: " << e.what() << "\n";
+    print_error(std::string("internal error: ") + e.what());
     return kExitInternal;
   }
 
@@ -137,7 +143,7 @@ int command_run(const RunArgs& args) {
     try {
       reports::write_file_atomically(args.trace_out, reports::render_chrome_trace(results[0]));
     } catch (const std::exception& e) {
-      std::cerr << "swarmsim: " << e.what() << "\n";
+      print_error(e.what());
       return kExitBadInput;
     }
   }
@@ -145,7 +151,7 @@ int command_run(const RunArgs& args) {
     try {
       reports::write_file_atomically(args.junit, reports::render_junit(results, spec.name));
     } catch (const std::exception& e) {
-      std::cerr << "swarmsim: " << e.what() << "\n";
+      print_error(e.what());
       return kExitBadInput;
     }
   }
