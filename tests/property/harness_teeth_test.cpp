@@ -65,3 +65,28 @@ TEST(HarnessTeeth, AFixedSeedFindsTheSameCounterexampleEveryTime) {
   EXPECT_EQ(sim::to_yaml(*a.counterexample), sim::to_yaml(*b.counterexample));
   EXPECT_EQ(a.reproduce, b.reproduce);
 }
+
+TEST(HarnessTeeth, TheGeneratorsReachEveryMechanismAndFaultOften) {
+  CheckOptions o;
+  o.policy = "fixed";
+  o.cases = 1000;
+  o.seed = 7;
+  o.properties = {Property::Determinism};
+  const CheckReport r = run_check(o);
+  ASSERT_FALSE(r.found) << r.message;
+  ASSERT_EQ(r.cases_run, 1000);
+  auto share = [&](const std::string& tag) {
+    auto it = r.tag_counts.find(tag);
+    return it == r.tag_counts.end() ? 0.0 : static_cast<double>(it->second) / r.cases_run;
+  };
+  // Each mechanism of the incident and each fault, in a good share of cases.
+  for (const char* tag : {"mech=hostname-mismatch", "mech=shared-default-name", "mech=empty-answers",
+                          "mech=busy-after-join", "fault=metadata-stall", "fault=crash",
+                          "fault=partition", "fault=lossy-edge", "fault=clock-skew",
+                          "event=host-removed", "event=host-re-added", "arch=mixed",
+                          "arch=arm-workers-only", "managers=3", "hosts=6+"})
+    EXPECT_GE(share(tag), 0.10) << tag;
+  EXPECT_GE(share("mech=metadata-lag>20s"), 0.03);
+  // ... and the small cases the shrinker aims for are common too.
+  EXPECT_GE(share("hosts=1-2"), 0.10);
+}
