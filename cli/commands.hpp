@@ -59,6 +59,21 @@ struct CheckArgs {
 // (liveness) or 70 (determinism, simulator fault).
 int command_check(const CheckArgs& args);
 
+struct SweepArgs {
+  std::string file;
+  std::string vary;                 // dot path into the scenario, e.g. swarm.loop_interval
+  std::vector<std::string> values;  // YAML values for it
+  std::string seeds = "1..50";
+  std::string policies = "legacy,grace,fixed";
+  std::string html;
+  std::string csv;
+};
+
+// One knob through several values, each under several policies and seeds:
+// a table, and optionally CSV and an HTML report with a chart. Exits 0 when
+// the sweep ran (it reports, it does not judge).
+int command_sweep(const SweepArgs& args);
+
 // Runs every file under every policy over a seed range and prints one row
 // per scenario. Exits with the verdict of the last policy listed (the one
 // being defended), 0 if it never failed.

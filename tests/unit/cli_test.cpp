@@ -145,3 +145,36 @@ TEST(Cli, TraceOutWritesChromeTraceJsonWithNodeLifetimes) {
   EXPECT_NE(json.find("\"end\":\"removed\""), std::string::npos);
   EXPECT_NE(json.find("\"name\":\"pi1\""), std::string::npos) << "a track named after the host";
 }
+
+TEST(Cli, SweepWritesAChartAndCsvAndRefusesAnUnknownPath) {
+  SweepArgs a;
+  a.file = source("scenarios/stale-metadata.yaml");
+  a.vary = "profiles.manager-vm.metadata_lag.lognormal";
+  a.values = {"1s", "60s"};
+  a.seeds = "1..20";
+  a.policies = "legacy,fixed";
+  a.html = (std::filesystem::temp_directory_path() / "swarmsim-sweep.html").string();
+  a.csv = (std::filesystem::temp_directory_path() / "swarmsim-sweep.csv").string();
+  testing::internal::CaptureStdout();
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(command_sweep(a), kExitPass);
+  testing::internal::GetCapturedStdout();
+  testing::internal::GetCapturedStderr();
+  std::ifstream html_in(a.html), csv_in(a.csv);
+  const std::string html((std::istreambuf_iterator<char>(html_in)), std::istreambuf_iterator<char>());
+  const std::string csv((std::istreambuf_iterator<char>(csv_in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(html.find("<svg"), std::string::npos);
+  EXPECT_NE(html.find("legacy"), std::string::npos);
+  EXPECT_NE(csv.find("1s,legacy,20,0,0,0.00"), std::string::npos) << csv;  // no lag: no eviction
+  EXPECT_NE(csv.find("60s,fixed,20,0,"), std::string::npos) << csv;        // fixed never evicts
+
+  a.vary = "profiles.no-such-profile.metadata_lag";
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(command_sweep(a), kExitUsage);
+  EXPECT_NE(testing::internal::GetCapturedStderr().find("no-such-profile"), std::string::npos);
+  a.vary = "swarm.loop_interval";
+  a.values = {"soon"};
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(command_sweep(a), kExitBadInput);
+  testing::internal::GetCapturedStderr();
+}
