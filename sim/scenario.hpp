@@ -63,7 +63,7 @@ struct ProfileSpec {
   HostnameStyle hostname_style = HostnameStyle::Short;
   std::string domain = "lab";  // used by Dotted and Fqdn styles and the Fqdn rule
   AgentHostnameRule agent_hostname = AgentHostnameRule::Kernel;
-  std::string hostname_override;  // for AgentHostnameRule::Override
+  std::string hostname_override;  // for AgentHostnameRule::Override; `{name}` is the host's name
   std::string link = "lan";       // name of a LinkClassSpec
   // Delay from a Cattle change to this host's metadata replica reloading it.
   Distribution metadata_lag = Distribution::constant(500 * kMillisecond);
@@ -83,6 +83,9 @@ struct ProfileSpec {
 struct SwarmSpec {
   int manager_scale = 3;                            // MANAGER_SCALE
   Duration loop_interval_ns = 30 * kSecond;         // swarmkit-mon `sleep 30`
+  // Heartbeats are not simulated one by one: a node's silence is tracked as
+  // an interval (crash, partition, busy host) and it is `down` once silent
+  // for down_after. The period only bounds down_after from below.
   Duration heartbeat_period_ns = 5 * kSecond;
   Duration down_after_ns = 15 * kSecond;            // no heartbeat this long: down
   Distribution registration_delay = Distribution::constant(300 * kMillisecond);  // cert to ready
