@@ -31,11 +31,7 @@ int exit_code_for(const check::CheckReport& r) {
 }  // namespace
 
 int command_check(const CheckArgs& args) {
-  if (!model::RemovalPolicy::from_name(args.policy)) {
-    std::cerr << fmt::format("swarmsim: unknown policy '{}': expected legacy, grace or fixed\n",
-                             args.policy);
-    return kExitUsage;
-  }
+  if (!known_policy(args.policy)) return kExitUsage;
   if (args.cases < 1 || args.max_hosts < 1 || args.max_hosts > 20) {
     std::cerr << "swarmsim: --cases must be >= 1 and --max-hosts within 1..20\n";
     return kExitUsage;

@@ -34,6 +34,8 @@ int command_run(const RunArgs& args);
 // Prints "swarmsim: MESSAGE" to stderr with control and non-UTF-8 bytes from
 // untrusted input (a binary file's content in a parser message) shown as '?'.
 void print_error(const std::string& message);
+// True for a policy name the model knows; otherwise prints why and the valid names.
+bool known_policy(const std::string& name);
 
 struct CompareArgs {
   std::vector<std::string> files;

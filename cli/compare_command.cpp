@@ -31,10 +31,7 @@ struct Cell {
 int command_compare(const CompareArgs& args) {
   const auto policies = split_commas(args.policies);
   for (const auto& p : policies) {
-    if (!model::RemovalPolicy::from_name(p)) {
-      std::cerr << fmt::format("swarmsim: unknown policy '{}': expected legacy, grace or fixed\n", p);
-      return kExitUsage;
-    }
+    if (!known_policy(p)) return kExitUsage;
   }
   if (policies.empty()) {
     std::cerr << "swarmsim: --policies needs at least one policy\n";

@@ -61,8 +61,10 @@ int main(int argc, char** argv) {
                       "Run a range of seeds, e.g. 1..200, and print one line per seed and a "
                       "summary");
   run_cmd->add_option("--policy", run.policy,
-                      "Removal policy: legacy (2017 behaviour), grace (legacy + minimum node "
-                      "age) or fixed (stable identity + evidence); default: the scenario's");
+                      "Removal policy: legacy (swarmkit-mon v5 as in 2017), grace (legacy + "
+                      "minimum node age), fixed (stable identity + evidence of deletion) or "
+                      "go-rewrite (the 2017 Go hook: addresses, more nodes than hosts); "
+                      "default: the scenario's");
   run_cmd->add_flag("--json", run.json, "Print one JSON object (an array with --seeds)");
   run_cmd->add_flag("-v,--verbose", run.verbose,
                     "Timeline includes every call swarmkit-mon made and every metadata reload");
@@ -108,7 +110,8 @@ int main(int argc, char** argv) {
       "check",
       "Generate whole environments (hosts, hostname styles, metadata lag, faults, removals) and "
       "check the properties; on failure shrink to a minimal scenario file that `run` replays.");
-  check_cmd->add_option("--policy", check.policy, "legacy, grace or fixed")->capture_default_str();
+  check_cmd->add_option("--policy", check.policy, "legacy, grace, fixed or go-rewrite")
+      ->capture_default_str();
   check_cmd->add_option("--cases", check.cases, "Generated environments to try")
       ->capture_default_str();
   check_cmd->add_option("--seed", check.seed, "RapidCheck seed")

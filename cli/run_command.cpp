@@ -36,6 +36,13 @@ void print_error(const std::string& message) {
   std::cerr << "swarmsim: " << clean << "\n";
 }
 
+bool known_policy(const std::string& name) {
+  if (model::RemovalPolicy::from_name(name)) return true;
+  print_error(fmt::format("unknown policy '{}': expected one of {}", name,
+                          model::RemovalPolicy::names()));
+  return false;
+}
+
 namespace {
 
 int exit_code(sim::Verdict v) {
@@ -64,11 +71,7 @@ int command_run(const RunArgs& args) {
     return kExitBadInput;
   }
   const std::string policy = args.policy.empty() ? spec.policy : args.policy;
-  if (!model::RemovalPolicy::from_name(policy)) {
-    std::cerr << fmt::format("swarmsim: unknown policy '{}': expected legacy, grace or fixed\n",
-                             policy);
-    return kExitUsage;
-  }
+  if (!known_policy(policy)) return kExitUsage;
   std::vector<std::uint64_t> seeds;
   if (!args.seeds.empty()) {
     auto range = parse_seed_range(args.seeds);

@@ -62,10 +62,7 @@ struct Tally {
 int command_sweep(const SweepArgs& args) {
   const auto policies = split(args.policies, ',');
   for (const auto& p : policies) {
-    if (!model::RemovalPolicy::from_name(p)) {
-      print_error(fmt::format("unknown policy '{}': expected legacy, grace or fixed", p));
-      return kExitUsage;
-    }
+    if (!known_policy(p)) return kExitUsage;
   }
   const auto range = parse_seed_range(args.seeds);
   const auto path = split(args.vary, '.');

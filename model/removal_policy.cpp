@@ -12,15 +12,19 @@ std::optional<RemovalPolicy> RemovalPolicy::from_name(const std::string& name) {
   if (name == "legacy") p.kind = Kind::Legacy;
   else if (name == "grace") p.kind = Kind::Grace;
   else if (name == "fixed") p.kind = Kind::Fixed;
+  else if (name == "go-rewrite") p.kind = Kind::GoRewrite;
   else return std::nullopt;
   return p;
 }
+
+const char* RemovalPolicy::names() { return "legacy, grace, fixed, go-rewrite"; }
 
 std::string RemovalPolicy::name() const {
   switch (kind) {
     case Kind::Legacy: return "legacy";
     case Kind::Grace: return "grace";
     case Kind::Fixed: return "fixed";
+    case Kind::GoRewrite: return "go-rewrite";
   }
   return "?";
 }
@@ -127,11 +131,38 @@ std::vector<Eviction> select_by_identity(const RemovalPolicy& p, const Reconcile
   return out;
 }
 
+// go-rewrite: hosts from the Cattle API, addresses instead of names, and
+// nothing removed unless there are more nodes than live hosts. Which of the
+// unmatched nodes goes first is the order `docker node ls` lists them in.
+std::vector<Eviction> select_by_address(const ReconcileView& v) {
+  std::vector<Eviction> out;
+  if (v.cattle_hosts == nullptr || v.cattle_hosts->empty()) return out;
+  std::set<std::string> live_ips;
+  for (const auto& h : *v.cattle_hosts)
+    if (h.state == CattleHostState::Active) live_ips.insert(h.agent_ip);
+  const auto nodes = v.nodes->size();
+  if (nodes <= live_ips.size()) return out;
+  std::size_t excess = nodes - live_ips.size();
+  for (const auto& n : *v.nodes) {
+    if (excess == 0) break;
+    if (n.ID == v.self_node_id || live_ips.contains(n.Status.Addr)) continue;
+    out.push_back(Eviction{n.ID, is_manager(n),
+                           fmt::format("{} nodes for {} live hosts, and address {} is no live "
+                                       "host's agent IP",
+                                       nodes, live_ips.size(), n.Status.Addr)});
+    --excess;
+  }
+  return out;
+}
+
 }  // namespace
 
 std::vector<Eviction> select_stale_nodes(const RemovalPolicy& p, const ReconcileView& v) {
-  if (p.kind == RemovalPolicy::Kind::Fixed) return select_by_identity(p, v);
-  return select_by_hostname(p, v);
+  switch (p.kind) {
+    case RemovalPolicy::Kind::Fixed: return select_by_identity(p, v);
+    case RemovalPolicy::Kind::GoRewrite: return select_by_address(v);
+    default: return select_by_hostname(p, v);
+  }
 }
 
 std::optional<Eviction> select_unreachable_manager(const RemovalPolicy& p,

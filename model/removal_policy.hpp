@@ -9,6 +9,11 @@
 //  - grace: legacy plus a minimum node age. It closes the window between a
 //    join and the leader's replica catching up, but a permanent name mismatch
 //    is still evicted once the node is old enough.
+//  - go-rewrite: the 2017 Go rewrite of the hook. Hosts come from the Cattle
+//    API; nodes go only while there are more nodes than hosts, and a node
+//    is a candidate when its Status.Addr is no live host's agent IP. Sound
+//    until the address the managers see is not the agent IP (NAT, a second
+//    interface): then a live node can be taken for the stale one (R8).
 //  - fixed: a node is bound to its Rancher host's uuid (the joiner publishes
 //    its NodeID as a host label through the Cattle API) and is removed only on
 //    positive evidence from the strongly consistent Cattle API that this host
@@ -31,22 +36,23 @@ namespace swarmsim::model {
 inline constexpr const char* kNodeIdLabel = "io.rancher.swarm.node_id";
 
 struct RemovalPolicy {
-  enum class Kind { Legacy, Grace, Fixed };
+  enum class Kind { Legacy, Grace, Fixed, GoRewrite };
   Kind kind = Kind::Legacy;
   Duration grace_min_node_age_ns = 2 * kMinute;  // grace: younger nodes are never removed
   int max_removals_per_pass = 1;                  // fixed: bound on removals per pass
 
   static std::optional<RemovalPolicy> from_name(const std::string& name);
+  static const char* names();  // "legacy, grace, fixed, go-rewrite": for messages
   std::string name() const;
 
   // Whether the reconcile pass reads the Cattle API host list.
-  bool reads_cattle_hosts() const { return kind == Kind::Fixed; }
+  bool reads_cattle_hosts() const { return kind == Kind::Fixed || kind == Kind::GoRewrite; }
   // Whether joiners publish their NodeID on their Rancher host.
   bool publishes_node_identity() const { return kind == Kind::Fixed; }
   // Legacy step 3: demote and remove the first unreachable manager.
-  bool removes_unreachable_managers() const { return kind != Kind::Fixed; }
+  bool removes_unreachable_managers() const { return kind == Kind::Legacy || kind == Kind::Grace; }
   // Legacy step 4: the quoting bug that purges every `down` node.
-  bool purges_down_nodes() const { return kind != Kind::Fixed; }
+  bool purges_down_nodes() const { return kind == Kind::Legacy || kind == Kind::Grace; }
   // The leader publishes the join tokens again on its next pass when it never
   // saw a publication succeed. The script publishes only at bootstrap: a
   // publication lost to a partition leaves every joiner waiting forever.

@@ -131,7 +131,7 @@ void EngineSim::join(const model::SwarmJoin& req, std::function<void(model::Resp
     HostSim& t = world_.hosts()[target_index];
     if (!t.engine->up() || !world_.swarm().is_manager_with_quorum(t.engine->node_id()))
       return ApiError{0, "connection refused: the remote is not a reachable manager"};
-    auto r = world_.swarm().issue_certificate(host_, host().name, token, host().agent_ip,
+    auto r = world_.swarm().issue_certificate(host_, host().name, token, host().seen_addr,
                                               world_.kernel().now() + t.profile.clock_skew_ns);
     if (auto* e = std::get_if<ApiError>(&r)) return *e;
     model::SwarmInfo granted;

@@ -12,6 +12,9 @@
 // learns it was removed on its next contact, and whether `/info` then shows
 // `Swarm.Error` is the scenario's `removed_node_sees_error` knob (unverified
 // in the real world, so both are modelled).
+// The address managers record for the node (Status.Addr) is the one they
+// see it connect from: the agent IP, or a NAT or second-interface address
+// (the profile's `manager_sees_addr`).
 // Left out: tasks, images, TLS, the engine's own retries of a failed join.
 #pragma once
 

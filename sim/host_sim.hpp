@@ -39,6 +39,7 @@ struct HostSim {
   ProfileSpec profile;
   std::string uuid;
   std::string agent_ip;
+  std::string seen_addr;  // what managers see it connect from (Status.Addr)
   std::string kernel_hostname;
   std::string rancher_hostname;
   EndpointId endpoint = 0;

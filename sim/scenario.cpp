@@ -45,6 +45,18 @@ const char* to_string(HostnameStyle s) {
   return "?";
 }
 
+const char* to_string(SeenAddr a) {
+  switch (a) {
+    case SeenAddr::AgentIp:
+      return "agent_ip";
+    case SeenAddr::Nat:
+      return "nat";
+    case SeenAddr::OtherInterface:
+      return "other_interface";
+  }
+  return "?";
+}
+
 const char* to_string(AgentHostnameRule r) {
   switch (r) {
     case AgentHostnameRule::Kernel:

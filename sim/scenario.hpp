@@ -40,7 +40,16 @@ enum class AgentHostnameRule {
   Null,       // the agent failed to report one: metadata says "null"
 };
 
+// The address the swarm managers see a node connect from: Status.Addr in
+// `docker node ls`. Not always the agent IP the node advertises (R8).
+enum class SeenAddr {
+  AgentIp,         // the agent IP, as advertised
+  Nat,             // the site's NAT address, shared by every host on the same link
+  OtherInterface,  // a second interface of the host (wlan0 rather than eth0)
+};
+
 const char* to_string(Arch a);
+const char* to_string(SeenAddr a);
 const char* to_string(HostnameStyle s);
 const char* to_string(AgentHostnameRule r);
 
@@ -77,6 +86,7 @@ struct ProfileSpec {
   // never busy.
   Distribution busy_after_join = Distribution::constant(0);
   Duration clock_skew_ns = 0;  // added to `now` as the host's logic sees it
+  SeenAddr manager_sees_addr = SeenAddr::AgentIp;  // Status.Addr of this host's nodes
   bool operator==(const ProfileSpec&) const = default;
 };
 

@@ -187,7 +187,8 @@ constexpr AgentHostnameRule kRules[] = {AgentHostnameRule::Kernel,   AgentHostna
 constexpr EventKind kEventKinds[] = {EventKind::AddHost,       EventKind::RemoveHost,
                                      EventKind::Crash,         EventKind::Partition,
                                      EventKind::MetadataStall, EventKind::MetadataEmpty};
-constexpr std::string_view kPolicies[] = {"legacy", "grace", "fixed"};
+constexpr SeenAddr kSeenAddrs[] = {SeenAddr::AgentIp, SeenAddr::Nat, SeenAddr::OtherInterface};
+constexpr std::string_view kPolicies[] = {"legacy", "grace", "fixed", "go-rewrite"};
 
 // ---- Loading -------------------------------------------------------------
 
@@ -429,7 +430,8 @@ void Loader::read_profile(const Item& item, ProfileSpec& p) {
        {"metadata_empty_p", [&](const Item& i) { p.metadata_empty_p = read_double(i); }},
        {"agent_startup", [&](const Item& i) { p.agent_startup = read_distribution(i); }},
        {"busy_after_join", [&](const Item& i) { p.busy_after_join = read_distribution(i); }},
-       {"clock_skew", [&](const Item& i) { p.clock_skew_ns = read_duration(i, true); }}});
+       {"clock_skew", [&](const Item& i) { p.clock_skew_ns = read_duration(i, true); }},
+       {"manager_sees_addr", [&](const Item& i) { p.manager_sees_addr = read_enum(i, kSeenAddrs); }}});
 }
 
 template <typename Fn>
@@ -541,7 +543,7 @@ void Loader::read_top(const YAML::Node& root, ScenarioSpec& spec) {
          spec.policy = read_string(i);
          if (std::find(std::begin(kPolicies), std::end(kPolicies), spec.policy) ==
              std::end(kPolicies)) {
-           fail(i, fmt::format("unknown value {} for 'policy'; valid values: legacy, grace, fixed",
+           fail(i, fmt::format("unknown value {} for 'policy'; valid values: legacy, grace, fixed, go-rewrite",
                                shown(spec.policy)));
          }
        }},

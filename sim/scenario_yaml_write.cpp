@@ -170,6 +170,7 @@ std::string to_yaml(const ScenarioSpec& s) {
     emit(fmt::format("    agent_startup: {}", distribution_text(p.agent_startup)));
     emit(fmt::format("    busy_after_join: {}", distribution_text(p.busy_after_join)));
     emit(fmt::format("    clock_skew: {}", format_duration(p.clock_skew_ns)));
+    emit(fmt::format("    manager_sees_addr: {}", to_string(p.manager_sees_addr)));
   }
   emit(s.events.empty() ? "events: []" : "events:");
   for (const auto& e : s.events) emit(fmt::format("  - {}", event_text(e)));

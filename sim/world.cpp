@@ -89,6 +89,23 @@ void World::apply(const EventSpec& e) {
   }
 }
 
+std::string World::seen_address(const HostSim& h, const ProfileSpec& profile) const {
+  switch (profile.manager_sees_addr) {
+    case SeenAddr::AgentIp:
+      return h.agent_ip;
+    case SeenAddr::Nat: {
+      // One public address per edge site: every host behind the same link's
+      // NAT shows up from it.
+      std::size_t site = 0;
+      while (site < spec_.links.size() && spec_.links[site].name != profile.link) ++site;
+      return fmt::format("203.0.113.{}", site + 1);
+    }
+    case SeenAddr::OtherInterface:
+      return fmt::format("192.168.{}.{}", 50 + h.index / 250, h.index % 250 + 2);
+  }
+  return h.agent_ip;
+}
+
 void World::add_host(const std::string& name, const std::string& profile_name) {
   const ProfileSpec* profile = spec_.find_profile(profile_name);
   if (!profile || host_named(name)) return;
@@ -101,6 +118,7 @@ void World::add_host(const std::string& name, const std::string& profile_name) {
   h.rancher_hostname = rancher_hostname(name, h.kernel_hostname, *profile);
   h.agent_ip = fmt::format("10.{}.{}.{}", 1 + h.index / 62500, (h.index / 250) % 250,
                            h.index % 250 + 2);
+  h.seen_addr = seen_address(h, *profile);
   h.endpoint = network_->add_endpoint(name, profile->link);
   h.uuid = cattle_.add_host(kernel_.now(), name, h.rancher_hostname, h.agent_ip);
   h.engine = std::make_unique<EngineSim>(*this, h.index);

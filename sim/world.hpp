@@ -94,6 +94,7 @@ class World {
 
  private:
   void add_host(const std::string& name, const std::string& profile);
+  std::string seen_address(const HostSim& h, const ProfileSpec& profile) const;
   void remove_host(HostSim& h);
   void crash_host(HostSim& h, Duration for_ns);
   void start_partition(const std::vector<std::string>& names, Duration for_ns);

@@ -52,7 +52,7 @@ using Ids = std::vector<std::string>;
 }  // namespace
 
 TEST(RemovalPolicy, NamesRoundTripAndUnknownNamesAreRefused) {
-  for (const char* n : {"legacy", "grace", "fixed"}) EXPECT_EQ(policy(n).name(), n);
+  for (const char* n : {"legacy", "grace", "fixed", "go-rewrite"}) EXPECT_EQ(policy(n).name(), n);
   EXPECT_FALSE(RemovalPolicy::from_name("optimistic").has_value());
 }
 
@@ -175,4 +175,30 @@ TEST(ManagerScaling, TouchesNothingWhenTheMajorityIsLost) {
   m2.ManagerStatus_->Reachability_ = Reachability::Unreachable;
   const std::vector<Node> nodes = {node("m1", "vm0", NodeRole::Manager), m2, node("a", "pi1")};
   EXPECT_TRUE(plan_manager_scaling(nodes, {}, "m1", 3, false).empty());
+}
+
+TEST(GoRewritePolicy, RemovesUnmatchedAddressesOnlyWhileThereAreMoreNodesThanHosts) {
+  Reading r;
+  r.nodes = {node("m1", "vm0", NodeRole::Manager, NodeState::Ready, "10.0.0.1"),
+             node("a", "pi1", NodeRole::Worker, NodeState::Ready, "10.0.0.2"),
+             node("stale", "pi2", NodeRole::Worker, NodeState::Down, "10.0.0.3")};
+  r.cattle_hosts = {cattle("u0", "10.0.0.1", CattleHostState::Active),
+                    cattle("u1", "10.0.0.2", CattleHostState::Active),
+                    cattle("u2", "10.0.0.3", CattleHostState::Removed)};
+  EXPECT_EQ(r.evicted(policy("go-rewrite")), (Ids{"stale"}));
+  r.nodes.pop_back();  // as many nodes as hosts: nothing, whatever the addresses
+  r.nodes[1].Status.Addr = "203.0.113.1";
+  EXPECT_TRUE(r.evicted(policy("go-rewrite")).empty());
+}
+
+TEST(GoRewritePolicy, BehindNatALiveNodeCanBeTakenForTheStaleOne) {
+  Reading r;
+  // The live Pi is seen from the NAT address and listed before the stale node.
+  r.nodes = {node("m1", "vm0", NodeRole::Manager, NodeState::Ready, "10.0.0.1"),
+             node("a-live", "pi1", NodeRole::Worker, NodeState::Ready, "203.0.113.1"),
+             node("b-stale", "pi2", NodeRole::Worker, NodeState::Down, "203.0.113.1")};
+  r.cattle_hosts = {cattle("u0", "10.0.0.1", CattleHostState::Active),
+                    cattle("u1", "10.0.0.2", CattleHostState::Active),
+                    cattle("u2", "10.0.0.3", CattleHostState::Removed)};
+  EXPECT_EQ(r.evicted(policy("go-rewrite")), (Ids{"a-live"}));
 }
