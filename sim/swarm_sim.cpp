@@ -70,6 +70,10 @@ std::variant<ApiError, std::string> SwarmSim::issue_certificate(HostIndex host,
   std::string id = n.id;
   ++certificates_[host_name];
   nodes_[id] = std::move(n);
+  // Silent until its engine, holding the reply, starts to heartbeat: a node
+  // whose joiner never gets the answer (lost, or the host gone meanwhile)
+  // turns down like any other silent node.
+  set_silent(id, true);
   return id;
 }
 

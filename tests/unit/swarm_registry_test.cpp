@@ -42,6 +42,7 @@ class SwarmRegistry : public ::testing::Test {
                               const std::string& token) {
     std::string id = join(host, host_name, token);
     swarm_.register_node(id, host_name, "aarch64");
+    swarm_.set_silent(id, false);  // its engine got the reply and heartbeats
     return id;
   }
 
@@ -444,6 +445,16 @@ TEST(SwarmRegistryDeterminism, SameRngGivesSameIdsAndTokens) {
   };
   EXPECT_EQ(run(), run());
 }
+
+TEST_F(SwarmRegistry, ANodeWhoseJoinerNeverHeardBackTurnsDown) {
+  init();
+  const std::string id = join(1, "pi1", swarm_.tokens().Worker);
+  // Nobody heartbeats for it: the reply was lost, or the host went away.
+  kernel_.run_until(kernel_.now() + 16 * kSecond);
+  ASSERT_NE(listed(id), nullptr);
+  EXPECT_EQ(listed(id)->Status.State, model::NodeState::Down);
+}
+
 
 }  // namespace
 }  // namespace swarmsim::sim
