@@ -8,8 +8,9 @@
 // start-up delay, lives in scheduler_sim.cpp.
 //
 // Request/response exchanges that cross the network go through rpc(): the
-// request and the reply are two messages, a lost one surfaces as a timeout,
-// and a duplicated one is served once (as TCP would).
+// request and the reply are messages that are retransmitted when lost (as
+// TCP would), a duplicate is served once, and the exchange fails with a
+// timeout only when the network stays cut for longer than its time-out.
 #pragma once
 
 #include <functional>
@@ -55,7 +56,9 @@ class World {
   // The scenario timeline.
   void apply(const EventSpec& e);
 
-  // Network request/response with a timeout; `serve` runs at the receiver.
+  // Network request/response with a timeout; `serve` runs at the receiver,
+  // once. Lost messages are retransmitted as TCP would.
+  static constexpr Duration kRetransmitTimeoutNs = 200 * kMillisecond;
   void rpc(EndpointId from, EndpointId to, std::function<model::Response()> serve,
            std::function<void(model::Response)> on_reply, Duration timeout);
 
