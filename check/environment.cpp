@@ -65,14 +65,20 @@ void add_window(std::vector<EventSpec>& out, EventKind kind, const std::string& 
 
 }  // namespace
 
-sim::ScenarioSpec to_scenario(const EnvCase& c, const std::string& name) {
-  sim::ScenarioSpec s;
-  s.name = name;
-  s.description = "Generated environment (swarmsim check).";
-  s.seed = static_cast<std::uint64_t>(std::max(c.seed, 1));
-  s.swarm.manager_scale = std::clamp(c.managers, 1, 3);
-  s.swarm.loop_interval_ns = seconds(std::clamp(c.loop_s, 5, 120));
+namespace {
 
+// The host as it runs: the leader is always the x86_64 VM in the cloud,
+// whatever was generated for it.
+HostCase effective_host(const EnvCase& c, std::size_t i) {
+  HostCase h = host_at(c, i);
+  if (i == 0) {
+    h.aarch64 = false;
+    h.edge = false;
+  }
+  return h;
+}
+
+std::vector<sim::LinkClassSpec> links_for(const EnvCase& c) {
   sim::LinkClassSpec cloud;
   cloud.name = "cloud-lan";
   cloud.latency = Distribution::exponential(200 * kMicrosecond, kMillisecond);
@@ -84,59 +90,74 @@ sim::ScenarioSpec to_scenario(const EnvCase& c, const std::string& name) {
   edge.duplicate = c.edge_dup_permille / 1000.0;
   edge.reorder = c.edge_reorder_permille / 1000.0;
   edge.reorder_delay = Distribution::uniform(0, 200 * kMillisecond);
-  s.links = {cloud, edge};
+  return {cloud, edge};
+}
 
-  const std::size_t count = 1 + c.others.size();
-  // The core is up once its slowest agent has started.
-  Duration core_up = 0;
-  for (std::size_t i = 0; i < count; ++i) {
-    if (!is_core(c, i)) continue;
-    const HostCase& h = host_at(c, i);
-    core_up = std::max(core_up, static_cast<Duration>(seconds(std::max(h.startup_s, 1)) * cpu_factor(h)));
+Duration stretched_startup(const HostCase& h) {
+  return static_cast<Duration>(static_cast<double>(seconds(std::max(h.startup_s, 1))) * cpu_factor(h));
+}
+
+// Late hosts are added once the core is up: its slowest agent has started.
+Duration core_up_time(const EnvCase& c) {
+  Duration up = 0;
+  for (std::size_t i = 0; i <= c.others.size(); ++i)
+    if (is_core(c, i)) up = std::max(up, stretched_startup(effective_host(c, i)));
+  return up + 10 * kSecond;
+}
+
+// Host i's addition, its removal and re-addition (late hosts only), and its
+// faults, which never start after the host is gone.
+void add_host_timeline(std::vector<EventSpec>& out, const EnvCase& c, std::size_t i,
+                       Duration core_up) {
+  const HostCase& h = host_at(c, i);
+  const std::string n = host_name(c, i);
+  const bool core = is_core(c, i);
+  EventSpec add;
+  add.at_ns = core ? 0 : core_up + seconds(h.add_offset_s);
+  add.kind = EventKind::AddHost;
+  add.host = n;
+  add.profile = "p-" + n;
+  out.push_back(add);
+  Instant gone = std::numeric_limits<Instant>::max();
+  if (!core && h.remove_after_s) {
+    gone = add.at_ns + seconds(std::max(*h.remove_after_s, 1));
+    EventSpec rm;
+    rm.at_ns = gone;
+    rm.kind = EventKind::RemoveHost;
+    rm.host = n;
+    out.push_back(rm);
+    if (h.readd_after_s) {
+      EventSpec again = add;
+      again.at_ns = gone + seconds(std::max(*h.readd_after_s, 1));
+      out.push_back(again);
+    }
   }
-  core_up += 10 * kSecond;
+  add_window(out, EventKind::Crash, n, add.at_ns, gone, h.crash);
+  add_window(out, EventKind::MetadataStall, n, add.at_ns, gone, h.stall);
+  add_window(out, EventKind::MetadataEmpty, n, add.at_ns, gone, h.empty);
+  add_window(out, EventKind::Partition, n, add.at_ns, gone, h.partition);
+}
 
+}  // namespace
+
+sim::ScenarioSpec to_scenario(const EnvCase& c, const std::string& name) {
+  sim::ScenarioSpec s;
+  s.name = name;
+  s.description = "Generated environment (swarmsim check).";
+  s.seed = static_cast<std::uint64_t>(std::max(c.seed, 1));
+  s.swarm.manager_scale = std::clamp(c.managers, 1, 3);
+  s.swarm.loop_interval_ns = seconds(std::clamp(c.loop_s, 5, 120));
+  s.links = links_for(c);
+
+  const Duration core_up = core_up_time(c);
   Duration worst_lag = 0, worst_startup = 0, worst_busy = 0;
-  for (std::size_t i = 0; i < count; ++i) {
-    const HostCase& h = host_at(c, i);
-    HostCase leader_like = h;
-    if (i == 0) {  // the leader is always the x86_64 VM in the cloud
-      leader_like.aarch64 = false;
-      leader_like.edge = false;
-    }
-    const std::string n = host_name(c, i);
-    s.profiles.push_back(profile_for(leader_like, n));
+  for (std::size_t i = 0; i <= c.others.size(); ++i) {
+    const HostCase h = effective_host(c, i);
+    s.profiles.push_back(profile_for(h, host_name(c, i)));
+    add_host_timeline(s.events, c, i, core_up);
     worst_lag = std::max<Duration>(worst_lag, std::max(1, h.lag_ms) * kMillisecond);
-    worst_startup = std::max<Duration>(worst_startup, seconds(std::max(h.startup_s, 1)) * cpu_factor(leader_like));
-    worst_busy = std::max<Duration>(worst_busy, seconds(h.busy_s) * cpu_factor(leader_like));
-
-    const bool core = is_core(c, i);
-    const Instant added = core ? 0 : core_up + seconds(h.add_offset_s);
-    EventSpec add;
-    add.at_ns = added;
-    add.kind = EventKind::AddHost;
-    add.host = n;
-    add.profile = "p-" + n;
-    s.events.push_back(add);
-
-    Instant gone = std::numeric_limits<Instant>::max();
-    if (!core && h.remove_after_s) {
-      gone = added + seconds(std::max(*h.remove_after_s, 1));
-      EventSpec rm;
-      rm.at_ns = gone;
-      rm.kind = EventKind::RemoveHost;
-      rm.host = n;
-      s.events.push_back(rm);
-      if (h.readd_after_s) {
-        EventSpec again = add;
-        again.at_ns = gone + seconds(std::max(*h.readd_after_s, 1));
-        s.events.push_back(again);
-      }
-    }
-    add_window(s.events, EventKind::Crash, n, added, gone, h.crash);
-    add_window(s.events, EventKind::MetadataStall, n, added, gone, h.stall);
-    add_window(s.events, EventKind::MetadataEmpty, n, added, gone, h.empty);
-    add_window(s.events, EventKind::Partition, n, added, gone, h.partition);
+    worst_startup = std::max(worst_startup, stretched_startup(h));
+    worst_busy = std::max<Duration>(worst_busy, seconds(h.busy_s) * cpu_factor(h));
   }
   std::stable_sort(s.events.begin(), s.events.end(),
                    [](const EventSpec& a, const EventSpec& b) { return a.at_ns < b.at_ns; });
@@ -157,7 +178,7 @@ std::vector<std::string> describe(const EnvCase& c) {
   bool mismatch = false, shared = false, lag = false, empty = false, stall = false, busy = false,
        crash = false, partition = false, removal = false, readd = false, skew = false;
   for (std::size_t i = 0; i < count; ++i) {
-    const HostCase& h = host_at(c, i);
+    const HostCase h = effective_host(c, i);
     arm += i > 0 && h.aarch64;
     sim::ProfileSpec p = profile_for(h, host_name(c, i));
     const std::string kernel = sim::kernel_hostname(host_name(c, i), p);
