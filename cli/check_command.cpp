@@ -71,12 +71,7 @@ int command_check(const CheckArgs& args) {
         "Counterexample found by `swarmsim check --policy {} --seed {}` and shrunk: {} fails "
         "({}).",
         args.policy, args.seed, check::to_string(*r.property), r.message);
-    try {
-      reports::write_file_atomically(out_path, sim::to_yaml(spec));
-    } catch (const std::exception& e) {
-      print_error(e.what());
-      return kExitBadInput;
-    }
+    if (!write_report(out_path, [&] { return sim::to_yaml(spec); })) return kExitBadInput;
   }
 
   if (!args.junit.empty()) {
@@ -93,13 +88,9 @@ int command_check(const CheckArgs& args) {
       }
       cases.push_back(std::move(c));
     }
-    try {
-      reports::write_file_atomically(args.junit,
-                                     reports::render_junit("swarmsim check " + args.policy, cases));
-    } catch (const std::exception& e) {
-      print_error(e.what());
+    if (!write_report(args.junit,
+                      [&] { return reports::render_junit("swarmsim check " + args.policy, cases); }))
       return kExitBadInput;
-    }
   }
 
   if (args.json) {

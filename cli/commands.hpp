@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,6 +35,9 @@ int command_run(const RunArgs& args);
 // Prints "swarmsim: MESSAGE" to stderr with control and non-UTF-8 bytes from
 // untrusted input (a binary file's content in a parser message) shown as '?'.
 void print_error(const std::string& message);
+// Writes render() to `path` (nothing when empty) through a temporary file;
+// false, after printing why, when it cannot.
+bool write_report(const std::string& path, const std::function<std::string()>& render);
 // True for a policy name the model knows; otherwise prints why and the valid names.
 bool known_policy(const std::string& name);
 

@@ -1,5 +1,6 @@
 #include <fmt/format.h>
 
+#include <functional>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <vector>
@@ -60,7 +61,47 @@ int worst(int a, int b) {
   return rank(a) >= rank(b) ? a : b;
 }
 
+// What a run or a sweep of seeds prints: JSON (an array for several seeds),
+// the timeline of a single run, or the summary line of a sweep.
+void print_results(const RunArgs& args, const std::string& policy,
+                   const std::vector<sim::RunResult>& results) {
+  const bool many = results.size() > 1 || !args.seeds.empty();
+  if (args.json) {
+    if (!many) {
+      std::cout << reports::render_json(results[0], args.file);
+      return;
+    }
+    std::string out = "[\n";
+    for (std::size_t i = 0; i < results.size(); ++i)
+      out += reports::render_json(results[i], args.file) + (i + 1 < results.size() ? ",\n" : "");
+    std::cout << out << "]\n";
+  } else if (!many) {
+    reports::TextOptions to;
+    to.verbose = args.verbose;
+    to.color = args.color;
+    std::cout << reports::render_text(results[0], args.file, to);
+  } else {
+    int counts[3] = {0, 0, 0};
+    for (const auto& r : results) ++counts[static_cast<int>(r.verdict)];
+    std::cout << fmt::format("\n{} seeds under {}: {} pass, {} safety, {} liveness ({:.1f}% fail){}\n",
+                             results.size(), policy, counts[0], counts[1], counts[2],
+                             100.0 * (counts[1] + counts[2]) / static_cast<double>(results.size()),
+                             interrupted() ? " -- interrupted, the rest not run" : "");
+  }
+}
+
 }  // namespace
+
+bool write_report(const std::string& path, const std::function<std::string()>& render) {
+  if (path.empty()) return true;
+  try {
+    reports::write_file_atomically(path, render());
+    return true;
+  } catch (const std::exception& e) {
+    print_error(e.what());
+    return false;
+  }
+}
 
 int command_run(const RunArgs& args) {
   sim::ScenarioSpec spec;
@@ -119,45 +160,10 @@ int command_run(const RunArgs& args) {
     std::cerr << "swarmsim: interrupted before the first run finished\n";
     return kExitInterrupted;
   }
-  if (args.json) {
-    if (!many) {
-      std::cout << reports::render_json(results[0], args.file);
-    } else {
-      std::string out = "[\n";
-      for (std::size_t i = 0; i < results.size(); ++i)
-        out += reports::render_json(results[i], args.file) + (i + 1 < results.size() ? ",\n" : "");
-      std::cout << out << "]\n";
-    }
-  } else if (!many) {
-    reports::TextOptions to;
-    to.verbose = args.verbose;
-    to.color = args.color;
-    std::cout << reports::render_text(results[0], args.file, to);
-  } else {
-    int counts[3] = {0, 0, 0};
-    for (const auto& r : results) ++counts[static_cast<int>(r.verdict)];
-    std::cout << fmt::format("\n{} seeds under {}: {} pass, {} safety, {} liveness ({:.1f}% fail){}\n",
-                             results.size(), policy, counts[0], counts[1], counts[2],
-                             100.0 * (counts[1] + counts[2]) /
-                                 static_cast<double>(std::max<std::size_t>(results.size(), 1)),
-                             interrupted() ? " -- interrupted, the rest not run" : "");
-  }
-  if (!args.trace_out.empty()) {
-    try {
-      reports::write_file_atomically(args.trace_out, reports::render_chrome_trace(results[0]));
-    } catch (const std::exception& e) {
-      print_error(e.what());
-      return kExitBadInput;
-    }
-  }
-  if (!args.junit.empty()) {
-    try {
-      reports::write_file_atomically(args.junit, reports::render_junit(results, spec.name));
-    } catch (const std::exception& e) {
-      print_error(e.what());
-      return kExitBadInput;
-    }
-  }
+  print_results(args, policy, results);
+  const bool written = write_report(args.trace_out, [&] { return reports::render_chrome_trace(results[0]); }) &&
+                       write_report(args.junit, [&] { return reports::render_junit(results, spec.name); });
+  if (!written) return kExitBadInput;
   return interrupted() ? kExitInterrupted : code;
 }
 

@@ -149,23 +149,18 @@ int command_sweep(const SweepArgs& args) {
     for (std::size_t i = 1; i < row.size(); ++i) line += fmt::format("  {:<26}", row[i]);
     std::cout << line << "\n";
   }
-  try {
-    if (!args.csv.empty()) reports::write_file_atomically(args.csv, csv);
-    if (!args.html.empty()) {
-      const std::string intro = fmt::format(
+  const auto html = [&] {
+    const std::string intro = fmt::format(
           "Scenario {} ({}), {} set to each value in turn, seeds {}, policies {}. The chart "
           "shows the share of seeds in which a node was evicted while its host existed "
           "(safety); the table also counts seeds stuck without exactly one ready node per live "
           "host at the end (liveness).{}",
           scenario_name, args.file, args.vary, args.seeds, args.policies,
           interrupted() ? " Interrupted: the last values were not run." : "");
-      reports::write_file_atomically(
-          args.html, reports::render_html(chart.title, intro, {chart}, table));
-    }
-  } catch (const std::exception& e) {
-    print_error(e.what());
+    return reports::render_html(chart.title, intro, {chart}, table);
+  };
+  if (!write_report(args.csv, [&] { return csv; }) || !write_report(args.html, html))
     return kExitBadInput;
-  }
   if (interrupted()) return kExitInterrupted;
   return kExitPass;
 }
