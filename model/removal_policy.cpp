@@ -78,7 +78,8 @@ std::vector<Eviction> select_by_hostname(const RemovalPolicy& p, const Reconcile
   }
   const std::string seen =
       v.meta_hosts->kind == MetaAnswerKind::Json
-          ? fmt::format("{} metadata hosts [{}]", v.meta_hosts->value.size(), join_keys(keys))
+          ? fmt::format("the {} metadata host{} [{}]", v.meta_hosts->value.size(),
+                        v.meta_hosts->value.size() == 1 ? "" : "s", join_keys(keys))
           : fmt::format("metadata /hosts answered {}", answer_kind(v.meta_hosts->kind));
   std::vector<Eviction> out;
   for (const auto& n : *v.nodes) {

@@ -51,8 +51,8 @@ std::string SafetyChecker::explain(const SwarmNodeRecord& n, const SwarmOrigin& 
   } else {
     const bool listed = snap->find_host(victim.uuid) != nullptr;
     out += fmt::format(
-        " {}'s metadata replica holds Cattle v{} loaded {:.1f}s ago (Cattle is at v{}); {} hosts "
-        "in it, {} {}.",
+        " {}'s metadata replica holds Cattle v{} loaded {:.1f}s ago (Cattle is at v{}); hosts "
+        "in it: {}; {} {}.",
         asker.name, snap->version, seconds(now - asker.metadata->loaded_at()), latest->version,
         snap->hosts.size(), victim.name,
         listed ? "listed" : "MISSING (added to Cattle " +
