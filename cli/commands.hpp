@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "sim/runner.hpp"
+
 namespace swarmsim::cli {
 
 inline constexpr int kExitPass = 0;
@@ -28,6 +30,7 @@ struct RunArgs {
   bool keep_going = false;  // do not stop at the first safety violation
   std::string junit;
   std::string trace_out;  // Chrome trace event JSON
+  int jobs = 1;           // runs in parallel (one simulation per thread)
 };
 
 int command_run(const RunArgs& args);
@@ -35,6 +38,11 @@ int command_run(const RunArgs& args);
 // Prints "swarmsim: MESSAGE" to stderr with control and non-UTF-8 bytes from
 // untrusted input (a binary file's content in a parser message) shown as '?'.
 void print_error(const std::string& message);
+// The scenario under `policy` for every seed in [lo, hi], `jobs` runs at a
+// time, without traces; in seed order, stopping early on Ctrl-C.
+std::vector<sim::RunResult> run_seeds(const sim::ScenarioSpec& spec, const std::string& policy,
+                                      std::uint64_t lo, std::uint64_t hi, int jobs);
+
 // Writes render() to `path` (nothing when empty) through a temporary file;
 // false, after printing why, when it cannot.
 bool write_report(const std::string& path, const std::function<std::string()>& render);
@@ -45,6 +53,7 @@ struct CompareArgs {
   std::vector<std::string> files;
   std::string seeds = "1..50";
   std::string policies = "legacy,fixed";
+  int jobs = 1;
 };
 
 struct CheckArgs {
@@ -73,6 +82,7 @@ struct SweepArgs {
   std::string policies = "legacy,grace,fixed";
   std::string html;
   std::string csv;
+  int jobs = 1;
 };
 
 // One knob through several values, each under several policies and seeds:

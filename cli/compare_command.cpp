@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "cli/commands.hpp"
+#include "cli/interrupt.hpp"
 #include "model/removal_policy.hpp"
 #include "reports/reports.hpp"
 #include "sim/runner.hpp"
@@ -52,6 +53,7 @@ int command_compare(const CompareArgs& args) {
     }
   }
 
+  install_interrupt_handler();
   const auto seeds = range->second - range->first + 1;
   std::string header = fmt::format("{:<26}", fmt::format("scenario ({} seeds)", seeds));
   for (const auto& p : policies) header += fmt::format("  {:<24}", p);
@@ -63,16 +65,11 @@ int command_compare(const CompareArgs& args) {
       std::string row = fmt::format("{:<26}", spec.name);
       for (std::size_t pi = 0; pi < policies.size(); ++pi) {
         Cell cell;
-        for (auto seed = range->first; seed <= range->second; ++seed) {
-          sim::RunOptions ro;
-          ro.seed = seed;
-          ro.policy = policies[pi];
-          ro.keep_trace = false;
-          auto r = sim::run_scenario(spec, ro);
+        for (auto& r : run_seeds(spec, policies[pi], range->first, range->second, args.jobs)) {
           ++cell.runs;
           cell.safety += r.verdict == sim::Verdict::Safety;
           cell.liveness += r.verdict == sim::Verdict::Liveness;
-          if (r.verdict != sim::Verdict::Pass && !cell.first_failure) cell.first_failure = r;
+          if (r.verdict != sim::Verdict::Pass && !cell.first_failure) cell.first_failure = std::move(r);
         }
         std::string text = fmt::format("{}/{} evicted", cell.safety, cell.runs);
         if (cell.liveness) text += fmt::format(", {} stuck", cell.liveness);

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "cli/commands.hpp"
+#include "cli/parallel.hpp"
 
 namespace {
 // CLI11 reads "-1" into an unsigned seed as 2^64-1; a seed is written
@@ -72,6 +73,8 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--trace-out", run.trace_out,
                       "Write the run as Chrome trace JSON (open in Perfetto): a track per host, "
                       "node lifetimes as slices; with --seeds, the first seed's run");
+  run_cmd->add_option("-j,--jobs", run.jobs, "Runs in parallel with --seeds (default: all cores)")
+      ->default_val(default_jobs());
   run_cmd->add_flag("--keep-going", run.keep_going,
                     "Do not stop at the first safety violation: run to the end and show what "
                     "follows (the join/evict loop of a removed node)");
@@ -85,6 +88,8 @@ int main(int argc, char** argv) {
   compare_cmd->add_option("--seeds", compare.seeds, "Seed range A..B")->capture_default_str();
   compare_cmd->add_option("--policies", compare.policies, "Comma-separated policies")
       ->capture_default_str();
+  compare_cmd->add_option("-j,--jobs", compare.jobs, "Runs in parallel (default: all cores)")
+      ->default_val(default_jobs());
 
   SweepArgs sweep;
   auto* sweep_cmd = app.add_subcommand(
@@ -104,6 +109,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   sweep_cmd->add_option("--html", sweep.html, "Write an HTML report with a chart");
   sweep_cmd->add_option("--csv", sweep.csv, "Write the numbers as CSV");
+  sweep_cmd->add_option("-j,--jobs", sweep.jobs, "Runs in parallel (default: all cores)")
+      ->default_val(default_jobs());
 
   CheckArgs check;
   auto* check_cmd = app.add_subcommand(

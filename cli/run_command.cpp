@@ -1,5 +1,6 @@
 #include <fmt/format.h>
 
+#include <atomic>
 #include <functional>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -7,6 +8,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/interrupt.hpp"
+#include "cli/parallel.hpp"
 #include "model/removal_policy.hpp"
 #include "reports/reports.hpp"
 #include "sim/runner.hpp"
@@ -92,6 +94,24 @@ void print_results(const RunArgs& args, const std::string& policy,
 
 }  // namespace
 
+std::vector<sim::RunResult> run_seeds(const sim::ScenarioSpec& spec, const std::string& policy,
+                                      std::uint64_t lo, std::uint64_t hi, int jobs) {
+  auto runs = parallel_map<sim::RunResult>(
+      hi - lo + 1, jobs,
+      [&](std::size_t i) {
+        sim::RunOptions ro;
+        ro.seed = lo + i;
+        ro.policy = policy;
+        ro.keep_trace = false;
+        return sim::run_scenario(spec, ro);
+      },
+      [] { return interrupted(); });
+  std::vector<sim::RunResult> out;
+  for (auto& r : runs)
+    if (r) out.push_back(std::move(*r));
+  return out;
+}
+
 bool write_report(const std::string& path, const std::function<std::string()>& render) {
   if (path.empty()) return true;
   try {
@@ -131,13 +151,24 @@ int command_run(const RunArgs& args) {
   const bool many = seeds.size() > 1;
   try {
     if (many) install_interrupt_handler();
-    for (std::size_t i = 0; i < seeds.size() && !interrupted(); ++i) {
-      sim::RunOptions ro;
-      ro.seed = seeds[i];
-      ro.policy = policy;
-      ro.keep_trace = !many || args.json || (i == 0 && !args.trace_out.empty());
-      ro.stop_at_first_violation = !args.keep_going;
-      auto r = sim::run_scenario(spec, ro);
+    std::atomic<std::size_t> done{0};
+    auto runs = parallel_map<sim::RunResult>(
+        seeds.size(), args.jobs,
+        [&](std::size_t i) {
+          sim::RunOptions ro;
+          ro.seed = seeds[i];
+          ro.policy = policy;
+          ro.keep_trace = !many || args.json || (i == 0 && !args.trace_out.empty());
+          ro.stop_at_first_violation = !args.keep_going;
+          auto r = sim::run_scenario(spec, ro);
+          const auto n = ++done;
+          if (many && n % 50 == 0) std::cerr << fmt::format("  ... {}/{} seeds\n", n, seeds.size());
+          return r;
+        },
+        [] { return interrupted(); });
+    for (auto& run : runs) {
+      if (!run) continue;  // interrupted before it ran
+      sim::RunResult& r = *run;
       code = worst(code, exit_code(r.verdict));
       if (many && !args.json) {
         std::cout << fmt::format("seed {:>6}  {:<8}  {}  {}\n", r.seed, to_string(r.verdict),
@@ -147,7 +178,6 @@ int command_run(const RunArgs& args) {
                                      : fmt::format("{} on {} at {}", r.violations[0].kind,
                                                    r.violations[0].host,
                                                    reports::format_time(r.violations[0].time_ns)));
-        if ((i + 1) % 50 == 0) std::cerr << fmt::format("  ... {}/{} seeds\n", i + 1, seeds.size());
       }
       results.push_back(std::move(r));
     }

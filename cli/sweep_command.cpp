@@ -100,12 +100,7 @@ int command_sweep(const SweepArgs& args) {
       }
       scenario_name = spec.name;
       for (std::size_t p = 0; p < policies.size(); ++p) {
-        for (auto seed = range->first; seed <= range->second && !interrupted(); ++seed) {
-          sim::RunOptions ro;
-          ro.seed = seed;
-          ro.policy = policies[p];
-          ro.keep_trace = false;
-          const auto r = sim::run_scenario(spec, ro);
+        for (const auto& r : run_seeds(spec, policies[p], range->first, range->second, args.jobs)) {
           auto& t = tally[v][p];
           ++t.runs;
           t.safety += r.verdict == sim::Verdict::Safety;

@@ -178,3 +178,22 @@ TEST(Cli, SweepWritesAChartAndCsvAndRefusesAnUnknownPath) {
   EXPECT_EQ(command_sweep(a), kExitBadInput);
   testing::internal::GetCapturedStderr();
 }
+
+TEST(Cli, ParallelSeedRunsPrintExactlyWhatOneThreadPrints) {
+  auto output = [](int jobs) {
+    RunArgs a = run_args(source("scenarios/stale-metadata.yaml"));
+    a.seeds = "1..40";
+    a.jobs = jobs;
+    testing::internal::CaptureStdout();
+    testing::internal::CaptureStderr();
+    const int code = command_run(a);
+    std::string out = testing::internal::GetCapturedStdout();
+    testing::internal::GetCapturedStderr();
+    return std::make_pair(code, out);
+  };
+  const auto one = output(1);
+  const auto two = output(2);
+  EXPECT_EQ(one.first, two.first);
+  EXPECT_EQ(one.second, two.second);
+  EXPECT_NE(one.second.find("\"seed\": 40"), std::string::npos);
+}
