@@ -105,13 +105,21 @@ Duration core_up_time(const EnvCase& c) {
   return up + 10 * kSecond;
 }
 
-// Host i's addition, its removal and re-addition (late hosts only), and its
-// faults, which never start after the host is gone.
+// The one late host that may be removed: the first that asks to be.
+std::optional<std::size_t> removable_host(const EnvCase& c) {
+  for (std::size_t i = 0; i <= c.others.size(); ++i)
+    if (!is_core(c, i) && host_at(c, i).remove_after_s) return i;
+  return std::nullopt;
+}
+
+// Host i's addition, its removal and re-addition (one late host at most),
+// and its faults, which never start after the host is gone.
 void add_host_timeline(std::vector<EventSpec>& out, const EnvCase& c, std::size_t i,
                        Duration core_up) {
   const HostCase& h = host_at(c, i);
   const std::string n = host_name(c, i);
   const bool core = is_core(c, i);
+  const bool removed = removable_host(c) == i;
   EventSpec add;
   add.at_ns = core ? 0 : core_up + seconds(h.add_offset_s);
   add.kind = EventKind::AddHost;
@@ -119,7 +127,7 @@ void add_host_timeline(std::vector<EventSpec>& out, const EnvCase& c, std::size_
   add.profile = "p-" + n;
   out.push_back(add);
   Instant gone = std::numeric_limits<Instant>::max();
-  if (!core && h.remove_after_s) {
+  if (removed) {
     gone = add.at_ns + seconds(std::max(*h.remove_after_s, 1));
     EventSpec rm;
     rm.at_ns = gone;
@@ -192,9 +200,9 @@ std::vector<std::string> describe(const EnvCase& c) {
     crash |= h.crash.has_value();
     partition |= h.partition.has_value();
     skew |= h.skew_s != 0;
-    if (!is_core(c, i) && h.remove_after_s) {
+    if (removable_host(c) == i) {
       removal = true;
-      readd |= h.readd_after_s.has_value();
+      readd = h.readd_after_s.has_value();
     }
   }
   tags.push_back(fmt::format("hosts={}", count <= 2 ? std::string("1-2") : count <= 5 ? "3-5" : "6+"));

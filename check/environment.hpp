@@ -8,10 +8,12 @@
 // Every number shrinks towards the benign end: fewer hosts, no faults, short
 // lags, matching hostnames, no loss.
 //
-// Late hosts are the only ones ever removed from Rancher: removing a core
-// host can take raft below quorum (two managers out of three), which no
-// removal policy can repair and which is not what these properties are
-// about.
+// At most one host is removed from Rancher per case, and never a core
+// host. Raft with three managers survives the loss of one; removing two
+// before the swarm has replaced the first (a late host may have been
+// promoted while a core host was still joining) loses quorum for good,
+// which no removal policy can repair and which is not what these properties
+// are about.
 #pragma once
 
 #include <optional>
