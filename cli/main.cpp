@@ -27,6 +27,15 @@ const CLI::Validator kNonNegative(
                  : "expected a non-negative integer, got '" + s + "'";
     },
     "");
+// The options every many-runs command shares: which seeds, which policies,
+// how many runs at once.
+void add_batch_options(CLI::App* cmd, std::string& seeds, std::string& policies, int& jobs) {
+  cmd->add_option("--seeds", seeds, "Seed range A..B")->capture_default_str();
+  cmd->add_option("--policies", policies, "Comma-separated policies")->capture_default_str();
+  cmd->add_option("-j,--jobs", jobs, "Runs in parallel (default: all cores)")
+      ->default_val(swarmsim::cli::default_jobs());
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -85,11 +94,7 @@ int main(int argc, char** argv) {
       "compare",
       "Run scenarios under several policies over a seed range and print how often each evicts.");
   compare_cmd->add_option("files", compare.files, "Scenario YAML files")->required();
-  compare_cmd->add_option("--seeds", compare.seeds, "Seed range A..B")->capture_default_str();
-  compare_cmd->add_option("--policies", compare.policies, "Comma-separated policies")
-      ->capture_default_str();
-  compare_cmd->add_option("-j,--jobs", compare.jobs, "Runs in parallel (default: all cores)")
-      ->default_val(default_jobs());
+  add_batch_options(compare_cmd, compare.seeds, compare.policies, compare.jobs);
 
   SweepArgs sweep;
   auto* sweep_cmd = app.add_subcommand(
@@ -104,13 +109,9 @@ int main(int argc, char** argv) {
       ->required();
   sweep_cmd->add_option("--value", sweep.values, "A value for it (repeat: --value 5s --value 20s)")
       ->required();
-  sweep_cmd->add_option("--seeds", sweep.seeds, "Seed range A..B")->capture_default_str();
-  sweep_cmd->add_option("--policies", sweep.policies, "Comma-separated policies")
-      ->capture_default_str();
+  add_batch_options(sweep_cmd, sweep.seeds, sweep.policies, sweep.jobs);
   sweep_cmd->add_option("--html", sweep.html, "Write an HTML report with a chart");
   sweep_cmd->add_option("--csv", sweep.csv, "Write the numbers as CSV");
-  sweep_cmd->add_option("-j,--jobs", sweep.jobs, "Runs in parallel (default: all cores)")
-      ->default_val(default_jobs());
 
   CheckArgs check;
   auto* check_cmd = app.add_subcommand(
