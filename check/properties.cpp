@@ -60,7 +60,7 @@ bool wants(const std::vector<Property>& ps, Property p) {
 std::string first_violation(const sim::RunResult& r, std::initializer_list<const char*> kinds) {
   for (const auto& v : r.violations)
     for (const char* k : kinds)
-      if (v.kind == k) return fmt::format("{} on {} at {}s: {}", v.kind, v.host, v.time_ns / kSecond, v.detail);
+      if (v.kind == k) return fmt::format("{} on {} at {}: {}", v.kind, v.host, sim::format_duration_ms(v.time_ns), v.detail);
   return {};
 }
 

@@ -12,10 +12,6 @@
 
 namespace swarmsim::sim {
 
-namespace {
-double seconds(Duration d) { return static_cast<double>(d) / kSecond; }
-}  // namespace
-
 SafetyChecker::SafetyChecker(World& world, bool stop_at_first)
     : world_(world), stopper_(world), stop_at_first_(stop_at_first) {
   world.removed_observers.push_back(
@@ -38,11 +34,11 @@ std::string SafetyChecker::explain(const SwarmNodeRecord& n, const SwarmOrigin& 
   std::string out = fmt::format(
       "the hook on {} acted on the node of {} host {} (uuid {}), which is active in Cattle. "
       "Reason given: \"{}\". Identity: the engine reports '{}', Rancher registered '{}' "
-      "(the legacy key is '{}'). Node age {:.1f}s, {}.",
+      "(the legacy key is '{}'). Node age {}, {}.",
       asker.name, to_string(victim.profile.arch), victim.name, victim.uuid, origin.why,
       n.hostname.empty() ? std::string("(not registered yet)") : n.hostname,
       victim.rancher_hostname, model::metadata_hostname_key(victim.rancher_hostname),
-      seconds(now - n.created_sim),
+      format_duration_ms(now - n.created_sim),
       n.registered ? "registered" : "certificate issued but not yet registered");
   const auto& snap = asker.metadata->snapshot();
   const auto latest = world_.cattle().latest();
@@ -51,15 +47,15 @@ std::string SafetyChecker::explain(const SwarmNodeRecord& n, const SwarmOrigin& 
   } else {
     const bool listed = snap->find_host(victim.uuid) != nullptr;
     out += fmt::format(
-        " {}'s metadata replica holds Cattle v{} loaded {:.1f}s ago (Cattle is at v{}); hosts "
+        " {}'s metadata replica holds Cattle v{} loaded {} ago (Cattle is at v{}); hosts "
         "in it: {}; {} {}.",
-        asker.name, snap->version, seconds(now - asker.metadata->loaded_at()), latest->version,
+        asker.name, snap->version, format_duration_ms(now - asker.metadata->loaded_at()), latest->version,
         snap->hosts.size(), victim.name,
         listed ? "listed" : "MISSING (added to Cattle " +
-                                fmt::format("{:.1f}s ago", seconds(now - victim.added_at)) + ")");
+                                format_duration_ms(now - victim.added_at) + " ago" + ")");
     if (asker.metadata->stalled_until() > now)
-      out += fmt::format(" The replica is stalled for {:.1f}s more.",
-                         seconds(asker.metadata->stalled_until() - now));
+      out += " The replica is stalled for " +
+             format_duration_ms(asker.metadata->stalled_until() - now) + " more.";
   }
   return out;
 }

@@ -170,8 +170,7 @@ void EngineSim::schedule_registration() {
     if (busy > 0) {
       busy_until_ = world_.kernel().now() + busy;
       world_.trace().record(world_.kernel().now(), TraceKind::Fault, host().name, id,
-                            fmt::format("busy after join for {:.1f}s: no heartbeats",
-                                        static_cast<double>(busy) / kSecond));
+                            "busy after join for " + format_duration_ms(busy) + ": no heartbeats");
       world_.kernel().schedule_at(busy_until_, [this] { world_.refresh_heartbeats(); });
     }
     world_.refresh_heartbeats();

@@ -9,6 +9,7 @@
 // simulation on one thread; parallelism is across independent runs.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <queue>
@@ -40,6 +41,12 @@ class Kernel {
   // Stops run_until after the current event (a checker found a violation).
   void request_stop() { stop_requested_ = true; }
   bool stop_requested() const { return stop_requested_; }
+  // A flag set from outside the simulation (Ctrl-C, SIGTERM). run_until
+  // polls it every kAbortPollEvents events and, once it is set, returns
+  // early with aborted() true: the run is incomplete and has no verdict.
+  // Polling a flag nobody sets changes nothing, so replays are unaffected.
+  void set_abort_flag(const std::atomic<bool>* flag) { abort_flag_ = flag; }
+  bool aborted() const { return aborted_; }
 
   std::uint64_t events_run() const { return events_run_; }
   std::size_t queued() const { return queue_.size(); }
@@ -74,6 +81,9 @@ class Kernel {
   std::uint64_t next_seq_ = 0;
   std::uint64_t events_run_ = 0;
   bool stop_requested_ = false;
+  static constexpr std::uint64_t kAbortPollEvents = 1024;
+  const std::atomic<bool>* abort_flag_ = nullptr;
+  bool aborted_ = false;
 };
 
 }  // namespace swarmsim::sim

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <optional>
+#include <string>
+
 #include "sim/engine_sim.hpp"
 #include "sim/metadata_sim.hpp"
 #include "sim/world.hpp"
@@ -53,8 +56,46 @@ void MonSim::pump() {
   }
 }
 
-void MonSim::deliver(std::uint64_t incarnation, model::RequestId id, model::Response r) {
+namespace {
+
+// What went wrong with a reply, or nothing when it is an answer. Metadata's
+// empty bodies and `Not found` count as failures: the script could not tell
+// them from an answer, which is how several evictions start.
+template <typename T>
+std::optional<std::string> meta_failure(const model::MetaAnswer<T>& a) {
+  switch (a.kind) {
+    case model::MetaAnswerKind::Json: return std::nullopt;
+    case model::MetaAnswerKind::Empty: return "empty body";
+    case model::MetaAnswerKind::NotFound: return "Not found (404)";
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> failure_of(const model::Response& r) {
+  return std::visit(
+      [](const auto& a) -> std::optional<std::string> {
+        using T = std::decay_t<decltype(a)>;
+        if constexpr (std::is_same_v<T, ApiError>) {
+          if (a.status == 0) return "no connection: " + a.message;
+          return fmt::format("{} {}", a.status, a.message);
+        } else if constexpr (requires { a.kind; a.value; }) {
+          return meta_failure(a);
+        } else {
+          return std::nullopt;
+        }
+      },
+      r);
+}
+
+}  // namespace
+
+void MonSim::deliver(std::uint64_t incarnation, model::RequestId id, const std::string& what,
+                     model::Response r) {
   if (incarnation != incarnation_ || !logic_) return;
+  if (auto failure = failure_of(r)) {
+    world_.trace().record(world_.kernel().now(), TraceKind::MonCallFailed,
+                          world_.hosts()[host_].name, "", what + " -> " + *failure);
+  }
   logic_->handle_response(local_now(), id, r);
   pump();
 }
@@ -80,12 +121,14 @@ std::string describe(const model::Request& r) {
 
 void MonSim::execute(const model::Call& call) {
   HostSim& h = world_.hosts()[host_];
+  std::string what = describe(call.request);
   world_.trace().record(world_.kernel().now(), TraceKind::MonCall, h.name, "",
-                        call.why.empty() ? describe(call.request)
-                                         : describe(call.request) + " -- " + call.why);
+                        call.why.empty() ? what : what + " -- " + call.why);
   const auto inc = incarnation_;
   const auto id = call.id;
-  auto reply = [this, inc, id](model::Response r) { deliver(inc, id, std::move(r)); };
+  auto reply = [this, inc, id, what = std::move(what)](model::Response r) {
+    deliver(inc, id, what, std::move(r));
+  };
   const auto& req = call.request;
 
   if (std::holds_alternative<model::MetaSelfHost>(req) ||

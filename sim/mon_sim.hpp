@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 
 #include "model/swarmkit_mon.hpp"
 #include "sim/swarm_sim.hpp"
@@ -33,7 +34,10 @@ class MonSim {
  private:
   void pump();
   void execute(const model::Call& call);
-  void deliver(std::uint64_t incarnation, model::RequestId id, model::Response r);
+  // Hands a reply to the logic; a failed one is traced first, so that
+  // `--verbose` shows what the logic was told, not only what it asked.
+  void deliver(std::uint64_t incarnation, model::RequestId id, const std::string& what,
+               model::Response r);
   Instant local_now() const;
 
   World& world_;

@@ -37,6 +37,7 @@ RunResult run_scenario(const ScenarioSpec& spec, const RunOptions& options) {
   wo.policy = *policy;
   wo.keep_trace = options.keep_trace;
   World world(spec, wo);
+  world.kernel().set_abort_flag(options.interrupt);
   SafetyChecker safety(world, options.stop_at_first_violation);
 
   RunResult r;
@@ -47,10 +48,11 @@ RunResult run_scenario(const ScenarioSpec& spec, const RunOptions& options) {
   world.kernel().run_until(r.liveness_checked_at_ns);
   if (world.internal_fault()) throw InternalError(*world.internal_fault());
 
+  r.interrupted = world.kernel().aborted();
   r.violations = safety.violations();
   if (!r.violations.empty()) {
     r.verdict = Verdict::Safety;
-  } else {
+  } else if (!r.interrupted) {
     r.violations = LivenessChecker::check(world);
     for (const auto& v : r.violations)
       world.trace().record(world.kernel().now(), TraceKind::Violation, v.host, v.node_id,
@@ -63,6 +65,7 @@ RunResult run_scenario(const ScenarioSpec& spec, const RunOptions& options) {
   r.kernel_events = world.kernel().events_run();
   r.events = world.trace().events();
   r.joins_by_host = world.swarm().certificates_by_host();
+  r.failed_calls = world.trace().count(TraceKind::MonCallFailed);
   return r;
 }
 

@@ -1,6 +1,7 @@
 // Runs one scenario under one seed and one policy, start to verdict.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -22,6 +23,9 @@ struct RunOptions {
   std::string policy = "legacy";
   bool keep_trace = true;             // keep events for timelines (the digest is always kept)
   bool stop_at_first_violation = true;
+  // Set from outside (a signal handler) to end the run early; see
+  // RunResult::interrupted.
+  const std::atomic<bool>* interrupt = nullptr;
 };
 
 struct RunResult {
@@ -36,6 +40,10 @@ struct RunResult {
   std::uint64_t kernel_events = 0;
   Instant sim_time_ns = 0;
   Instant liveness_checked_at_ns = 0;
+  // The interrupt flag was set before the run ended: the timeline stops at
+  // sim_time_ns, and the verdict covers only safety up to then.
+  bool interrupted = false;
+  std::uint64_t failed_calls = 0;  // calls of the logic answered with an error, empty or Not found
   std::map<std::string, int> joins_by_host;  // certificates issued per host name
 };
 

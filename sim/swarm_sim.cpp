@@ -214,7 +214,7 @@ void SwarmSim::set_silent(const std::string& id, bool silent) {
     if (node == nodes_.end() || node->second.silences != silence || !node->second.silent_since)
       return;
     trace_.record(kernel_.now(), TraceKind::NodeDown, node->second.host_name, id,
-                  fmt::format("no heartbeat for {}s", spec_.down_after_ns / kSecond));
+                  "no heartbeat for " + format_duration_ms(spec_.down_after_ns));
   });
 }
 

@@ -1,6 +1,27 @@
 #include "sim/trace.hpp"
 
+#include <fmt/format.h>
+
 namespace swarmsim::sim {
+
+std::string format_duration_ms(Duration d) {
+  const bool negative = d < 0;
+  // Round half away from zero to whole milliseconds, on the magnitude, so
+  // that the most negative duration cannot overflow.
+  const std::uint64_t magnitude = negative ? 0 - static_cast<std::uint64_t>(d) : static_cast<std::uint64_t>(d);
+  const std::uint64_t ms_total = (magnitude + kMillisecond / 2) / kMillisecond;
+  const std::string sign = negative && ms_total > 0 ? "-" : "";
+  if (ms_total < 1000) return fmt::format("{}{}ms", sign, ms_total);
+  const std::uint64_t h = ms_total / 3'600'000, m = ms_total / 60'000 % 60, s = ms_total / 1000 % 60,
+                      ms = ms_total % 1000;
+  std::string out = sign;
+  if (h > 0) out += fmt::format("{}h", h);
+  if (h > 0 || m > 0) out += fmt::format("{}m", m);
+  if (ms == 0) return out + fmt::format("{}s", s);
+  std::string frac = fmt::format("{:03}", ms);
+  while (frac.back() == '0') frac.pop_back();
+  return out + fmt::format("{}.{}s", s, frac);
+}
 
 const char* to_string(TraceKind k) {
   switch (k) {
@@ -22,12 +43,14 @@ const char* to_string(TraceKind k) {
     case TraceKind::EngineError: return "engine-error";
     case TraceKind::Fault: return "fault";
     case TraceKind::Violation: return "VIOLATION";
+    case TraceKind::MonCallFailed: return "call-failed";
   }
   return "?";
 }
 
 bool is_membership(TraceKind k) {
-  return k != TraceKind::MonCall && k != TraceKind::MetadataReload;
+  return k != TraceKind::MonCall && k != TraceKind::MetadataReload &&
+         k != TraceKind::MonCallFailed;
 }
 
 void Trace::mix(const void* data, std::size_t n) {
@@ -50,6 +73,7 @@ void Trace::record(Instant at, TraceKind kind, std::string host, std::string nod
     mix(s->data(), s->size());
   }
   ++count_;
+  ++count_by_kind_[k];
   if (keep_) events_.push_back(TraceEvent{at, kind, std::move(host), std::move(node), std::move(detail)});
 }
 

@@ -4,6 +4,7 @@
 // same scenario, seed and policy must give the same digest on any machine.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -31,8 +32,15 @@ enum class TraceKind {
   EngineError,     // the engine learnt its node was removed
   Fault,           // a fault started or healed (crash, partition, stall, ...)
   Violation,       // a checker found one
+  // Appended after Violation so that the kinds above keep the numbers the
+  // digest mixes in.
+  MonCallFailed,   // a call the logic made came back as an error, empty or `Not found`
 };
 const char* to_string(TraceKind k);
+// A duration as trace details and reports print it, rounded to the
+// millisecond and written the way a scenario file may spell it: "500ms",
+// "1.5s", "20s", "1m30s", "2h0m5.25s".
+std::string format_duration_ms(Duration d);
 // Whether the kind belongs in the membership timeline users read.
 bool is_membership(TraceKind k);
 
@@ -51,6 +59,7 @@ class Trace {
               std::string detail);
   std::uint64_t digest() const { return digest_; }
   std::uint64_t count() const { return count_; }
+  std::uint64_t count(TraceKind kind) const { return count_by_kind_[static_cast<std::size_t>(kind)]; }
   const std::vector<TraceEvent>& events() const { return events_; }
 
  private:
@@ -59,6 +68,7 @@ class Trace {
   std::vector<TraceEvent> events_;
   std::uint64_t digest_ = 0xcbf29ce484222325ULL;
   std::uint64_t count_ = 0;
+  std::array<std::uint64_t, static_cast<std::size_t>(TraceKind::MonCallFailed) + 1> count_by_kind_{};
 };
 
 }  // namespace swarmsim::sim

@@ -77,12 +77,12 @@ void World::apply(const EventSpec& e) {
     case EventKind::MetadataStall:
       h->metadata->stall_for(e.duration_ns);
       trace_.record(kernel_.now(), TraceKind::Fault, h->name, "",
-                    fmt::format("metadata replica stalls for {}s", e.duration_ns / kSecond));
+                    "metadata replica stalls for " + format_duration_ms(e.duration_ns));
       break;
     case EventKind::MetadataEmpty:
       h->metadata->answer_empty_for(e.duration_ns);
       trace_.record(kernel_.now(), TraceKind::Fault, h->name, "",
-                    fmt::format("metadata /hosts answers empty for {}s", e.duration_ns / kSecond));
+                    "metadata /hosts answers empty for " + format_duration_ms(e.duration_ns));
       break;
     default:
       break;
@@ -157,7 +157,7 @@ void World::remove_host(HostSim& h) {
 void World::crash_host(HostSim& h, Duration for_ns) {
   if (!h.engine->up()) return;
   trace_.record(kernel_.now(), TraceKind::Fault, h.name, h.engine->node_id(),
-                fmt::format("engine crashed; reboots in {}s", for_ns / kSecond));
+                "engine crashed; reboots in " + format_duration_ms(for_ns));
   h.mon->stop();
   h.engine->crash();
   const HostIndex index = h.index;
@@ -176,11 +176,13 @@ void World::start_partition(const std::vector<std::string>& names, Duration for_
   for (const auto& n : names)
     if (HostSim* h = host_named(n)) side.push_back(h->endpoint);
   if (side.empty()) return;
-  trace_.record(kernel_.now(), TraceKind::Fault, fmt::format("{}", fmt::join(names, ",")), "",
-                fmt::format("partitioned from the rest for {}s", for_ns / kSecond));
+  std::string joined;
+  for (const auto& n : names) joined += (joined.empty() ? "" : ",") + n;
+  trace_.record(kernel_.now(), TraceKind::Fault, joined, "",
+                "partitioned from the rest for " + format_duration_ms(for_ns));
   const auto id = network_->start_partition(side);
-  kernel_.schedule_after(for_ns, [this, id, names] {
-    trace_.record(kernel_.now(), TraceKind::Fault, fmt::format("{}", fmt::join(names, ",")), "",
+  kernel_.schedule_after(for_ns, [this, id, joined] {
+    trace_.record(kernel_.now(), TraceKind::Fault, joined, "",
                   "partition healed");
     network_->heal_partition(id);
   });
