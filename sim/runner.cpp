@@ -16,16 +16,6 @@ const char* to_string(Verdict v) {
   return "?";
 }
 
-Instant quiet_time(const ScenarioSpec& spec) {
-  Instant quiet = 0;
-  for (const auto& e : spec.events) {
-    const bool windowed = e.kind == EventKind::Crash || e.kind == EventKind::Partition ||
-                          e.kind == EventKind::MetadataStall || e.kind == EventKind::MetadataEmpty;
-    quiet = std::max(quiet, e.at_ns + (windowed ? e.duration_ns : 0));
-  }
-  return quiet;
-}
-
 RunResult run_scenario(const ScenarioSpec& spec, const RunOptions& options) {
   auto policy = model::RemovalPolicy::from_name(options.policy);
   if (!policy) throw std::invalid_argument("unknown policy '" + options.policy + "'");
@@ -44,7 +34,7 @@ RunResult run_scenario(const ScenarioSpec& spec, const RunOptions& options) {
   r.scenario = spec.name;
   r.seed = options.seed;
   r.policy = policy->name();
-  r.liveness_checked_at_ns = std::max(spec.duration_ns, quiet_time(spec) + spec.liveness_bound_ns);
+  r.liveness_checked_at_ns = run_end(spec);
   world.kernel().run_until(r.liveness_checked_at_ns);
   if (world.internal_fault()) throw InternalError(*world.internal_fault());
 

@@ -52,10 +52,6 @@ struct InternalError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// The instant after which nothing scripted happens: the last event, or the
-// end of the last fault window.
-Instant quiet_time(const ScenarioSpec& spec);
-
 // Throws std::invalid_argument for an unknown policy, InternalError for a
 // simulator fault.
 RunResult run_scenario(const ScenarioSpec& spec, const RunOptions& options);

@@ -11,13 +11,31 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include <cmath>
 #include <cstddef>
 #include <map>
 #include <set>
 #include <string_view>
 
+#include "sim/utf8.hpp"
+
 namespace swarmsim::sim {
+
+Instant quiet_time(const ScenarioSpec& spec) {
+  Instant quiet = 0;
+  for (const auto& e : spec.events) {
+    const bool windowed = e.kind == EventKind::Crash || e.kind == EventKind::Partition ||
+                          e.kind == EventKind::MetadataStall || e.kind == EventKind::MetadataEmpty;
+    quiet = std::max(quiet, e.at_ns + (windowed ? e.duration_ns : 0));
+  }
+  return quiet;
+}
+
+Instant run_end(const ScenarioSpec& spec) {
+  return std::max(spec.duration_ns, quiet_time(spec) + spec.liveness_bound_ns);
+}
 
 const char* to_string(Arch a) {
   switch (a) {
@@ -109,18 +127,6 @@ const LinkClassSpec* ScenarioSpec::find_link(const std::string& wanted) const {
 
 namespace {
 
-// Durations in messages are spelled the way a scenario file spells them, so
-// that a user can search the file for the value the message quotes.
-std::string format_duration(Duration d) {
-  if (d == 0) return "0s";
-  constexpr std::pair<Duration, std::string_view> kUnits[] = {
-      {kHour, "h"}, {kMinute, "m"}, {kSecond, "s"}, {kMillisecond, "ms"}, {kMicrosecond, "us"}};
-  for (const auto& [unit, name] : kUnits) {
-    if (d % unit == 0) return fmt::format("{}{}", d / unit, name);
-  }
-  return fmt::format("{}ns", d);
-}
-
 template <typename Items, typename NameOf>
 std::string name_list(const Items& items, NameOf name_of) {
   std::string out;
@@ -129,6 +135,27 @@ std::string name_list(const Items& items, NameOf name_of) {
     out += name_of(item);
   }
   return out.empty() ? "(none)" : out;
+}
+
+// A name or other text from the scenario: printable UTF-8 of bounded size.
+// The message never repeats the text itself, which may be what is wrong.
+std::string check_text(const std::string& where, std::string_view what, const std::string& text,
+                       std::size_t max_bytes, bool allow_line_breaks = false) {
+  if (text.size() > max_bytes) {
+    return fmt::format("{}: {} is {} bytes long; at most {} are allowed", where, what, text.size(),
+                       max_bytes);
+  }
+  if (auto problem = find_unprintable(text, allow_line_breaks)) {
+    return fmt::format("{}: {} holds {} at byte {}; it must be printable UTF-8 text", where, what,
+                       problem->what, problem->offset + 1);
+  }
+  return {};
+}
+
+std::string check_at_most(const std::string& where, Duration d, Duration max) {
+  if (d <= max) return {};
+  return fmt::format("{}: at most {} is allowed, got {}", where, format_duration(max),
+                     format_duration(d));
 }
 
 bool is_probability(double p) {
@@ -145,6 +172,9 @@ std::string check_distribution(const std::string& where, const Distribution& d) 
   if (d.min_ns < 0) {
     return fmt::format("{}: must not be negative, got {}", where, format_duration(d.min_ns));
   }
+  for (Duration v : {d.min_ns, d.param_ns}) {
+    if (auto e = check_at_most(where, v, limits::kDuration); !e.empty()) return e;
+  }
   switch (d.kind) {
     case Kind::Constant:
       return {};
@@ -159,8 +189,9 @@ std::string check_distribution(const std::string& where, const Distribution& d) 
       return {};
     case Kind::Lognormal:
       if (d.param_ns < 0) return fmt::format("{}: lognormal median must not be negative", where);
-      if (!(d.sigma >= 0.0) || !std::isfinite(d.sigma)) {
-        return fmt::format("{}: sigma must be a finite number >= 0, got {}", where, d.sigma);
+      if (!(d.sigma >= 0.0 && d.sigma <= limits::kSigma)) {
+        return fmt::format("{}: sigma must be between 0 and {}, got {}", where, limits::kSigma,
+                           d.sigma);
       }
       return {};
   }
@@ -169,6 +200,11 @@ std::string check_distribution(const std::string& where, const Distribution& d) 
 
 std::string check_top_level(const ScenarioSpec& s) {
   if (s.name.empty()) return "name: must not be empty";
+  for (auto e : {check_text("name", "the name", s.name, limits::kNameBytes),
+                 check_text("description", "the description", s.description,
+                            limits::kDescriptionBytes, true)}) {
+    if (!e.empty()) return e;
+  }
   if (s.duration_ns <= 0) {
     return fmt::format("duration: must be above zero, got {}", format_duration(s.duration_ns));
   }
@@ -176,20 +212,32 @@ std::string check_top_level(const ScenarioSpec& s) {
     return fmt::format("liveness_bound: must be above zero, got {}",
                        format_duration(s.liveness_bound_ns));
   }
+  for (auto e : {check_at_most("duration", s.duration_ns, limits::kDuration),
+                 check_at_most("liveness_bound", s.liveness_bound_ns, limits::kDuration)}) {
+    if (!e.empty()) return e;
+  }
   return {};
 }
 
+std::string check_between(const std::string& where, Duration d, Duration lo, Duration hi) {
+  if (d >= lo && d <= hi) return {};
+  return fmt::format("{}: must be between {} and {}, got {}", where, format_duration(lo),
+                     format_duration(hi), format_duration(d));
+}
+
 std::string check_swarm(const SwarmSpec& w) {
-  if (w.manager_scale < 1) {
-    return fmt::format("swarm.manager_scale: must be at least 1, got {}", w.manager_scale);
+  if (w.manager_scale < 1 || w.manager_scale > limits::kManagerScale) {
+    return fmt::format("swarm.manager_scale: must be between 1 and {}, got {}",
+                       limits::kManagerScale, w.manager_scale);
   }
-  if (w.loop_interval_ns <= 0) {
-    return fmt::format("swarm.loop_interval: must be above zero, got {}",
-                       format_duration(w.loop_interval_ns));
-  }
-  if (w.heartbeat_period_ns <= 0) {
-    return fmt::format("swarm.heartbeat_period: must be above zero, got {}",
-                       format_duration(w.heartbeat_period_ns));
+  for (auto e : {check_between("swarm.loop_interval", w.loop_interval_ns, limits::kLoopIntervalMin,
+                               limits::kDuration),
+                 check_between("swarm.heartbeat_period", w.heartbeat_period_ns,
+                               limits::kHeartbeatPeriodMin, limits::kDuration),
+                 check_at_most("swarm.down_after", w.down_after_ns, limits::kDuration),
+                 check_at_most("swarm.grace_min_node_age", w.grace_min_node_age_ns,
+                               limits::kDuration)}) {
+    if (!e.empty()) return e;
   }
   // A node is declared down only after missing heartbeats; with down_after at
   // or below the period, every healthy node would flap between ready and down.
@@ -204,9 +252,9 @@ std::string check_swarm(const SwarmSpec& w) {
     return fmt::format("swarm.grace_min_node_age: must not be negative, got {}",
                        format_duration(w.grace_min_node_age_ns));
   }
-  if (w.fixed_max_removals_per_pass < 1) {
-    return fmt::format("swarm.fixed_max_removals_per_pass: must be at least 1, got {}",
-                       w.fixed_max_removals_per_pass);
+  if (w.fixed_max_removals_per_pass < 1 || w.fixed_max_removals_per_pass > limits::kRemovalsPerPass) {
+    return fmt::format("swarm.fixed_max_removals_per_pass: must be between 1 and {}, got {}",
+                       limits::kRemovalsPerPass, w.fixed_max_removals_per_pass);
   }
   return {};
 }
@@ -216,6 +264,7 @@ std::string check_links(const ScenarioSpec& s) {
   for (const auto& l : s.links) {
     const std::string at = "links." + l.name;
     if (l.name.empty()) return "links: a link class has an empty name";
+    if (auto e = check_text("links", "a link name", l.name, limits::kNameBytes); !e.empty()) return e;
     if (!seen.insert(l.name).second) return fmt::format("{}: duplicate link name '{}'", at, l.name);
     for (auto e :
          {check_distribution(at + ".latency", l.latency), check_probability(at + ".loss", l.loss),
@@ -232,8 +281,16 @@ std::string check_profile(const ScenarioSpec& s, const ProfileSpec& p) {
   const std::string at = "profiles." + p.name;
   // A profile can slow a host down but never make it faster than the
   // reference VM, whose timings the scenario's durations are written in.
-  if (!(p.cpu_factor >= 1.0) || !std::isfinite(p.cpu_factor)) {
-    return fmt::format("{}.cpu_factor: must be a finite number >= 1, got {}", at, p.cpu_factor);
+  if (!(p.cpu_factor >= 1.0 && p.cpu_factor <= limits::kCpuFactor)) {
+    return fmt::format("{}.cpu_factor: must be between 1 and {}, got {}", at, limits::kCpuFactor,
+                       p.cpu_factor);
+  }
+  for (auto e : {check_text(at + ".domain", "the domain", p.domain, limits::kNameBytes),
+                 check_text(at + ".hostname_override", "the override", p.hostname_override,
+                            limits::kNameBytes),
+                 check_between(at + ".clock_skew", p.clock_skew_ns, -limits::kClockSkew,
+                               limits::kClockSkew)}) {
+    if (!e.empty()) return e;
   }
   if (s.find_link(p.link) == nullptr) {
     return fmt::format("{}.link: unknown link '{}'; defined links: {}", at, p.link,
@@ -252,6 +309,8 @@ std::string check_profiles(const ScenarioSpec& s) {
   std::set<std::string> seen;
   for (const auto& p : s.profiles) {
     if (p.name.empty()) return "profiles: a profile has an empty name";
+    if (auto e = check_text("profiles", "a profile name", p.name, limits::kNameBytes); !e.empty())
+      return e;
     if (!seen.insert(p.name).second) {
       return fmt::format("profiles.{}: duplicate profile name '{}'", p.name, p.name);
     }
@@ -277,6 +336,19 @@ class TimelineChecker {
     if (added_ == 0) {
       return "hosts: no host is ever added; list one under 'hosts:' or add an add_host event";
     }
+    if (added_ > limits::kHostAdditions) {
+      return fmt::format("hosts: {} host additions; at most {} are allowed", added_,
+                         limits::kHostAdditions);
+    }
+    const double passes = static_cast<double>(added_) * static_cast<double>(run_end(spec_)) /
+                          static_cast<double>(spec_.swarm.loop_interval_ns);
+    if (passes > limits::kLoopPasses) {
+      return fmt::format(
+          "swarm.loop_interval: {} hosts looping every {} for {} make {:.3g} swarmkit-mon passes; "
+          "at most {:.3g} are allowed (shorten the run or lengthen the loop interval)",
+          added_, format_duration(spec_.swarm.loop_interval_ns), format_duration(run_end(spec_)),
+          passes, limits::kLoopPasses);
+    }
     return {};
   }
 
@@ -284,6 +356,11 @@ class TimelineChecker {
   std::string check_event(const EventSpec& e, std::size_t i) {
     const char* kind = to_string(e.kind);
     if (e.at_ns < 0) return fmt::format("{}: {} at a negative time", where_, kind);
+    if (auto err = check_at_most(where_ + ": 'at'", e.at_ns, limits::kDuration); !err.empty())
+      return err;
+    if (auto err = check_at_most(where_ + ": 'for'", e.duration_ns, limits::kDuration);
+        !err.empty())
+      return err;
     if (i > 0 && e.at_ns < spec_.events[i - 1].at_ns) {
       return fmt::format("{}: {} at {} comes after an event at {}; events must be sorted by time",
                          where_, kind, format_duration(e.at_ns),
@@ -319,6 +396,8 @@ class TimelineChecker {
 
   std::string add_host(const EventSpec& e) {
     if (e.host.empty()) return fmt::format("{}: add_host needs a host name", where_);
+    if (auto err = check_text(where_, "the host name", e.host, limits::kNameBytes); !err.empty())
+      return err;
     if (spec_.find_profile(e.profile) == nullptr) {
       return fmt::format("{}: add_host '{}' names unknown profile '{}'; defined profiles: {}",
                          where_, e.host, e.profile,
@@ -338,6 +417,8 @@ class TimelineChecker {
   std::string require_present(const EventSpec& e, const std::string& host) const {
     const char* kind = to_string(e.kind);
     if (host.empty()) return fmt::format("{}: {} needs a host name", where_, kind);
+    if (auto err = check_text(where_, "the host name", host, limits::kNameBytes); !err.empty())
+      return err;
     if (present_.count(host) != 0) return {};
     if (auto it = removed_at_.find(host); it != removed_at_.end()) {
       return fmt::format("{}: {} '{}' at {}: the host was removed at {} and not added again",
@@ -357,7 +438,7 @@ class TimelineChecker {
   std::string where_;
   std::map<std::string, Instant> present_;     // host -> when it was (last) added
   std::map<std::string, Instant> removed_at_;  // host -> when it was last removed
-  int added_ = 0;
+  std::size_t added_ = 0;
 };
 
 }  // namespace

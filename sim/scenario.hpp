@@ -152,10 +152,45 @@ struct ScenarioSpec {
   }
 };
 
+// The bounds every scenario is held to, whoever wrote it. They keep every
+// sum of instants the simulator forms far below the int64 limit (no value
+// can overflow however it is combined), and keep a typo from becoming a run
+// that never ends. scenarios/README.md lists them for users.
+namespace limits {
+inline constexpr std::size_t kFileBytes = 4 << 20;          // a scenario file, 4 MiB
+inline constexpr Duration kDuration = 720 * kHour;          // any one duration or instant, 30 days
+inline constexpr std::size_t kNameBytes = 253;              // a host, profile or link name, a domain
+inline constexpr std::size_t kDescriptionBytes = 64 << 10;  // the description
+inline constexpr double kCpuFactor = 100.0;                 // slowest host, times the reference VM
+inline constexpr double kSigma = 10.0;                      // lognormal shape
+inline constexpr int kManagerScale = 99;
+inline constexpr int kRemovalsPerPass = 100'000;
+inline constexpr Duration kLoopIntervalMin = 100 * kMillisecond;
+inline constexpr Duration kHeartbeatPeriodMin = 100 * kMillisecond;
+inline constexpr Duration kClockSkew = 24 * kHour;          // either way
+inline constexpr std::size_t kHostAdditions = 100'000;
+// Hosts times passes of the swarmkit-mon loop over the whole run: a bound on
+// the work a run can ask for (about ten events a pass), so that a loop
+// interval of a millisecond over a month is refused rather than run for days.
+inline constexpr double kLoopPasses = 50e6;
+}  // namespace limits
+
+// A duration in the largest unit that represents it exactly ("90s",
+// "250ms"), the way a scenario file spells it, so that a user can search the
+// file for a value a message quotes (defined with the loader).
+std::string format_duration(Duration d);
+
 // Semantic checks shared by the YAML loader and the generators: names
-// resolve, hosts are added before they are used, durations are sane.
+// resolve, hosts are added before they are used, values are within limits.
 // Returns an empty string when valid, else what is wrong (and the event's
 // line when it has one).
 std::string validate(const ScenarioSpec& s);
+
+// The instant after which nothing scripted happens: the last event, or the
+// end of the last fault window.
+Instant quiet_time(const ScenarioSpec& spec);
+// When a run of the scenario ends: its duration, or the liveness bound after
+// the quiet time, whichever is later.
+Instant run_end(const ScenarioSpec& spec);
 
 }  // namespace swarmsim::sim

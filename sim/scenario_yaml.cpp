@@ -10,6 +10,7 @@
 #include "sim/scenario_yaml.hpp"
 
 #include <fmt/format.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -27,7 +28,10 @@
 #include <sstream>
 #include <string_view>
 #include <system_error>
+#include <variant>
 #include <vector>
+
+#include "sim/utf8.hpp"
 
 namespace swarmsim::sim {
 
@@ -72,51 +76,75 @@ bool is_digit(char c) {
   return c >= '0' && c <= '9';
 }
 
-std::optional<Duration> parse_duration(std::string_view text, bool allow_negative) {
-  if (text == "0") return 0;
-  const bool negative = allow_negative && !text.empty() && text.front() == '-';
-  if (negative) text.remove_prefix(1);
-  std::size_t i = 0;
-  while (i < text.size() && is_digit(text[i])) ++i;
-  const std::string_view whole = text.substr(0, i);
-  std::string_view fraction;
-  if (i < text.size() && text[i] == '.') {
-    std::size_t j = i + 1;
-    while (j < text.size() && is_digit(text[j])) ++j;
-    fraction = text.substr(i + 1, j - i - 1);
-    if (fraction.empty()) return std::nullopt;
-    i = j;
-  }
-  if (whole.empty()) return std::nullopt;
-  const TimeUnit* unit = nullptr;
-  for (const auto& u : kTimeUnits) {
-    if (u.name == text.substr(i)) unit = &u;
-  }
-  if (unit == nullptr) return std::nullopt;
+enum class DurationProblem { Malformed, TooLong };
 
-  const std::uint64_t unit_ns = unit->coefficient * pow10(unit->exponent);
-  const std::uint64_t limit = negative ? std::uint64_t{1} << 63 : (std::uint64_t{1} << 63) - 1;
-  std::uint64_t w = 0;
-  if (std::from_chars(whole.data(), whole.data() + whole.size(), w).ec != std::errc{}) {
+// One "<number><unit>" component, such as "1.5m", as nanoseconds (at most
+// `limit`). Decimals are converted exactly in integer arithmetic.
+std::optional<std::uint64_t> parse_component(std::string_view number, const TimeUnit& unit,
+                                             std::uint64_t limit, DurationProblem& problem) {
+  const auto dot = number.find('.');
+  const std::string_view whole = number.substr(0, dot);
+  const std::string_view fraction =
+      dot == std::string_view::npos ? std::string_view() : number.substr(dot + 1);
+  if (whole.empty() || (dot != std::string_view::npos && fraction.empty()) ||
+      !std::all_of(fraction.begin(), fraction.end(), is_digit)) {
     return std::nullopt;
   }
-  if (w > limit / unit_ns) return std::nullopt;
+  const std::uint64_t unit_ns = unit.coefficient * pow10(unit.exponent);
+  std::uint64_t w = 0;
+  if (std::from_chars(whole.data(), whole.data() + whole.size(), w).ec != std::errc{} ||
+      w > limit / unit_ns) {
+    problem = DurationProblem::TooLong;
+    return std::nullopt;
+  }
   std::uint64_t total = w * unit_ns;
   // Digits beyond exponent + 4 are worth far less than a nanosecond; keeping
   // only those before them keeps the product below 2^63.
-  const int kept = static_cast<int>(std::min<std::size_t>(fraction.size(), unit->exponent + 4));
+  const int kept = static_cast<int>(std::min<std::size_t>(fraction.size(), unit.exponent + 4));
   std::uint64_t f = 0;
   for (int k = 0; k < kept; ++k) f = f * 10 + static_cast<std::uint64_t>(fraction[k] - '0');
-  std::uint64_t frac_ns = f * unit->coefficient;
-  if (kept <= unit->exponent) {
-    frac_ns *= pow10(unit->exponent - kept);
+  std::uint64_t frac_ns = f * unit.coefficient;
+  if (kept <= unit.exponent) {
+    frac_ns *= pow10(unit.exponent - kept);
   } else {
-    const std::uint64_t div = pow10(kept - unit->exponent);
+    const std::uint64_t div = pow10(kept - unit.exponent);
     frac_ns = frac_ns / div + ((frac_ns % div) * 2 >= div ? 1 : 0);  // round half up
   }
-  if (frac_ns > limit - total) return std::nullopt;
-  total += frac_ns;
-  return negative ? static_cast<Duration>(0 - total) : static_cast<Duration>(total);
+  if (frac_ns > limit - total) {
+    problem = DurationProblem::TooLong;
+    return std::nullopt;
+  }
+  return total + frac_ns;
+}
+
+// "30s", "250ms", "1.5m", or compound as in "1m30s" and "2h0m5.5s": units
+// from largest to smallest, each at most once, a decimal part on any of
+// them. The magnitude may not exceed limits::kDuration.
+std::variant<Duration, DurationProblem> parse_duration(std::string_view text, bool allow_negative) {
+  if (text == "0") return Duration{0};
+  const bool negative = allow_negative && !text.empty() && text.front() == '-';
+  if (negative) text.remove_prefix(1);
+  if (text.empty()) return DurationProblem::Malformed;
+  const auto limit = static_cast<std::uint64_t>(limits::kDuration);
+  std::uint64_t total = 0;
+  std::size_t next_unit = 0;  // index into kTimeUnits: units must come in this order
+  DurationProblem problem = DurationProblem::Malformed;
+  while (!text.empty()) {
+    std::size_t i = 0;
+    while (i < text.size() && (is_digit(text[i]) || text[i] == '.')) ++i;
+    std::size_t j = i;
+    while (j < text.size() && !is_digit(text[j]) && text[j] != '.') ++j;
+    const std::string_view number = text.substr(0, i), name = text.substr(i, j - i);
+    std::size_t u = next_unit;
+    while (u < std::size(kTimeUnits) && kTimeUnits[u].name != name) ++u;
+    if (number.empty() || u == std::size(kTimeUnits)) return DurationProblem::Malformed;
+    const auto part = parse_component(number, kTimeUnits[u], limit - total, problem);
+    if (!part) return problem;
+    total += *part;
+    next_unit = u + 1;
+    text.remove_prefix(j);
+  }
+  return negative ? -static_cast<Duration>(total) : static_cast<Duration>(total);
 }
 
 }  // namespace
@@ -291,27 +319,37 @@ std::string Loader::read_string(const Item& item, bool null_is_empty) const {
 }
 
 Duration Loader::read_duration(const Item& item, bool allow_negative) const {
-  if (item.value.IsScalar()) {
-    if (auto d = parse_duration(item.value.Scalar(), allow_negative)) return *d;
+  std::variant<Duration, DurationProblem> parsed = DurationProblem::Malformed;
+  if (item.value.IsScalar()) parsed = parse_duration(item.value.Scalar(), allow_negative);
+  if (const auto* d = std::get_if<Duration>(&parsed)) return *d;
+  if (std::get<DurationProblem>(parsed) == DurationProblem::TooLong) {
+    fail(item, fmt::format("'{}' is {}: at most {} is allowed", item.key, describe(item.value),
+                           format_duration(limits::kDuration)));
   }
   const bool negative = !allow_negative && item.value.IsScalar() &&
-                        parse_duration(item.value.Scalar(), true).has_value();
-  fail(item,
-       fmt::format("expected a duration such as 30s or 250ms for '{}', got {}{}", item.key,
-                   describe(item.value), negative ? " (only clock_skew may be negative)" : ""));
+                        std::holds_alternative<Duration>(parse_duration(item.value.Scalar(), true));
+  fail(item, fmt::format("expected a duration for '{}' (a number and a unit h, m, s, ms, us or ns, "
+                         "such as 30s, 250ms, 1.5m or 1m30s), got {}{}",
+                         item.key, describe(item.value),
+                         negative ? " (only clock_skew may be negative)" : ""));
 }
 
 double Loader::read_double(const Item& item) const {
   if (item.value.IsScalar()) {
     if (auto x = parse_number<double>(item.value.Scalar())) return *x;
   }
-  fail(item, fmt::format("expected a number such as 0.5 for '{}', got {}", item.key,
+  fail(item, fmt::format("expected a finite number such as 0.5 for '{}', got {}", item.key,
                          describe(item.value)));
 }
 
 int Loader::read_int(const Item& item) const {
   if (item.value.IsScalar()) {
     if (auto x = parse_number<int>(item.value.Scalar())) return *x;
+    if (parse_number<double>(item.value.Scalar())) {
+      fail(item, fmt::format("expected a whole number between {} and {} for '{}', got {}",
+                             std::numeric_limits<int>::min(), std::numeric_limits<int>::max(),
+                             item.key, describe(item.value)));
+    }
   }
   fail(item,
        fmt::format("expected a whole number for '{}', got {}", item.key, describe(item.value)));
@@ -534,8 +572,8 @@ void Loader::read_top(const YAML::Node& root, ScenarioSpec& spec) {
          auto seed =
              i.value.IsScalar() ? parse_number<std::uint64_t>(i.value.Scalar()) : std::nullopt;
          if (!seed)
-           fail(i, fmt::format("expected an unsigned whole number for 'seed', got {}",
-                               describe(i.value)));
+           fail(i, fmt::format("expected a whole number from 0 to {} for 'seed', got {}",
+                               std::numeric_limits<std::uint64_t>::max(), describe(i.value)));
          spec.seed = *seed;
        }},
       {"policy",
@@ -610,17 +648,102 @@ void Loader::fail_semantics(const std::string& problem) const {
   throw ScenarioError(file_, 1, 1, problem);
 }
 
+// Counts the documents in a YAML stream without building them, stopping at
+// the second. yaml-cpp 0.7 reports a flow entry (`,`) outside any flow
+// collection as an endless series of empty documents that consume nothing,
+// so `LoadAll` on such a file never returns; here a second document that
+// starts where the first did is that case.
+class DocumentCounter : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark& mark) override { starts.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { first(mark); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { first(mark); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    first(mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    first(mark);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    first(mark);
+  }
+  void OnMapEnd() override {}
+
+  std::vector<YAML::Mark> starts;       // where each document starts
+  std::vector<YAML::Mark> first_nodes;  // where each document's first node is
+
+ private:
+  void first(const YAML::Mark& mark) {
+    if (first_nodes.size() < starts.size()) first_nodes.push_back(mark);
+  }
+};
+
+// The file as text: UTF-8 (a UTF-16 or UTF-32 file is refused with a hint)
+// holding no control characters but tab and line breaks. yaml-cpp would
+// take some of these bytes, and names built from them would reach terminals
+// and reports as escape codes or as invalid text.
+void check_file_text(const std::string& file, const std::string& text) {
+  if (text.size() > limits::kFileBytes) {
+    throw ScenarioError(file, 0, 0,
+                        fmt::format("is {} bytes; a scenario file may hold at most {} bytes (4 MiB)",
+                                    text.size(), limits::kFileBytes));
+  }
+  const bool utf16or32 = text.size() >= 2 && ((text[0] == '\xff' && text[1] == '\xfe') ||
+                                               (text[0] == '\xfe' && text[1] == '\xff') ||
+                                               text[0] == '\0' || text[1] == '\0');
+  if (utf16or32) {
+    throw ScenarioError(file, 1, 1, "the file is not UTF-8 (UTF-16 or UTF-32?); save it as UTF-8");
+  }
+  if (auto problem = find_unprintable(text, true)) {
+    int line = 1, column = 1;
+    for (std::size_t i = 0; i < problem->offset; ++i) {
+      if (text[i] == '\n') {
+        ++line, column = 1;
+      } else if ((static_cast<unsigned char>(text[i]) & 0xc0) != 0x80) {
+        ++column;
+      }
+    }
+    throw ScenarioError(file, line, column,
+                        fmt::format("{}; a scenario file is UTF-8 text without control "
+                                    "characters other than tab and line breaks",
+                                    problem->what));
+  }
+}
+
 ScenarioSpec Loader::load(const std::string& text) {
-  std::vector<YAML::Node> documents;
+  check_file_text(file_, text);
+  DocumentCounter counter;
   try {
-    documents = YAML::LoadAll(text);
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    while (counter.starts.size() < 2 && parser.HandleNextDocument(counter)) {
+    }
   } catch (const YAML::Exception& e) {
     fail_at(e.mark, e.msg);
   }
-  if (documents.size() > 1) {
-    fail(documents[1], "a scenario file holds one YAML document, but a second one starts here");
+  if (counter.starts.size() > 1) {
+    const YAML::Mark& second =
+        counter.first_nodes.size() > 1 ? counter.first_nodes[1] : counter.starts[1];
+    const bool stuck = counter.starts[1].pos == counter.starts[0].pos ||
+                       (counter.first_nodes.size() > 1 &&
+                        counter.first_nodes[0].pos == counter.first_nodes[1].pos);
+    fail_at(second, stuck ? "unexpected ',' outside a [list] or {mapping}: a scenario file "
+                            "is one YAML mapping"
+                          : "a scenario file holds one YAML document, but a second one "
+                            "starts here");
   }
-  const YAML::Node root = documents.empty() ? YAML::Node() : documents.front();
+  std::vector<YAML::Node> documents;
+  try {
+    documents.push_back(YAML::Load(text));
+  } catch (const YAML::Exception& e) {
+    fail_at(e.mark, e.msg);
+  }
+  const YAML::Node root = documents.front();
   if (root.IsNull()) {
     throw ScenarioError(file_, 1, 1, "the scenario is empty; it needs at least 'name' and a host");
   }
@@ -661,19 +784,37 @@ ScenarioSpec load_scenario_string(const std::string& text, const std::string& fi
 }
 
 ScenarioSpec load_scenario_file(const std::string& path) {
+  // Only a regular file is read, and never more than the size limit: a
+  // device such as /dev/zero, a FIFO or a directory given by mistake must end
+  // with a message at once, not read forever.
   std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
+  const auto status = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::exists(status)) {
+    throw ScenarioError(path, 0, 0, "no such file");
+  }
+  if (std::filesystem::is_directory(status)) {
     throw ScenarioError(path, 0, 0, "is a directory, not a scenario file");
+  }
+  if (!std::filesystem::is_regular_file(status)) {
+    throw ScenarioError(path, 0, 0,
+                        "is not a regular file (a device, FIFO or socket); give a YAML file");
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     throw ScenarioError(path, 0, 0,
                         fmt::format("cannot open: {}", std::generic_category().message(errno)));
   }
-  std::ostringstream text;
-  text << in.rdbuf();
+  std::string text(limits::kFileBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
   if (in.bad()) throw ScenarioError(path, 0, 0, "cannot read the file");
-  return load_scenario_string(text.str(), path);
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > limits::kFileBytes) {
+    throw ScenarioError(path, 0, 0,
+                        fmt::format("is larger than {} bytes (4 MiB), the most a scenario file "
+                                    "may hold",
+                                    limits::kFileBytes));
+  }
+  return load_scenario_string(text, path);
 }
 
 }  // namespace swarmsim::sim

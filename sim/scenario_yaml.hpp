@@ -37,7 +37,4 @@ ScenarioSpec load_scenario_string(const std::string& text, const std::string& fi
 // (scenario_yaml_write.cpp).
 std::string to_yaml(const ScenarioSpec& spec);
 
-// A duration in the largest unit that represents it exactly: "90s", "250ms".
-std::string format_duration(Duration d);
-
 }  // namespace swarmsim::sim
