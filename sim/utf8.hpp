@@ -12,15 +12,24 @@
 
 namespace swarmsim::sim {
 
+inline constexpr char32_t kReplacementCharacter = 0xFFFD;
+
 struct Utf8Char {
-  char32_t code = 0;
-  std::size_t length = 0;  // bytes, 1..4
+  char32_t code = 0;       // kReplacementCharacter when not valid
+  std::size_t length = 0;  // bytes consumed, 1..4
+  bool valid = false;
 };
 
-// The character starting at byte `i` of `s`, or nullopt when the bytes there
-// are not well-formed UTF-8 (a stray continuation byte, a truncated sequence,
-// an overlong form, a surrogate, or a code point above U+10FFFF).
-std::optional<Utf8Char> decode_utf8(std::string_view s, std::size_t i);
+// The character starting at byte `i < s.size()` of `s`. Bytes that are not
+// well-formed UTF-8 (a stray continuation byte, a truncated sequence, an
+// overlong form, a surrogate, a code point above U+10FFFF) decode as one
+// invalid character spanning their maximal ill-formed subpart, the Unicode
+// recommendation: the byte that broke a sequence is looked at again as a
+// possible start, so one bad byte never swallows a good character after it.
+Utf8Char decode_utf8(std::string_view s, std::size_t i);
+
+// Appends the UTF-8 encoding of `code` (a Unicode scalar value).
+void append_utf8(std::string& out, char32_t code);
 
 // A control character: C0 (U+0000..U+001F), DEL, or C1 (U+0080..U+009F).
 bool is_control(char32_t c);
