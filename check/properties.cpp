@@ -67,14 +67,17 @@ std::string first_violation(const sim::RunResult& r, std::initializer_list<const
 }  // namespace
 
 CaseVerdict evaluate(const sim::ScenarioSpec& spec, const std::string& policy,
-                     const std::vector<Property>& properties) {
+                     const std::vector<Property>& properties,
+                     const std::atomic<bool>* interrupt) {
   sim::RunOptions ro;
   ro.seed = spec.seed;
   ro.policy = policy;
   ro.keep_trace = false;
+  ro.interrupt = interrupt;
   CaseVerdict v;
   v.result = sim::run_scenario(spec, ro);
   const auto& r = v.result;
+  if (r.interrupted) return v;  // no verdict on half a run
   auto fail = [&](Property p, std::string why) {
     if (!v.failed) {
       v.failed = p;
@@ -107,6 +110,10 @@ CaseVerdict evaluate(const sim::ScenarioSpec& spec, const std::string& policy,
   if (wants(properties, Property::Determinism)) {
     sim::RunOptions again = ro;
     const auto second = sim::run_scenario(spec, again);
+    if (second.interrupted) {
+      v.result.interrupted = true;
+      return v;
+    }
     if (second.digest != r.digest || second.trace_events != r.trace_events)
       fail(Property::Determinism,
            fmt::format("the same case ran twice gave digests {:016x} and {:016x}", r.digest,
@@ -117,14 +124,22 @@ CaseVerdict evaluate(const sim::ScenarioSpec& spec, const std::string& policy,
 
 namespace {
 
-// Counts cases and shrinks, tallies tags, and keeps RapidCheck quiet: the
-// caller decides what to print.
+// Thrown out of RapidCheck's search and shrink loops to stop them: they call
+// the listener after every case and every shrink step and do not catch
+// what it throws, which is the only way to end a check of a million cases
+// at once rather than by discarding each remaining case in turn.
+struct StopCheck {};
+
+// Counts cases and shrinks, tallies tags, keeps RapidCheck quiet (the caller
+// decides what to print), and stops the check when asked to.
 class Listener : public rc::detail::TestListener {
  public:
-  explicit Listener(CheckReport& report, const std::function<void(int)>& on_case)
-      : report_(report), on_case_(on_case) {}
+  Listener(CheckReport& report, const std::function<void(int)>& on_case,
+           const std::atomic<bool>* interrupt)
+      : report_(report), on_case_(on_case), interrupt_(interrupt) {}
   void onTestCaseFinished(const rc::detail::CaseDescription& d) override {
-    if (d.result.type == rc::detail::CaseResult::Type::Discard) return;  // interrupted
+    stop_if_asked();
+    if (d.result.type == rc::detail::CaseResult::Type::Discard) return;
     ++report_.cases_run;
     for (const auto& t : d.tags) {
       // RC_TAG shows strings quoted; the tags read better bare.
@@ -135,15 +150,22 @@ class Listener : public rc::detail::TestListener {
   }
   void onShrinkTried(const rc::detail::CaseDescription&, bool accepted) override {
     report_.shrinks += accepted;
+    stop_if_asked();
   }
   void onTestFinished(const rc::detail::TestMetadata&, const rc::detail::TestResult&) override {}
 
  private:
+  void stop_if_asked() const {
+    if (interrupt_ != nullptr && interrupt_->load()) throw StopCheck{};
+  }
   CheckReport& report_;
   const std::function<void(int)>& on_case_;
+  const std::atomic<bool>* interrupt_;
 };
 
 }  // namespace
+
+std::string check_id(const std::string& policy) { return "swarmsim-check-" + policy; }
 
 CheckReport run_check(const CheckOptions& o) {
   CheckReport report;
@@ -160,25 +182,25 @@ CheckReport run_check(const CheckOptions& o) {
   const std::string policy = o.policy;
   const auto properties = o.properties;
   auto property = [&]() {
-    if (o.stop_requested && o.stop_requested()) RC_DISCARD("interrupted");
     const EnvCase c = *gen_environment(go);
     for (const auto& tag : describe(c)) RC_TAG(tag);
     sim::ScenarioSpec spec = to_scenario(c, "counterexample");
     spec.policy = policy;
     CaseVerdict v;
     try {
-      v = evaluate(spec, policy, properties);
+      v = evaluate(spec, policy, properties, o.interrupt);
     } catch (const std::exception& e) {
       v.failed = Property::SimulatorFault;
       v.message = e.what();
     }
+    if (v.result.interrupted) RC_DISCARD("interrupted");
     if (v.failed) {
       last = Last{spec, *v.failed, v.message};
       RC_FAIL(fmt::format("{}: {}", to_string(*v.failed), v.message));
     }
   };
 
-  rc::detail::TestMetadata metadata{"swarmsim-check-" + policy, "generated environments"};
+  rc::detail::TestMetadata metadata{check_id(policy), "generated environments"};
   rc::detail::TestParams params;
   params.seed = o.seed;
   params.maxSuccess = o.cases;
@@ -188,22 +210,30 @@ CheckReport run_check(const CheckOptions& o) {
     const auto config = rc::detail::configFromString("reproduce=" + o.reproduce, {});
     reproduce = config.reproduce;
   }
-  Listener listener(report, o.on_case);
-  const auto result = rc::detail::checkProperty(rc::detail::toProperty(property), metadata, params,
-                                                listener, reproduce);
-  rc::detail::FailureResult failure;
-  if (result.match(failure)) {
+  Listener listener(report, o.on_case, o.interrupt);
+  auto keep_last = [&] {
     report.found = true;
-    if (last) {
-      report.property = last->property;
-      report.message = last->message;
-      report.counterexample = last->spec;
-      report.hosts_in_counterexample = count_hosts(last->spec);
+    report.property = last->property;
+    report.message = last->message;
+    report.counterexample = last->spec;
+    report.hosts_in_counterexample = count_hosts(last->spec);
+  };
+  try {
+    const auto result = rc::detail::checkProperty(rc::detail::toProperty(property), metadata,
+                                                  params, listener, reproduce);
+    rc::detail::FailureResult failure;
+    if (result.match(failure)) {
+      report.found = true;
+      report.shrink_complete = true;
+      if (last) keep_last();
+      report.reproduce = rc::detail::reproduceMapToString({{metadata.id, failure.reproduce}});
     }
-    report.reproduce = rc::detail::reproduceMapToString({{metadata.id, failure.reproduce}});
+    rc::detail::GaveUpResult gave_up;
+    if (result.match(gave_up)) report.gave_up = true;
+  } catch (const StopCheck&) {
+    report.interrupted = true;
+    if (last) keep_last();
   }
-  rc::detail::GaveUpResult gave_up;
-  if (result.match(gave_up)) report.gave_up = true;
   return report;
 }
 

@@ -10,6 +10,7 @@
 //  - determinism: the same case run twice gives the same digest.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -44,8 +45,11 @@ struct CaseVerdict {
 };
 
 // Runs one scenario under `policy` and checks `properties` on it.
+// With `interrupt` set during the run, result.interrupted is true and
+// nothing is judged.
 CaseVerdict evaluate(const sim::ScenarioSpec& spec, const std::string& policy,
-                     const std::vector<Property>& properties);
+                     const std::vector<Property>& properties,
+                     const std::atomic<bool>* interrupt = nullptr);
 
 struct CheckOptions {
   std::string policy = "fixed";
@@ -55,9 +59,10 @@ struct CheckOptions {
   std::vector<Property> properties = all_properties();
   std::string reproduce;   // a reproduce string from an earlier failure
   std::function<void(int cases_done)> on_case;  // progress
-  // Polled before each case: when it says stop, the remaining cases (and
-  // shrink candidates) are discarded, so the run ends with what it found.
-  std::function<bool()> stop_requested;
+  // Set from outside (a signal handler) to stop: the simulation in flight
+  // ends within a few thousand events, and the check returns after the
+  // current case or shrink step with what it found (CheckReport::interrupted).
+  const std::atomic<bool>* interrupt = nullptr;
 };
 
 struct CheckReport {
@@ -70,11 +75,19 @@ struct CheckReport {
   int shrinks = 0;
   std::string reproduce;               // pass back with --reproduce
   bool gave_up = false;
+  // Stopped by CheckOptions::interrupt. With `found`, the counterexample is
+  // the smallest failing case seen so far: shrinking did not finish, and
+  // there is no reproduce string.
+  bool interrupted = false;
+  bool shrink_complete = false;  // found, and shrinking ran to the end
   // How often each tag (mechanism, fault, arch mix) appeared in the cases run.
   std::map<std::string, int> tag_counts;
 };
 
 CheckReport run_check(const CheckOptions& options);
+
+// The name a reproduce string files a policy's check under.
+std::string check_id(const std::string& policy);
 
 // Distinct host names a scenario adds.
 int count_hosts(const sim::ScenarioSpec& spec);

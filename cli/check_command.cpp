@@ -1,12 +1,14 @@
+// swarmsim check: generated environments against the properties, with the
+// failure shrunk to a scenario file `swarmsim run` replays.
 #include <fmt/format.h>
+#include <rapidcheck/detail/Configuration.h>
 
+#include <chrono>
 #include <iostream>
-#include <nlohmann/json.hpp>
 
 #include "check/properties.hpp"
 #include "cli/commands.hpp"
 #include "cli/interrupt.hpp"
-#include "model/removal_policy.hpp"
 #include "reports/reports.hpp"
 #include "sim/scenario_yaml.hpp"
 
@@ -28,13 +30,74 @@ int exit_code_for(const check::CheckReport& r) {
   return kExitInternal;
 }
 
+// A reproduce string must be one an earlier check of the same policy
+// printed; anything else (a truncated paste, a string from another tool or
+// policy) is refused up front with a message, rather than failing inside
+// RapidCheck or being silently ignored. Returns the problem, or "".
+std::string reproduce_problem(const std::string& text, const std::string& policy) {
+  rc::detail::Configuration config;
+  try {
+    config = rc::detail::configFromString("reproduce=" + text, {});
+  } catch (const std::exception&) {
+    return "--reproduce: not a reproduce string printed by `swarmsim check` (copy all of it, "
+           "without the quotes)";
+  }
+  const std::string id = check::check_id(policy);
+  if (config.reproduce.count(id) == 0) {
+    std::string others;
+    for (const auto& [key, value] : config.reproduce) others += (others.empty() ? "" : ", ") + key;
+    return fmt::format("--reproduce: the string replays {}, not {}; give the --policy it was "
+                       "printed with",
+                       others.empty() ? "nothing" : others, id);
+  }
+  return {};
+}
+
+void print_text(const CheckArgs& args, const check::CheckReport& r, const std::string& out_path) {
+  std::cout << fmt::format("swarmsim check: policy {}, seed {}, {} cases\n", args.policy,
+                           args.seed, r.cases_run);
+  std::cout << "\nWhat the generators reached (share of cases):\n";
+  for (const auto& [tag, n] : r.tag_counts)
+    std::cout << fmt::format("  {:<28} {:>5.1f}%\n", tag, 100.0 * n / std::max(r.cases_run, 1));
+  if (!r.found && r.interrupted) {
+    std::cout << fmt::format("\nINTERRUPTED: no failure in the {} cases run (of {}).\n",
+                             r.cases_run, args.cases);
+    return;
+  }
+  if (!r.found) {
+    std::cout << fmt::format("\nOK: every property held on {} generated environments.\n",
+                             r.cases_run);
+    return;
+  }
+  const std::string how =
+      !args.reproduce.empty() ? std::string("reproduced from the given string")
+      : r.shrink_complete     ? fmt::format("after {} cases, shrunk {} times", r.cases_run, r.shrinks)
+                              : fmt::format("after {} cases; shrinking interrupted after {} steps",
+                                            r.cases_run, r.shrinks);
+  std::cout << fmt::format("\nFAILED: {} {}, to {} hosts.\n  {}\n",
+                           r.property ? check::to_string(*r.property) : "?", how,
+                           r.hosts_in_counterexample, r.message);
+  if (!out_path.empty())
+    std::cout << fmt::format("  counterexample: {}\n  replay:         swarmsim run {}\n", out_path,
+                             out_path);
+  if (!r.reproduce.empty())
+    std::cout << fmt::format("  reproduce:      swarmsim check --policy {} --reproduce '{}'\n",
+                             args.policy, r.reproduce);
+}
+
 }  // namespace
 
 int command_check(const CheckArgs& args) {
   if (!known_policy(args.policy)) return kExitUsage;
   if (args.cases < 1 || args.max_hosts < 1 || args.max_hosts > 20) {
-    std::cerr << "swarmsim: --cases must be >= 1 and --max-hosts within 1..20\n";
+    print_error("--cases must be at least 1 and --max-hosts within 1..20");
     return kExitUsage;
+  }
+  if (!args.reproduce.empty()) {
+    if (auto problem = reproduce_problem(args.reproduce, args.policy); !problem.empty()) {
+      print_error(problem);
+      return kExitUsage;
+    }
   }
   check::CheckOptions o;
   o.policy = args.policy;
@@ -45,22 +108,30 @@ int command_check(const CheckArgs& args) {
   if (!args.property.empty()) {
     auto p = check::property_from_name(args.property);
     if (!p) {
-      std::cerr << fmt::format("swarmsim: unknown property '{}'\n", args.property);
+      print_error(fmt::format("unknown property '{}': expected one of no-spurious-eviction, "
+                              "cleanup, convergence, no-flapping, determinism",
+                              args.property));
       return kExitUsage;
     }
     o.properties = {*p};
   }
-  const int step = std::max(args.cases / 10, 100);
+  // Progress at most every two seconds, with the rate, so that a long check
+  // shows it is alive without flooding a CI log.
+  const auto start = std::chrono::steady_clock::now();
+  auto last_progress = start;
   o.on_case = [&](int done) {
-    if (!args.quiet && done % step == 0)
-      std::cerr << fmt::format("  ... {} cases\n", done);
+    const auto now = std::chrono::steady_clock::now();
+    if (args.quiet || now - last_progress < std::chrono::seconds(2)) return;
+    last_progress = now;
+    const double elapsed = seconds_since(start);
+    std::cerr << fmt::format("  ... {}/{} cases, {:.0f} cases/s\n", done, args.cases,
+                             done / std::max(elapsed, 1e-9));
   };
-  install_interrupt_handler();
-  o.stop_requested = [] { return interrupted(); };
+  o.interrupt = interrupt_flag();
   const check::CheckReport r = check::run_check(o);
-  if (interrupted())
-    std::cerr << fmt::format("swarmsim: interrupted after {} cases; reporting what was found\n",
-                             r.cases_run);
+  const double wall_s = seconds_since(start);
+  if (r.interrupted)
+    print_error(fmt::format("interrupted after {} cases; reporting what was found", r.cases_run));
 
   std::string out_path;
   if (r.counterexample) {
@@ -68,35 +139,30 @@ int command_check(const CheckArgs& args) {
                                 : args.out;
     sim::ScenarioSpec spec = *r.counterexample;
     spec.description = fmt::format(
-        "Counterexample found by `swarmsim check --policy {} --seed {}` and shrunk: {} fails "
-        "({}).",
-        args.policy, args.seed, check::to_string(*r.property), r.message);
-    if (!write_report(out_path, [&] { return sim::to_yaml(spec); })) return kExitBadInput;
+        "Counterexample found by `swarmsim check --policy {} --seed {}`{}: {} fails ({}).",
+        args.policy, args.seed, r.shrink_complete ? " and shrunk" : " (shrinking interrupted)",
+        check::to_string(*r.property), r.message);
+    if (!write_report(out_path, [&] { return sim::to_yaml(spec); })) return kExitCannotWrite;
   }
 
-  if (!args.junit.empty()) {
-    std::vector<reports::JunitCase> cases;
-    for (check::Property p : o.properties) {
-      reports::JunitCase c;
-      c.name = fmt::format("{} under {} ({} cases, seed {})", check::to_string(p), args.policy,
-                           r.cases_run, args.seed);
-      if (r.property == p) {
-        c.failure_type = check::to_string(p);
-        c.message = fmt::format("counterexample with {} hosts: {}", r.hosts_in_counterexample,
-                                out_path);
-        c.body = r.message + "\nreproduce: " + r.reproduce;
-      }
-      cases.push_back(std::move(c));
-    }
-    if (!write_report(args.junit,
-                      [&] { return reports::render_junit("swarmsim check " + args.policy, cases); }))
-      return kExitBadInput;
-  }
+  const auto junit = [&] {
+    reports::junit::Suite suite;
+    suite.name = "swarmsim check " + args.policy;
+    suite.time_s = wall_s;
+    suite.properties = {{"policy", args.policy},
+                        {"seed", std::to_string(args.seed)},
+                        {"cases_requested", std::to_string(args.cases)},
+                        {"cases_run", std::to_string(r.cases_run)}};
+    suite.cases = junit_cases_for_check(o, r, out_path, wall_s);
+    return reports::junit::render(junit_document({suite}));
+  };
+  if (!write_report(args.junit, junit)) return kExitCannotWrite;
 
   if (args.json) {
-    nlohmann::ordered_json j;
+    nlohmann::ordered_json j = json_header("check");
     j["policy"] = args.policy;
     j["seed"] = args.seed;
+    j["cases_requested"] = args.cases;
     j["cases_run"] = r.cases_run;
     j["found"] = r.found;
     j["property"] = r.property ? nlohmann::ordered_json(check::to_string(*r.property)) : nullptr;
@@ -104,37 +170,17 @@ int command_check(const CheckArgs& args) {
     j["counterexample"] = out_path.empty() ? nullptr : nlohmann::ordered_json(out_path);
     j["hosts_in_counterexample"] = r.hosts_in_counterexample;
     j["shrinks"] = r.shrinks;
+    j["shrink_complete"] = r.shrink_complete;
     j["reproduce"] = r.reproduce;
     j["gave_up"] = r.gave_up;
+    j["interrupted"] = r.interrupted;
+    j["wall_time_s"] = wall_s;
     j["distribution"] = r.tag_counts;
-    std::cout << j.dump(2) << "\n";
+    std::cout << dump_json(j);
   } else {
-    std::cout << fmt::format("swarmsim check: policy {}, seed {}, {} cases\n", args.policy,
-                             args.seed, r.cases_run);
-    std::cout << "\nWhat the generators reached (share of cases):\n";
-    for (const auto& [tag, n] : r.tag_counts)
-      std::cout << fmt::format("  {:<28} {:>5.1f}%\n", tag,
-                               100.0 * n / std::max(r.cases_run, 1));
-    if (!r.found && interrupted()) {
-      std::cout << fmt::format("\nINTERRUPTED: no failure in the {} cases run.\n", r.cases_run);
-    } else if (!r.found) {
-      std::cout << fmt::format("\nOK: every property held on {} generated environments.\n",
-                               r.cases_run);
-    } else {
-      const std::string how = args.reproduce.empty()
-                                  ? fmt::format("after {} cases, shrunk {} times", r.cases_run, r.shrinks)
-                                  : std::string("reproduced from the given string");
-      std::cout << fmt::format("\nFAILED: {} {}, to {} hosts.\n  {}\n",
-                               r.property ? check::to_string(*r.property) : "?", how,
-                               r.hosts_in_counterexample, r.message);
-      if (!out_path.empty())
-        std::cout << fmt::format("  counterexample: {}\n  replay:         swarmsim run {}\n",
-                                 out_path, out_path);
-      std::cout << fmt::format("  reproduce:      swarmsim check --policy {} --reproduce '{}'\n",
-                               args.policy, r.reproduce);
-    }
+    print_text(args, r, out_path);
   }
-  if (interrupted() && !r.found) return kExitInterrupted;
+  if (r.interrupted && !r.found) return interrupted_exit_code();
   return exit_code_for(r);
 }
 

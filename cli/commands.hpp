@@ -1,23 +1,15 @@
 // The swarmsim subcommands, separate from argument parsing so that tests
-// can call them.
+// can call them. Each returns the process's exit code (cli/common.hpp).
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "sim/runner.hpp"
+#include "cli/common.hpp"
 
 namespace swarmsim::cli {
-
-inline constexpr int kExitPass = 0;
-inline constexpr int kExitSafety = 1;
-inline constexpr int kExitLiveness = 2;
-inline constexpr int kExitUsage = 64;
-inline constexpr int kExitBadInput = 65;
-inline constexpr int kExitInternal = 70;
 
 struct RunArgs {
   std::string file;
@@ -33,21 +25,9 @@ struct RunArgs {
   int jobs = 1;           // runs in parallel (one simulation per thread)
 };
 
+// One scenario file, one seed or a range: the timeline and verdict, or one
+// line per seed and a summary. Exits with the worst verdict.
 int command_run(const RunArgs& args);
-
-// Prints "swarmsim: MESSAGE" to stderr with control and non-UTF-8 bytes from
-// untrusted input (a binary file's content in a parser message) shown as '?'.
-void print_error(const std::string& message);
-// The scenario under `policy` for every seed in [lo, hi], `jobs` runs at a
-// time, without traces; in seed order, stopping early on Ctrl-C.
-std::vector<sim::RunResult> run_seeds(const sim::ScenarioSpec& spec, const std::string& policy,
-                                      std::uint64_t lo, std::uint64_t hi, int jobs);
-
-// Writes render() to `path` (nothing when empty) through a temporary file;
-// false, after printing why, when it cannot.
-bool write_report(const std::string& path, const std::function<std::string()>& render);
-// True for a policy name the model knows; otherwise prints why and the valid names.
-bool known_policy(const std::string& name);
 
 struct CompareArgs {
   std::vector<std::string> files;
@@ -55,6 +35,12 @@ struct CompareArgs {
   std::string policies = "legacy,fixed";
   int jobs = 1;
 };
+
+// Runs every file under every policy over a seed range and prints one row
+// per scenario. Exits with the worst verdict over all runs (1 when any run
+// evicted a node, else 2 when any run was stuck, else 0): comparing a
+// policy that fails by design is expected to exit 1.
+int command_compare(const CompareArgs& args);
 
 struct CheckArgs {
   std::string policy = "fixed";
@@ -90,12 +76,22 @@ struct SweepArgs {
 // the sweep ran (it reports, it does not judge).
 int command_sweep(const SweepArgs& args);
 
-// Runs every file under every policy over a seed range and prints one row
-// per scenario. Exits with the verdict of the last policy listed (the one
-// being defended), 0 if it never failed.
-int command_compare(const CompareArgs& args);
+struct GateArgs {
+  std::vector<std::string> paths;  // scenario files or folders; default tests/regression scenarios
+  std::string junit;
+  bool json = false;
+  int jobs = 1;
+  int cases = 2000;        // the fixed-policy property batch
+  std::uint64_t seed = 1;  // its RapidCheck seed
+  bool quiet = false;
+};
 
-// Parses "A..B" (inclusive, A <= B); nullopt if malformed.
-std::optional<std::pair<std::uint64_t, std::uint64_t>> parse_seed_range(const std::string& s);
+// The CI regression gate: every scenario of the corpus under every policy
+// its `# expect:` line names, a fixed-seed property check of the fixed
+// policy, and the meta-test that the check still finds the legacy race.
+// Exits 0 only when everything is as expected; 1 when an outcome differs,
+// 65 when a corpus file cannot be read or has no expect line, 70 on an
+// internal error.
+int command_gate(const GateArgs& args);
 
 }  // namespace swarmsim::cli

@@ -1,7 +1,6 @@
 #include <fmt/format.h>
 
 #include <iostream>
-#include <sstream>
 
 #include "cli/commands.hpp"
 #include "cli/interrupt.hpp"
@@ -14,14 +13,6 @@ namespace swarmsim::cli {
 
 namespace {
 
-std::vector<std::string> split_commas(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream in(s);
-  for (std::string part; std::getline(in, part, ',');)
-    if (!part.empty()) out.push_back(part);
-  return out;
-}
-
 struct Cell {
   int runs = 0, safety = 0, liveness = 0;
   std::optional<sim::RunResult> first_failure;
@@ -30,7 +21,7 @@ struct Cell {
 }  // namespace
 
 int command_compare(const CompareArgs& args) {
-  const auto policies = split_commas(args.policies);
+  const auto policies = split(args.policies, ',');
   for (const auto& p : policies) {
     if (!known_policy(p)) return kExitUsage;
   }
@@ -38,11 +29,12 @@ int command_compare(const CompareArgs& args) {
     std::cerr << "swarmsim: --policies needs at least one policy\n";
     return kExitUsage;
   }
-  auto range = parse_seed_range(args.seeds);
-  if (!range) {
-    std::cerr << fmt::format("swarmsim: --seeds expects A..B with A <= B, got '{}'\n", args.seeds);
+  const auto parsed = parse_seed_range(args.seeds);
+  if (const auto* error = std::get_if<std::string>(&parsed)) {
+    print_error("--seeds: " + *error);
     return kExitUsage;
   }
+  const SeedRange range = std::get<SeedRange>(parsed);
   std::vector<sim::ScenarioSpec> specs;
   for (const auto& f : args.files) {
     try {
@@ -53,19 +45,17 @@ int command_compare(const CompareArgs& args) {
     }
   }
 
-  install_interrupt_handler();
-  const auto seeds = range->second - range->first + 1;
-  std::string header = fmt::format("{:<26}", fmt::format("scenario ({} seeds)", seeds));
+  std::string header = fmt::format("{:<26}", fmt::format("scenario ({} seeds)", range.count()));
   for (const auto& p : policies) header += fmt::format("  {:<24}", p);
   std::cout << header << "\n";
-  int last_policy_code = kExitPass;
+  int code = kExitPass;
   std::vector<std::string> examples;
   try {
     for (const auto& spec : specs) {
       std::string row = fmt::format("{:<26}", spec.name);
       for (std::size_t pi = 0; pi < policies.size(); ++pi) {
         Cell cell;
-        for (auto& r : run_seeds(spec, policies[pi], range->first, range->second, args.jobs)) {
+        for (auto& r : run_seeds(spec, policies[pi], range, args.jobs)) {
           ++cell.runs;
           cell.safety += r.verdict == sim::Verdict::Safety;
           cell.liveness += r.verdict == sim::Verdict::Liveness;
@@ -74,8 +64,8 @@ int command_compare(const CompareArgs& args) {
         std::string text = fmt::format("{}/{} evicted", cell.safety, cell.runs);
         if (cell.liveness) text += fmt::format(", {} stuck", cell.liveness);
         row += fmt::format("  {:<24}", text);
-        if (pi + 1 == policies.size() && (cell.safety || cell.liveness))
-          last_policy_code = cell.safety ? kExitSafety : kExitLiveness;
+        if (cell.liveness) code = worse_verdict(code, kExitLiveness);
+        if (cell.safety) code = worse_verdict(code, kExitSafety);
         if (cell.first_failure) {
           const auto& r = *cell.first_failure;
           const auto& v = r.violations.front();
@@ -96,7 +86,11 @@ int command_compare(const CompareArgs& args) {
     std::cout << "\nFirst failing seed of each:\n";
     for (const auto& e : examples) std::cout << e << "\n";
   }
-  return last_policy_code;
+  if (interrupted()) {
+    std::cout << "\nInterrupted: the counts above cover the runs that finished.\n";
+    return interrupted_exit_code();
+  }
+  return code;
 }
 
 }  // namespace swarmsim::cli

@@ -1,11 +1,20 @@
-// Ctrl-C during a long sweep or check: finish the current run, then report
-// what was done instead of losing it.
+// Ctrl-C and SIGTERM (what a CI runner sends on a time-out) during any
+// command: the first signal asks the command to stop, and it finishes the
+// step in flight (a few thousand simulation events at most), then reports
+// what it did instead of losing it. A second signal ends the process at once.
 #pragma once
+
+#include <atomic>
 
 namespace swarmsim::cli {
 
-void install_interrupt_handler();
+// Installs the handlers for SIGINT and SIGTERM (idempotent).
+void install_signal_handlers();
 bool interrupted();
+// The flag the handlers set, for the simulator and the property check to poll.
+const std::atomic<bool>* interrupt_flag();
+// 130 after SIGINT, 143 after SIGTERM: 128 plus the signal, as shells report.
+int interrupted_exit_code();
 
 inline constexpr int kExitInterrupted = 130;
 

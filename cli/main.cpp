@@ -1,52 +1,97 @@
-// swarmsim: the command line.
-//
-//   swarmsim run FILE [--seed N | --seeds A..B] [--policy NAME] [--json] [--verbose]
-//                     [--junit FILE]
-//
-// Exit codes: 0 pass, 1 safety violated, 2 liveness violated, 64 usage
-// error, 65 bad scenario or input file, 70 internal error.
+// swarmsim: the command line. Argument parsing, help, suggestions for
+// typos, signal handling, and the last line of defence: whatever a command
+// throws becomes an exit code and a message, never an abort.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <iostream>
+#include <new>
 #include <optional>
 #include <string>
 
 #include "cli/commands.hpp"
+#include "cli/interrupt.hpp"
 #include "cli/parallel.hpp"
+#include "cli/suggest.hpp"
+#include "reports/version.hpp"
 
 namespace {
-// CLI11 reads "-1" into an unsigned seed as 2^64-1; a seed is written
-// without a sign.
-const CLI::Validator kNonNegative(
-    [](const std::string& s) {
-      return s.find_first_not_of("0123456789") == std::string::npos && !s.empty()
-                 ? std::string()
-                 : "expected a non-negative integer, got '" + s + "'";
-    },
-    "");
+
+using namespace swarmsim::cli;
+
+constexpr const char* kExitCodes =
+    "Exit codes: 0 pass; 1 safety violated (a node evicted while its host exists), or gate: "
+    "an outcome differs from the expected one; 2 liveness violated; 64 usage error; 65 bad "
+    "scenario or input file (the message names file:line:column); 70 internal error; 73 a "
+    "report file could not be written; 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).";
+
+// Seeds are read as text and parsed here: CLI11 would clamp an out-of-range
+// number to the largest one, and read "-1" as 2^64-1.
+std::optional<std::uint64_t> seed_option(const std::string& text, const char* name) {
+  if (text.empty()) return std::nullopt;
+  if (auto v = parse_u64(text)) return v;
+  throw CLI::ValidationError(
+      name, fmt::format("expected a whole number from 0 to 18446744073709551615, got '{}'", text));
+}
+
+void add_jobs_option(CLI::App* cmd, int& jobs) {
+  cmd->add_option("-j,--jobs", jobs, "Runs at once, one per thread (default: all cores)")
+      ->default_val(default_jobs())
+      ->check(CLI::Range(1, kMaxJobs));
+}
+
 // The options every many-runs command shares: which seeds, which policies,
 // how many runs at once.
 void add_batch_options(CLI::App* cmd, std::string& seeds, std::string& policies, int& jobs) {
-  cmd->add_option("--seeds", seeds, "Seed range A..B")->capture_default_str();
+  cmd->add_option("--seeds", seeds, "Seed range A..B (at most 1000000 seeds)")
+      ->capture_default_str();
   cmd->add_option("--policies", policies, "Comma-separated policies")->capture_default_str();
-  cmd->add_option("-j,--jobs", jobs, "Runs in parallel (default: all cores)")
-      ->default_val(swarmsim::cli::default_jobs());
+  add_jobs_option(cmd, jobs);
 }
 
-}  // namespace
+// After a parse error: a likely meaning for each word CLI11 could not place.
+void suggest(const CLI::App& app) {
+  std::vector<std::string> subcommands;
+  const CLI::App* parsed = nullptr;
+  for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+    subcommands.push_back(sub->get_name());
+    if (sub->parsed()) parsed = sub;
+  }
+  const CLI::App& where = parsed ? *parsed : app;
+  std::vector<std::string> options;
+  for (const CLI::Option* o : where.get_options())
+    for (const auto& name : o->get_lnames()) options.push_back("--" + name);
+  bool subcommand_seen = parsed != nullptr;
+  for (const auto& word : where.remaining()) {
+    std::optional<std::string> guess;
+    if (word.rfind("-", 0) == 0) {
+      guess = closest(word.substr(0, word.find('=')), options);
+    } else if (!subcommand_seen) {
+      subcommand_seen = true;  // the words after it are its arguments
+      guess = closest(word, subcommands);
+      if (!guess) {
+        print_error(fmt::format("unknown subcommand '{}'; the subcommands are run, compare, "
+                                "sweep, check and gate",
+                                word));
+        continue;
+      }
+    }
+    if (guess) print_error(fmt::format("did you mean '{}' for '{}'?", *guess, word));
+  }
+}
 
-int main(int argc, char** argv) {
-  using namespace swarmsim::cli;
+int run_cli(int argc, char** argv) {
   CLI::App app{
       "swarmsim: deterministic simulation of Docker Swarm membership under Rancher 1.x.\n"
       "It replays the 2017 arm64 incident (a new Raspberry Pi worker evicted by the\n"
       "manager's node-removal hook right after it joined) in virtual time, from a seed,\n"
-      "under the legacy swarmkit-mon logic or a fixed policy."};
+      "under the legacy swarmkit-mon logic or a fixed policy, and checks the fix on\n"
+      "generated environments."};
   app.require_subcommand(1);
-  app.footer(
+  bool version = false;
+  app.add_flag("--version", version, "Print the version and exit");
+  app.footer(fmt::format(
       "\nExamples:\n"
       "  swarmsim run scenarios/incident-2017.yaml             # timeline and verdict\n"
       "  swarmsim run scenarios/incident-2017.yaml --policy fixed\n"
@@ -54,36 +99,41 @@ int main(int argc, char** argv) {
       "  swarmsim run scenarios/stale-metadata.yaml --seed 7 --json\n"
       "  swarmsim check --policy legacy --cases 2000 --seed 1   # find and shrink the race\n"
       "  swarmsim check --policy fixed --cases 10000             # the fix holds\n"
-      "  swarmsim sweep scenarios/stale-metadata.yaml --vary profiles.manager-vm.metadata_lag.lognormal \\\n"
+      "  swarmsim gate --junit gate.xml                          # the CI regression gate\n"
+      "  swarmsim sweep scenarios/stale-metadata.yaml --vary "
+      "profiles.manager-vm.metadata_lag.lognormal \\\n"
       "      --value 2s --value 10s --value 30s --html lag.html   # how much lag is too much\n"
       "  swarmsim compare scenarios/*.yaml --seeds 1..50 --policies legacy,grace,fixed\n"
-      "\nExit codes: 0 pass, 1 safety violated, 2 liveness violated, 64 usage error,\n"
-      "65 bad scenario file, 70 internal error.");
+      "\nEach subcommand has its own --help. Scenario files: scenarios/README.md.\n"
+      "Ctrl-C or SIGTERM stops a command after the step in flight and reports what ran;\n"
+      "a second signal quits at once.\n\n{}",
+      kExitCodes));
 
   RunArgs run;
+  std::string run_seed;
   auto* run_cmd = app.add_subcommand(
       "run", "Run one scenario file: print the membership timeline, the verdict and the digest.");
   run_cmd->add_option("file", run.file, "Scenario YAML file (schema: scenarios/README.md)")
       ->required();
-  run_cmd->add_option("--seed", run.seed, "Seed (default: the scenario's `seed`)")
-      ->check(kNonNegative);
+  run_cmd->add_option("--seed", run_seed, "Seed (default: the scenario's `seed`)");
   run_cmd->add_option("--seeds", run.seeds,
-                      "Run a range of seeds, e.g. 1..200, and print one line per seed and a "
-                      "summary");
+                      "Run a range of seeds, e.g. 1..200 (at most 1000000), and print one line "
+                      "per seed and a summary");
   run_cmd->add_option("--policy", run.policy,
                       "Removal policy: legacy (swarmkit-mon v5 as in 2017), grace (legacy + "
                       "minimum node age), fixed (stable identity + evidence of deletion) or "
                       "go-rewrite (the 2017 Go hook: addresses, more nodes than hosts); "
                       "default: the scenario's");
-  run_cmd->add_flag("--json", run.json, "Print one JSON object (an array with --seeds)");
+  run_cmd->add_flag("--json", run.json,
+                    "Print one JSON document (fields: reports/README.md)");
   run_cmd->add_flag("-v,--verbose", run.verbose,
-                    "Timeline includes every call swarmkit-mon made and every metadata reload");
+                    "Timeline includes every call swarmkit-mon made, every failed reply and "
+                    "every metadata reload");
   run_cmd->add_option("--junit", run.junit, "Also write a JUnit XML report to this file");
   run_cmd->add_option("--trace-out", run.trace_out,
                       "Write the run as Chrome trace JSON (open in Perfetto): a track per host, "
                       "node lifetimes as slices; with --seeds, the first seed's run");
-  run_cmd->add_option("-j,--jobs", run.jobs, "Runs in parallel with --seeds (default: all cores)")
-      ->default_val(default_jobs());
+  add_jobs_option(run_cmd, run.jobs);
   run_cmd->add_flag("--keep-going", run.keep_going,
                     "Do not stop at the first safety violation: run to the end and show what "
                     "follows (the join/evict loop of a removed node)");
@@ -92,7 +142,8 @@ int main(int argc, char** argv) {
   CompareArgs compare;
   auto* compare_cmd = app.add_subcommand(
       "compare",
-      "Run scenarios under several policies over a seed range and print how often each evicts.");
+      "Run scenarios under several policies over a seed range and print how often each evicts. "
+      "Exits with the worst verdict of all runs.");
   compare_cmd->add_option("files", compare.files, "Scenario YAML files")->required();
   add_batch_options(compare_cmd, compare.seeds, compare.policies, compare.jobs);
 
@@ -114,6 +165,7 @@ int main(int argc, char** argv) {
   sweep_cmd->add_option("--csv", sweep.csv, "Write the numbers as CSV");
 
   CheckArgs check;
+  std::string check_seed = "1";
   auto* check_cmd = app.add_subcommand(
       "check",
       "Generate whole environments (hosts, hostname styles, metadata lag, faults, removals) and "
@@ -121,12 +173,12 @@ int main(int argc, char** argv) {
   check_cmd->add_option("--policy", check.policy, "legacy, grace, fixed or go-rewrite")
       ->capture_default_str();
   check_cmd->add_option("--cases", check.cases, "Generated environments to try")
-      ->capture_default_str();
-  check_cmd->add_option("--seed", check.seed, "RapidCheck seed")
       ->capture_default_str()
-      ->check(kNonNegative);
+      ->check(CLI::Range(1, 1'000'000'000));
+  check_cmd->add_option("--seed", check_seed, "RapidCheck seed")->capture_default_str();
   check_cmd->add_option("--max-hosts", check.max_hosts, "Most hosts in one environment (1..20)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::Range(1, 20));
   check_cmd->add_option("--out", check.out,
                         "Where to write the counterexample (default "
                         "counterexample-POLICY-seedS.yaml)");
@@ -136,24 +188,77 @@ int main(int argc, char** argv) {
   check_cmd->add_option("--reproduce", check.reproduce,
                         "Replay a failure from the reproduce string an earlier check printed");
   check_cmd->add_option("--junit", check.junit,
-                        "Also write JUnit XML: one test case per property checked");
-  check_cmd->add_flag("--json", check.json, "Print one JSON object");
+                        "Also write JUnit XML: one test case per property; properties not "
+                        "checked to the end are skipped");
+  check_cmd->add_flag("--json", check.json, "Print one JSON document (fields: reports/README.md)");
   check_cmd->add_flag("-q,--quiet", check.quiet, "No progress lines on stderr");
 
+  GateArgs gate;
+  std::string gate_seed = "1";
+  auto* gate_cmd = app.add_subcommand(
+      "gate",
+      "The CI regression gate: run every scenario of the corpus under each policy its "
+      "'# expect:' line names, check the fixed policy's properties on a fixed seed, and make "
+      "sure the check still finds the legacy race. Exits 0 only when all is as expected.");
+  gate_cmd->add_option("paths", gate.paths,
+                       "Scenario files or folders (default: tests/regression scenarios)");
+  gate_cmd->add_option("--junit", gate.junit,
+                       "Write JUnit XML: a test per scenario and policy, per property, and the "
+                       "harness check");
+  gate_cmd->add_flag("--json", gate.json, "Print one JSON document (fields: reports/README.md)");
+  add_jobs_option(gate_cmd, gate.jobs);
+  gate_cmd->add_option("--cases", gate.cases, "Generated environments for the fixed policy")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1'000'000'000));
+  gate_cmd->add_option("--seed", gate_seed, "RapidCheck seed of the property batch")
+      ->capture_default_str();
+  gate_cmd->add_flag("-q,--quiet", gate.quiet, "No progress lines on stderr");
+
+  // `--version` alone is a complete command line.
+  if (argc == 2 && std::string(argv[1]) == "--version") {
+    std::cout << "swarmsim " << swarmsim::reports::kVersion << "\n";
+    return kExitPass;
+  }
   try {
     app.parse(argc, argv);
+    if (auto s = seed_option(run_seed, "--seed")) run.seed = s;
+    check.seed = seed_option(check_seed, "--seed").value_or(1);
+    gate.seed = seed_option(gate_seed, "--seed").value_or(1);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    app.exit(e);
+    if (version) {
+      std::cout << "swarmsim " << swarmsim::reports::kVersion << "\n";
+      return kExitPass;
+    }
+    print_error(e.what());
+    suggest(app);
+    std::cerr << "Run 'swarmsim --help' (or 'swarmsim SUBCOMMAND --help') for usage.\n";
     return kExitUsage;
   }
+  install_signal_handlers();
   run.color = isatty(STDOUT_FILENO) != 0;
   if (run_cmd->parsed()) return command_run(run);
   if (compare_cmd->parsed()) return command_compare(compare);
   if (check_cmd->parsed()) return command_check(check);
   if (sweep_cmd->parsed()) return command_sweep(sweep);
+  if (gate_cmd->parsed()) return command_gate(gate);
   return kExitUsage;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run_cli(argc, argv);
+  } catch (const std::bad_alloc&) {
+    print_error("internal error: out of memory");
+  } catch (const std::exception& e) {
+    print_error(std::string("internal error: ") + e.what());
+  } catch (...) {
+    print_error("internal error: an unknown exception");
+  }
+  return kExitInternal;
 }

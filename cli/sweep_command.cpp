@@ -7,7 +7,6 @@
 
 #include <cmath>
 #include <iostream>
-#include <sstream>
 
 #include "cli/commands.hpp"
 #include "cli/interrupt.hpp"
@@ -20,14 +19,6 @@
 namespace swarmsim::cli {
 
 namespace {
-
-std::vector<std::string> split(const std::string& s, char sep) {
-  std::vector<std::string> out;
-  std::stringstream in(s);
-  for (std::string part; std::getline(in, part, sep);)
-    if (!part.empty()) out.push_back(part);
-  return out;
-}
 
 // The scenario file with `path` (dot-separated keys, e.g.
 // profiles.manager-vm.metadata_lag.lognormal) set to `value` (any YAML).
@@ -46,7 +37,12 @@ std::string with_value(const YAML::Node& original, const std::vector<std::string
   }
   if (!at.IsMap())
     throw std::invalid_argument(fmt::format("--vary: '{}' is not a map", where.empty() ? "(top)" : where));
-  at[path.back()] = YAML::Load(value);
+  try {
+    at[path.back()] = YAML::Load(value);
+  } catch (const YAML::Exception& e) {
+    throw std::invalid_argument(
+        fmt::format("--value '{}' is not valid YAML: {}", value, e.msg));
+  }
   YAML::Emitter out;
   out << root;
   return out.c_str();
@@ -64,10 +60,15 @@ int command_sweep(const SweepArgs& args) {
   for (const auto& p : policies) {
     if (!known_policy(p)) return kExitUsage;
   }
-  const auto range = parse_seed_range(args.seeds);
+  const auto parsed = parse_seed_range(args.seeds);
+  if (const auto* error = std::get_if<std::string>(&parsed)) {
+    print_error("--seeds: " + *error);
+    return kExitUsage;
+  }
+  const SeedRange range = std::get<SeedRange>(parsed);
   const auto path = split(args.vary, '.');
-  if (!range || path.empty() || args.values.empty() || policies.empty()) {
-    print_error("sweep needs --vary PATH, at least one --value, --seeds A..B and --policies");
+  if (path.empty() || args.values.empty() || policies.empty()) {
+    print_error("sweep needs --vary PATH, at least one --value and --policies");
     return kExitUsage;
   }
   YAML::Node original;
@@ -82,7 +83,6 @@ int command_sweep(const SweepArgs& args) {
     return kExitBadInput;
   }
 
-  install_interrupt_handler();
   std::vector<std::vector<Tally>> tally(args.values.size(), std::vector<Tally>(policies.size()));
   std::string scenario_name;
   try {
@@ -100,7 +100,7 @@ int command_sweep(const SweepArgs& args) {
       }
       scenario_name = spec.name;
       for (std::size_t p = 0; p < policies.size(); ++p) {
-        for (const auto& r : run_seeds(spec, policies[p], range->first, range->second, args.jobs)) {
+        for (const auto& r : run_seeds(spec, policies[p], range, args.jobs)) {
           auto& t = tally[v][p];
           ++t.runs;
           t.safety += r.verdict == sim::Verdict::Safety;
@@ -155,8 +155,8 @@ int command_sweep(const SweepArgs& args) {
     return reports::render_html(chart.title, intro, {chart}, table);
   };
   if (!write_report(args.csv, [&] { return csv; }) || !write_report(args.html, html))
-    return kExitBadInput;
-  if (interrupted()) return kExitInterrupted;
+    return kExitCannotWrite;
+  if (interrupted()) return interrupted_exit_code();
   return kExitPass;
 }
 

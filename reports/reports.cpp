@@ -5,10 +5,16 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "reports/version.hpp"
 
 namespace swarmsim::reports {
 
@@ -67,7 +73,10 @@ std::string render_text(const sim::RunResult& r, const std::string& file, const 
                        bad ? "see below" : e.detail, reset);
   }
   out += "\n";
-  if (r.verdict == sim::Verdict::Pass) {
+  if (r.interrupted && r.verdict == sim::Verdict::Pass) {
+    out += fmt::format("INTERRUPTED at {}: no spurious eviction up to then; liveness not judged\n",
+                       format_time(r.sim_time_ns));
+  } else if (r.verdict == sim::Verdict::Pass) {
     out += fmt::format("{}PASS{}: no spurious eviction; every live host has one ready node at {}\n",
                        green, reset, format_time(r.liveness_checked_at_ns));
   } else {
@@ -78,19 +87,20 @@ std::string render_text(const sim::RunResult& r, const std::string& file, const 
       out += wrap(v.detail, 96, "    ");
     }
   }
-  out += fmt::format("\ndigest {}  ({} trace events, {} kernel events, virtual time {})\n",
-                     format_digest(r.digest), r.trace_events, r.kernel_events,
-                     format_time(r.sim_time_ns));
+  out += fmt::format(
+      "\ndigest {}  ({} trace events, {} kernel events, {} failed calls, virtual time {})\n",
+      format_digest(r.digest), r.trace_events, r.kernel_events, r.failed_calls,
+      format_time(r.sim_time_ns));
   return out;
 }
 
-std::string render_json(const sim::RunResult& r, const std::string& file) {
+nlohmann::ordered_json run_to_json(const sim::RunResult& r, const std::string& file) {
   nlohmann::ordered_json j;
   j["scenario"] = r.scenario;
   j["file"] = file;
   j["seed"] = r.seed;
   j["policy"] = r.policy;
-  j["result"] = to_string(r.verdict);
+  j["result"] = r.interrupted && r.verdict == sim::Verdict::Pass ? "interrupted" : to_string(r.verdict);
   auto& vs = j["violations"] = nlohmann::ordered_json::array();
   for (const auto& v : r.violations) {
     vs.push_back({{"kind", v.kind},
@@ -111,10 +121,12 @@ std::string render_json(const sim::RunResult& r, const std::string& file) {
                   {"detail", e.detail}});
   }
   j["joins_by_host"] = r.joins_by_host;
+  j["failed_calls"] = r.failed_calls;
   j["trace_events"] = r.trace_events;
   j["kernel_events"] = r.kernel_events;
   j["sim_time_ns"] = r.sim_time_ns;
-  return j.dump(2) + "\n";
+  j["interrupted"] = r.interrupted;
+  return j;
 }
 
 std::string render_chrome_trace(const sim::RunResult& r) {
@@ -153,80 +165,46 @@ std::string render_chrome_trace(const sim::RunResult& r) {
   nlohmann::ordered_json doc;
   doc["traceEvents"] = std::move(events);
   doc["displayTimeUnit"] = "ms";
-  doc["otherData"] = {{"scenario", r.scenario}, {"seed", r.seed}, {"policy", r.policy},
+  doc["otherData"] = {{"schema_version", kJsonSchemaVersion},
+                      {"swarmsim_version", std::string(kVersion)},
+                      {"scenario", r.scenario}, {"seed", r.seed}, {"policy", r.policy},
                       {"result", to_string(r.verdict)}, {"digest", format_digest(r.digest)}};
-  return doc.dump() + "\n";
-}
-
-namespace {
-std::string xml_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') out += ' ';
-        else out += c;
-    }
-  }
-  return out;
-}
-}  // namespace
-
-std::string render_junit(const std::string& suite, const std::vector<JunitCase>& cases) {
-  int failures = 0;
-  for (const auto& c : cases) failures += !c.failure_type.empty();
-  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-  out += fmt::format("<testsuite name=\"{}\" tests=\"{}\" failures=\"{}\">\n", xml_escape(suite),
-                     cases.size(), failures);
-  for (const auto& c : cases) {
-    out += fmt::format("  <testcase classname=\"{}\" name=\"{}\" time=\"{:.3f}\">\n",
-                       xml_escape(suite), xml_escape(c.name), c.time_s);
-    if (!c.failure_type.empty())
-      out += fmt::format("    <failure type=\"{}\" message=\"{}\">{}</failure>\n",
-                         xml_escape(c.failure_type), xml_escape(c.message), xml_escape(c.body));
-    if (!c.properties.empty()) {
-      out += "    <properties>";
-      for (const auto& [k, v] : c.properties)
-        out += fmt::format("<property name=\"{}\" value=\"{}\"/>", xml_escape(k), xml_escape(v));
-      out += "</properties>\n";
-    }
-    out += "  </testcase>\n";
-  }
-  out += "</testsuite>\n";
-  return out;
-}
-
-std::string render_junit(const std::vector<sim::RunResult>& results, const std::string& suite) {
-  std::vector<JunitCase> cases;
-  for (const auto& r : results) {
-    JunitCase c;
-    c.name = fmt::format("{} seed={} policy={}", r.scenario, r.seed, r.policy);
-    c.time_s = static_cast<double>(r.sim_time_ns) / kSecond;
-    if (r.verdict != sim::Verdict::Pass) {
-      c.failure_type = to_string(r.verdict);
-      c.message = r.violations.empty() ? "" : r.violations.front().kind;
-      for (const auto& v : r.violations)
-        c.body += fmt::format("{} at {} host {} node {}: {}\n", v.kind, format_time(v.time_ns),
-                              v.host, v.node_id, v.detail);
-    }
-    c.properties = {{"digest", format_digest(r.digest)}};
-    cases.push_back(std::move(c));
-  }
-  return render_junit(suite, cases);
+  return doc.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }
 
 void write_file_atomically(const std::string& path, const std::string& content) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) throw std::runtime_error(fmt::format("cannot write {}: {}", tmp, std::strerror(errno)));
-    f << content;
-    f.flush();
-    if (!f) throw std::runtime_error(fmt::format("cannot write {}: {}", tmp, std::strerror(errno)));
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) {
+    throw std::runtime_error(fmt::format("cannot write {}: it is a folder; give a file name", path));
+  }
+  const fs::path target(path);
+  const fs::path folder = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  std::string tmp = (folder / ("." + target.filename().string() + ".XXXXXX")).string();
+  const int fd = mkstemp(tmp.data());
+  if (fd < 0) {
+    throw std::runtime_error(fmt::format("cannot write {}: {}", path, std::strerror(errno)));
+  }
+  auto fail = [&](const std::string& what) {
+    const std::string why = std::strerror(errno);
+    close(fd);
+    std::remove(tmp.c_str());
+    throw std::runtime_error(fmt::format("cannot {} {}: {}", what, path, why));
+  };
+  for (std::size_t done = 0; done < content.size();) {
+    const ssize_t n = write(fd, content.data() + done, content.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) fail("write");
+    done += static_cast<std::size_t>(n);
+  }
+  // mkstemp creates the file 0600; a report is as readable as any file the
+  // user creates.
+  const mode_t mask = umask(0);
+  umask(mask);
+  if (fchmod(fd, 0666 & ~mask) != 0) fail("set permissions of");
+  if (close(fd) != 0) {
+    std::remove(tmp.c_str());
+    throw std::runtime_error(fmt::format("cannot write {}: {}", path, std::strerror(errno)));
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
     const std::string why = std::strerror(errno);

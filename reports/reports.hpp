@@ -1,8 +1,9 @@
-// Renderers for run results: the text timeline engineers read, the JSON
-// object scripts consume, and JUnit XML for CI. Files are written to a
+// Renderers for run results: the text timeline engineers read and the JSON
+// object scripts consume (JUnit XML is in junit.hpp). Files are written to a
 // temporary name and renamed, so a report is never left half-written.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -20,27 +21,17 @@ std::string format_time(Instant t);
 std::string format_digest(std::uint64_t digest);
 
 std::string render_text(const sim::RunResult& r, const std::string& file, const TextOptions& o);
-std::string render_json(const sim::RunResult& r, const std::string& file);
+// The run as the JSON fields reports/README.md documents (the caller adds
+// the document header).
+nlohmann::ordered_json run_to_json(const sim::RunResult& r, const std::string& file);
 // Chrome trace event JSON (load it in Perfetto or chrome://tracing): one
 // track per host, every trace event as an instant on it, and each node's
 // life (certificate to removal, or to the end of the run) as a slice.
 std::string render_chrome_trace(const sim::RunResult& r);
-// One testsuite, one testcase per result; a failing verdict is a <failure>.
-std::string render_junit(const std::vector<sim::RunResult>& results, const std::string& suite);
-
-// The general form, for reports that are not scenario runs (`check`).
-struct JunitCase {
-  std::string name;
-  double time_s = 0;
-  std::string failure_type;  // empty: passed
-  std::string message;
-  std::string body;
-  std::vector<std::pair<std::string, std::string>> properties;
-};
-std::string render_junit(const std::string& suite, const std::vector<JunitCase>& cases);
-
-// Writes `content` to `path` through a temporary file in the same folder and
-// a rename. Throws std::runtime_error with the path and the reason.
+// Writes `content` to `path` through a temporary file of a unique name in
+// the same folder and a rename, so a reader never sees half a report and a
+// report never lands beside the path it was meant for. Throws
+// std::runtime_error with the path and the reason (a folder, no permission).
 void write_file_atomically(const std::string& path, const std::string& content);
 
 }  // namespace swarmsim::reports

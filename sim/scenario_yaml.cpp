@@ -31,6 +31,7 @@
 #include <variant>
 #include <vector>
 
+#include "model/removal_policy.hpp"
 #include "sim/utf8.hpp"
 
 namespace swarmsim::sim {
@@ -783,7 +784,7 @@ ScenarioSpec load_scenario_string(const std::string& text, const std::string& fi
   }
 }
 
-ScenarioSpec load_scenario_file(const std::string& path) {
+std::string read_scenario_text(const std::string& path) {
   // Only a regular file is read, and never more than the size limit: a
   // device such as /dev/zero, a FIFO or a directory given by mistake must end
   // with a message at once, not read forever.
@@ -814,7 +815,37 @@ ScenarioSpec load_scenario_file(const std::string& path) {
                                     "may hold",
                                     limits::kFileBytes));
   }
-  return load_scenario_string(text, path);
+  return text;
+}
+
+ScenarioSpec load_scenario_file(const std::string& path) {
+  return load_scenario_string(read_scenario_text(path), path);
+}
+
+std::vector<Expectation> read_expectations(const std::string& text, const std::string& file) {
+  std::istringstream in(text);
+  int number = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++number;
+    if (line.rfind("# expect:", 0) != 0) continue;
+    std::vector<Expectation> out;
+    std::istringstream words(line.substr(9));
+    for (std::string w; words >> w;) {
+      const auto eq = w.find('=');
+      Expectation e{w.substr(0, eq), eq == std::string::npos ? "" : w.substr(eq + 1)};
+      const bool known_policy = model::RemovalPolicy::from_name(e.policy).has_value();
+      if (!known_policy || (e.verdict != "pass" && e.verdict != "safety" && e.verdict != "liveness")) {
+        throw ScenarioError(file, number, 0,
+                            fmt::format("the expect line has {}; expected words such as "
+                                        "legacy=safety fixed=pass (policies: {}; verdicts: pass, "
+                                        "safety, liveness)",
+                                        shown(w), model::RemovalPolicy::names()));
+      }
+      out.push_back(std::move(e));
+    }
+    return out;
+  }
+  return {};
 }
 
 }  // namespace swarmsim::sim

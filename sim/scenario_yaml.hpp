@@ -11,6 +11,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "sim/scenario.hpp"
 
@@ -28,6 +29,22 @@ struct ScenarioError : std::runtime_error {
 // Reads and validates a scenario; spec.file is set to `path`. Throws
 // ScenarioError, and nothing else, for any content or I/O problem.
 ScenarioSpec load_scenario_file(const std::string& path);
+
+// The text of a scenario file: only a regular file, and at most
+// limits::kFileBytes of it. Throws ScenarioError.
+std::string read_scenario_text(const std::string& path);
+
+// How a corpus scenario must end under a policy, from its
+// `# expect: legacy=safety fixed=pass` comment line.
+struct Expectation {
+  std::string policy;
+  std::string verdict;  // pass, safety or liveness
+  bool operator==(const Expectation&) const = default;
+};
+// The expectations of the first `# expect:` line, in the order written;
+// empty when the file has none. Throws ScenarioError, naming the line, for
+// an unknown policy or verdict or a word that is not policy=verdict.
+std::vector<Expectation> read_expectations(const std::string& text, const std::string& file);
 
 // As load_scenario_file, for text already in memory; `file_label` is used in
 // messages and as spec.file.

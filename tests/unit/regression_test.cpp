@@ -6,9 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
 #include <map>
-#include <sstream>
 
 #include "sim/runner.hpp"
 #include "sim/scenario_yaml.hpp"
@@ -19,16 +17,9 @@ using namespace swarmsim::sim;
 namespace {
 
 std::map<std::string, std::string> read_expectations(const std::filesystem::path& file) {
-  std::ifstream in(file);
   std::map<std::string, std::string> out;
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind("# expect:", 0) != 0) continue;
-    std::istringstream words(line.substr(9));
-    for (std::string w; words >> w;) {
-      const auto eq = w.find('=');
-      if (eq != std::string::npos) out[w.substr(0, eq)] = w.substr(eq + 1);
-    }
-  }
+  for (const auto& e : sim::read_expectations(read_scenario_text(file.string()), file.string()))
+    out[e.policy] = e.verdict;
   return out;
 }
 
