@@ -35,13 +35,16 @@ int exit_code_for(const check::CheckReport& r) {
 // policy) is refused up front with a message, rather than failing inside
 // RapidCheck or being silently ignored. Returns the problem, or "".
 std::string reproduce_problem(const std::string& text, const std::string& policy) {
+  const std::string not_one =
+      "--reproduce: not a reproduce string printed by `swarmsim check` (copy all of it, without "
+      "the quotes)";
   rc::detail::Configuration config;
   try {
     config = rc::detail::configFromString("reproduce=" + text, {});
   } catch (const std::exception&) {
-    return "--reproduce: not a reproduce string printed by `swarmsim check` (copy all of it, "
-           "without the quotes)";
+    return not_one;
   }
+  if (config.reproduce.empty()) return not_one;
   const std::string id = check::check_id(policy);
   if (config.reproduce.count(id) == 0) {
     std::string others;

@@ -106,6 +106,18 @@ int command_run(const RunArgs& args) {
           ro.keep_trace = !many || args.json || (i == 0 && !args.trace_out.empty());
           ro.stop_at_first_violation = !args.keep_going;
           ro.interrupt = interrupt_flag();
+          // One long run says how far it got every few seconds.
+          auto last = start;
+          if (!many) {
+            ro.on_progress = [&last](Instant now, Instant end) {
+              const auto t = std::chrono::steady_clock::now();
+              if (t - last < std::chrono::seconds(5)) return;
+              last = t;
+              std::cerr << fmt::format("  ... virtual time {} of {} ({:.0f}%)\n",
+                                       reports::format_time(now), reports::format_time(end),
+                                       100.0 * static_cast<double>(now) / static_cast<double>(end));
+            };
+          }
           TimedRun run{sim::run_scenario(spec, ro), 0};
           run.wall_s = seconds_since(start);
           const auto n = ++done;

@@ -60,10 +60,12 @@ bool Kernel::step() {
 
 void Kernel::run_until(Instant until) {
   while (!stop_requested_ && !queue_.empty()) {
-    if (abort_flag_ != nullptr && events_run_ % kAbortPollEvents == 0 &&
-        abort_flag_->load(std::memory_order_relaxed)) {
-      aborted_ = true;
-      return;
+    if (events_run_ % kAbortPollEvents == 0) {
+      if (abort_flag_ != nullptr && abort_flag_->load(std::memory_order_relaxed)) {
+        aborted_ = true;
+        return;
+      }
+      if (progress_) progress_(now_);
     }
     const Entry& e = queue_.top();
     if (e.at > until) break;

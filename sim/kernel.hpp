@@ -46,6 +46,9 @@ class Kernel {
   // early with aborted() true: the run is incomplete and has no verdict.
   // Polling a flag nobody sets changes nothing, so replays are unaffected.
   void set_abort_flag(const std::atomic<bool>* flag) { abort_flag_ = flag; }
+  // Called at the same points with the current time, so that a long run can
+  // show progress; whoever sets it decides how often to print.
+  void set_progress(std::function<void(Instant)> fn) { progress_ = std::move(fn); }
   bool aborted() const { return aborted_; }
 
   std::uint64_t events_run() const { return events_run_; }
@@ -83,6 +86,7 @@ class Kernel {
   bool stop_requested_ = false;
   static constexpr std::uint64_t kAbortPollEvents = 1024;
   const std::atomic<bool>* abort_flag_ = nullptr;
+  std::function<void(Instant)> progress_;
   bool aborted_ = false;
 };
 

@@ -28,6 +28,9 @@ RunResult run_scenario(const ScenarioSpec& spec, const RunOptions& options) {
   wo.keep_trace = options.keep_trace;
   World world(spec, wo);
   world.kernel().set_abort_flag(options.interrupt);
+  const Instant end = run_end(spec);
+  if (options.on_progress)
+    world.kernel().set_progress([&options, end](Instant now) { options.on_progress(now, end); });
   SafetyChecker safety(world, options.stop_at_first_violation);
 
   RunResult r;

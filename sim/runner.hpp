@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -26,6 +27,9 @@ struct RunOptions {
   // Set from outside (a signal handler) to end the run early; see
   // RunResult::interrupted.
   const std::atomic<bool>* interrupt = nullptr;
+  // Called every thousand or so events with the virtual time reached and
+  // the time the run ends at; for progress lines on long runs.
+  std::function<void(Instant now, Instant end)> on_progress;
 };
 
 struct RunResult {

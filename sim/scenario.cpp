@@ -328,6 +328,10 @@ class TimelineChecker {
   explicit TimelineChecker(const ScenarioSpec& s) : spec_(s) {}
 
   std::string check() {
+    if (spec_.events.size() > limits::kEvents) {
+      return fmt::format("events: {} hosts and events; at most {} are allowed",
+                         spec_.events.size(), limits::kEvents);
+    }
     for (std::size_t i = 0; i < spec_.events.size(); ++i) {
       const EventSpec& e = spec_.events[i];
       where_ = e.line > 0 ? fmt::format("line {}", e.line) : fmt::format("events[{}]", i);

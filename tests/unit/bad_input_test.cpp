@@ -1,0 +1,234 @@
+// Hostile input, table-driven, through the real `swarmsim` binary: every
+// scenario file and command line below must end with the exit code and the
+// message its row names, within 10 seconds, and never with an abort (134),
+// a hang or a raw control character on the terminal. A row is the bug
+// report of an input that once hung, crashed or fooled the tool, or of one
+// that could.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kBinary = SWARMSIM_BINARY;
+const std::string kIncident = std::string(SWARMSIM_SOURCE_DIR) + "/scenarios/incident-2017.yaml";
+constexpr int kUsage = 64, kBadInput = 65, kCannotWrite = 73;
+
+struct Outcome {
+  int code = -1;
+  std::string stderr_text;
+};
+
+// Single-quotes a word for /bin/sh.
+std::string quoted(const std::string& word) {
+  std::string out = "'";
+  for (char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// Runs the binary with `args` under a 10-second time-out (exit 124 when it
+// fires) and returns its exit code and what it printed on stderr.
+Outcome run_binary(const std::vector<std::string>& args) {
+  const fs::path err = fs::temp_directory_path() / "swarmsim-bad-input.err";
+  std::string command = "timeout -s KILL 10 " + quoted(kBinary);
+  for (const auto& a : args) command += " " + quoted(a);
+  command += " >/dev/null 2>" + quoted(err.string()) + " </dev/null";
+  const int status = std::system(command.c_str());
+  Outcome o;
+  o.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  std::ifstream in(err, std::ios::binary);
+  o.stderr_text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  return o;
+}
+
+std::string write_temp(const std::string& name, const std::string& content) {
+  const fs::path path = fs::temp_directory_path() / ("swarmsim-bad-" + name + ".yaml");
+  std::ofstream(path, std::ios::binary) << content;
+  return path.string();
+}
+
+// A valid scenario with `line` put in at the top level, after the profiles.
+std::string scenario_with(const std::string& extra, const std::string& profile = "{}") {
+  return "name: t\nprofiles:\n  vm: " + profile + "\nhosts:\n  - {name: h1, profile: vm}\n" + extra;
+}
+
+struct FileCase {
+  std::string name;
+  std::string content;
+  int code;
+  std::string message;  // part of what stderr must say
+};
+
+std::vector<FileCase> file_cases() {
+  const std::string deep(20000, '[');
+  return {
+      {"comma", ",\n", kBadInput, "unexpected ','"},
+      {"two-commas", ",\n,\n", kBadInput, "unexpected ','"},
+      {"comma-after-comment", "# a comment\n,\n", kBadInput, "unexpected ','"},
+      {"empty", "", kBadInput, "the scenario is empty"},
+      {"only-comment", "# nothing\n", kBadInput, "the scenario is empty"},
+      {"top-level-list", "- a\n- b\n", kBadInput, "expected a mapping"},
+      {"second-document", scenario_with("---\nname: u\n"), kBadInput, "one YAML document"},
+      {"binary", std::string("\x7f" "ELF\x02\x01\x01\0\0\0", 10), kBadInput, "control character"},
+      {"invalid-utf8", "name: caf\xe9\n", kBadInput, "invalid UTF-8 (byte 0xe9)"},
+      {"utf16-bom", std::string("\xff\xfen\0a\0", 6), kBadInput, "not UTF-8"},
+      {"nul-byte", std::string("name: a\0b\n", 10), kBadInput, "control character U+0000"},
+      {"raw-escape-in-name", scenario_with("events:\n  - {at: 1s, add_host: \"x\x1b[31m\", profile: vm}\n"),
+       kBadInput, "control character U+001B"},
+      {"escaped-escape-in-name",
+       scenario_with("events:\n  - {at: 1s, add_host: \"x\\e[2J\", profile: vm}\n"), kBadInput,
+       "must be printable UTF-8"},
+      {"c1-control-in-profile", "name: t\nprofiles:\n  \"v\\x9b\": {}\nhosts:\n  - {name: h1, profile: vm}\n",
+       kBadInput, "must be printable UTF-8"},
+      {"name-too-long", scenario_with("events:\n  - {at: 1s, add_host: " + std::string(300, 'a') + ", profile: vm}\n"),
+       kBadInput, "at most 253 are allowed"},
+      {"duration-2562047h", scenario_with("duration: 2562047h\n"), kBadInput, "at most 720h"},
+      {"duration-int64-max", scenario_with("duration: 9223372036854775807ns\n"), kBadInput,
+       "at most 720h"},
+      {"duration-past-int64", scenario_with("duration: 9223372036854775808ns\n"), kBadInput,
+       "at most 720h"},
+      {"duration-no-unit", scenario_with("duration: 1m30\n"), kBadInput, "a number and a unit"},
+      {"duration-units-out-of-order", scenario_with("duration: 30s1m\n"), kBadInput,
+       "such as 30s, 250ms, 1.5m or 1m30s"},
+      {"event-at-beyond-limit",
+       scenario_with("events:\n  - {at: 721h, crash: h1, for: 1s}\n"), kBadInput, "at most 720h"},
+      {"event-for-beyond-limit",
+       scenario_with("events:\n  - {at: 1s, crash: h1, for: 800h}\n"), kBadInput, "at most 720h"},
+      {"cpu-factor-1e300", scenario_with("", "{cpu_factor: 1e300}"), kBadInput,
+       "cpu_factor: must be between 1 and 100"},
+      {"cpu-factor-nan", scenario_with("", "{cpu_factor: .nan}"), kBadInput,
+       "expected a finite number"},
+      {"cpu-factor-inf", scenario_with("", "{cpu_factor: .inf}"), kBadInput,
+       "expected a finite number"},
+      {"cpu-factor-1e999", scenario_with("", "{cpu_factor: 1e999}"), kBadInput,
+       "expected a finite number"},
+      {"clock-skew-25h", scenario_with("", "{clock_skew: 25h}"), kBadInput,
+       "clock_skew: must be between"},
+      {"sigma-huge", scenario_with("", "{metadata_lag: {lognormal: 1s, sigma: 1e9}}"), kBadInput,
+       "sigma must be between 0 and 10"},
+      {"lognormal-median-huge", scenario_with("", "{metadata_lag: {lognormal: 9999h, sigma: 1}}"),
+       kBadInput, "at most 720h"},
+      {"loss-above-one", scenario_with("links:\n  lan: {loss: 2}\n"), kBadInput,
+       "must be a probability"},
+      {"manager-scale-overflow", scenario_with("swarm:\n  manager_scale: 99999999999\n"), kBadInput,
+       "whole number between"},
+      {"manager-scale-zero", scenario_with("swarm:\n  manager_scale: 0\n"), kBadInput,
+       "must be between 1 and 99"},
+      {"loop-interval-1ns", scenario_with("swarm:\n  loop_interval: 1ns\n"), kBadInput,
+       "must be between 100ms and 720h"},
+      {"loop-passes-budget",
+       scenario_with("duration: 720h\nswarm:\n  loop_interval: 100ms\n"), kBadInput,
+       "swarmkit-mon passes"},
+      {"seed-past-uint64", scenario_with("seed: 18446744073709551616\n"), kBadInput,
+       "whole number from 0 to 18446744073709551615"},
+      {"seed-negative", scenario_with("seed: -1\n"), kBadInput, "whole number from 0 to"},
+      {"unknown-key", scenario_with("swarm:\n  manager_scael: 3\n"), kBadInput, "unknown key"},
+      {"duplicate-key", scenario_with("duration: 1m\nduration: 2m\n"), kBadInput, "duplicate key"},
+      {"unknown-policy", scenario_with("policy: optimistic\n"), kBadInput, "unknown value"},
+      {"unknown-profile", "name: t\nprofiles:\n  vm: {}\nhosts:\n  - {name: h1, profile: pi}\n",
+       kBadInput, "unknown profile 'pi'"},
+      {"hosts-not-a-list", "name: t\nprofiles:\n  vm: {}\nhosts: {name: h1, profile: vm}\n",
+       kBadInput, "expected a list of hosts"},
+      {"tab-indentation", "name: t\nswarm:\n\tmanager_scale: 1\n", kBadInput, ":3:"},
+      {"deep-nesting", "name: " + deep + "\n", kBadInput, ""},
+      {"unclosed-flow", "name: [t\n", kBadInput, ""},
+      {"unclosed-quote", "name: \"t\n", kBadInput, ""},
+      {"anchor-to-nothing", "name: *nowhere\n", kBadInput, ""},
+      {"five-mebibytes", "name: t\n#" + std::string(5 << 20, 'x') + "\n", kBadInput, "4 MiB"},
+  };
+}
+
+TEST(BadInput, EveryHostileScenarioFileExits65WithAMessage) {
+  const auto cases = file_cases();
+  ASSERT_GE(cases.size(), 40u);
+  for (const auto& c : cases) {
+    const std::string file = write_temp(c.name, c.content);
+    const Outcome o = run_binary({"run", file});
+    EXPECT_EQ(o.code, c.code) << c.name << ": " << o.stderr_text;
+    EXPECT_NE(o.stderr_text.find(c.message), std::string::npos) << c.name << ": " << o.stderr_text;
+    EXPECT_NE(o.stderr_text.find(file), std::string::npos) << c.name << ": names the file";
+    EXPECT_EQ(o.stderr_text.find('\x1b'), std::string::npos) << c.name << ": raw ESC on stderr";
+    fs::remove(file);
+  }
+}
+
+TEST(BadInput, DevicesFoldersAndMissingFilesExit65AtOnce) {
+  for (const auto& [path, message] : std::vector<std::pair<std::string, std::string>>{
+           {"/dev/zero", "not a regular file"},
+           {"/dev/urandom", "not a regular file"},
+           {fs::temp_directory_path().string(), "is a directory"},
+           {"/nonexistent/scenario.yaml", "no such file"},
+           {"bad\x1b[31mname.yaml", "no such file"}}) {
+    const Outcome o = run_binary({"run", path});
+    EXPECT_EQ(o.code, kBadInput) << path << ": " << o.stderr_text;
+    EXPECT_NE(o.stderr_text.find(message), std::string::npos) << path << ": " << o.stderr_text;
+    EXPECT_EQ(o.stderr_text.find('\x1b'), std::string::npos) << path << ": raw ESC on stderr";
+  }
+}
+
+struct CommandCase {
+  std::vector<std::string> args;
+  int code;
+  std::string message;
+};
+
+TEST(BadInput, EveryHostileCommandLineEndsWithItsCodeAndMessage) {
+  const std::string folder = fs::temp_directory_path().string();
+  const std::vector<CommandCase> cases = {
+      {{}, kUsage, "A subcommand is required"},
+      {{"rn", kIncident}, kUsage, "did you mean 'run'"},
+      {{"chekc"}, kUsage, "did you mean 'check'"},
+      {{"frobnicate"}, kUsage, "unknown subcommand 'frobnicate'"},
+      {{"run"}, kUsage, "file is required"},
+      {{"run", kIncident, "--sed", "3"}, kUsage, "did you mean '--seed'"},
+      {{"run", kIncident, "--polcy", "fixed"}, kUsage, "did you mean '--policy'"},
+      {{"run", kIncident, "--seed", "18446744073709551616"}, kUsage, "whole number from 0 to"},
+      {{"run", kIncident, "--seed", "-1"}, kUsage, "whole number from 0 to"},
+      {{"run", kIncident, "--seed", "1e3"}, kUsage, "whole number from 0 to"},
+      {{"run", kIncident, "--seeds", "5..18446744073709551615"}, kUsage, "at most 1000000"},
+      {{"run", kIncident, "--seeds", "1..100000000"}, kUsage, "at most 1000000"},
+      {{"run", kIncident, "--seeds", "10..1"}, kUsage, "A <= B"},
+      {{"run", kIncident, "--seeds", "1..18446744073709551616"}, kUsage, "expected a seed range"},
+      {{"run", kIncident, "-j", "0"}, kUsage, "not in range"},
+      {{"run", kIncident, "-j", "100000"}, kUsage, "not in range"},
+      {{"run", kIncident, "--policy", "optimistic"}, kUsage, "unknown policy 'optimistic'"},
+      {{"run", kIncident, "--junit", folder}, kCannotWrite, "it is a folder"},
+      {{"run", kIncident, "--junit", "/nonexistent/dir/out.xml"}, kCannotWrite, "cannot write"},
+      {{"check", "--cases", "0"}, kUsage, "not in range"},
+      {{"check", "--cases", "1e9999"}, kUsage, "--cases"},
+      {{"check", "--max-hosts", "21"}, kUsage, "not in range"},
+      {{"check", "--reproduce", "AAAA"}, kUsage, "not a reproduce string"},
+      {{"check", "--reproduce", "BUxc3FmctNXat1yYoV2Yr1Cb"}, kUsage, "not a reproduce string"},
+      {{"check", "--property", "nope"}, kUsage, "unknown property 'nope'"},
+      {{"check", "--policy", "optimistic"}, kUsage, "unknown policy"},
+      {{"sweep", kIncident, "--vary", "swarm.loop_interval", "--value", "[unclosed", "--seeds",
+        "1..2"},
+       kUsage, "is not valid YAML"},
+      {{"sweep", kIncident, "--vary", "swarm.loop_interval", "--value", "1ns", "--seeds", "1..2"},
+       kBadInput, "must be between 100ms and 720h"},
+      {{"sweep", kIncident, "--vary", "nope.knob", "--value", "1", "--seeds", "1..2"}, kUsage,
+       "no key 'nope'"},
+      {{"compare", kIncident, "--policies", ","}, kUsage, "at least one policy"},
+      {{"compare", kIncident, "--seeds", "1..x"}, kUsage, "expected a seed range"},
+      {{"gate", "/nonexistent/corpus"}, kUsage, "no such file or folder"},
+      {{"gate", kIncident, "--cases", "0"}, kUsage, "not in range"},
+  };
+  ASSERT_GE(cases.size(), 30u);
+  for (const auto& c : cases) {
+    std::string shown;
+    for (const auto& a : c.args) shown += a + " ";
+    const Outcome o = run_binary(c.args);
+    EXPECT_EQ(o.code, c.code) << shown << ": " << o.stderr_text;
+    EXPECT_NE(o.stderr_text.find(c.message), std::string::npos) << shown << ": " << o.stderr_text;
+  }
+}
+
+}  // namespace
