@@ -6,6 +6,7 @@
 // that could.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
@@ -37,7 +38,9 @@ std::string quoted(const std::string& word) {
 // Runs the binary with `args` under a 10-second time-out (exit 124 when it
 // fires) and returns its exit code and what it printed on stderr.
 Outcome run_binary(const std::vector<std::string>& args) {
-  const fs::path err = fs::temp_directory_path() / "swarmsim-bad-input.err";
+  // ctest runs the tests of this file in parallel processes: one file each.
+  const fs::path err =
+      fs::temp_directory_path() / ("swarmsim-bad-input-" + std::to_string(getpid()) + ".err");
   std::string command = "timeout -s KILL 10 " + quoted(kBinary);
   for (const auto& a : args) command += " " + quoted(a);
   command += " >/dev/null 2>" + quoted(err.string()) + " </dev/null";
@@ -50,7 +53,8 @@ Outcome run_binary(const std::vector<std::string>& args) {
 }
 
 std::string write_temp(const std::string& name, const std::string& content) {
-  const fs::path path = fs::temp_directory_path() / ("swarmsim-bad-" + name + ".yaml");
+  const fs::path path = fs::temp_directory_path() /
+                        ("swarmsim-bad-" + std::to_string(getpid()) + "-" + name + ".yaml");
   std::ofstream(path, std::ios::binary) << content;
   return path.string();
 }
