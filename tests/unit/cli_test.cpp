@@ -5,7 +5,10 @@
 #include <filesystem>
 #include <fstream>
 
+#include <nlohmann/json.hpp>
+
 #include "cli/commands.hpp"
+#include "cli/suggest.hpp"
 #include "sim/scenario_yaml.hpp"
 
 using namespace swarmsim;
@@ -216,4 +219,47 @@ TEST(Cli, ParallelSeedRunsPrintExactlyWhatOneThreadPrints) {
   EXPECT_EQ(one.first, two.first);
   EXPECT_EQ(one.second, two.second);
   EXPECT_NE(one.second.find("\"seed\": 40"), std::string::npos);
+}
+
+TEST(Cli, MistypedWordsGetTheClosestKnownOne) {
+  const std::vector<std::string> subcommands = {"run", "compare", "sweep", "check", "gate"};
+  EXPECT_EQ(closest("rn", subcommands), "run");
+  EXPECT_EQ(closest("chekc", subcommands), "check");
+  EXPECT_EQ(closest("comapre", subcommands), "compare");
+  EXPECT_EQ(closest("gaet", subcommands), "gate");
+  EXPECT_EQ(closest("frobnicate", subcommands), std::nullopt);
+  EXPECT_EQ(closest("", subcommands), std::nullopt);
+  EXPECT_EQ(closest(std::string(1000, 'r'), subcommands), std::nullopt);
+  const std::vector<std::string> options = {"--seed", "--seeds", "--policy", "--junit"};
+  EXPECT_EQ(closest("--sed", options), "--seed");
+  EXPECT_EQ(closest("--polciy", options), "--policy");
+  EXPECT_EQ(closest("--junti", options), "--junit");
+}
+
+TEST(Cli, VerboseTimelinesShowFailedRepliesAndJsonCountsThem) {
+  RunArgs a = run_args(source("scenarios/mechanisms/empty-metadata.yaml"));
+  a.json = false;
+  a.verbose = true;
+  testing::internal::CaptureStdout();
+  command_run(a);
+  const std::string text = testing::internal::GetCapturedStdout();
+  EXPECT_NE(text.find("call-failed"), std::string::npos) << text;
+  EXPECT_NE(text.find("metadata /hosts -> empty body"), std::string::npos) << text;
+  a.json = true;
+  testing::internal::CaptureStdout();
+  command_run(a);
+  const auto j = nlohmann::json::parse(testing::internal::GetCapturedStdout());
+  EXPECT_GT(j.at("failed_calls").get<int>(), 0);
+}
+
+TEST(Cli, CompareExitsWithTheWorstVerdictOfAllRuns) {
+  CompareArgs a;
+  a.files = {source("scenarios/incident-2017.yaml")};
+  a.seeds = "1..3";
+  a.policies = "legacy,fixed";  // legacy evicts; the last policy listed does not
+  testing::internal::CaptureStdout();
+  EXPECT_EQ(command_compare(a), kExitSafety);
+  a.policies = "fixed";
+  EXPECT_EQ(command_compare(a), kExitPass);
+  testing::internal::GetCapturedStdout();
 }
