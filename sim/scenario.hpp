@@ -169,7 +169,9 @@ inline constexpr Duration kLoopIntervalMin = 100 * kMillisecond;
 inline constexpr Duration kHeartbeatPeriodMin = 100 * kMillisecond;
 inline constexpr Duration kClockSkew = 24 * kHour;          // either way
 inline constexpr std::size_t kHostAdditions = 100'000;
-inline constexpr std::size_t kEvents = 1'000'000;  // hosts and events together
+// Hosts and events together. YAML aliases let a small file list one event
+// many times, so this also bounds the memory a file can ask for.
+inline constexpr std::size_t kEvents = 300'000;
 // Hosts times passes of the swarmkit-mon loop over the whole run: a bound on
 // the work a run can ask for (tens of events a pass), so that a short loop
 // interval over a month is refused rather than run for hours. 100,000 hosts

@@ -259,7 +259,11 @@ class Loader {
   void read_fields(const YAML::Node& map, const std::string& what, const std::string& prefix,
                    bool record, const std::vector<Field>& fields);
 
-  std::string read_string(const Item& item, bool null_is_empty = false) const;
+  // A string of at most `max_bytes`. The bound is applied here, before the
+  // text is copied, because YAML aliases can make one long scalar stand for
+  // thousands of values.
+  std::string read_string(const Item& item, bool null_is_empty = false,
+                          std::size_t max_bytes = limits::kNameBytes) const;
   Duration read_duration(const Item& item, bool allow_negative = false) const;
   Distribution read_distribution(const Item& item);
   double read_double(const Item& item) const;
@@ -281,6 +285,7 @@ class Loader {
   std::string file_;
   std::map<std::string, YAML::Mark> marks_;  // key path -> where its value is written
   std::map<int, int> event_columns_;         // 1-based line -> column of the event there
+  std::size_t elements_read_ = 0;            // hosts and events so far
 };
 
 void Loader::for_each_entry(const YAML::Node& map, const std::string& what,
@@ -313,8 +318,15 @@ void Loader::read_fields(const YAML::Node& map, const std::string& what, const s
   });
 }
 
-std::string Loader::read_string(const Item& item, bool null_is_empty) const {
-  if (item.value.IsScalar()) return item.value.Scalar();
+std::string Loader::read_string(const Item& item, bool null_is_empty,
+                                std::size_t max_bytes) const {
+  if (item.value.IsScalar()) {
+    if (item.value.Scalar().size() > max_bytes) {
+      fail(item, fmt::format("'{}' is {} bytes long; at most {} are allowed", item.key,
+                             item.value.Scalar().size(), max_bytes));
+    }
+    return item.value.Scalar();
+  }
   if (item.value.IsNull() && null_is_empty) return {};
   fail(item, fmt::format("expected a string for '{}', got {}", item.key, describe(item.value)));
 }
@@ -480,7 +492,15 @@ void Loader::for_each_element(const Item& item, const std::string& expected, Fn 
     fail(item,
          fmt::format("expected {} for '{}', got {}", expected, item.key, describe(item.value)));
   }
-  for (const auto& element : item.value) fn(element);
+  // Counted while reading, so that a list of aliases cannot make the loader
+  // build millions of entries before validate() would refuse them.
+  for (const auto& element : item.value) {
+    if (++elements_read_ > limits::kEvents) {
+      fail(item, fmt::format("more than {} hosts and events; that is the most a scenario may hold",
+                             limits::kEvents));
+    }
+    fn(element);
+  }
 }
 
 void Loader::read_host(const YAML::Node& node, std::vector<EventSpec>& out) {
@@ -567,7 +587,10 @@ void Loader::read_top(const YAML::Node& root, ScenarioSpec& spec) {
   bool has_name = false;
   const std::vector<Field> fields = {
       {"name", [&](const Item& i) { spec.name = read_string(i), has_name = true; }},
-      {"description", [&](const Item& i) { spec.description = read_string(i, true); }},
+      {"description",
+       [&](const Item& i) {
+         spec.description = read_string(i, true, limits::kDescriptionBytes);
+       }},
       {"seed",
        [&](const Item& i) {
          auto seed =
@@ -649,6 +672,16 @@ void Loader::fail_semantics(const std::string& problem) const {
   throw ScenarioError(file_, 1, 1, problem);
 }
 
+// yaml-cpp's message, except where it misleads: it reports lists or
+// mappings nested past its depth limit (about 500 levels) as "bad file".
+std::string parser_message(const YAML::Exception& e) {
+  if (e.msg == YAML::ErrorMsg::BAD_FILE) {
+    return "lists or mappings nested too deeply for the YAML parser; a scenario nests a few "
+           "levels at most";
+  }
+  return e.msg;
+}
+
 // Counts the documents in a YAML stream without building them, stopping at
 // the second. yaml-cpp 0.7 reports a flow entry (`,`) outside any flow
 // collection as an endless series of empty documents that consume nothing,
@@ -725,12 +758,14 @@ ScenarioSpec Loader::load(const std::string& text) {
     while (counter.starts.size() < 2 && parser.HandleNextDocument(counter)) {
     }
   } catch (const YAML::Exception& e) {
-    fail_at(e.mark, e.msg);
+    fail_at(e.mark, parser_message(e));
   }
   if (counter.starts.size() > 1) {
     const YAML::Mark& second =
         counter.first_nodes.size() > 1 ? counter.first_nodes[1] : counter.starts[1];
-    const bool stuck = counter.starts[1].pos == counter.starts[0].pos ||
+    const auto at = static_cast<std::size_t>(std::max(second.pos, 0));
+    const bool stuck = (at < text.size() && text[at] == ',') ||
+                       counter.starts[1].pos == counter.starts[0].pos ||
                        (counter.first_nodes.size() > 1 &&
                         counter.first_nodes[0].pos == counter.first_nodes[1].pos);
     fail_at(second, stuck ? "unexpected ',' outside a [list] or {mapping}: a scenario file "
@@ -742,7 +777,7 @@ ScenarioSpec Loader::load(const std::string& text) {
   try {
     documents.push_back(YAML::Load(text));
   } catch (const YAML::Exception& e) {
-    fail_at(e.mark, e.msg);
+    fail_at(e.mark, parser_message(e));
   }
   const YAML::Node root = documents.front();
   if (root.IsNull()) {

@@ -142,7 +142,26 @@ std::vector<FileCase> file_cases() {
       {"hosts-not-a-list", "name: t\nprofiles:\n  vm: {}\nhosts: {name: h1, profile: vm}\n",
        kBadInput, "expected a list of hosts"},
       {"tab-indentation", "name: t\nswarm:\n\tmanager_scale: 1\n", kBadInput, ":3:"},
-      {"deep-nesting", "name: " + deep + "\n", kBadInput, ""},
+      {"deep-nesting", "name: " + deep + "\n", kBadInput, "nested too deeply"},
+      {"comma-after-tag", "!!map\n,\n", kBadInput, "unexpected ','"},
+      {"comma-after-flow-node", "[a]\n,\n", kBadInput, "unexpected ','"},
+      {"comma-after-document-start", "--- ,\n", kBadInput, "unexpected ','"},
+      {"alias-amplification",
+       "name: t\nprofiles:\n  vm: {}\nhosts:\n  - {name: &n " + std::string(40000, 'h') +
+           ", profile: vm}\nevents:\n" +
+           [] {
+             std::string events = "  - &e {at: 1s, crash: *n, for: 1s}\n";
+             for (int i = 0; i < 2000; ++i) events += "  - *e\n";
+             return events;
+           }(),
+       kBadInput, "at most 253 are allowed"},
+      {"too-many-events",
+       scenario_with("events:\n  - &e {at: 1s, crash: h1, for: 1s}\n" + [] {
+         std::string events;
+         for (int i = 0; i < 300'001; ++i) events += "  - *e\n";
+         return events;
+       }()),
+       kBadInput, "more than 300000 hosts and events"},
       {"unclosed-flow", "name: [t\n", kBadInput, ""},
       {"unclosed-quote", "name: \"t\n", kBadInput, ""},
       {"anchor-to-nothing", "name: *nowhere\n", kBadInput, ""},
