@@ -67,10 +67,33 @@ const char* answer_kind(MetaAnswerKind k) {
   return "?";
 }
 
+// The script finds the ID of a node it means to remove by looking its
+// hostname up again: `map(select(.Description.Hostname=="H")) | .[0].ID`.
+// Two observable consequences follow, and the legacy decisions keep both:
+//  - a node that has not registered has no Description.Hostname key at all
+//    (the Engine API omits empty fields), `jq -r` prints it as `null`, the
+//    lookup of "null" matches nothing, and `docker node rm null` fails: an
+//    unregistered node can never be removed;
+//  - of several candidates that share a hostname, the lookup always finds
+//    the first in `GET /nodes` order, so one pass removes only that one (the
+//    later iterations remove the same ID again, and fail).
+class ScriptLookup {
+ public:
+  // Whether `n` is the node the script's lookup of its hostname would act on.
+  bool acts_on(const Node& n) {
+    if (n.Description.Hostname.empty()) return false;
+    return looked_up_.insert(n.Description.Hostname).second;
+  }
+
+ private:
+  std::set<std::string> looked_up_;
+};
+
 // swarmkit-mon v3..v5: keep a node iff its engine hostname equals a metadata
 // hostname cut at its first dot. Only the metadata side is cut, so an engine
 // that reports `pi1.lab` never matches. An answer that is not JSON yields no
-// hostnames at all, and then every node (the leader too) is a target.
+// hostnames at all, and then every registered node (the leader too) is a
+// target.
 std::vector<Eviction> select_by_hostname(const RemovalPolicy& p, const ReconcileView& v) {
   std::set<std::string> keys;
   if (v.meta_hosts->kind == MetaAnswerKind::Json) {
@@ -82,9 +105,11 @@ std::vector<Eviction> select_by_hostname(const RemovalPolicy& p, const Reconcile
                         v.meta_hosts->value.size() == 1 ? "" : "s", join_keys(keys))
           : fmt::format("metadata /hosts answered {}", answer_kind(v.meta_hosts->kind));
   std::vector<Eviction> out;
+  ScriptLookup lookup;
   for (const auto& n : *v.nodes) {
     if (keys.contains(n.Description.Hostname)) continue;
     if (too_young(p, v, n)) continue;
+    if (!lookup.acts_on(n)) continue;
     out.push_back(Eviction{n.ID, is_manager(n),
                            fmt::format("engine hostname '{}' not among {}",
                                        n.Description.Hostname, seen)});
@@ -181,8 +206,10 @@ std::optional<Eviction> select_unreachable_manager(const RemovalPolicy& p,
 std::vector<Eviction> select_down_nodes(const RemovalPolicy& p, const ReconcileView& v) {
   std::vector<Eviction> out;
   if (!p.purges_down_nodes()) return out;
+  ScriptLookup lookup;  // the purge looks its nodes up the same way
   for (const auto& n : *v.nodes) {
     if (n.Status.State != NodeState::Down || too_young(p, v, n)) continue;
+    if (!lookup.acts_on(n)) continue;
     // The script meant "down nodes whose hostname came back under a new
     // node", but `[ "$x"!="" ]` is always true: every down node goes.
     out.push_back(Eviction{n.ID, is_manager(n),

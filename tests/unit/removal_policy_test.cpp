@@ -71,6 +71,70 @@ TEST(LegacyPolicy, ANotFoundAnswerCondemnsEveryNode) {
   EXPECT_EQ(r.evicted(policy("legacy")), (Ids{"m1", "a"}));
 }
 
+// What the script's `remove_old_hosts` and down-node purge do to each input,
+// derived from how they read the Engine API's JSON with jq: the metadata
+// side cut at the dot, a missing Description.Hostname printed as `null` and
+// found by no lookup, and `.[0]` of the nodes sharing a hostname. Each row is
+// one reading of the leader and the node IDs the legacy logic must act on.
+struct ScriptRow {
+  const char* what;
+  std::vector<Node> nodes;
+  MetaAnswer<std::vector<MetaHost>> hosts;
+  Ids removed;  // remove_old_hosts
+  Ids purged;   // the down-node purge
+};
+
+TEST(LegacyPolicy, FollowsTheScriptsObservableSemantics) {
+  using K = MetaAnswerKind;
+  const Node m1 = node("m1", "manager-1", NodeRole::Manager);
+  const Node unregistered = node("u", "");  // no Description.Hostname key yet
+  Node unregistered_down = node("ud", "", NodeRole::Worker, NodeState::Down);
+  const std::vector<ScriptRow> rows = {
+      {"names agree", {m1, node("a", "pi1")}, {K::Json, {meta("manager-1"), meta("pi1")}}, {}, {}},
+      {"dotted engine hostname", {m1, node("a", "pi1.lab")},
+       {K::Json, {meta("manager-1"), meta("pi1.lab")}}, {"a"}, {}},
+      {"FQDN on the metadata side only", {m1, node("a", "pi1")},
+       {K::Json, {meta("manager-1"), meta("pi1.edge.example")}}, {}, {}},
+      {"FQDN on the engine side", {m1, node("a", "pi-07.edge.example")},
+       {K::Json, {meta("manager-1"), meta("pi-07.edge.example")}}, {"a"}, {}},
+      {"case mismatch", {m1, node("a", "PI1")}, {K::Json, {meta("manager-1"), meta("pi1")}},
+       {"a"}, {}},
+      {"missing metadata entry", {m1, node("a", "pi1")}, {K::Json, {meta("manager-1")}}, {"a"}, {}},
+      {"metadata hostname \"null\"", {m1, node("a", "pi1")},
+       {K::Json, {meta("manager-1"), meta("null")}}, {"a"}, {}},
+      {"empty answer", {m1, node("a", "pi1")}, {K::Empty, {}}, {"m1", "a"}, {}},
+      {"Not found answer", {m1, node("a", "pi1")}, {K::NotFound, {}}, {"m1", "a"}, {}},
+      {"unregistered node, no metadata entry", {m1, unregistered},
+       {K::Json, {meta("manager-1")}}, {}, {}},
+      {"unregistered node, empty answer", {m1, unregistered}, {K::Empty, {}}, {"m1"}, {}},
+      {"unregistered node, Not found answer", {m1, unregistered}, {K::NotFound, {}}, {"m1"}, {}},
+      {"unregistered node beside a host called \"null\"", {m1, unregistered},
+       {K::Json, {meta("manager-1"), meta("null")}}, {}, {}},
+      {"two stale nodes share a hostname: the first goes this pass",
+       {m1, node("a", "raspberrypi"), node("b", "raspberrypi")}, {K::Json, {meta("manager-1")}},
+       {"a"}, {}},
+      {"a live host hides a stale node of the same name",
+       {m1, node("a", "raspberrypi", NodeRole::Worker, NodeState::Down), node("b", "raspberrypi")},
+       {K::Json, {meta("manager-1"), meta("raspberrypi")}}, {}, {"a"}},
+      {"down nodes sharing a hostname: the first is purged",
+       {m1, node("a", "black-pearl", NodeRole::Worker, NodeState::Down),
+        node("b", "black-pearl", NodeRole::Worker, NodeState::Down)},
+       {K::Json, {meta("manager-1"), meta("black-pearl")}}, {}, {"a"}},
+      {"an unregistered down node is never purged", {m1, unregistered_down},
+       {K::Json, {meta("manager-1")}}, {}, {}},
+  };
+  for (const auto& row : rows) {
+    Reading r;
+    r.nodes = row.nodes;
+    r.hosts = row.hosts;
+    EXPECT_EQ(r.evicted(policy("legacy")), row.removed) << row.what;
+    ReconcileView v{r.now, "m1", &r.nodes, &r.hosts, nullptr};
+    Ids purged;
+    for (const auto& e : select_down_nodes(policy("legacy"), v)) purged.push_back(e.node_id);
+    EXPECT_EQ(purged, row.purged) << row.what;
+  }
+}
+
 TEST(GracePolicy, SparesYoungNodesButNotOldOnesWithTheSameMismatch) {
   Reading r;
   Node young = node("young", "pi1.lab");
