@@ -120,10 +120,10 @@ int run_cli(int argc, char** argv) {
                       "Run a range of seeds, e.g. 1..200 (at most 1000000), and print one line "
                       "per seed and a summary");
   run_cmd->add_option("--policy", run.policy,
-                      "Removal policy: legacy (swarmkit-mon v5 as in 2017), grace (legacy + "
-                      "minimum node age), fixed (stable identity + evidence of deletion) or "
-                      "go-rewrite (the 2017 Go hook: addresses, more nodes than hosts); "
-                      "default: the scenario's");
+                      "Removal policy: legacy (swarmkit-mon v5 as in 2017), legacy-v2 (v1/v2: "
+                      "whole hostnames compared), grace (legacy + minimum node age), fixed "
+                      "(stable identity + evidence of deletion) or go-rewrite (the 2017 Go hook: "
+                      "addresses, more nodes than hosts); default: the scenario's");
   run_cmd->add_flag("--json", run.json,
                     "Print one JSON document (fields: reports/README.md)");
   run_cmd->add_flag("-v,--verbose", run.verbose,
@@ -170,7 +170,7 @@ int run_cli(int argc, char** argv) {
       "check",
       "Generate whole environments (hosts, hostname styles, metadata lag, faults, removals) and "
       "check the properties; on failure shrink to a minimal scenario file that `run` replays.");
-  check_cmd->add_option("--policy", check.policy, "legacy, grace, fixed or go-rewrite")
+  check_cmd->add_option("--policy", check.policy, "legacy, legacy-v2, grace, fixed or go-rewrite")
       ->capture_default_str();
   check_cmd->add_option("--cases", check.cases, "Generated environments to try")
       ->capture_default_str()

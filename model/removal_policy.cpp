@@ -10,6 +10,7 @@ namespace swarmsim::model {
 std::optional<RemovalPolicy> RemovalPolicy::from_name(const std::string& name) {
   RemovalPolicy p;
   if (name == "legacy") p.kind = Kind::Legacy;
+  else if (name == "legacy-v2") p.kind = Kind::LegacyV2;
   else if (name == "grace") p.kind = Kind::Grace;
   else if (name == "fixed") p.kind = Kind::Fixed;
   else if (name == "go-rewrite") p.kind = Kind::GoRewrite;
@@ -17,11 +18,18 @@ std::optional<RemovalPolicy> RemovalPolicy::from_name(const std::string& name) {
   return p;
 }
 
-const char* RemovalPolicy::names() { return "legacy, grace, fixed, go-rewrite"; }
+const char* RemovalPolicy::names() { return "legacy, legacy-v2, grace, fixed, go-rewrite"; }
+
+const std::vector<std::string>& RemovalPolicy::all_names() {
+  static const std::vector<std::string> names = {"legacy", "legacy-v2", "grace", "fixed",
+                                                 "go-rewrite"};
+  return names;
+}
 
 std::string RemovalPolicy::name() const {
   switch (kind) {
     case Kind::Legacy: return "legacy";
+    case Kind::LegacyV2: return "legacy-v2";
     case Kind::Grace: return "grace";
     case Kind::Fixed: return "fixed";
     case Kind::GoRewrite: return "go-rewrite";
@@ -91,13 +99,15 @@ class ScriptLookup {
 
 // swarmkit-mon v3..v5: keep a node iff its engine hostname equals a metadata
 // hostname cut at its first dot. Only the metadata side is cut, so an engine
-// that reports `pi1.lab` never matches. An answer that is not JSON yields no
+// that reports `pi1.lab` never matches. v1/v2 compared whole hostnames. An answer that is not JSON yields no
 // hostnames at all, and then every registered node (the leader too) is a
 // target.
 std::vector<Eviction> select_by_hostname(const RemovalPolicy& p, const ReconcileView& v) {
   std::set<std::string> keys;
   if (v.meta_hosts->kind == MetaAnswerKind::Json) {
-    for (const auto& h : v.meta_hosts->value) keys.insert(metadata_hostname_key(h.hostname));
+    for (const auto& h : v.meta_hosts->value)
+      keys.insert(p.kind == RemovalPolicy::Kind::LegacyV2 ? h.hostname
+                                                         : metadata_hostname_key(h.hostname));
   }
   const std::string seen =
       v.meta_hosts->kind == MetaAnswerKind::Json

@@ -1,11 +1,16 @@
 // What the leader's node-removal hook (`remove_old_hosts`) and the other
 // eviction steps of its reconcile pass may remove.
 //
-// A policy is a value the leader is built with. Three exist:
-//  - legacy: swarmkit-mon v5 as it ran in 2017, defects included. A node
-//    survives only if its engine hostname equals some metadata hostname cut
-//    at the first dot; an empty or missing metadata answer makes every node a
-//    target; every `down` node is purged.
+// A policy is a value the leader is built with. These exist:
+//  - legacy: swarmkit-mon v5 (v3 and later) as it ran in 2017, defects
+//    included. A node survives only if its engine hostname equals some
+//    metadata hostname cut at the first dot; an empty or missing metadata
+//    answer makes every registered node a target; every `down` node is
+//    purged.
+//  - legacy-v2: swarmkit-mon v1/v2, the same but comparing whole hostnames:
+//    nothing is cut at the dot, so a dotted kernel hostname that Rancher
+//    also registers dotted matches, and the 2017 incident's mechanism (R1)
+//    does not fire; a metadata FQDN beside a short kernel hostname does.
 //  - grace: legacy plus a minimum node age. It closes the window between a
 //    join and the leader's replica catching up, but a permanent name mismatch
 //    is still evicted once the node is old enough.
@@ -36,13 +41,14 @@ namespace swarmsim::model {
 inline constexpr const char* kNodeIdLabel = "io.rancher.swarm.node_id";
 
 struct RemovalPolicy {
-  enum class Kind { Legacy, Grace, Fixed, GoRewrite };
+  enum class Kind { Legacy, LegacyV2, Grace, Fixed, GoRewrite };
   Kind kind = Kind::Legacy;
   Duration grace_min_node_age_ns = 2 * kMinute;  // grace: younger nodes are never removed
   int max_removals_per_pass = 1;                  // fixed: bound on removals per pass
 
   static std::optional<RemovalPolicy> from_name(const std::string& name);
-  static const char* names();  // "legacy, grace, fixed, go-rewrite": for messages
+  static const char* names();  // "legacy, legacy-v2, grace, fixed, go-rewrite": for messages
+  static const std::vector<std::string>& all_names();
   std::string name() const;
 
   // Whether the reconcile pass reads the Cattle API host list.
@@ -50,9 +56,13 @@ struct RemovalPolicy {
   // Whether joiners publish their NodeID on their Rancher host.
   bool publishes_node_identity() const { return kind == Kind::Fixed; }
   // Legacy step 3: demote and remove the first unreachable manager.
-  bool removes_unreachable_managers() const { return kind == Kind::Legacy || kind == Kind::Grace; }
+  bool removes_unreachable_managers() const { return is_script(); }
   // Legacy step 4: the quoting bug that purges every `down` node.
-  bool purges_down_nodes() const { return kind == Kind::Legacy || kind == Kind::Grace; }
+  bool purges_down_nodes() const { return is_script(); }
+  // One of the script's versions (or grace, built on it).
+  bool is_script() const {
+    return kind == Kind::Legacy || kind == Kind::LegacyV2 || kind == Kind::Grace;
+  }
   // The leader publishes the join tokens again on its next pass when it never
   // saw a publication succeed. The script publishes only at bootstrap: a
   // publication lost to a partition leaves every joiner waiting forever.

@@ -217,7 +217,6 @@ constexpr EventKind kEventKinds[] = {EventKind::AddHost,       EventKind::Remove
                                      EventKind::Crash,         EventKind::Partition,
                                      EventKind::MetadataStall, EventKind::MetadataEmpty};
 constexpr SeenAddr kSeenAddrs[] = {SeenAddr::AgentIp, SeenAddr::Nat, SeenAddr::OtherInterface};
-constexpr std::string_view kPolicies[] = {"legacy", "grace", "fixed", "go-rewrite"};
 
 // ---- Loading -------------------------------------------------------------
 
@@ -603,10 +602,9 @@ void Loader::read_top(const YAML::Node& root, ScenarioSpec& spec) {
       {"policy",
        [&](const Item& i) {
          spec.policy = read_string(i);
-         if (std::find(std::begin(kPolicies), std::end(kPolicies), spec.policy) ==
-             std::end(kPolicies)) {
-           fail(i, fmt::format("unknown value {} for 'policy'; valid values: legacy, grace, fixed, go-rewrite",
-                               shown(spec.policy)));
+         if (!model::RemovalPolicy::from_name(spec.policy)) {
+           fail(i, fmt::format("unknown value {} for 'policy'; valid values: {}",
+                               shown(spec.policy), model::RemovalPolicy::names()));
          }
        }},
       {"duration", [&](const Item& i) { spec.duration_ns = read_duration(i); }},

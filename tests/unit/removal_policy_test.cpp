@@ -52,7 +52,7 @@ using Ids = std::vector<std::string>;
 }  // namespace
 
 TEST(RemovalPolicy, NamesRoundTripAndUnknownNamesAreRefused) {
-  for (const char* n : {"legacy", "grace", "fixed", "go-rewrite"}) EXPECT_EQ(policy(n).name(), n);
+  for (const auto& n : RemovalPolicy::all_names()) EXPECT_EQ(policy(n.c_str()).name(), n);
   EXPECT_FALSE(RemovalPolicy::from_name("optimistic").has_value());
 }
 
@@ -62,6 +62,16 @@ TEST(LegacyPolicy, ComparesTheEngineHostnameWithTheMetadataHostnameCutAtTheDot) 
              node("c", "PI3")};
   r.hosts.value = {meta("manager-1"), meta("pi1.lab.example.com"), meta("pi2.lab"), meta("pi3")};
   EXPECT_EQ(r.evicted(policy("legacy")), (Ids{"b", "c"}));
+}
+
+TEST(LegacyV2Policy, ComparesWholeHostnames) {
+  Reading r;
+  r.nodes = {node("m1", "manager-1", NodeRole::Manager), node("a", "pi1"), node("b", "pi2.lab"),
+             node("c", "PI3")};
+  r.hosts.value = {meta("manager-1"), meta("pi1.lab.example.com"), meta("pi2.lab"), meta("pi3")};
+  // v1/v2: a dotted engine hostname matches when Rancher registered it the
+  // same; a short one beside a metadata FQDN does not.
+  EXPECT_EQ(r.evicted(policy("legacy-v2")), (Ids{"a", "c"}));
 }
 
 TEST(LegacyPolicy, ANotFoundAnswerCondemnsEveryNode) {

@@ -294,7 +294,7 @@ TEST(ScenarioYaml, ErrorsPointAtTheRightLine) {
        "unknown key 'loop_intervall' in swarm; valid keys: manager_scale, loop_interval"},
       {"unknown enum", head + "  pi:\n    arch: arm64\nhosts: [{name: h1, profile: vm}]\n", 5,
        "unknown value 'arm64' for 'arch'; valid values: x86_64, aarch64"},
-      {"unknown policy", "policy: fast\n" + head, 1, "valid values: legacy, grace, fixed"},
+      {"unknown policy", "policy: fast\n" + head, 1, "valid values: legacy, legacy-v2, grace, fixed, go-rewrite"},
       {"unknown profile",
        head + "hosts:\n  - {name: h1, profile: vm}\n  - {name: h2, profile: pi}\n", 6,
        "unknown profile 'pi'"},
