@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "check/generators.hpp"
+#include "model/removal_policy.hpp"
 
 namespace rc::detail {
 // Defined in librapidcheck (the encoding RC_PARAMS="reproduce=..." uses);
@@ -26,16 +27,38 @@ const char* to_string(Property p) {
     case Property::Convergence: return "convergence";
     case Property::NoFlapping: return "no-flapping";
     case Property::Determinism: return "determinism";
+    case Property::BoundedRemovals: return "bounded-removals";
+    case Property::SparesItself: return "spares-itself";
+    case Property::NoRemovalOnFailedRead: return "no-removal-on-failed-read";
     case Property::SimulatorFault: return "simulator-fault";
   }
   return "?";
 }
 
 const std::vector<Property>& all_properties() {
-  static const std::vector<Property> all = {Property::NoSpuriousEviction, Property::Cleanup,
-                                            Property::Convergence, Property::NoFlapping,
-                                            Property::Determinism};
+  static const std::vector<Property> all = {
+      Property::NoSpuriousEviction, Property::Cleanup,         Property::Convergence,
+      Property::NoFlapping,         Property::Determinism,     Property::BoundedRemovals,
+      Property::SparesItself,       Property::NoRemovalOnFailedRead};
   return all;
+}
+
+bool promised_by(Property p, const std::string& policy_name) {
+  const auto policy = model::RemovalPolicy::from_name(policy_name);
+  if (!policy) return false;
+  switch (p) {
+    case Property::BoundedRemovals: return policy->promises_bounded_removals();
+    case Property::SparesItself: return policy->promises_to_spare_itself();
+    case Property::NoRemovalOnFailedRead: return policy->promises_no_removal_on_failed_read();
+    default: return true;
+  }
+}
+
+std::vector<Property> properties_for(const std::string& policy) {
+  std::vector<Property> out;
+  for (Property p : all_properties())
+    if (promised_by(p, policy)) out.push_back(p);
+  return out;
 }
 
 std::optional<Property> property_from_name(const std::string& name) {
@@ -57,9 +80,9 @@ bool wants(const std::vector<Property>& ps, Property p) {
   return std::find(ps.begin(), ps.end(), p) != ps.end();
 }
 
-std::string first_violation(const sim::RunResult& r, std::initializer_list<const char*> kinds) {
+std::string first_violation(const sim::RunResult& r, const std::vector<std::string>& kinds) {
   for (const auto& v : r.violations)
-    for (const char* k : kinds)
+    for (const auto& k : kinds)
       if (v.kind == k) return fmt::format("{} on {} at {}: {}", v.kind, v.host, sim::format_duration_ms(v.time_ns), v.detail);
   return {};
 }
@@ -84,9 +107,18 @@ CaseVerdict evaluate(const sim::ScenarioSpec& spec, const std::string& policy,
       v.message = std::move(why);
     }
   };
-  if (wants(properties, Property::NoSpuriousEviction) && r.verdict == sim::Verdict::Safety)
-    fail(Property::NoSpuriousEviction, first_violation(r, {"spurious-eviction", "spurious-demotion",
-                                                           "removed-self", "removed-last-manager"}));
+  // Each property owns the violation kinds that break it.
+  const std::vector<std::pair<Property, std::vector<std::string>>> kinds = {
+      {Property::NoSpuriousEviction,
+       {"spurious-eviction", "spurious-demotion", "removed-self", "removed-last-manager"}},
+      {Property::BoundedRemovals, {"removals-over-bound"}},
+      {Property::SparesItself, {"demoted-self"}},
+      {Property::NoRemovalOnFailedRead, {"removed-after-failed-read"}},
+  };
+  for (const auto& [property, names] : kinds) {
+    if (!wants(properties, property)) continue;
+    if (auto why = first_violation(r, names); !why.empty()) fail(property, why);
+  }
   if (wants(properties, Property::Cleanup)) {
     auto why = first_violation(r, {"orphan-node"});
     if (!why.empty()) fail(Property::Cleanup, why);
@@ -180,7 +212,9 @@ CheckReport run_check(const CheckOptions& o) {
   };
   std::optional<Last> last;
   const std::string policy = o.policy;
-  const auto properties = o.properties;
+  std::vector<Property> properties;
+  for (Property p : o.properties)
+    if (promised_by(p, policy)) properties.push_back(p);
   auto property = [&]() {
     const EnvCase c = *gen_environment(go);
     for (const auto& tag : describe(c)) RC_TAG(tag);

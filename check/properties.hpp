@@ -8,6 +8,13 @@
 //    host has exactly one ready node within the bound;
 //  - no-flapping: a live host joins a bounded number of times;
 //  - determinism: the same case run twice gives the same digest.
+// And the promises some policies make (RemovalPolicy::promises_*), checked
+// only under the policies that make them:
+//  - bounded-removals: at most the policy's bound of removals per pass;
+//  - spares-itself: the leader never demotes or removes its own node;
+//  - no-removal-on-failed-read: nothing is removed in a pass whose decisive
+//    read (Cattle's hosts, or metadata /hosts, and `GET /nodes`) failed or
+//    came back empty.
 #pragma once
 
 #include <atomic>
@@ -29,11 +36,19 @@ enum class Property {
   Convergence,
   NoFlapping,
   Determinism,
+  BoundedRemovals,
+  SparesItself,
+  NoRemovalOnFailedRead,
   SimulatorFault,  // the simulator or the logic reached an impossible state
 };
 const char* to_string(Property p);
 std::optional<Property> property_from_name(const std::string& name);
+// Every property, in the order a case's failures are attributed.
 const std::vector<Property>& all_properties();
+// The properties `policy` is held to: the five, and the promises it makes.
+std::vector<Property> properties_for(const std::string& policy);
+// Whether `policy` makes the promise `p` stands for (true for the five).
+bool promised_by(Property p, const std::string& policy);
 
 // Joins a live host may make per time it was added to Rancher.
 inline constexpr int kJoinsPerAdditionMax = 3;
@@ -56,6 +71,7 @@ struct CheckOptions {
   int cases = 100;
   std::uint64_t seed = 1;  // RapidCheck's seed
   int max_hosts = 20;
+  // Checked only where the policy promises them (properties_for).
   std::vector<Property> properties = all_properties();
   std::string reproduce;   // a reproduce string from an earlier failure
   std::function<void(int cases_done)> on_case;  // progress

@@ -20,7 +20,10 @@ int exit_code_for(const check::CheckReport& r) {
   if (!r.found) return kExitPass;
   if (!r.property) return kExitInternal;
   switch (*r.property) {
-    case check::Property::NoSpuriousEviction: return kExitSafety;
+    case check::Property::NoSpuriousEviction:
+    case check::Property::BoundedRemovals:
+    case check::Property::SparesItself:
+    case check::Property::NoRemovalOnFailedRead: return kExitSafety;
     case check::Property::Cleanup:
     case check::Property::Convergence:
     case check::Property::NoFlapping: return kExitLiveness;
@@ -111,9 +114,19 @@ int command_check(const CheckArgs& args) {
   if (!args.property.empty()) {
     auto p = check::property_from_name(args.property);
     if (!p) {
-      print_error(fmt::format("unknown property '{}': expected one of no-spurious-eviction, "
-                              "cleanup, convergence, no-flapping, determinism",
-                              args.property));
+      std::string names;
+      for (auto q : check::all_properties()) names += (names.empty() ? "" : ", ") + std::string(check::to_string(q));
+      print_error(fmt::format("unknown property '{}': expected one of {}", args.property, names));
+      return kExitUsage;
+    }
+    if (!check::promised_by(*p, args.policy)) {
+      print_error(fmt::format("policy {} does not promise {}; it is held to: {}", args.policy,
+                              args.property, [&] {
+                                std::string names;
+                                for (auto q : check::properties_for(args.policy))
+                                  names += (names.empty() ? "" : ", ") + std::string(check::to_string(q));
+                                return names;
+                              }()));
       return kExitUsage;
     }
     o.properties = {*p};

@@ -170,7 +170,10 @@ std::vector<reports::junit::Case> junit_cases_for_check(const check::CheckOption
     c.name = fmt::format("{} under {}", to_string(p), o.policy);
     c.time_s = wall_s;
     const bool selected = std::find(o.properties.begin(), o.properties.end(), p) != o.properties.end();
-    if (!selected) {
+    if (!check::promised_by(p, o.policy)) {
+      c.outcome = Outcome::Skipped;
+      c.message = fmt::format("not checked: policy {} does not make this promise", o.policy);
+    } else if (!selected) {
       c.outcome = Outcome::Skipped;
       c.message = "not checked: another property was selected with --property";
     } else if (r.found && r.property == p) {

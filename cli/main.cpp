@@ -184,7 +184,8 @@ int run_cli(int argc, char** argv) {
                         "counterexample-POLICY-seedS.yaml)");
   check_cmd->add_option("--property", check.property,
                         "Check only one of: no-spurious-eviction, cleanup, convergence, "
-                        "no-flapping, determinism");
+                        "no-flapping, determinism, and where the policy promises them "
+                        "bounded-removals, spares-itself, no-removal-on-failed-read");
   check_cmd->add_option("--reproduce", check.reproduce,
                         "Replay a failure from the reproduce string an earlier check printed");
   check_cmd->add_option("--junit", check.junit,

@@ -86,6 +86,10 @@ struct Call {
   // removal hook, the unreachable-manager step, the down-node purge), as
   // opposed to scaling to MANAGER_SCALE. Safety checkers watch these.
   bool eviction = false;
+  // The leader's reconcile pass the call belongs to, numbered from 1 for
+  // each run of the logic; 0 outside a pass. Checkers count removals per
+  // pass and tie a removal to the answers its pass read.
+  std::uint64_t pass = 0;
 };
 struct Sleep {
   RequestId id = 0;

@@ -37,6 +37,12 @@ std::string RemovalPolicy::name() const {
   return "?";
 }
 
+bool RemovalPolicy::decides_on(const Request& request) const {
+  if (std::holds_alternative<ListNodes>(request)) return true;
+  if (reads_cattle_hosts()) return std::holds_alternative<CattleListHosts>(request);
+  return std::holds_alternative<MetaHosts>(request);
+}
+
 std::string metadata_hostname_key(const std::string& hostname) {
   return hostname.substr(0, hostname.find('.'));
 }

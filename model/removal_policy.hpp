@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "model/docker_api.hpp"
+#include "model/io.hpp"
 #include "model/rancher_api.hpp"
 #include "model/time.hpp"
 
@@ -70,6 +71,21 @@ struct RemovalPolicy {
   // Promotion never leaves an even number of managers behind: with two,
   // removing the node of either host loses raft quorum for good.
   bool keeps_manager_count_odd() const { return kind == Kind::Fixed; }
+
+  // ---- Promises a policy makes, which the checkers hold it to ----
+  // At most max_removals_per_pass nodes removed in one reconcile pass.
+  bool promises_bounded_removals() const { return kind == Kind::Fixed; }
+  // The leader never demotes or removes its own node.
+  bool promises_to_spare_itself() const { return kind == Kind::Fixed || kind == Kind::GoRewrite; }
+  // Nothing is removed in a pass whose decisive read (see decides_on) failed
+  // or came back empty.
+  bool promises_no_removal_on_failed_read() const {
+    return kind == Kind::Fixed || kind == Kind::GoRewrite;
+  }
+  // The reads a pass's removals rest on: `GET /nodes` always, then metadata
+  // `/hosts` for the script's versions or the Cattle API's hosts for the
+  // policies that read it.
+  bool decides_on(const Request& request) const;
 };
 
 // Everything the leader knows when it decides, as read during this pass.

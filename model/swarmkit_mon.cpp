@@ -97,6 +97,8 @@ struct SwarmkitMon::Impl {
   static constexpr int kPublishAttemptsMax = 20;
   int publish_attempts = 0;
   bool tokens_published = false;  // this container saw its publication succeed
+  std::uint64_t passes_started = 0;
+  std::uint64_t current_pass = 0;  // 0 outside a reconcile pass
 
   // ---- plumbing ----
   std::deque<Action> out;
@@ -109,7 +111,7 @@ struct SwarmkitMon::Impl {
   // ---- requests ----
   void call(Request r, std::string why = {}, bool eviction = false) {
     awaiting = next_id++;
-    out.push_back(Call{awaiting, std::move(r), std::move(why), eviction});
+    out.push_back(Call{awaiting, std::move(r), std::move(why), eviction, current_pass});
   }
   void sleep(Duration d) {
     awaiting = next_id++;
@@ -532,6 +534,7 @@ void I::start_join(const Response*) {
 }
 
 void I::start_pass(const Response*) {
+  current_pass = ++passes_started;
   pass_done = false;
   bootstrap_done = false;
   bootstrapping = needs_bootstrap();
@@ -599,6 +602,7 @@ void I::dispatch(const E& e) {
     }
     if (pass_done) {
       pass_done = false;
+      current_pass = 0;
       loop->process_event(ev::PassDone{});
     }
   } else {

@@ -18,6 +18,33 @@ SafetyChecker::SafetyChecker(World& world, bool stop_at_first)
       [this](const SwarmNodeRecord& n, const SwarmOrigin& o) { on_removed(n, o); });
   world.demoted_observers.push_back(
       [this](const SwarmNodeRecord& n, const SwarmOrigin& o) { on_demoted(n, o); });
+  world.failed_read_observers.push_back(
+      [this](HostIndex host, std::uint64_t pass, const std::string& what) {
+        failed_reads_.emplace(PassKey{host, pass}, what);
+      });
+}
+
+void SafetyChecker::check_promises(const SwarmNodeRecord& n, const SwarmOrigin& origin) {
+  const model::RemovalPolicy& policy = world_.options().policy;
+  if (origin.pass == 0) return;
+  const PassKey key{origin.host, origin.pass};
+  const Instant now = world_.kernel().now();
+  const std::string victim = world_.hosts()[n.host].name;
+  const int removed = ++removals_in_pass_[key];
+  if (policy.promises_bounded_removals() && removed > policy.max_removals_per_pass) {
+    report(Violation{true, "removals-over-bound", now, victim, n.id,
+                     fmt::format("the pass of {} removed {} nodes; the policy promises at most {}. "
+                                 "This one: {}",
+                                 origin.host_name, removed, policy.max_removals_per_pass,
+                                 origin.why)});
+  }
+  if (auto failed = failed_reads_.find(key);
+      failed != failed_reads_.end() && policy.promises_no_removal_on_failed_read()) {
+    report(Violation{true, "removed-after-failed-read", now, victim, n.id,
+                     fmt::format("the pass of {} removed this node although its read '{}' "
+                                 "failed or was empty. Reason given: {}",
+                                 origin.host_name, failed->second, origin.why)});
+  }
 }
 
 void SafetyChecker::report(Violation v) {
@@ -61,6 +88,7 @@ std::string SafetyChecker::explain(const SwarmNodeRecord& n, const SwarmOrigin& 
 }
 
 void SafetyChecker::on_removed(const SwarmNodeRecord& n, const SwarmOrigin& origin) {
+  check_promises(n, origin);
   const Instant now = world_.kernel().now();
   const HostSim& victim = world_.hosts()[n.host];
   if (n.host == origin.host && victim.engine->node_id() == n.id) {
@@ -79,8 +107,13 @@ void SafetyChecker::on_removed(const SwarmNodeRecord& n, const SwarmOrigin& orig
 }
 
 void SafetyChecker::on_demoted(const SwarmNodeRecord& n, const SwarmOrigin& origin) {
-  if (!origin.eviction) return;  // scaling to MANAGER_SCALE is not an eviction
   const HostSim& victim = world_.hosts()[n.host];
+  if (world_.options().policy.promises_to_spare_itself() && n.host == origin.host &&
+      victim.engine->node_id() == n.id) {
+    report(Violation{true, "demoted-self", world_.kernel().now(), victim.name, n.id,
+                     "the leader demoted its own node: " + origin.why});
+  }
+  if (!origin.eviction) return;  // scaling to MANAGER_SCALE is not an eviction
   if (world_.cattle().host_active(victim.uuid)) {
     report(Violation{true, "spurious-demotion", world_.kernel().now(), victim.name, n.id,
                      explain(n, origin)});

@@ -4,7 +4,10 @@
 // SafetyChecker runs online, at the moment the swarm applies a removal or a
 // demotion: the hook must never remove or demote the node of a host that
 // still exists in Cattle, nor remove the leader's own node or the last
-// manager. Its report explains the decision: which host asked and why, the
+// manager. It also holds the policy to the promises it makes
+// (RemovalPolicy::promises_*): at most its bound of removals per pass, never
+// a demotion of the leader's own node, and no removal in a pass whose
+// decisive read failed or came back empty. Its report explains the decision: which host asked and why, the
 // two hostnames that were compared, the node's age, and how stale the
 // asking host's metadata snapshot was.
 //
@@ -13,7 +16,10 @@
 // no node of a removed host remains.
 #pragma once
 
+#include <map>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sim/swarm_sim.hpp"
@@ -41,6 +47,7 @@ class SafetyChecker {
  private:
   void on_removed(const SwarmNodeRecord& n, const SwarmOrigin& origin);
   void on_demoted(const SwarmNodeRecord& n, const SwarmOrigin& origin);
+  void check_promises(const SwarmNodeRecord& n, const SwarmOrigin& origin);
   void report(Violation v);
   std::string explain(const SwarmNodeRecord& n, const SwarmOrigin& origin) const;
 
@@ -48,6 +55,9 @@ class SafetyChecker {
   World& stopper_;
   bool stop_at_first_;
   std::vector<Violation> violations_;
+  using PassKey = std::pair<HostIndex, std::uint64_t>;
+  std::map<PassKey, int> removals_in_pass_;
+  std::map<PassKey, std::string> failed_reads_;  // the first failed decisive read of a pass
 };
 
 class LivenessChecker {

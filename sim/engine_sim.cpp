@@ -59,7 +59,7 @@ void EngineSim::handle(const model::Call& call, std::function<void(model::Respon
 model::Response EngineSim::serve(const model::Call& call) {
   Kernel& k = world_.kernel();
   SwarmSim& swarm = world_.swarm();
-  const SwarmOrigin origin{host_, host().name, call.eviction, call.why};
+  const SwarmOrigin origin{host_, host().name, call.eviction, call.why, call.pass};
   const ApiError not_manager{503, "This node is not a swarm manager. Worker nodes can't be used "
                                   "to view or modify cluster state."};
   return std::visit(

@@ -89,12 +89,27 @@ std::optional<std::string> failure_of(const model::Response& r) {
 
 }  // namespace
 
-void MonSim::deliver(std::uint64_t incarnation, model::RequestId id, const std::string& what,
+// A list the removals would rest on that holds nothing: as good as no
+// answer for a policy that promises not to act on one.
+bool empty_list(const model::Response& r) {
+  if (auto* nodes = std::get_if<std::vector<model::Node>>(&r)) return nodes->empty();
+  if (auto* hosts = std::get_if<std::vector<model::CattleHost>>(&r)) return hosts->empty();
+  if (auto* meta = std::get_if<model::MetaAnswer<std::vector<model::MetaHost>>>(&r))
+    return meta->value.empty();
+  return false;
+}
+
+void MonSim::deliver(std::uint64_t incarnation, model::RequestId id, const Asked& asked,
                      model::Response r) {
   if (incarnation != incarnation_ || !logic_) return;
-  if (auto failure = failure_of(r)) {
+  const auto failure = failure_of(r);
+  if (failure) {
     world_.trace().record(world_.kernel().now(), TraceKind::MonCallFailed,
-                          world_.hosts()[host_].name, "", what + " -> " + *failure);
+                          world_.hosts()[host_].name, "", asked.what + " -> " + *failure);
+  }
+  if (asked.decisive && asked.pass != 0 && (failure || empty_list(r))) {
+    for (auto& fn : world_.failed_read_observers)
+      fn(host_, asked.pass, asked.what + " -> " + failure.value_or("an empty list"));
   }
   logic_->handle_response(local_now(), id, r);
   pump();
@@ -119,15 +134,19 @@ std::string describe(const model::Request& r) {
 }
 }  // namespace
 
-void MonSim::execute(const model::Call& call) {
+void MonSim::execute(const model::Call& asked_call) {
   HostSim& h = world_.hosts()[host_];
-  std::string what = describe(call.request);
+  // Pass numbers restart with every run of the logic; with the incarnation
+  // in the high bits they are unique per host for the checkers.
+  model::Call call = asked_call;
+  if (call.pass != 0) call.pass |= incarnation_ << 32;
+  Asked asked{describe(call.request), options_.policy.decides_on(call.request), call.pass};
   world_.trace().record(world_.kernel().now(), TraceKind::MonCall, h.name, "",
-                        call.why.empty() ? what : what + " -- " + call.why);
+                        call.why.empty() ? asked.what : asked.what + " -- " + call.why);
   const auto inc = incarnation_;
   const auto id = call.id;
-  auto reply = [this, inc, id, what = std::move(what)](model::Response r) {
-    deliver(inc, id, what, std::move(r));
+  auto reply = [this, inc, id, asked = std::move(asked)](model::Response r) {
+    deliver(inc, id, asked, std::move(r));
   };
   const auto& req = call.request;
 

@@ -34,9 +34,15 @@ class MonSim {
  private:
   void pump();
   void execute(const model::Call& call);
+  // What execute() remembers of a call until its reply comes back.
+  struct Asked {
+    std::string what;      // the request as the trace shows it
+    bool decisive = false;  // a read the pass's removals rest on
+    std::uint64_t pass = 0;
+  };
   // Hands a reply to the logic; a failed one is traced first, so that
   // `--verbose` shows what the logic was told, not only what it asked.
-  void deliver(std::uint64_t incarnation, model::RequestId id, const std::string& what,
+  void deliver(std::uint64_t incarnation, model::RequestId id, const Asked& asked,
                model::Response r);
   Instant local_now() const;
 

@@ -54,6 +54,7 @@ struct SwarmOrigin {
   std::string host_name;
   bool eviction = false;
   std::string why;
+  std::uint64_t pass = 0;  // the asking container's reconcile pass, unique per host; 0: none
 };
 
 class SwarmSim {

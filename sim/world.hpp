@@ -94,6 +94,10 @@ class World {
   // Observers of the swarm (checkers register here).
   std::vector<std::function<void(const SwarmNodeRecord&, const SwarmOrigin&)>> removed_observers;
   std::vector<std::function<void(const SwarmNodeRecord&, const SwarmOrigin&)>> demoted_observers;
+  // A read that the asking host's removals this pass rest on (the policy's
+  // decides_on) failed or came back empty; `pass` as in SwarmOrigin.
+  std::vector<std::function<void(HostIndex host, std::uint64_t pass, const std::string& what)>>
+      failed_read_observers;
 
  private:
   void add_host(const std::string& name, const std::string& profile);
