@@ -105,30 +105,59 @@ Duration core_up_time(const EnvCase& c) {
   return up + 10 * kSecond;
 }
 
-// The one late host that may be removed: the first that asks to be.
-std::optional<std::size_t> removable_host(const EnvCase& c) {
-  for (std::size_t i = 0; i <= c.others.size(); ++i)
-    if (!is_core(c, i) && host_at(c, i).remove_after_s) return i;
-  return std::nullopt;
+// The late hosts that are removed: with one manager every one that asks to
+// be, with three the first.
+std::vector<std::size_t> removed_hosts(const EnvCase& c) {
+  std::vector<std::size_t> out;
+  for (std::size_t i = 0; i <= c.others.size(); ++i) {
+    if (is_core(c, i) || !host_at(c, i).remove_after_s) continue;
+    out.push_back(i);
+    if (c.managers > 1) break;
+  }
+  return out;
 }
 
-// Host i's addition, its removal and re-addition (one late host at most),
-// and its faults, which never start after the host is gone.
+bool is_removed(const EnvCase& c, std::size_t i) {
+  const auto r = removed_hosts(c);
+  return std::find(r.begin(), r.end(), i) != r.end();
+}
+
+Instant late_added_at(const EnvCase& c, std::size_t i, Duration core_up) {
+  return core_up + seconds(host_at(c, i).add_offset_s);
+}
+
+// When host i leaves Rancher: after its own delay, or, with
+// removed_together, at the instant the last removed host's delay ends
+// (counted from the latest addition, so every one of them exists by then).
+Instant removal_time(const EnvCase& c, std::size_t i, Duration core_up) {
+  const HostCase& h = host_at(c, i);
+  if (!c.removed_together) return late_added_at(c, i, core_up) + seconds(std::max(*h.remove_after_s, 1));
+  Instant latest_add = 0;
+  int delay_s = 1;
+  for (std::size_t r : removed_hosts(c)) {
+    latest_add = std::max(latest_add, late_added_at(c, r, core_up));
+    delay_s = std::max(delay_s, *host_at(c, r).remove_after_s);
+  }
+  return latest_add + seconds(delay_s);
+}
+
+// Host i's addition, its removal and re-addition, and its faults, which
+// never start after the host is gone.
 void add_host_timeline(std::vector<EventSpec>& out, const EnvCase& c, std::size_t i,
                        Duration core_up) {
   const HostCase& h = host_at(c, i);
   const std::string n = host_name(c, i);
   const bool core = is_core(c, i);
-  const bool removed = removable_host(c) == i;
+  const bool removed = is_removed(c, i);
   EventSpec add;
-  add.at_ns = core ? 0 : core_up + seconds(h.add_offset_s);
+  add.at_ns = core ? 0 : late_added_at(c, i, core_up);
   add.kind = EventKind::AddHost;
   add.host = n;
   add.profile = "p-" + n;
   out.push_back(add);
   Instant gone = std::numeric_limits<Instant>::max();
   if (removed) {
-    gone = add.at_ns + seconds(std::max(*h.remove_after_s, 1));
+    gone = removal_time(c, i, core_up);
     EventSpec rm;
     rm.at_ns = gone;
     rm.kind = EventKind::RemoveHost;
@@ -173,7 +202,10 @@ sim::ScenarioSpec to_scenario(const EnvCase& c, const std::string& name) {
   // Long enough for the slowest host to start, load metadata, wait out a
   // busy spell and join, and for the leader's next passes to act, with
   // room for join time-outs and probe back-offs.
-  s.liveness_bound_ns = 5 * kMinute + 6 * s.swarm.loop_interval_ns + 4 * worst_lag +
+  // A policy that removes a bounded number of nodes per pass needs a pass
+  // for each removed host's node.
+  const auto removals = static_cast<Duration>(removed_hosts(c).size());
+  s.liveness_bound_ns = 5 * kMinute + (6 + removals) * s.swarm.loop_interval_ns + 4 * worst_lag +
                         worst_startup + worst_busy + s.swarm.down_after_ns;
   s.duration_ns = kSecond;  // the liveness check, after the bound, decides when the run ends
   return s;
@@ -184,7 +216,8 @@ std::vector<std::string> describe(const EnvCase& c) {
   const std::size_t count = 1 + c.others.size();
   int arm = 0;
   bool mismatch = false, shared = false, lag = false, empty = false, stall = false, busy = false,
-       crash = false, partition = false, removal = false, readd = false, skew = false;
+       crash = false, partition = false, readd = false, skew = false;
+  const auto removed = removed_hosts(c);
   for (std::size_t i = 0; i < count; ++i) {
     const HostCase h = effective_host(c, i);
     arm += i > 0 && h.aarch64;
@@ -200,10 +233,7 @@ std::vector<std::string> describe(const EnvCase& c) {
     crash |= h.crash.has_value();
     partition |= h.partition.has_value();
     skew |= h.skew_s != 0;
-    if (removable_host(c) == i) {
-      removal = true;
-      readd = h.readd_after_s.has_value();
-    }
+    if (is_removed(c, i)) readd |= h.readd_after_s.has_value();
   }
   tags.push_back(fmt::format("hosts={}", count <= 2 ? std::string("1-2") : count <= 5 ? "3-5" : "6+"));
   tags.push_back(fmt::format("managers={}", c.managers));
@@ -216,7 +246,9 @@ std::vector<std::string> describe(const EnvCase& c) {
   if (busy) tags.push_back("mech=busy-after-join");
   if (crash) tags.push_back("fault=crash");
   if (partition) tags.push_back("fault=partition");
-  if (removal) tags.push_back("event=host-removed");
+  if (!removed.empty()) tags.push_back("event=host-removed");
+  if (removed.size() > 1) tags.push_back("event=several-removed");
+  if (removed.size() > 1 && c.removed_together) tags.push_back("event=removed-together");
   if (readd) tags.push_back("event=host-re-added");
   if (skew) tags.push_back("fault=clock-skew");
   if (c.edge_loss_permille || c.edge_dup_permille || c.edge_reorder_permille) tags.push_back("fault=lossy-edge");

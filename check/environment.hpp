@@ -8,12 +8,15 @@
 // Every number shrinks towards the benign end: fewer hosts, no faults, short
 // lags, matching hostnames, no loss.
 //
-// At most one host is removed from Rancher per case, and never a core
-// host. Raft with three managers survives the loss of one; removing two
-// before the swarm has replaced the first (a late host may have been
-// promoted while a core host was still joining) loses quorum for good,
-// which no removal policy can repair and which is not what these properties
-// are about.
+// Core hosts are never removed from Rancher. With one manager, every late
+// host that asks to be is removed, and with `removed_together` all of them
+// at the same instant, so that one reconcile pass finds several nodes to
+// remove and a policy's bound per pass matters. With three managers at most
+// one host is removed: raft survives the loss of one manager, and removing
+// two before the swarm has replaced the first (a late host may have been
+// promoted while a core host was still joining) loses quorum for good, which
+// no removal policy can repair and which is not what these properties are
+// about.
 #pragma once
 
 #include <optional>
@@ -57,6 +60,7 @@ struct EnvCase {
   int edge_loss_permille = 0;
   int edge_dup_permille = 0;
   int edge_reorder_permille = 0;
+  bool removed_together = false;  // one manager: every removal at one instant
   HostCase leader;
   std::vector<HostCase> others;  // the first managers-1 are core hosts
 };
