@@ -44,7 +44,8 @@ struct HostSim {
   std::string rancher_hostname;
   EndpointId endpoint = 0;
   Instant added_at = 0;
-  bool in_rancher = true;  // false once removed from Cattle (the machine is shut down)
+  bool in_rancher = true;  // false once removed or deleted from Cattle
+  bool machine_on = true;  // false once shut down (remove_host) or dead (machine_dies)
   bool container_created = false;  // the scheduler placed swarmkit-mon here
 
   std::unique_ptr<EngineSim> engine;

@@ -107,6 +107,10 @@ const char* to_string(EventKind k) {
       return "metadata_stall";
     case EventKind::MetadataEmpty:
       return "metadata_empty";
+    case EventKind::DeleteHost:
+      return "delete_host";
+    case EventKind::MachineDies:
+      return "machine_dies";
   }
   return "?";
 }
@@ -374,10 +378,13 @@ class TimelineChecker {
       case EventKind::AddHost:
         return add_host(e);
       case EventKind::RemoveHost:
+      case EventKind::DeleteHost:
         if (auto err = require_present(e, e.host); !err.empty()) return err;
         present_.erase(e.host);
         removed_at_[e.host] = e.at_ns;
         return {};
+      case EventKind::MachineDies:
+        return require_present(e, e.host);
       case EventKind::Partition:
         if (e.hosts.empty()) return fmt::format("{}: partition names no hosts", where_);
         for (std::size_t j = 0; j < e.hosts.size(); ++j) {
@@ -407,6 +414,16 @@ class TimelineChecker {
                          where_, e.host, e.profile,
                          name_list(spec_.profiles, [](const ProfileSpec& p) { return p.name; }));
     }
+    if (e.same_machine && removed_at_.count(e.host) == 0) {
+      return fmt::format("{}: add_host '{}' with same_machine: no machine of that name was added "
+                         "and removed before",
+                         where_, e.host);
+    }
+    if (e.same_machine && profile_of_[e.host] != e.profile) {
+      return fmt::format("{}: add_host '{}' with same_machine: the machine was added with profile "
+                         "'{}', not '{}'",
+                         where_, e.host, profile_of_[e.host], e.profile);
+    }
     if (auto it = present_.find(e.host); it != present_.end()) {
       return fmt::format(
           "{}: add_host '{}': the host is already present (added at {}); remove it "
@@ -414,6 +431,7 @@ class TimelineChecker {
           where_, e.host, format_duration(it->second));
     }
     present_[e.host] = e.at_ns;
+    profile_of_[e.host] = e.profile;
     ++added_;
     return {};
   }
@@ -442,6 +460,7 @@ class TimelineChecker {
   std::string where_;
   std::map<std::string, Instant> present_;     // host -> when it was (last) added
   std::map<std::string, Instant> removed_at_;  // host -> when it was last removed
+  std::map<std::string, std::string> profile_of_;  // host -> the profile it was last added with
   std::size_t added_ = 0;
 };
 

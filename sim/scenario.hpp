@@ -106,12 +106,14 @@ struct SwarmSpec {
 };
 
 enum class EventKind {
-  AddHost,        // host joins Rancher (Cattle creates it): `host`, `profile`
+  AddHost,        // host joins Rancher (Cattle creates it): `host`, `profile`, `same_machine`
   RemoveHost,     // host deleted from Rancher and the machine shut down: `host`
   Crash,          // engine and agent stop for `duration_ns`, then reboot: `host`
   Partition,      // `hosts` cut off from everybody else for `duration_ns`
   MetadataStall,  // `host`'s replica stops reloading for `duration_ns`
   MetadataEmpty,  // `host`'s replica answers `/hosts` with an empty body for `duration_ns`
+  DeleteHost,     // host deleted in Cattle (UI or API); machine, engine, containers run on
+  MachineDies,    // the machine stops for good; its host stays in Cattle: `host`
 };
 const char* to_string(EventKind k);
 
@@ -122,10 +124,13 @@ struct EventSpec {
   std::string profile;             // AddHost
   std::vector<std::string> hosts;  // Partition
   Duration duration_ns = 0;        // Crash, Partition, MetadataStall, MetadataEmpty
+  // AddHost: the machine last added under this name comes back (same agent
+  // IP, its engine's swarm state on disk), instead of a freshly installed one.
+  bool same_machine = false;
   int line = 0;                    // source line in the scenario file, 0 if generated
   bool operator==(const EventSpec& o) const {
     return at_ns == o.at_ns && kind == o.kind && host == o.host && profile == o.profile &&
-           hosts == o.hosts && duration_ns == o.duration_ns;
+           hosts == o.hosts && duration_ns == o.duration_ns && same_machine == o.same_machine;
   }
 };
 

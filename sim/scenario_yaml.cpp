@@ -215,7 +215,8 @@ constexpr AgentHostnameRule kRules[] = {AgentHostnameRule::Kernel,   AgentHostna
                                         AgentHostnameRule::Override, AgentHostnameRule::Null};
 constexpr EventKind kEventKinds[] = {EventKind::AddHost,       EventKind::RemoveHost,
                                      EventKind::Crash,         EventKind::Partition,
-                                     EventKind::MetadataStall, EventKind::MetadataEmpty};
+                                     EventKind::MetadataStall, EventKind::MetadataEmpty,
+                                     EventKind::DeleteHost,    EventKind::MachineDies};
 constexpr SeenAddr kSeenAddrs[] = {SeenAddr::AgentIp, SeenAddr::Nat, SeenAddr::OtherInterface};
 
 // ---- Loading -------------------------------------------------------------
@@ -528,11 +529,12 @@ void Loader::read_event(const YAML::Node& node, std::vector<EventSpec>& out) {
   }
   EventSpec e;
   e.line = node.Mark().line + 1;
-  std::optional<Item> at, profile, duration;
+  std::optional<Item> at, profile, duration, same_machine;
   std::vector<Item> kinds;
   std::vector<Field> fields = {{"at", [&](const Item& i) { at = i; }},
                                {"profile", [&](const Item& i) { profile = i; }},
-                               {"for", [&](const Item& i) { duration = i; }}};
+                               {"for", [&](const Item& i) { duration = i; }},
+                               {"same_machine", [&](const Item& i) { same_machine = i; }}};
   for (EventKind k : kEventKinds) {
     fields.push_back({to_string(k), [&, k](const Item& i) {
                         e.kind = k;
@@ -542,8 +544,8 @@ void Loader::read_event(const YAML::Node& node, std::vector<EventSpec>& out) {
   read_fields(node, "an event", "", false, fields);
   if (kinds.empty()) {
     fail(node,
-         "an event needs one of add_host, remove_host, crash, partition, metadata_stall, "
-         "metadata_empty");
+         "an event needs one of add_host, remove_host, delete_host, machine_dies, crash, "
+         "partition, metadata_stall, metadata_empty");
   }
   if (kinds.size() > 1) {
     fail(kinds[1].key_node, fmt::format("an event has one kind, but this one has both '{}' and "
@@ -554,7 +556,13 @@ void Loader::read_event(const YAML::Node& node, std::vector<EventSpec>& out) {
     fail(node, fmt::format("the {} event needs 'at' (when it happens, e.g. at: 5m)", kinds[0].key));
   e.at_ns = read_duration(*at);
   const bool is_add = e.kind == EventKind::AddHost;
-  const bool has_duration = !is_add && e.kind != EventKind::RemoveHost;
+  const bool has_duration = e.kind == EventKind::Crash || e.kind == EventKind::Partition ||
+                            e.kind == EventKind::MetadataStall ||
+                            e.kind == EventKind::MetadataEmpty;
+  if (same_machine && !is_add) {
+    fail(same_machine->key_node, "'same_machine' only applies to add_host events");
+  }
+  if (same_machine) e.same_machine = read_bool(*same_machine);
   if (profile && !is_add) fail(profile->key_node, "'profile' only applies to add_host events");
   if (is_add && !profile) fail(node, "an add_host event needs 'profile'");
   if (duration && !has_duration) {

@@ -12,9 +12,12 @@ void SchedulerSim::handle_host_added(HostIndex index) {
   HostSim& h = world_.hosts()[index];
   Rng rng = world_.rng_for(fmt::format("agent-startup/{}/{}", h.name, h.uuid));
   const Duration delay = h.stretch(h.profile.agent_startup.sample(rng));
-  world_.kernel().schedule_after(delay, [this, index] {
+  const std::string uuid = h.uuid;
+  world_.kernel().schedule_after(delay, [this, index, uuid] {
     HostSim& host = world_.hosts()[index];
-    if (!host.in_rancher) return;
+    // Placed on this registration of the host only: not after it left
+    // Rancher, nor on a later registration of the same machine.
+    if (!host.in_rancher || host.uuid != uuid) return;
     world_.cattle().add_container(world_.kernel().now(), host.uuid);
     host.container_created = true;
     world_.trace().record(world_.kernel().now(), TraceKind::AgentStarted, host.name, "",
@@ -28,7 +31,7 @@ void SchedulerSim::handle_host_rebooted(HostIndex index) {
   if (!h.container_created) return;
   world_.kernel().schedule_after(h.stretch(world_.options().container_restart_ns), [this, index] {
     HostSim& host = world_.hosts()[index];
-    if (!host.in_rancher || !host.engine->up() || host.mon->running()) return;
+    if (!host.in_rancher || !host.machine_on || !host.engine->up() || host.mon->running()) return;
     world_.trace().record(world_.kernel().now(), TraceKind::AgentStarted, host.name, "",
                           "swarmkit-mon container restarted");
     host.mon->start();

@@ -31,7 +31,7 @@ World::World(const ScenarioSpec& spec, WorldOptions options)
   server_ = network_->add_endpoint("rancher-server", server_link);
   cattle_.on_change([this] {
     for (auto& h : hosts_)
-      if (h.in_rancher) h.metadata->handle_cattle_change();
+      if (h.machine_on && h.metadata) h.metadata->handle_cattle_change();
   });
   network_->on_topology_change([this] { refresh_heartbeats(); });
   for (const auto& e : spec_.events) {
@@ -58,7 +58,8 @@ void World::report_internal_fault(std::string what) {
 
 void World::apply(const EventSpec& e) {
   if (e.kind == EventKind::AddHost) {
-    add_host(e.host, e.profile);
+    if (e.same_machine) readd_machine(e.host);
+    else add_host(e.host, e.profile);
     return;
   }
   if (e.kind == EventKind::Partition) {
@@ -70,6 +71,12 @@ void World::apply(const EventSpec& e) {
   switch (e.kind) {
     case EventKind::RemoveHost:
       remove_host(*h);
+      break;
+    case EventKind::DeleteHost:
+      delete_host(*h);
+      break;
+    case EventKind::MachineDies:
+      machine_dies(*h);
       break;
     case EventKind::Crash:
       crash_host(*h, e.duration_ns);
@@ -113,37 +120,68 @@ void World::add_host(const std::string& name, const std::string& profile_name) {
   h.index = hosts_.size();
   h.name = name;
   h.profile = *profile;
-  h.added_at = kernel_.now();
   h.kernel_hostname = kernel_hostname(name, *profile);
   h.rancher_hostname = rancher_hostname(name, h.kernel_hostname, *profile);
   h.agent_ip = fmt::format("10.{}.{}.{}", 1 + h.index / 62500, (h.index / 250) % 250,
                            h.index % 250 + 2);
   h.seen_addr = seen_address(h, *profile);
   h.endpoint = network_->add_endpoint(name, profile->link);
-  h.uuid = cattle_.add_host(kernel_.now(), name, h.rancher_hostname, h.agent_ip);
   h.engine = std::make_unique<EngineSim>(*this, h.index);
-  h.metadata = std::make_unique<MetadataReplicaSim>(
-      kernel_, cattle_, trace_,
-      MetadataReplicaOptions{name, h.uuid, profile->metadata_lag, profile->metadata_empty_p},
-      rng_for("metadata/" + h.uuid));
+  h.mon = std::make_unique<MonSim>(*this, h.index, mon_options());
+  hosts_.push_back(std::move(h));
+  register_in_rancher(hosts_.back(), "");
+}
+
+void World::readd_machine(const std::string& name) {
+  auto last = machines_by_name_.find(name);
+  if (last == machines_by_name_.end() || host_named(name)) return;
+  HostSim& h = hosts_[last->second];
+  std::string how = "the same machine is registered again";
+  if (!h.machine_on) {
+    // Switched back on with its disk: the engine still holds its swarm state.
+    h.machine_on = true;
+    h.engine->reboot();
+    how = "the same machine is switched on and registered again, its swarm state on disk";
+  }
+  // Rancher registers it as a new host (a new uuid) and starts a new
+  // swarmkit-mon container on it; the old container and replica go.
+  h.mon->stop();
+  h.metadata->stop();
+  h.container_created = false;
+  register_in_rancher(h, how);
+}
+
+model::MonOptions World::mon_options() const {
   model::MonOptions mon;
   mon.policy = options_.policy;
   mon.manager_scale = spec_.swarm.manager_scale;
   mon.loop_interval_ns = spec_.swarm.loop_interval_ns;
-  h.mon = std::make_unique<MonSim>(*this, h.index, mon);
-  trace_.record(kernel_.now(), TraceKind::HostAdded, name, "",
-                fmt::format("{}, agent_ip {}, kernel hostname '{}', Rancher hostname '{}'",
-                            to_string(profile->arch), h.agent_ip, h.kernel_hostname,
-                            h.rancher_hostname));
-  current_by_name_[name] = h.index;
+  return mon;
+}
+
+void World::register_in_rancher(HostSim& h, const std::string& how) {
+  h.in_rancher = true;
+  h.added_at = kernel_.now();
+  h.uuid = cattle_.add_host(kernel_.now(), h.name, h.rancher_hostname, h.agent_ip);
+  if (h.metadata) retired_replicas_.push_back(std::move(h.metadata));
+  h.metadata = std::make_unique<MetadataReplicaSim>(
+      kernel_, cattle_, trace_,
+      MetadataReplicaOptions{h.name, h.uuid, h.profile.metadata_lag, h.profile.metadata_empty_p},
+      rng_for("metadata/" + h.uuid));
+  trace_.record(kernel_.now(), TraceKind::HostAdded, h.name, "",
+                fmt::format("{}, agent_ip {}, kernel hostname '{}', Rancher hostname '{}'{}",
+                            to_string(h.profile.arch), h.agent_ip, h.kernel_hostname,
+                            h.rancher_hostname, how.empty() ? "" : "; " + how));
+  current_by_name_[h.name] = h.index;
+  machines_by_name_[h.name] = h.index;
   by_addr_[h.agent_ip] = h.index;
-  hosts_.push_back(std::move(h));
-  hosts_.back().metadata->start();
-  scheduler_.handle_host_added(hosts_.size() - 1);
+  h.metadata->start();
+  scheduler_.handle_host_added(h.index);
 }
 
 void World::remove_host(HostSim& h) {
   h.in_rancher = false;
+  h.machine_on = false;
   current_by_name_.erase(h.name);
   by_addr_.erase(h.agent_ip);
   trace_.record(kernel_.now(), TraceKind::HostRemoved, h.name, h.engine->node_id(),
@@ -154,8 +192,29 @@ void World::remove_host(HostSim& h) {
   cattle_.remove_host(kernel_.now(), h.uuid);
 }
 
+void World::delete_host(HostSim& h) {
+  // Only Cattle forgets the host: the machine, its engine, its metadata
+  // replica and its swarmkit-mon container run on, and still answer on
+  // the machine's address.
+  h.in_rancher = false;
+  current_by_name_.erase(h.name);
+  trace_.record(kernel_.now(), TraceKind::HostRemoved, h.name, h.engine->node_id(),
+                "host deleted in Cattle; the machine keeps running");
+  cattle_.remove_host(kernel_.now(), h.uuid);
+}
+
+void World::machine_dies(HostSim& h) {
+  if (!h.machine_on) return;
+  h.machine_on = false;
+  trace_.record(kernel_.now(), TraceKind::Fault, h.name, h.engine->node_id(),
+                "the machine died; its host stays in Cattle");
+  h.mon->stop();
+  h.metadata->stop();
+  h.engine->shut_down();
+}
+
 void World::crash_host(HostSim& h, Duration for_ns) {
-  if (!h.engine->up()) return;
+  if (!h.machine_on || !h.engine->up()) return;
   trace_.record(kernel_.now(), TraceKind::Fault, h.name, h.engine->node_id(),
                 "engine crashed; reboots in " + format_duration_ms(for_ns));
   h.mon->stop();
@@ -163,7 +222,7 @@ void World::crash_host(HostSim& h, Duration for_ns) {
   const HostIndex index = h.index;
   kernel_.schedule_after(for_ns, [this, index] {
     HostSim& host = hosts_[index];
-    if (!host.in_rancher) return;
+    if (!host.machine_on) return;
     trace_.record(kernel_.now(), TraceKind::Fault, host.name, host.engine->node_id(),
                   "engine back after reboot");
     host.engine->reboot();

@@ -22,6 +22,7 @@
 
 #include "model/io.hpp"
 #include "model/removal_policy.hpp"
+#include "model/swarmkit_mon.hpp"
 #include "sim/cattle_sim.hpp"
 #include "sim/host_sim.hpp"
 #include "sim/kernel.hpp"
@@ -101,8 +102,13 @@ class World {
 
  private:
   void add_host(const std::string& name, const std::string& profile);
+  void readd_machine(const std::string& name);
+  void register_in_rancher(HostSim& h, const std::string& how);
+  model::MonOptions mon_options() const;
   std::string seen_address(const HostSim& h, const ProfileSpec& profile) const;
   void remove_host(HostSim& h);
+  void delete_host(HostSim& h);
+  void machine_dies(HostSim& h);
   void crash_host(HostSim& h, Duration for_ns);
   void start_partition(const std::vector<std::string>& names, Duration for_ns);
   void handle_node_removed(const SwarmNodeRecord& n, const SwarmOrigin& origin);
@@ -114,8 +120,14 @@ class World {
   std::unique_ptr<NetworkSim> network_;
   CattleSim cattle_;
   std::unique_ptr<SwarmSim> swarm_;
-  std::vector<HostSim> hosts_;  // every host ever added; a re-added name is a new entry
-  std::map<std::string, std::size_t> current_by_name_;
+  // Every machine ever added; a name re-added as a new machine is a new
+  // entry, a name re-added with same_machine reuses its machine's entry.
+  std::vector<HostSim> hosts_;
+  std::map<std::string, std::size_t> current_by_name_;   // hosts in Rancher now
+  std::map<std::string, std::size_t> machines_by_name_;  // the last machine of each name
+  // Replicas of earlier registrations of a re-added machine: stopped, but
+  // kept alive for the reload timers they may still have pending.
+  std::vector<std::unique_ptr<MetadataReplicaSim>> retired_replicas_;
   std::map<std::string, std::size_t> by_addr_;
   SchedulerSim scheduler_{*this};
   EndpointId server_ = 0;
