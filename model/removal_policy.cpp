@@ -134,32 +134,58 @@ std::vector<Eviction> select_by_hostname(const RemovalPolicy& p, const Reconcile
 }
 
 // fixed: identity plus positive evidence. A node is condemned only when the
-// Cattle API (strongly consistent, lists removed hosts) shows that the host
+// Cattle API (strongly consistent, lists removed hosts) shows that every host
 // which claimed it has been removed, or, for a node that never got to publish
 // its claim, that it is down and its address belongs to a removed host and
 // to no live one.
+//
+// A removed host's machine can come back as a new Rancher host (a new uuid,
+// the same agent IP) with its engine and node intact, and its claim on the
+// new host comes only with its swarmkit-mon's first loop. So while a live
+// host has the removed claimer's agent IP, its node is left alone until that
+// host claims a node of its own; once it claims another, the old node is
+// stale and goes when it is down.
 std::vector<Eviction> select_by_identity(const RemovalPolicy& p, const ReconcileView& v) {
   std::vector<Eviction> out;
   if (v.cattle_hosts == nullptr || v.cattle_hosts->empty()) return out;  // no evidence: do nothing
-  std::map<std::string, const CattleHost*> claimed_by;  // node id -> host
+  struct Claims {
+    bool live = false;                     // some active host claims the node
+    const CattleHost* removed = nullptr;   // a removed host that claims it
+  };
+  std::map<std::string, Claims> claims;  // node id -> who claims it
+  std::map<std::string, const CattleHost*> live_at_ip;
   std::map<std::string, const CattleHost*> removed_at_addr;
   std::set<std::string> live_addrs;
   for (const auto& h : *v.cattle_hosts) {
-    if (auto it = h.labels.find(kNodeIdLabel); it != h.labels.end() && !it->second.empty())
-      claimed_by[it->second] = &h;
-    if (h.state == CattleHostState::Active) live_addrs.insert(h.agent_ip);
-    else removed_at_addr[h.agent_ip] = &h;
+    const bool active = h.state == CattleHostState::Active;
+    if (auto it = h.labels.find(kNodeIdLabel); it != h.labels.end() && !it->second.empty()) {
+      Claims& c = claims[it->second];
+      if (active) c.live = true;
+      else if (!c.removed) c.removed = &h;
+    }
+    if (active) {
+      live_addrs.insert(h.agent_ip);
+      live_at_ip[h.agent_ip] = &h;
+    } else {
+      removed_at_addr[h.agent_ip] = &h;
+    }
   }
   for (const auto& n : *v.nodes) {
     if (static_cast<int>(out.size()) >= p.max_removals_per_pass) break;
     if (n.ID == v.self_node_id) continue;  // the leader never removes itself
-    if (auto it = claimed_by.find(n.ID); it != claimed_by.end()) {
-      const CattleHost& h = *it->second;
-      if (h.state != CattleHostState::Removed) continue;
+    if (auto it = claims.find(n.ID); it != claims.end()) {
+      if (it->second.live) continue;
+      const CattleHost& gone = *it->second.removed;
+      if (auto back = live_at_ip.find(gone.agent_ip); back != live_at_ip.end()) {
+        const auto label = back->second->labels.find(kNodeIdLabel);
+        const bool claims_another = label != back->second->labels.end() &&
+                                    !label->second.empty() && label->second != n.ID;
+        if (!claims_another || n.Status.State != NodeState::Down) continue;
+      }
       out.push_back(Eviction{n.ID, is_manager(n),
                              fmt::format("host {} ('{}') that claimed this node is removed in "
-                                         "Cattle",
-                                         h.uuid, h.hostname)});
+                                         "Cattle, and no live host claims it",
+                                         gone.uuid, gone.hostname)});
       continue;
     }
     if (n.Status.State != NodeState::Down || n.Status.Addr.empty()) continue;

@@ -168,6 +168,29 @@ TEST(FixedPolicy, RemovesOnlyANodeWhoseClaimingHostIsRemovedInCattle) {
   EXPECT_EQ(r.evicted(policy("fixed")), (Ids{"gone"}));
 }
 
+TEST(FixedPolicy, WaitsForAMachineThatCameBackUnderANewHost) {
+  // pi1's machine was removed (old uuid) and registered again (new uuid,
+  // same agent IP) with its engine and node intact; its new host has not
+  // claimed a node yet.
+  Reading r;
+  r.nodes = {node("m1", "manager-1", NodeRole::Manager), node("n1", "pi1")};
+  r.cattle_hosts = {cattle("u-m", "10.0.0.1", CattleHostState::Active, "m1"),
+                    cattle("u-old", "10.0.0.2", CattleHostState::Removed, "n1"),
+                    cattle("u-new", "10.0.0.2", CattleHostState::Active)};
+  EXPECT_TRUE(r.evicted(policy("fixed")).empty()) << "the same machine may be back";
+  r.cattle_hosts[2].labels[kNodeIdLabel] = "n1";
+  EXPECT_TRUE(r.evicted(policy("fixed")).empty()) << "a live host claims it";
+  // The new host claims another node: the old one is stale, and goes once down.
+  r.cattle_hosts[2].labels[kNodeIdLabel] = "n2";
+  EXPECT_TRUE(r.evicted(policy("fixed")).empty()) << "not while it is ready";
+  r.nodes[1].Status.State = NodeState::Down;
+  EXPECT_EQ(r.evicted(policy("fixed")), (Ids{"n1"}));
+  // A host deleted while its machine runs on, with nobody at its address.
+  r.cattle_hosts.pop_back();
+  r.nodes[1].Status.State = NodeState::Ready;
+  EXPECT_EQ(r.evicted(policy("fixed")), (Ids{"n1"}));
+}
+
 TEST(FixedPolicy, DoesNothingWithoutEvidence) {
   Reading r;
   r.nodes = {node("m1", "vm0", NodeRole::Manager), node("a", "pi1")};
