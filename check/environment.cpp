@@ -160,14 +160,22 @@ void add_host_timeline(std::vector<EventSpec>& out, const EnvCase& c, std::size_
     gone = removal_time(c, i, core_up);
     EventSpec rm;
     rm.at_ns = gone;
-    rm.kind = EventKind::RemoveHost;
+    rm.kind = h.machine_runs_on ? EventKind::DeleteHost : EventKind::RemoveHost;
     rm.host = n;
     out.push_back(rm);
     if (h.readd_after_s) {
       EventSpec again = add;
       again.at_ns = gone + seconds(std::max(*h.readd_after_s, 1));
+      again.same_machine = h.same_machine;
       out.push_back(again);
     }
+  } else if (h.dies_after_s && !core) {
+    gone = add.at_ns + seconds(std::max(*h.dies_after_s, 1));
+    EventSpec dies;
+    dies.at_ns = gone;
+    dies.kind = EventKind::MachineDies;
+    dies.host = n;
+    out.push_back(dies);
   }
   add_window(out, EventKind::Crash, n, add.at_ns, gone, h.crash);
   add_window(out, EventKind::MetadataStall, n, add.at_ns, gone, h.stall);
@@ -216,7 +224,8 @@ std::vector<std::string> describe(const EnvCase& c) {
   const std::size_t count = 1 + c.others.size();
   int arm = 0;
   bool mismatch = false, shared = false, lag = false, empty = false, stall = false, busy = false,
-       crash = false, partition = false, readd = false, skew = false;
+       crash = false, partition = false, readd = false, skew = false, deleted = false,
+       same_machine = false, dies = false;
   const auto removed = removed_hosts(c);
   for (std::size_t i = 0; i < count; ++i) {
     const HostCase h = effective_host(c, i);
@@ -233,7 +242,13 @@ std::vector<std::string> describe(const EnvCase& c) {
     crash |= h.crash.has_value();
     partition |= h.partition.has_value();
     skew |= h.skew_s != 0;
-    if (is_removed(c, i)) readd |= h.readd_after_s.has_value();
+    if (is_removed(c, i)) {
+      readd |= h.readd_after_s.has_value();
+      deleted |= h.machine_runs_on;
+      same_machine |= h.readd_after_s.has_value() && h.same_machine;
+    } else {
+      dies |= h.dies_after_s.has_value() && !is_core(c, i);
+    }
   }
   tags.push_back(fmt::format("hosts={}", count <= 2 ? std::string("1-2") : count <= 5 ? "3-5" : "6+"));
   tags.push_back(fmt::format("managers={}", c.managers));
@@ -250,6 +265,9 @@ std::vector<std::string> describe(const EnvCase& c) {
   if (removed.size() > 1) tags.push_back("event=several-removed");
   if (removed.size() > 1 && c.removed_together) tags.push_back("event=removed-together");
   if (readd) tags.push_back("event=host-re-added");
+  if (deleted) tags.push_back("event=deleted-machine-runs");
+  if (same_machine) tags.push_back("event=same-machine-re-added");
+  if (dies) tags.push_back("fault=machine-dies");
   if (skew) tags.push_back("fault=clock-skew");
   if (c.edge_loss_permille || c.edge_dup_permille || c.edge_reorder_permille) tags.push_back("fault=lossy-edge");
   return tags;

@@ -45,7 +45,10 @@ struct HostCase {
   int skew_s = 0;              // clock skew
   int add_offset_s = 0;        // late hosts: added this long after the core is up
   std::optional<int> remove_after_s;  // late hosts: removed from Rancher
+  bool machine_runs_on = false;       // ... deleted in Cattle only: the machine keeps running
   std::optional<int> readd_after_s;   // ... and added again under the same name
+  bool same_machine = false;          // ... as the same machine (agent IP, swarm state)
+  std::optional<int> dies_after_s;    // late hosts not removed: the machine dies for good
   std::optional<Window> crash;
   std::optional<Window> stall;      // metadata replica stops reloading
   std::optional<Window> empty;      // metadata /hosts answers empty

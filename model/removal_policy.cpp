@@ -142,9 +142,9 @@ std::vector<Eviction> select_by_hostname(const RemovalPolicy& p, const Reconcile
 // A removed host's machine can come back as a new Rancher host (a new uuid,
 // the same agent IP) with its engine and node intact, and its claim on the
 // new host comes only with its swarmkit-mon's first loop. So while a live
-// host has the removed claimer's agent IP, its node is left alone until that
-// host claims a node of its own; once it claims another, the old node is
-// stale and goes when it is down.
+// host has the removed host's agent IP, a node of the removed host is left
+// alone until it is superseded: the live host claims a node created after
+// it. Then it is stale, and goes when it is down.
 std::vector<Eviction> select_by_identity(const RemovalPolicy& p, const ReconcileView& v) {
   std::vector<Eviction> out;
   if (v.cattle_hosts == nullptr || v.cattle_hosts->empty()) return out;  // no evidence: do nothing
@@ -155,7 +155,6 @@ std::vector<Eviction> select_by_identity(const RemovalPolicy& p, const Reconcile
   std::map<std::string, Claims> claims;  // node id -> who claims it
   std::map<std::string, const CattleHost*> live_at_ip;
   std::map<std::string, const CattleHost*> removed_at_addr;
-  std::set<std::string> live_addrs;
   for (const auto& h : *v.cattle_hosts) {
     const bool active = h.state == CattleHostState::Active;
     if (auto it = h.labels.find(kNodeIdLabel); it != h.labels.end() && !it->second.empty()) {
@@ -164,24 +163,31 @@ std::vector<Eviction> select_by_identity(const RemovalPolicy& p, const Reconcile
       else if (!c.removed) c.removed = &h;
     }
     if (active) {
-      live_addrs.insert(h.agent_ip);
       live_at_ip[h.agent_ip] = &h;
     } else {
       removed_at_addr[h.agent_ip] = &h;
     }
   }
+  std::map<std::string, const Node*> by_id;
+  for (const auto& n : *v.nodes) by_id[n.ID] = &n;
+  // Whether the live host at `ip`, if any, has moved on from `n`: it claims
+  // a node created after `n`, and `n` is down.
+  auto superseded_at = [&](const std::string& ip, const Node& n) {
+    auto back = live_at_ip.find(ip);
+    if (back == live_at_ip.end()) return true;  // nobody lives there any more
+    const auto label = back->second->labels.find(kNodeIdLabel);
+    if (label == back->second->labels.end()) return false;
+    const auto newer = by_id.find(label->second);
+    return newer != by_id.end() && newer->second->CreatedAt > n.CreatedAt &&
+           n.Status.State == NodeState::Down;
+  };
   for (const auto& n : *v.nodes) {
     if (static_cast<int>(out.size()) >= p.max_removals_per_pass) break;
     if (n.ID == v.self_node_id) continue;  // the leader never removes itself
     if (auto it = claims.find(n.ID); it != claims.end()) {
       if (it->second.live) continue;
       const CattleHost& gone = *it->second.removed;
-      if (auto back = live_at_ip.find(gone.agent_ip); back != live_at_ip.end()) {
-        const auto label = back->second->labels.find(kNodeIdLabel);
-        const bool claims_another = label != back->second->labels.end() &&
-                                    !label->second.empty() && label->second != n.ID;
-        if (!claims_another || n.Status.State != NodeState::Down) continue;
-      }
+      if (!superseded_at(gone.agent_ip, n)) continue;
       out.push_back(Eviction{n.ID, is_manager(n),
                              fmt::format("host {} ('{}') that claimed this node is removed in "
                                          "Cattle, and no live host claims it",
@@ -190,7 +196,7 @@ std::vector<Eviction> select_by_identity(const RemovalPolicy& p, const Reconcile
     }
     if (n.Status.State != NodeState::Down || n.Status.Addr.empty()) continue;
     auto r = removed_at_addr.find(n.Status.Addr);
-    if (r == removed_at_addr.end() || live_addrs.contains(n.Status.Addr)) continue;
+    if (r == removed_at_addr.end() || !superseded_at(n.Status.Addr, n)) continue;
     out.push_back(Eviction{n.ID, is_manager(n),
                            fmt::format("unclaimed down node at {}, the address of removed host "
                                        "{} ('{}')",

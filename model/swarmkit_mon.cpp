@@ -123,13 +123,39 @@ struct SwarmkitMon::Impl {
   }
   static bool ok(const Response* r) { return r && !std::holds_alternative<ApiError>(*r); }
 
-  // ---- loop: WaitAgentIp, CheckEngine, Leaving, BindIdentity, FindLeader ----
+  // ---- loop: WaitAgentIp, ConfirmDeleted, CheckEngine, Leaving, BindIdentity, FindLeader ----
   void ask_self_host(const Response*) { call(MetaSelfHost{}); }
   bool has_agent_ip(const Response* r) const {
     auto a = as<MetaAnswer<MetaHost>>(r);
     return a && a->kind == MetaAnswerKind::Json && !a->value.agent_ip.empty();
   }
   void poll_again(const Response*) { sleep(opt.poll_interval_ns); }
+  // fixed: this container's host answered before and is now `Not found`:
+  // the host may have been deleted in Cattle while the machine runs on.
+  // Metadata cannot tell a deletion from a replica mid-reload; the Cattle
+  // API can, so ask it before anything is done about it.
+  bool may_be_deleted(const Response* r) const {
+    auto a = as<MetaAnswer<MetaHost>>(r);
+    return opt.policy.publishes_node_identity() && !self.uuid.empty() && a &&
+           a->kind == MetaAnswerKind::NotFound;
+  }
+  bool keep_polling(const Response* r) const { return !has_agent_ip(r) && !may_be_deleted(r); }
+  void ask_cattle_about_self(const Response*) { call(CattleListHosts{}); }
+  bool self_removed_in_cattle(const Response* r) const {
+    auto hosts = as<std::vector<CattleHost>>(r);
+    if (!hosts) return false;
+    return std::any_of(hosts->begin(), hosts->end(), [&](const CattleHost& h) {
+      return h.uuid == self.uuid && h.state == CattleHostState::Removed;
+    });
+  }
+  bool self_not_removed(const Response* r) const { return !self_removed_in_cattle(r); }
+  // The machine's host is gone from Rancher: its engine leaves the swarm, so
+  // that its node turns down and the leader can remove it on the evidence
+  // of the removed host's address.
+  void leave_deleted_host(const Response*) {
+    call(SwarmLeave{true},
+         fmt::format("host {} was deleted from Rancher: leave the swarm", self.uuid));
+  }
   void keep_self_ask_info(const Response* r) {
     self = as<MetaAnswer<MetaHost>>(r)->value;
     call(GetInfo{});
@@ -361,6 +387,7 @@ namespace names {
 // Loop
 inline constexpr char Sleeping[] = "Sleeping", WaitAgentIp[] = "WaitAgentIp",
                       CheckEngine[] = "CheckEngine", Leaving[] = "Leaving",
+                      ConfirmDeleted[] = "ConfirmDeleted",
                       BindIdentity[] = "BindIdentity", FindLeader[] = "FindLeader",
                       Joining[] = "Joining", Leading[] = "Leading";
 // Join
@@ -397,6 +424,7 @@ struct I::LoopFsm_ : FsmBase<I::LoopFsm_> {
   using WaitAgentIp = Phase<names::WaitAgentIp, 0>;
   using CheckEngine = Phase<names::CheckEngine, 0>;
   using Leaving = Phase<names::Leaving, 0>;
+  using ConfirmDeleted = Phase<names::ConfirmDeleted, 0>;
   using BindIdentity = Phase<names::BindIdentity, 0>;
   using FindLeader = Phase<names::FindLeader, 0>;
   using Joining = Phase<names::Joining, 0>;
@@ -407,7 +435,10 @@ struct I::LoopFsm_ : FsmBase<I::LoopFsm_> {
     //  from          event          to            action                          guard
     Row<Sleeping,     ev::Wakeup,    WaitAgentIp,  Do<&I::ask_self_host>,           none>,
     Row<WaitAgentIp,  ev::Reply,     CheckEngine,  Do<&I::keep_self_ask_info>,      If<&I::has_agent_ip>>,
-    Row<WaitAgentIp,  ev::Reply,     none,         Do<&I::poll_again>,              Unless<&I::has_agent_ip>>,
+    Row<WaitAgentIp,  ev::Reply,     none,         Do<&I::poll_again>,              If<&I::keep_polling>>,
+    Row<WaitAgentIp,  ev::Reply,     ConfirmDeleted, Do<&I::ask_cattle_about_self>, If<&I::may_be_deleted>>,
+    Row<ConfirmDeleted, ev::Reply,   Leaving,      Do<&I::leave_deleted_host>,      If<&I::self_removed_in_cattle>>,
+    Row<ConfirmDeleted, ev::Reply,   WaitAgentIp,  Do<&I::poll_again>,              If<&I::self_not_removed>>,
     Row<WaitAgentIp,  ev::Wakeup,    none,         Do<&I::ask_self_host>,           none>,
     Row<CheckEngine,  ev::Reply,     Leaving,      Do<&I::leave>,                   If<&I::swarm_error>>,
     Row<CheckEngine,  ev::Reply,     BindIdentity, Do<&I::publish_identity>,        If<&I::identity_unpublished>>,

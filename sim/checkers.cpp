@@ -101,9 +101,17 @@ void SafetyChecker::on_removed(const SwarmNodeRecord& n, const SwarmOrigin& orig
     report(Violation{true, "removed-last-manager", now, victim.name, n.id,
                      "the swarm has no manager left: " + origin.why});
   }
-  if (world_.cattle().host_active(victim.uuid)) {
+  if (live_hosts_node(n)) {
     report(Violation{true, "spurious-eviction", now, victim.name, n.id, explain(n, origin)});
   }
+}
+
+bool SafetyChecker::live_hosts_node(const SwarmNodeRecord& n) const {
+  // The node of a host that exists in Cattle, and the one its engine uses:
+  // a stale node of the same machine (it left and joined again, or it was
+  // re-registered and rejoined) is not a live host's node.
+  const HostSim& h = world_.hosts()[n.host];
+  return world_.cattle().host_active(h.uuid) && h.engine->node_id() == n.id;
 }
 
 void SafetyChecker::on_demoted(const SwarmNodeRecord& n, const SwarmOrigin& origin) {
@@ -114,7 +122,7 @@ void SafetyChecker::on_demoted(const SwarmNodeRecord& n, const SwarmOrigin& orig
                      "the leader demoted its own node: " + origin.why});
   }
   if (!origin.eviction) return;  // scaling to MANAGER_SCALE is not an eviction
-  if (world_.cattle().host_active(victim.uuid)) {
+  if (live_hosts_node(n)) {
     report(Violation{true, "spurious-demotion", world_.kernel().now(), victim.name, n.id,
                      explain(n, origin)});
   }
@@ -127,14 +135,19 @@ std::vector<Violation> LivenessChecker::check(const World& world) {
   for (const auto& [id, n] : world.swarm().nodes()) by_host[n.host].push_back(&n);
   for (const auto& h : world.hosts()) {
     const auto& nodes = by_host[h.index];
-    if (!h.in_rancher) {
-      for (const auto* n : nodes)
-        out.push_back(Violation{false, "orphan-node", now, h.name, n->id,
-                                fmt::format("host {} was removed from Rancher but its node "
-                                            "(state {}) is still in the swarm",
-                                            h.name, to_string(world.swarm().state_of(*n)))});
-      continue;
+    // A node whose Rancher registration is gone must be gone too, unless it
+    // is the node the machine's engine still uses under a later
+    // registration (the same machine re-added with its swarm state).
+    for (const auto* n : nodes) {
+      const bool current = h.in_rancher && h.engine->node_id() == n->id;
+      if (current || world.cattle().host_active(h.uuid_at(n->created_sim))) continue;
+      out.push_back(Violation{false, "orphan-node", now, h.name, n->id,
+                              fmt::format("host {} ({}) was removed from Rancher but its node "
+                                          "(state {}) is still in the swarm",
+                                          h.name, h.uuid_at(n->created_sim),
+                                          to_string(world.swarm().state_of(*n)))});
     }
+    if (!h.in_rancher) continue;
     if (!h.engine->up()) continue;  // not live: crashed and not back
     int ready = 0;
     for (const auto* n : nodes) ready += world.swarm().state_of(*n) == model::NodeState::Ready;

@@ -48,6 +48,7 @@ class SafetyChecker {
   void on_removed(const SwarmNodeRecord& n, const SwarmOrigin& origin);
   void on_demoted(const SwarmNodeRecord& n, const SwarmOrigin& origin);
   void check_promises(const SwarmNodeRecord& n, const SwarmOrigin& origin);
+  bool live_hosts_node(const SwarmNodeRecord& n) const;
   void report(Violation v);
   std::string explain(const SwarmNodeRecord& n, const SwarmOrigin& origin) const;
 

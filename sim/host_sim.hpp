@@ -13,6 +13,8 @@
 
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "sim/network_sim.hpp"
 #include "sim/scenario.hpp"
@@ -47,6 +49,17 @@ struct HostSim {
   bool in_rancher = true;  // false once removed or deleted from Cattle
   bool machine_on = true;  // false once shut down (remove_host) or dead (machine_dies)
   bool container_created = false;  // the scheduler placed swarmkit-mon here
+  // Every Rancher registration of this machine, oldest first: when, and the
+  // host uuid Cattle gave it. A machine re-added with same_machine has several.
+  std::vector<std::pair<Instant, std::string>> registrations;
+
+  // The host uuid the machine was registered under at `t` (for a node: when
+  // its certificate was issued).
+  const std::string& uuid_at(Instant t) const {
+    for (auto it = registrations.rbegin(); it != registrations.rend(); ++it)
+      if (it->first <= t) return it->second;
+    return registrations.front().second;
+  }
 
   std::unique_ptr<EngineSim> engine;
   std::unique_ptr<MetadataReplicaSim> metadata;

@@ -163,6 +163,7 @@ void World::register_in_rancher(HostSim& h, const std::string& how) {
   h.in_rancher = true;
   h.added_at = kernel_.now();
   h.uuid = cattle_.add_host(kernel_.now(), h.name, h.rancher_hostname, h.agent_ip);
+  h.registrations.emplace_back(kernel_.now(), h.uuid);
   if (h.metadata) retired_replicas_.push_back(std::move(h.metadata));
   h.metadata = std::make_unique<MetadataReplicaSim>(
       kernel_, cattle_, trace_,

@@ -180,11 +180,18 @@ TEST(FixedPolicy, WaitsForAMachineThatCameBackUnderANewHost) {
   EXPECT_TRUE(r.evicted(policy("fixed")).empty()) << "the same machine may be back";
   r.cattle_hosts[2].labels[kNodeIdLabel] = "n1";
   EXPECT_TRUE(r.evicted(policy("fixed")).empty()) << "a live host claims it";
-  // The new host claims another node: the old one is stale, and goes once down.
+  // The new host claims a newer node: the old one is stale, and goes once down.
+  Node newer = node("n2", "pi1");
+  newer.CreatedAt = r.nodes[1].CreatedAt + kMinute;
+  r.nodes.push_back(newer);
   r.cattle_hosts[2].labels[kNodeIdLabel] = "n2";
   EXPECT_TRUE(r.evicted(policy("fixed")).empty()) << "not while it is ready";
   r.nodes[1].Status.State = NodeState::Down;
   EXPECT_EQ(r.evicted(policy("fixed")), (Ids{"n1"}));
+  // A label that names an older node is stale itself: the node stays.
+  r.nodes[2].CreatedAt = r.nodes[1].CreatedAt - kMinute;
+  EXPECT_TRUE(r.evicted(policy("fixed")).empty());
+  r.nodes.pop_back();
   // A host deleted while its machine runs on, with nobody at its address.
   r.cattle_hosts.pop_back();
   r.nodes[1].Status.State = NodeState::Ready;
