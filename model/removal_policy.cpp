@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -82,26 +83,31 @@ const char* answer_kind(MetaAnswerKind k) {
 }
 
 // The script finds the ID of a node it means to remove by looking its
-// hostname up again: `map(select(.Description.Hostname=="H")) | .[0].ID`.
-// Two observable consequences follow, and the legacy decisions keep both:
+// hostname up again among the candidates:
+// `map(select(.Description.Hostname=="H")) | .[0].ID`, for each candidate's
+// hostname H in turn as `jq -r` prints it. Observable consequences, all kept:
 //  - a node that has not registered has no Description.Hostname key at all
-//    (the Engine API omits empty fields), `jq -r` prints it as `null`, the
-//    lookup of "null" matches nothing, and `docker node rm null` fails: an
-//    unregistered node can never be removed;
-//  - of several candidates that share a hostname, the lookup always finds
-//    the first in `GET /nodes` order, so one pass removes only that one (the
-//    later iterations remove the same ID again, and fail).
-class ScriptLookup {
- public:
-  // Whether `n` is the node the script's lookup of its hostname would act on.
-  bool acts_on(const Node& n) {
-    if (n.Description.Hostname.empty()) return false;
-    return looked_up_.insert(n.Description.Hostname).second;
+//    (the Engine API omits empty fields), and `jq -r` prints it as `null`;
+//    the lookup of "null" finds a candidate whose hostname is the string
+//    "null" if there is one (and removes it there and then), else nothing,
+//    and `docker node rm null` fails: an unregistered node is never removed;
+//  - of several candidates sharing a hostname, the lookup always finds the
+//    first, so one pass removes only that one (the later turns remove the
+//    same ID again, and fail).
+std::vector<const Node*> script_lookups(const std::vector<const Node*>& candidates) {
+  std::vector<const Node*> acted_on;
+  std::set<std::string> removed;
+  for (const Node* turn : candidates) {
+    const std::string word = turn->Description.Hostname.empty() ? "null"
+                                                                : turn->Description.Hostname;
+    const auto found = std::find_if(candidates.begin(), candidates.end(), [&](const Node* n) {
+      return n->Description.Hostname == word;
+    });
+    if (found == candidates.end() || !removed.insert((*found)->ID).second) continue;
+    acted_on.push_back(*found);
   }
-
- private:
-  std::set<std::string> looked_up_;
-};
+  return acted_on;
+}
 
 // swarmkit-mon v3..v5: keep a node iff its engine hostname equals a metadata
 // hostname cut at its first dot. Only the metadata side is cut, so an engine
@@ -120,15 +126,18 @@ std::vector<Eviction> select_by_hostname(const RemovalPolicy& p, const Reconcile
           ? fmt::format("the {} metadata host{} [{}]", v.meta_hosts->value.size(),
                         v.meta_hosts->value.size() == 1 ? "" : "s", join_keys(keys))
           : fmt::format("metadata /hosts answered {}", answer_kind(v.meta_hosts->kind));
-  std::vector<Eviction> out;
-  ScriptLookup lookup;
+  // The nodes no metadata hostname matches. An unregistered node's missing
+  // hostname is JSON null, which equals no string, so it is always among them.
+  std::vector<const Node*> candidates;
   for (const auto& n : *v.nodes) {
-    if (keys.contains(n.Description.Hostname)) continue;
-    if (too_young(p, v, n)) continue;
-    if (!lookup.acts_on(n)) continue;
-    out.push_back(Eviction{n.ID, is_manager(n),
+    const bool matched = !n.Description.Hostname.empty() && keys.contains(n.Description.Hostname);
+    if (!matched && !too_young(p, v, n)) candidates.push_back(&n);
+  }
+  std::vector<Eviction> out;
+  for (const Node* n : script_lookups(candidates)) {
+    out.push_back(Eviction{n->ID, is_manager(*n),
                            fmt::format("engine hostname '{}' not among {}",
-                                       n.Description.Hostname, seen)});
+                                       n->Description.Hostname, seen)});
   }
   return out;
 }
@@ -254,10 +263,11 @@ std::optional<Eviction> select_unreachable_manager(const RemovalPolicy& p,
 std::vector<Eviction> select_down_nodes(const RemovalPolicy& p, const ReconcileView& v) {
   std::vector<Eviction> out;
   if (!p.purges_down_nodes()) return out;
-  ScriptLookup lookup;  // the purge looks its nodes up the same way
-  for (const auto& n : *v.nodes) {
-    if (n.Status.State != NodeState::Down || too_young(p, v, n)) continue;
-    if (!lookup.acts_on(n)) continue;
+  std::vector<const Node*> down;  // the purge looks its nodes up the same way
+  for (const auto& n : *v.nodes)
+    if (n.Status.State == NodeState::Down && !too_young(p, v, n)) down.push_back(&n);
+  for (const Node* node : script_lookups(down)) {
+    const Node& n = *node;
     // The script meant "down nodes whose hostname came back under a new
     // node", but `[ "$x"!="" ]` is always true: every down node goes.
     out.push_back(Eviction{n.ID, is_manager(n),

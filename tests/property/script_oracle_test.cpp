@@ -13,9 +13,6 @@
 // run of the oracle answers them. On a disagreement RapidCheck shrinks the
 // reading, asking the oracle about each smaller one, and the smallest
 // disagreement is printed with both answers.
-//
-// One disagreement is known and reported, not decided: see "a known
-// disagreement" below and KnownDisagreement_*.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
@@ -439,14 +436,7 @@ rc::Gen<Reading> gen_reading() {
   });
 }
 
-// --- a known disagreement --------------------------------------------------
-//
-// The model takes the lookup of an unregistered node, whose hostname jq
-// prints as `null`, to find nothing. The script's lookup of the word `null`
-// finds a node whose hostname is the string "null", if the list it looks in
-// has one, and removes that node there and then, at the unregistered node's
-// turn. The same nodes go, in another order. Readings where this can happen
-// are compared as sets, and KnownDisagreement_* keeps the smallest case.
+// --- input classes ----------------------------------------------------------
 
 bool named_null(const Node& n) {
   return n.Description.Hostname == "null";
@@ -471,24 +461,12 @@ bool null_lookup_finds_a_node(const Reading& r) {
   return hook || purge;
 }
 
-Decisions in_id_order(Decisions d) {
-  for (Ids* v : {&d.removed, &d.demoted, &d.purged}) std::sort(v->begin(), v->end());
-  return d;
-}
+enum class Agreement { Same, Different };
 
-enum class Agreement { Same, SameNodesOtherOrder, Different };
+void PrintTo(Agreement a, std::ostream* os) { *os << (a == Agreement::Same ? "the same" : "different"); }
 
-void PrintTo(Agreement a, std::ostream* os) {
-  *os << (a == Agreement::Same                  ? "the same"
-          : a == Agreement::SameNodesOtherOrder ? "the same nodes in another order"
-                                                : "different");
-}
-
-Agreement compare(const Reading& r, const Decisions& script, const Decisions& model) {
-  if (script == model) return Agreement::Same;
-  if (null_lookup_finds_a_node(r) && in_id_order(script) == in_id_order(model))
-    return Agreement::SameNodesOtherOrder;
-  return Agreement::Different;
+Agreement compare(const Reading&, const Decisions& script, const Decisions& model) {
+  return script == model ? Agreement::Same : Agreement::Different;
 }
 
 std::string lower(std::string s) {
@@ -654,14 +632,11 @@ TEST(ScriptOracle, LegacyDecidesAsTheScriptOnEveryGeneratedReading) {
   ASSERT_EQ(oracle.size(), run.readings.size());
   std::printf("oracle: %zu readings in %.1f s\n", run.readings.size(),
               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  std::size_t different = 0, other_order = 0;
+  std::size_t different = 0;
   std::optional<std::size_t> first;
   for (std::size_t i = 0; i < run.readings.size(); ++i) {
     switch (compare(run.readings[i], oracle[i], model_decisions(run.readings[i]))) {
       case Agreement::Same:
-        break;
-      case Agreement::SameNodesOtherOrder:
-        ++other_order;
         break;
       case Agreement::Different:
         if (!first) first = i;
@@ -669,12 +644,6 @@ TEST(ScriptOracle, LegacyDecidesAsTheScriptOnEveryGeneratedReading) {
         break;
     }
   }
-  if (other_order > 0)
-    std::printf(
-        "known disagreement: on %zu readings an unregistered node's lookup finds the node named "
-        "\"null\", and the script removes the same nodes as the model in another order (see "
-        "KnownDisagreement_*)\n",
-        other_order);
   if (different == 0) return;
 
   // Shrink: the same property over the same readings, now comparing, so
@@ -808,14 +777,11 @@ TEST(ScriptOracle, AnswersHandWrittenReadingsAsTheScriptDoes) {
         << "hosts.body: " << inputs[rows.size() + i].hosts;
 }
 
-// A disagreement between the model and the script, reported and not yet
-// decided (see "a known disagreement" above). The smallest reading that
-// shows it, in the hook and in the purge: the unregistered node comes first,
-// so the script's lookup of `null` removes the node named "null" before
-// `pi1`; the model removes them in list order. Skipped while the two differ
-// in order only; fails if they come to differ otherwise, or to agree (then
-// the exemption in compare() must go too).
-TEST(ScriptOracle, KnownDisagreement_AnUnregisteredNodesLookupRemovesTheNodeNamedNullEarly) {
+// Once a disagreement, now a row: an unregistered node's lookup of `null`
+// finds the node whose hostname is the string "null" and removes it at the
+// unregistered node's turn, before `pi1`, in the hook and in the purge. The
+// model first removed them in list order.
+TEST(ScriptOracle, AnUnregisteredNodesLookupRemovesTheNodeNamedNullAtItsTurn) {
   const Reading r{{node("u", "", NodeRole::Worker, NodeState::Down),
                    node("a", "pi1", NodeRole::Worker, NodeState::Down),
                    node("n", "null", NodeRole::Worker, NodeState::Down)},
@@ -824,9 +790,5 @@ TEST(ScriptOracle, KnownDisagreement_AnUnregisteredNodesLookupRemovesTheNodeName
   EXPECT_EQ(script.removed, (Ids{"n", "a"}));
   EXPECT_EQ(script.purged, (Ids{"n", "a"}));
   const Decisions model = model_decisions(r);
-  ASSERT_NE(model, script) << "the model now agrees with the script here: drop the exemption for "
-                              "null_lookup_finds_a_node() in compare(), and this test";
-  ASSERT_EQ(compare(r, script, model), Agreement::SameNodesOtherOrder)
-      << disagreement(r, script, model);
-  GTEST_SKIP() << "known disagreement, order only:\n" << disagreement(r, script, model);
+  EXPECT_EQ(compare(r, script, model), Agreement::Same) << disagreement(r, script, model);
 }
