@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 
 #include "model/removal_policy.hpp"
@@ -18,6 +19,11 @@ SafetyChecker::SafetyChecker(World& world, bool stop_at_first)
       [this](const SwarmNodeRecord& n, const SwarmOrigin& o) { on_removed(n, o); });
   world.demoted_observers.push_back(
       [this](const SwarmNodeRecord& n, const SwarmOrigin& o) { on_demoted(n, o); });
+  world.decisive_read_observers.push_back(
+      [this](HostIndex host, std::uint64_t pass, Instant as_of) {
+        Instant& last = last_read_at_[PassKey{host, pass}];
+        last = std::max(last, as_of);
+      });
   world.failed_read_observers.push_back(
       [this](HostIndex host, std::uint64_t pass, const std::string& what) {
         failed_reads_.emplace(PassKey{host, pass}, what);
@@ -101,7 +107,7 @@ void SafetyChecker::on_removed(const SwarmNodeRecord& n, const SwarmOrigin& orig
     report(Violation{true, "removed-last-manager", now, victim.name, n.id,
                      "the swarm has no manager left: " + origin.why});
   }
-  if (live_hosts_node(n)) {
+  if (live_hosts_node(n) && could_know(n, origin)) {
     report(Violation{true, "spurious-eviction", now, victim.name, n.id, explain(n, origin)});
   }
 }
@@ -114,6 +120,18 @@ bool SafetyChecker::live_hosts_node(const SwarmNodeRecord& n) const {
   return world_.cattle().host_active(h.uuid) && h.engine->node_id() == n.id;
 }
 
+bool SafetyChecker::could_know(const SwarmNodeRecord& n, const SwarmOrigin& origin) const {
+  // A pass acts on the world as its reads showed it. A machine registered
+  // in Rancher again after the pass's last decisive read (the same machine
+  // re-added while the leader was deciding) was not there to be seen: no
+  // policy can avoid that race without a transaction Docker and Cattle do
+  // not share. Anything older the leader could have read, stale replicas
+  // included, which is what the 2017 races are made of.
+  auto read = last_read_at_.find(PassKey{origin.host, origin.pass});
+  if (origin.pass == 0 || read == last_read_at_.end()) return true;
+  return world_.hosts()[n.host].added_at <= read->second;
+}
+
 void SafetyChecker::on_demoted(const SwarmNodeRecord& n, const SwarmOrigin& origin) {
   const HostSim& victim = world_.hosts()[n.host];
   if (world_.options().policy.promises_to_spare_itself() && n.host == origin.host &&
@@ -122,7 +140,7 @@ void SafetyChecker::on_demoted(const SwarmNodeRecord& n, const SwarmOrigin& orig
                      "the leader demoted its own node: " + origin.why});
   }
   if (!origin.eviction) return;  // scaling to MANAGER_SCALE is not an eviction
-  if (live_hosts_node(n)) {
+  if (live_hosts_node(n) && could_know(n, origin)) {
     report(Violation{true, "spurious-demotion", world_.kernel().now(), victim.name, n.id,
                      explain(n, origin)});
   }

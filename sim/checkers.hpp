@@ -49,6 +49,7 @@ class SafetyChecker {
   void on_demoted(const SwarmNodeRecord& n, const SwarmOrigin& origin);
   void check_promises(const SwarmNodeRecord& n, const SwarmOrigin& origin);
   bool live_hosts_node(const SwarmNodeRecord& n) const;
+  bool could_know(const SwarmNodeRecord& n, const SwarmOrigin& origin) const;
   void report(Violation v);
   std::string explain(const SwarmNodeRecord& n, const SwarmOrigin& origin) const;
 
@@ -59,6 +60,7 @@ class SafetyChecker {
   using PassKey = std::pair<HostIndex, std::uint64_t>;
   std::map<PassKey, int> removals_in_pass_;
   std::map<PassKey, std::string> failed_reads_;  // the first failed decisive read of a pass
+  std::map<PassKey, Instant> last_read_at_;      // when a pass's last decisive read came back
 };
 
 class LivenessChecker {

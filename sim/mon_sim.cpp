@@ -107,6 +107,10 @@ void MonSim::deliver(std::uint64_t incarnation, model::RequestId id, const Asked
     world_.trace().record(world_.kernel().now(), TraceKind::MonCallFailed,
                           world_.hosts()[host_].name, "", asked.what + " -> " + *failure);
   }
+  if (asked.decisive && asked.pass != 0) {
+    const Instant as_of = asked.served_at ? *asked.served_at : world_.kernel().now();
+    for (auto& fn : world_.decisive_read_observers) fn(host_, asked.pass, as_of);
+  }
   if (asked.decisive && asked.pass != 0 && (failure || empty_list(r))) {
     for (auto& fn : world_.failed_read_observers)
       fn(host_, asked.pass, asked.what + " -> " + failure.value_or("an empty list"));
@@ -140,7 +144,12 @@ void MonSim::execute(const model::Call& asked_call) {
   // in the high bits they are unique per host for the checkers.
   model::Call call = asked_call;
   if (call.pass != 0) call.pass |= incarnation_ << 32;
-  Asked asked{describe(call.request), options_.policy.decides_on(call.request), call.pass};
+  Asked asked{describe(call.request), options_.policy.decides_on(call.request), call.pass, {}};
+  std::shared_ptr<Instant> served_at;
+  if (std::holds_alternative<model::CattleListHosts>(call.request)) {
+    served_at = std::make_shared<Instant>(world_.kernel().now());
+    asked.served_at = served_at;
+  }
   world_.trace().record(world_.kernel().now(), TraceKind::MonCall, h.name, "",
                         call.why.empty() ? asked.what : asked.what + " -- " + call.why);
   const auto inc = incarnation_;
@@ -184,8 +193,11 @@ void MonSim::execute(const model::Call& asked_call) {
   }
   if (std::holds_alternative<model::CattleListHosts>(req)) {
     world_.rpc(h.endpoint, world_.rancher_server(),
-               [this]() -> model::Response { return world_.cattle().list_hosts(); }, reply,
-               world_.options().cattle_timeout_ns);
+               [this, served = served_at]() -> model::Response {
+                 if (served) *served = world_.kernel().now();
+                 return world_.cattle().list_hosts();
+               },
+               reply, world_.options().cattle_timeout_ns);
     return;
   }
   if (auto* p = std::get_if<model::ProbeManager>(&req)) {

@@ -39,6 +39,9 @@ class MonSim {
     std::string what;      // the request as the trace shows it
     bool decisive = false;  // a read the pass's removals rest on
     std::uint64_t pass = 0;
+    // When the answer was made, for reads served away from the host (the
+    // Cattle API); unset: when it arrives.
+    std::shared_ptr<Instant> served_at;
   };
   // Hands a reply to the logic; a failed one is traced first, so that
   // `--verbose` shows what the logic was told, not only what it asked.

@@ -99,6 +99,10 @@ class World {
   // decides_on) failed or came back empty; `pass` as in SwarmOrigin.
   std::vector<std::function<void(HostIndex host, std::uint64_t pass, const std::string& what)>>
       failed_read_observers;
+  // Any decisive read of a pass came back (failed or not); `as_of` is when
+  // its answer was made.
+  std::vector<std::function<void(HostIndex host, std::uint64_t pass, Instant as_of)>>
+      decisive_read_observers;
 
  private:
   void add_host(const std::string& name, const std::string& profile);
