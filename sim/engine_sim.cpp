@@ -72,7 +72,7 @@ model::Response EngineSim::serve(const model::Call& call) {
             return ApiError{503, "This node is already part of a swarm."};
           if (swarm.exists())
             return ApiError{500, "the simulator models a single swarm and one already exists"};
-          node_id_ = swarm.init(host_, host().name, host().kernel_hostname,
+          node_id_ = swarm.init(host_, host().name, host().stream_key, host().kernel_hostname,
                                 to_string(host().profile.arch), host().agent_ip,
                                 k.now() + host().profile.clock_skew_ns);
           local_ = LocalNodeState::Active;
@@ -131,7 +131,8 @@ void EngineSim::join(const model::SwarmJoin& req, std::function<void(model::Resp
     HostSim& t = world_.hosts()[target_index];
     if (!t.engine->up() || !world_.swarm().is_manager_with_quorum(t.engine->node_id()))
       return ApiError{0, "connection refused: the remote is not a reachable manager"};
-    auto r = world_.swarm().issue_certificate(host_, host().name, token, host().seen_addr,
+    auto r = world_.swarm().issue_certificate(host_, host().name, host().stream_key, token,
+                                              host().seen_addr,
                                               world_.kernel().now() + t.profile.clock_skew_ns);
     if (auto* e = std::get_if<ApiError>(&r)) return *e;
     model::SwarmInfo granted;
@@ -157,7 +158,7 @@ void EngineSim::join(const model::SwarmJoin& req, std::function<void(model::Resp
 
 void EngineSim::schedule_registration() {
   const std::string id = node_id_;
-  Rng rng = world_.rng_for("registration/" + host().name + "/" + id);
+  Rng rng = world_.rng_for("registration/" + host().stream_key + "/" + id);
   const Duration delay = host().stretch(world_.spec().swarm.registration_delay.sample(rng));
   world_.kernel().schedule_after(delay, [this, id] {
     // A crash before registration: the engine registers when it is back.
@@ -165,7 +166,7 @@ void EngineSim::schedule_registration() {
     const SwarmNodeRecord* n = world_.swarm().node(id);
     if (!n || n->registered) return;
     world_.swarm().register_node(id, host().kernel_hostname, to_string(host().profile.arch));
-    Rng busy_rng = world_.rng_for("busy/" + host().name + "/" + id);
+    Rng busy_rng = world_.rng_for("busy/" + host().stream_key + "/" + id);
     const Duration busy = host().stretch(host().profile.busy_after_join.sample(busy_rng));
     if (busy > 0) {
       busy_until_ = world_.kernel().now() + busy;

@@ -38,6 +38,10 @@ struct HostSim {
 
   std::size_t index = 0;
   std::string name;
+  // Names the machine's random streams: its name, with "#2", "#3", ... for
+  // later machines of the same name. It depends on nothing else in the
+  // scenario, so adding a host leaves every other host's draws as they were.
+  std::string stream_key;
   ProfileSpec profile;
   std::string uuid;
   std::string agent_ip;

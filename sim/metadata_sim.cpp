@@ -7,17 +7,28 @@
 namespace swarmsim::sim {
 
 MetadataReplicaSim::MetadataReplicaSim(Kernel& kernel, CattleSim& cattle, Trace& trace,
-                                       MetadataReplicaOptions o, Rng rng)
-    : kernel_(kernel), cattle_(cattle), trace_(trace), opt_(std::move(o)), rng_(rng) {}
+                                       MetadataReplicaOptions o, Rng lag_rng, Rng empty_rng)
+    : kernel_(kernel),
+      cattle_(cattle),
+      trace_(trace),
+      opt_(std::move(o)),
+      lag_rng_(lag_rng),
+      empty_rng_(empty_rng) {}
+
+Duration MetadataReplicaSim::draw_lag() {
+  const Duration d = opt_.lag.sample(lag_rng_);
+  if (on_lag_) on_lag_(d);
+  return d;
+}
 
 void MetadataReplicaSim::start() {
   running_ = true;
-  schedule_reload(opt_.lag.sample(rng_));
+  schedule_reload(draw_lag());
 }
 
 void MetadataReplicaSim::handle_cattle_change() {
   if (!running_ || reload_pending_) return;
-  schedule_reload(opt_.lag.sample(rng_));
+  schedule_reload(draw_lag());
 }
 
 void MetadataReplicaSim::schedule_reload(Duration delay) {
@@ -32,7 +43,7 @@ void MetadataReplicaSim::reload() {
     // The event stream is reconnecting: nothing loads until it is back, and
     // then the reload still takes its usual time.
     reload_pending_ = true;
-    const Duration after_stall = stall_until_ - kernel_.now() + opt_.lag.sample(rng_);
+    const Duration after_stall = stall_until_ - kernel_.now() + draw_lag();
     kernel_.schedule_after(after_stall, [this] { reload(); });
     return;
   }
@@ -62,7 +73,7 @@ model::MetaAnswer<std::vector<model::MetaHost>> MetadataReplicaSim::hosts() {
   if (!snapshot_) return {model::MetaAnswerKind::NotFound, {}};
   // Draw on every answer, window or not, so that a window does not shift
   // later draws.
-  const bool unlucky = rng_.bernoulli(opt_.empty_p);
+  const bool unlucky = empty_rng_.bernoulli(opt_.empty_p);
   if (unlucky || kernel_.now() < empty_until_) return {model::MetaAnswerKind::Empty, {}};
   return {model::MetaAnswerKind::Json, snapshot_->hosts};
 }

@@ -14,6 +14,7 @@
 // version only for reports; the logic never sees it).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -34,8 +35,12 @@ struct MetadataReplicaOptions {
 
 class MetadataReplicaSim {
  public:
+  // Lags and empty answers draw from separate streams: how often the logic
+  // reads (each read may draw an empty answer) cannot shift the lags.
   MetadataReplicaSim(Kernel& kernel, CattleSim& cattle, Trace& trace, MetadataReplicaOptions o,
-                     Rng rng);
+                     Rng lag_rng, Rng empty_rng);
+  // Called with every lag drawn, for the tests that hold the streams apart.
+  void on_lag_drawn(std::function<void(Duration)> fn) { on_lag_ = std::move(fn); }
 
   // The replica process starts (first load after one lag) or stops for good.
   void start();
@@ -57,12 +62,15 @@ class MetadataReplicaSim {
  private:
   void schedule_reload(Duration delay);
   void reload();
+  Duration draw_lag();
 
   Kernel& kernel_;
   CattleSim& cattle_;
   Trace& trace_;
   MetadataReplicaOptions opt_;
-  Rng rng_;
+  Rng lag_rng_;
+  Rng empty_rng_;
+  std::function<void(Duration)> on_lag_;
   std::shared_ptr<const CattleSnapshot> snapshot_;  // null until the first load
   Instant loaded_at_ = 0;
   bool running_ = false;

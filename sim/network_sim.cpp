@@ -6,12 +6,7 @@ namespace swarmsim::sim {
 
 NetworkSim::NetworkSim(Kernel& kernel, std::uint64_t seed, std::vector<LinkClassSpec> links)
     : kernel_(kernel), seed_(seed) {
-  for (auto& spec : links) {
-    // Each link class draws from its own substream so that adding a class or
-    // an endpoint does not shift the draws of the others.
-    Rng rng = Rng::substream(seed_, "link/" + spec.name);
-    links_.push_back(Link{std::move(spec), rng});
-  }
+  for (auto& spec : links) links_.push_back(Link{std::move(spec)});
 }
 
 std::size_t NetworkSim::link_index(const std::string& name) const {
@@ -33,11 +28,27 @@ bool NetworkSim::connected(EndpointId a, EndpointId b) const {
   return true;
 }
 
-Duration NetworkSim::draw_delay(EndpointId from, EndpointId to) {
-  Link& a = links_[endpoints_.at(from).link];
-  Link& b = links_[endpoints_.at(to).link];
+NetworkSim::PairStream& NetworkSim::pair_stream(EndpointId from, EndpointId to) {
+  auto it = pair_streams_.find({from, to});
+  if (it == pair_streams_.end()) {
+    std::string name = "net/" + endpoints_.at(from).name + "->" + endpoints_.at(to).name;
+    Rng rng = Rng::substream(seed_, name);
+    it = pair_streams_.emplace(std::make_pair(from, to), PairStream{std::move(name), rng}).first;
+  }
+  return it->second;
+}
+
+Duration NetworkSim::delay_on(const Link& a, const Link& b, PairStream& stream, EndpointId from,
+                              EndpointId to) {
   if (from == to) return 0;
-  return a.spec.latency.sample(a.rng) + b.spec.latency.sample(b.rng);
+  const Duration d = a.spec.latency.sample(stream.rng) + b.spec.latency.sample(stream.rng);
+  if (on_draw_) on_draw_(stream.name, d);
+  return d;
+}
+
+Duration NetworkSim::draw_delay(EndpointId from, EndpointId to) {
+  return delay_on(links_[endpoints_.at(from).link], links_[endpoints_.at(to).link],
+                  pair_stream(from, to), from, to);
 }
 
 void NetworkSim::send(EndpointId from, EndpointId to, const std::function<void()>& deliver) {
@@ -46,25 +57,27 @@ void NetworkSim::send(EndpointId from, EndpointId to, const std::function<void()
     ++stats_.cut;
     return;
   }
-  Link& a = links_[endpoints_.at(from).link];
-  Link& b = links_[endpoints_.at(to).link];
-  if (from != to && (a.rng.bernoulli(a.spec.loss) || b.rng.bernoulli(b.spec.loss))) {
+  const Link& a = links_[endpoints_.at(from).link];
+  const Link& b = links_[endpoints_.at(to).link];
+  PairStream& stream = pair_stream(from, to);
+  Rng& rng = stream.rng;
+  if (from != to && (rng.bernoulli(a.spec.loss) || rng.bernoulli(b.spec.loss))) {
     ++stats_.lost;
     return;
   }
   int copies = 1;
-  if (from != to && (a.rng.bernoulli(a.spec.duplicate) || b.rng.bernoulli(b.spec.duplicate))) {
+  if (from != to && (rng.bernoulli(a.spec.duplicate) || rng.bernoulli(b.spec.duplicate))) {
     ++stats_.duplicated;
     copies = 2;
   }
   for (int c = 0; c < copies; ++c) {
-    Duration delay = draw_delay(from, to);
+    Duration delay = delay_on(a, b, stream, from, to);
     // Either access link can hold a message back, like it can drop it.
     bool held = false;
-    for (Link* l : {&a, &b}) {
-      if (from == to || !l->rng.bernoulli(l->spec.reorder)) continue;
+    for (const Link* l : {&a, &b}) {
+      if (from == to || !rng.bernoulli(l->spec.reorder)) continue;
       held = true;
-      delay += l->spec.reorder_delay.sample(l->rng);
+      delay += l->spec.reorder_delay.sample(rng);
     }
     stats_.reordered += held;
     kernel_.schedule_after(delay, [this, from, to, deliver] {

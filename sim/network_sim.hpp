@@ -35,7 +35,10 @@ class NetworkSim {
  public:
   NetworkSim(Kernel& kernel, std::uint64_t seed, std::vector<LinkClassSpec> links);
 
-  // Adds an endpoint on the named link class (must exist).
+  // Adds an endpoint on the named link class (must exist). `name` names its
+  // random streams: give each endpoint a name of its own that does not
+  // depend on what else exists (a host's name, with #2 for a second machine
+  // of that name), so that adding an endpoint changes no other's draws.
   EndpointId add_endpoint(const std::string& name, const std::string& link_class);
   const std::string& endpoint_name(EndpointId e) const { return endpoints_.at(e).name; }
 
@@ -55,15 +58,19 @@ class NetworkSim {
 
   const NetworkStats& stats() const { return stats_; }
 
+  // Called with every delay drawn (stream name, value), for the tests that
+  // hold the streams apart.
+  void on_draw(std::function<void(const std::string&, Duration)> fn) { on_draw_ = std::move(fn); }
+
  private:
   struct Link {
     LinkClassSpec spec;
-    Rng rng;
   };
   struct Endpoint {
     std::string name;
     std::size_t link;  // index into links_
   };
+
   std::size_t link_index(const std::string& name) const;
 
   Kernel& kernel_;
@@ -74,6 +81,18 @@ class NetworkSim {
   std::uint64_t next_partition_ = 1;
   std::vector<std::function<void()>> topology_listeners_;
   NetworkStats stats_;
+  // Every draw for a message from A to B, on either access link, comes from
+  // the stream of the directed pair (A, B): how much others talk, and to
+  // whom, cannot shift what a pair draws.
+  struct PairStream {
+    std::string name;
+    Rng rng;
+  };
+  PairStream& pair_stream(EndpointId from, EndpointId to);
+  Duration delay_on(const Link& a, const Link& b, PairStream& stream, EndpointId from,
+                    EndpointId to);
+  std::map<std::pair<EndpointId, EndpointId>, PairStream> pair_streams_;
+  std::function<void(const std::string&, Duration)> on_draw_;
 };
 
 }  // namespace swarmsim::sim

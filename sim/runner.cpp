@@ -26,6 +26,7 @@ RunResult run_scenario(const ScenarioSpec& spec, const RunOptions& options) {
   wo.seed = options.seed;
   wo.policy = *policy;
   wo.keep_trace = options.keep_trace;
+  wo.on_draw = options.on_draw;
   World world(spec, wo);
   world.kernel().set_abort_flag(options.interrupt);
   const Instant end = run_end(spec);

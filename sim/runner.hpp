@@ -30,6 +30,9 @@ struct RunOptions {
   // Called every thousand or so events with the virtual time reached and
   // the time the run ends at; for progress lines on long runs.
   std::function<void(Instant now, Instant end)> on_progress;
+  // Every metadata lag and network delay drawn, with the name of its stream
+  // (WorldOptions::on_draw).
+  std::function<void(const std::string& stream, Duration value)> on_draw;
 };
 
 struct RunResult {

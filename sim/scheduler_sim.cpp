@@ -10,7 +10,7 @@ namespace swarmsim::sim {
 
 void SchedulerSim::handle_host_added(HostIndex index) {
   HostSim& h = world_.hosts()[index];
-  Rng rng = world_.rng_for(fmt::format("agent-startup/{}/{}", h.name, h.uuid));
+  Rng rng = world_.rng_for(fmt::format("agent-startup/{}/{}", h.stream_key, h.registrations.size()));
   const Duration delay = h.stretch(h.profile.agent_startup.sample(rng));
   const std::string uuid = h.uuid;
   world_.kernel().schedule_after(delay, [this, index, uuid] {

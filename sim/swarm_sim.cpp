@@ -7,22 +7,25 @@ namespace swarmsim::sim {
 using model::ApiError;
 using model::NodeRole;
 
-SwarmSim::SwarmSim(Kernel& kernel, Trace& trace, const SwarmSpec& spec, Rng rng)
-    : kernel_(kernel), trace_(trace), spec_(spec), rng_(rng) {}
+SwarmSim::SwarmSim(Kernel& kernel, Trace& trace, const SwarmSpec& spec, std::uint64_t seed)
+    : kernel_(kernel), trace_(trace), spec_(spec), seed_(seed), rng_(Rng::substream(seed, "swarm")) {}
 
-std::string SwarmSim::new_node_id() {
+std::string SwarmSim::new_node_id(const std::string& stream_key) {
   static constexpr char kAlphabet[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+  const std::uint64_t n = node_ids_drawn_[stream_key]++;
+  Rng rng = Rng::substream(seed_, fmt::format("node-id/{}/{}", stream_key, n));
   std::string id;
   do {
     id.clear();
-    for (int i = 0; i < 25; ++i) id += kAlphabet[rng_.uniform_u64(36)];
+    for (int i = 0; i < 25; ++i) id += kAlphabet[rng.uniform_u64(36)];
   } while (nodes_.contains(id));
   return id;
 }
 
 std::string SwarmSim::init(HostIndex host, const std::string& host_name,
-                           const std::string& hostname, const std::string& arch,
-                           const std::string& addr, Instant manager_clock) {
+                           const std::string& stream_key, const std::string& hostname,
+                           const std::string& arch, const std::string& addr,
+                           Instant manager_clock) {
   auto token = [&](const char* kind) {
     std::string t = "SWMTKN-1-";
     for (int i = 0; i < 12; ++i) t += static_cast<char>('a' + rng_.uniform_u64(26));
@@ -30,7 +33,7 @@ std::string SwarmSim::init(HostIndex host, const std::string& host_name,
   };
   tokens_ = model::JoinTokens{token("worker"), token("manager")};
   SwarmNodeRecord n;
-  n.id = new_node_id();
+  n.id = new_node_id(stream_key);
   n.host = host;
   n.host_name = host_name;
   n.role = NodeRole::Manager;
@@ -50,6 +53,7 @@ std::string SwarmSim::init(HostIndex host, const std::string& host_name,
 
 std::variant<ApiError, std::string> SwarmSim::issue_certificate(HostIndex host,
                                                                  const std::string& host_name,
+                                                                 const std::string& stream_key,
                                                                  const std::string& token,
                                                                  const std::string& addr,
                                                                  Instant manager_clock) {
@@ -57,7 +61,7 @@ std::variant<ApiError, std::string> SwarmSim::issue_certificate(HostIndex host,
     return ApiError{400, "rpc error: code = InvalidArgument desc = A valid join token is necessary "
                          "to join this cluster"};
   SwarmNodeRecord n;
-  n.id = new_node_id();
+  n.id = new_node_id(stream_key);
   n.host = host;
   n.host_name = host_name;
   n.role = token == tokens_.Manager ? NodeRole::Manager : NodeRole::Worker;

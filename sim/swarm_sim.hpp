@@ -59,17 +59,21 @@ struct SwarmOrigin {
 
 class SwarmSim {
  public:
-  SwarmSim(Kernel& kernel, Trace& trace, const SwarmSpec& spec, Rng rng);
+  // Random draws (join tokens, node IDs) come from substreams of `seed`.
+  SwarmSim(Kernel& kernel, Trace& trace, const SwarmSpec& spec, std::uint64_t seed);
 
   bool exists() const { return !nodes_.empty(); }
   const model::JoinTokens& tokens() const { return tokens_; }
   std::optional<std::string> leader_id() const { return leader_; }
 
-  std::string init(HostIndex host, const std::string& host_name, const std::string& hostname,
-                   const std::string& arch, const std::string& addr, Instant manager_clock);
+  // `stream_key` names the machine's random streams (HostSim::stream_key).
+  std::string init(HostIndex host, const std::string& host_name, const std::string& stream_key,
+                   const std::string& hostname, const std::string& arch, const std::string& addr,
+                   Instant manager_clock);
   // A join request reached a manager with `token`: issue a certificate.
   std::variant<model::ApiError, std::string> issue_certificate(HostIndex host,
                                                                 const std::string& host_name,
+                                                                const std::string& stream_key,
                                                                 const std::string& token,
                                                                 const std::string& addr,
                                                                 Instant manager_clock);
@@ -95,14 +99,18 @@ class SwarmSim {
   std::function<void(const SwarmNodeRecord&, const SwarmOrigin&)> on_demoted;
 
  private:
-  std::string new_node_id();
+  // A node ID drawn from the stream of the machine it is for (`stream_key`),
+  // so that who joins first cannot change the IDs of the others.
+  std::string new_node_id(const std::string& stream_key);
+  std::map<std::string, std::uint64_t> node_ids_drawn_;  // per stream key
   void elect_leader();
   bool silent_too_long(const SwarmNodeRecord& n) const;
 
   Kernel& kernel_;
   Trace& trace_;
   SwarmSpec spec_;
-  Rng rng_;
+  std::uint64_t seed_;
+  Rng rng_;  // join tokens
   std::map<std::string, SwarmNodeRecord> nodes_;  // ordered by id: `docker node ls` order
   std::optional<std::string> leader_;
   model::JoinTokens tokens_;

@@ -12,7 +12,8 @@ namespace swarmsim::sim {
 World::World(const ScenarioSpec& spec, WorldOptions options)
     : spec_(spec), options_(std::move(options)), trace_(options_.keep_trace) {
   network_ = std::make_unique<NetworkSim>(kernel_, options_.seed, spec_.links);
-  swarm_ = std::make_unique<SwarmSim>(kernel_, trace_, spec_.swarm, rng_for("swarm"));
+  if (options_.on_draw) network_->on_draw(options_.on_draw);
+  swarm_ = std::make_unique<SwarmSim>(kernel_, trace_, spec_.swarm, options_.seed);
   swarm_->on_removed = [this](const SwarmNodeRecord& n, const SwarmOrigin& o) {
     handle_node_removed(n, o);
     for (auto& fn : removed_observers) fn(n, o);
@@ -119,13 +120,15 @@ void World::add_host(const std::string& name, const std::string& profile_name) {
   HostSim h;
   h.index = hosts_.size();
   h.name = name;
+  const int machines_so_far = machines_named_[name]++;
+  h.stream_key = machines_so_far == 0 ? name : fmt::format("{}#{}", name, machines_so_far + 1);
   h.profile = *profile;
   h.kernel_hostname = kernel_hostname(name, *profile);
   h.rancher_hostname = rancher_hostname(name, h.kernel_hostname, *profile);
   h.agent_ip = fmt::format("10.{}.{}.{}", 1 + h.index / 62500, (h.index / 250) % 250,
                            h.index % 250 + 2);
   h.seen_addr = seen_address(h, *profile);
-  h.endpoint = network_->add_endpoint(name, profile->link);
+  h.endpoint = network_->add_endpoint(h.stream_key, profile->link);
   h.engine = std::make_unique<EngineSim>(*this, h.index);
   h.mon = std::make_unique<MonSim>(*this, h.index, mon_options());
   hosts_.push_back(std::move(h));
@@ -165,10 +168,16 @@ void World::register_in_rancher(HostSim& h, const std::string& how) {
   h.uuid = cattle_.add_host(kernel_.now(), h.name, h.rancher_hostname, h.agent_ip);
   h.registrations.emplace_back(kernel_.now(), h.uuid);
   if (h.metadata) retired_replicas_.push_back(std::move(h.metadata));
+  const std::string registration =
+      fmt::format("{}/{}", h.stream_key, h.registrations.size());
   h.metadata = std::make_unique<MetadataReplicaSim>(
       kernel_, cattle_, trace_,
       MetadataReplicaOptions{h.name, h.uuid, h.profile.metadata_lag, h.profile.metadata_empty_p},
-      rng_for("metadata/" + h.uuid));
+      rng_for("metadata-lag/" + registration), rng_for("metadata-empty/" + registration));
+  if (options_.on_draw) {
+    h.metadata->on_lag_drawn(
+        [this, registration](Duration d) { options_.on_draw("metadata-lag/" + registration, d); });
+  }
   trace_.record(kernel_.now(), TraceKind::HostAdded, h.name, "",
                 fmt::format("{}, agent_ip {}, kernel hostname '{}', Rancher hostname '{}'{}",
                             to_string(h.profile.arch), h.agent_ip, h.kernel_hostname,

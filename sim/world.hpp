@@ -45,6 +45,9 @@ struct WorldOptions {
   Duration join_timeout_ns = 20 * kSecond;
   Duration probe_timeout_ns = 2 * kSecond;
   Duration container_restart_ns = 5 * kSecond;          // after a reboot (before stretch)
+  // Called with every metadata lag and network delay drawn (the stream's
+  // name and the value), for tests that check the streams stay apart.
+  std::function<void(const std::string& stream, Duration value)> on_draw;
 };
 
 class World {
@@ -129,6 +132,7 @@ class World {
   std::vector<HostSim> hosts_;
   std::map<std::string, std::size_t> current_by_name_;   // hosts in Rancher now
   std::map<std::string, std::size_t> machines_by_name_;  // the last machine of each name
+  std::map<std::string, int> machines_named_;            // how many machines had each name
   // Replicas of earlier registrations of a re-added machine: stopped, but
   // kept alive for the reload timers they may still have pending.
   std::vector<std::unique_ptr<MetadataReplicaSim>> retired_replicas_;

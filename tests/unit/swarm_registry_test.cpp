@@ -21,7 +21,7 @@ using model::Reachability;
 
 class SwarmRegistry : public ::testing::Test {
  protected:
-  SwarmRegistry() : swarm_(kernel_, trace_, spec_, Rng::substream(1, "swarm")) {}
+  SwarmRegistry() : swarm_(kernel_, trace_, spec_, 1) {}
 
   static SwarmSpec make_spec() {
     SwarmSpec s;
@@ -29,10 +29,10 @@ class SwarmRegistry : public ::testing::Test {
     return s;
   }
 
-  std::string init() { return swarm_.init(0, "vm1", "vm1", "x86_64", "10.0.0.1", 0); }
+  std::string init() { return swarm_.init(0, "vm1", "vm1", "vm1", "x86_64", "10.0.0.1", 0); }
 
   std::string join(HostIndex host, const std::string& host_name, const std::string& token) {
-    auto r = swarm_.issue_certificate(host, host_name, token, "10.0.0." + std::to_string(host + 1),
+    auto r = swarm_.issue_certificate(host, host_name, host_name, token, "10.0.0." + std::to_string(host + 1),
                                       kernel_.now());
     EXPECT_TRUE(std::holds_alternative<std::string>(r)) << "join of " << host_name << " failed";
     return std::holds_alternative<std::string>(r) ? std::get<std::string>(r) : std::string{};
@@ -102,7 +102,7 @@ TEST_F(SwarmRegistry, InitTokensAreNonEmptyAndDistinct) {
 
 TEST_F(SwarmRegistry, IssueCertificateWithWrongTokenIs400) {
   init();
-  auto r = swarm_.issue_certificate(1, "pi1", "SWMTKN-1-bogus", "10.0.0.2", 0);
+  auto r = swarm_.issue_certificate(1, "pi1", "pi1", "SWMTKN-1-bogus", "10.0.0.2", 0);
   ASSERT_TRUE(std::holds_alternative<ApiError>(r));
   EXPECT_EQ(std::get<ApiError>(r).status, 400);
   EXPECT_EQ(swarm_.nodes().size(), 1u);
@@ -110,11 +110,11 @@ TEST_F(SwarmRegistry, IssueCertificateWithWrongTokenIs400) {
 }
 
 TEST_F(SwarmRegistry, IssueCertificateWithEmptyTokenIs400) {
-  auto before_init = swarm_.issue_certificate(1, "pi1", "", "10.0.0.2", 0);
+  auto before_init = swarm_.issue_certificate(1, "pi1", "pi1", "", "10.0.0.2", 0);
   ASSERT_TRUE(std::holds_alternative<ApiError>(before_init));
   EXPECT_EQ(std::get<ApiError>(before_init).status, 400);
   init();
-  auto after_init = swarm_.issue_certificate(1, "pi1", "", "10.0.0.2", 0);
+  auto after_init = swarm_.issue_certificate(1, "pi1", "pi1", "", "10.0.0.2", 0);
   ASSERT_TRUE(std::holds_alternative<ApiError>(after_init));
   EXPECT_EQ(std::get<ApiError>(after_init).status, 400);
   EXPECT_EQ(swarm_.nodes().size(), 1u);
@@ -421,7 +421,7 @@ TEST_F(SwarmRegistry, CertificatesByHostCountsInitAndEveryJoin) {
   join(1, "pi1", swarm_.tokens().Worker);
   const std::string second = join(1, "pi1", swarm_.tokens().Worker);
   join(2, "pi2", swarm_.tokens().Manager);
-  swarm_.issue_certificate(3, "pi3", "wrong", "10.0.0.4", 0);  // refused: not counted
+  swarm_.issue_certificate(3, "pi3", "pi3", "wrong", "10.0.0.4", 0);  // refused: not counted
   ASSERT_TRUE(std::holds_alternative<model::Ok>(swarm_.remove_node(second, true, origin_)));
   const auto& certs = swarm_.certificates_by_host();
   EXPECT_EQ(certs.size(), 3u);
@@ -431,15 +431,15 @@ TEST_F(SwarmRegistry, CertificatesByHostCountsInitAndEveryJoin) {
   EXPECT_EQ(certs.count("pi3"), 0u);
 }
 
-TEST(SwarmRegistryDeterminism, SameRngGivesSameIdsAndTokens) {
+TEST(SwarmRegistryDeterminism, SameSeedGivesSameIdsAndTokens) {
   auto run = [] {
     Kernel k;
     Trace t;
-    SwarmSim s(k, t, SwarmSpec{}, Rng::substream(7, "swarm"));
-    std::vector<std::string> out{s.init(0, "vm1", "vm1", "x86_64", "10.0.0.1", 0)};
+    SwarmSim s(k, t, SwarmSpec{}, 7);
+    std::vector<std::string> out{s.init(0, "vm1", "vm1", "vm1", "x86_64", "10.0.0.1", 0)};
     out.push_back(s.tokens().Worker);
     out.push_back(s.tokens().Manager);
-    auto r = s.issue_certificate(1, "pi1", s.tokens().Worker, "10.0.0.2", 0);
+    auto r = s.issue_certificate(1, "pi1", "pi1", s.tokens().Worker, "10.0.0.2", 0);
     out.push_back(std::get<std::string>(r));
     return std::make_pair(out, t.digest());
   };
