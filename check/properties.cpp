@@ -124,8 +124,17 @@ CaseVerdict evaluate(const sim::ScenarioSpec& spec, const std::string& policy,
     if (!why.empty()) fail(Property::Cleanup, why);
   }
   if (wants(properties, Property::Convergence)) {
-    auto why = first_violation(r, {"no-ready-node", "duplicate-ready-nodes"});
-    if (!why.empty()) fail(Property::Convergence, why);
+    // A host the environment never gave a chance (its replica never
+    // answered for it) is not the logic's failure to converge.
+    for (const auto& vl : r.violations) {
+      if ((vl.kind == "no-ready-node" || vl.kind == "duplicate-ready-nodes") &&
+          vl.environment.empty()) {
+        fail(Property::Convergence,
+             fmt::format("{} on {} at {}: {}", vl.kind, vl.host,
+                         sim::format_duration_ms(vl.time_ns), vl.detail));
+        break;
+      }
+    }
   }
   if (wants(properties, Property::NoFlapping) && r.verdict != sim::Verdict::Safety) {
     std::map<std::string, int> additions;
@@ -228,6 +237,7 @@ CheckReport run_check(const CheckOptions& o) {
       v.message = e.what();
     }
     if (v.result.interrupted) RC_DISCARD("interrupted");
+    if (!v.failed && v.result.verdict == sim::Verdict::Inconclusive) ++report.inconclusive;
     if (v.failed) {
       last = Last{spec, *v.failed, v.message};
       RC_FAIL(fmt::format("{}: {}", to_string(*v.failed), v.message));

@@ -91,6 +91,9 @@ struct CheckReport {
   int shrinks = 0;
   std::string reproduce;               // pass back with --reproduce
   bool gave_up = false;
+  // Cases whose only liveness failures were the environment's (a metadata
+  // replica that never answered): not failures of the logic, counted apart.
+  int inconclusive = 0;
   // Stopped by CheckOptions::interrupt. With `found`, the counterexample is
   // the smallest failing case seen so far: shrinking did not finish, and
   // there is no reproduce string.

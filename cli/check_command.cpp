@@ -73,6 +73,11 @@ void print_text(const CheckArgs& args, const check::CheckReport& r, const std::s
   if (!r.found) {
     std::cout << fmt::format("\nOK: every property held on {} generated environments.\n",
                              r.cases_run);
+    if (r.inconclusive > 0)
+      std::cout << fmt::format(
+          "  ({} of them inconclusive: a host's metadata replica never answered within the run, "
+          "so no policy could have joined it)\n",
+          r.inconclusive);
     return;
   }
   const std::string how =
@@ -189,6 +194,7 @@ int command_check(const CheckArgs& args) {
     j["shrink_complete"] = r.shrink_complete;
     j["reproduce"] = r.reproduce;
     j["gave_up"] = r.gave_up;
+    j["inconclusive_cases"] = r.inconclusive;
     j["interrupted"] = r.interrupted;
     j["wall_time_s"] = wall_s;
     j["distribution"] = r.tag_counts;

@@ -25,12 +25,15 @@ int exit_code(sim::Verdict v) {
     case sim::Verdict::Pass: return kExitPass;
     case sim::Verdict::Safety: return kExitSafety;
     case sim::Verdict::Liveness: return kExitLiveness;
+    case sim::Verdict::Inconclusive: return kExitInconclusive;
   }
   return kExitInternal;
 }
 
 int worse_verdict(int a, int b) {
-  auto rank = [](int c) { return c == kExitSafety ? 2 : c == kExitLiveness ? 1 : 0; };
+  auto rank = [](int c) {
+    return c == kExitSafety ? 3 : c == kExitLiveness ? 2 : c == kExitInconclusive ? 1 : 0;
+  };
   return rank(a) >= rank(b) ? a : b;
 }
 
@@ -133,6 +136,9 @@ reports::junit::Case junit_case_for_run(const sim::RunResult& r, const std::stri
   if (r.interrupted) {
     c.outcome = reports::junit::Outcome::Skipped;
     c.message = "interrupted before the run ended";
+  } else if (r.verdict == sim::Verdict::Inconclusive) {
+    c.outcome = reports::junit::Outcome::Skipped;
+    c.message = "inconclusive: " + r.violations.front().environment;
   } else if (r.verdict != sim::Verdict::Pass) {
     c.outcome = reports::junit::Outcome::Failed;
     c.type = to_string(r.verdict);

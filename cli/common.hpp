@@ -21,6 +21,7 @@ namespace swarmsim::cli {
 inline constexpr int kExitPass = 0;
 inline constexpr int kExitSafety = 1;
 inline constexpr int kExitLiveness = 2;
+inline constexpr int kExitInconclusive = 3;  // only the environment kept liveness from holding
 inline constexpr int kExitUsage = 64;
 inline constexpr int kExitBadInput = 65;
 inline constexpr int kExitInternal = 70;
@@ -33,7 +34,7 @@ void print_error(const std::string& message);
 
 int exit_code(sim::Verdict v);
 // The worse of two run verdicts' exit codes: safety outranks liveness
-// outranks pass.
+// outranks inconclusive outranks pass.
 int worse_verdict(int a, int b);
 
 // A decimal unsigned 64-bit number, or nullopt (sign, blank, out of range).

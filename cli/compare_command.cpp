@@ -14,7 +14,7 @@ namespace swarmsim::cli {
 namespace {
 
 struct Cell {
-  int runs = 0, safety = 0, liveness = 0;
+  int runs = 0, safety = 0, liveness = 0, inconclusive = 0;
   std::optional<sim::RunResult> first_failure;
 };
 
@@ -59,10 +59,13 @@ int command_compare(const CompareArgs& args) {
           ++cell.runs;
           cell.safety += r.verdict == sim::Verdict::Safety;
           cell.liveness += r.verdict == sim::Verdict::Liveness;
-          if (r.verdict != sim::Verdict::Pass && !cell.first_failure) cell.first_failure = std::move(r);
+          cell.inconclusive += r.verdict == sim::Verdict::Inconclusive;
+          const bool failed = r.verdict == sim::Verdict::Safety || r.verdict == sim::Verdict::Liveness;
+          if (failed && !cell.first_failure) cell.first_failure = std::move(r);
         }
         std::string text = fmt::format("{}/{} evicted", cell.safety, cell.runs);
         if (cell.liveness) text += fmt::format(", {} stuck", cell.liveness);
+        if (cell.inconclusive) text += fmt::format(", {} env", cell.inconclusive);
         row += fmt::format("  {:<24}", text);
         if (cell.liveness) code = worse_verdict(code, kExitLiveness);
         if (cell.safety) code = worse_verdict(code, kExitSafety);

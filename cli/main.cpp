@@ -22,7 +22,8 @@ using namespace swarmsim::cli;
 
 constexpr const char* kExitCodes =
     "Exit codes: 0 pass; 1 safety violated (a node evicted while its host exists), or gate: "
-    "an outcome differs from the expected one; 2 liveness violated; 64 usage error; 65 bad "
+    "an outcome differs from the expected one; 2 liveness violated; 3 inconclusive (only the "
+    "environment kept liveness from holding); 64 usage error; 65 bad "
     "scenario or input file (the message names file:line:column); 70 internal error; 73 a "
     "report file could not be written; 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).";
 

@@ -54,15 +54,16 @@ void print_results(const RunArgs& args, const std::string& policy, bool many,
     to.color = args.color;
     std::cout << reports::render_text(runs[0].result, args.file, to);
   } else {
-    int counts[3] = {0, 0, 0};
+    int counts[4] = {0, 0, 0, 0};
     for (const auto& run : runs) {
       std::cout << seed_line(run.result);
       ++counts[static_cast<int>(run.result.verdict)];
     }
     const auto n = static_cast<double>(runs.size());
     std::cout << fmt::format(
-        "\n{} seeds under {}: {} pass, {} safety, {} liveness ({:.1f}% fail){}\n", runs.size(),
-        policy, counts[0], counts[1], counts[2], 100.0 * (counts[1] + counts[2]) / n,
+        "\n{} seeds under {}: {} pass, {} safety, {} liveness, {} inconclusive ({:.1f}% fail){}\n",
+        runs.size(), policy, counts[0], counts[1], counts[2], counts[3],
+        100.0 * (counts[1] + counts[2]) / n,
         interrupted() ? fmt::format(" -- interrupted, {} of {} seeds not run",
                                     seeds_asked - runs.size(), seeds_asked)
                       : "");

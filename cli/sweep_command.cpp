@@ -49,7 +49,7 @@ std::string with_value(const YAML::Node& original, const std::vector<std::string
 }
 
 struct Tally {
-  int runs = 0, safety = 0, liveness = 0;
+  int runs = 0, safety = 0, liveness = 0, inconclusive = 0;
   double failing_percent() const { return runs ? 100.0 * (safety + liveness) / runs : NAN; }
 };
 
@@ -105,6 +105,7 @@ int command_sweep(const SweepArgs& args) {
           ++t.runs;
           t.safety += r.verdict == sim::Verdict::Safety;
           t.liveness += r.verdict == sim::Verdict::Liveness;
+          t.inconclusive += r.verdict == sim::Verdict::Inconclusive;
         }
       }
       std::cerr << fmt::format("  ... {} = {} done\n", args.vary, args.values[v]);
@@ -119,7 +120,7 @@ int command_sweep(const SweepArgs& args) {
                            args.seeds);
   std::vector<std::vector<std::string>> table{{"value"}};
   for (const auto& p : policies) table[0].push_back(p + " failing");
-  std::string csv = "value,policy,runs,safety,liveness,failing_percent\n";
+  std::string csv = "value,policy,runs,safety,liveness,inconclusive,failing_percent\n";
   reports::Chart chart;
   chart.title = fmt::format("{}: nodes evicted while their host exists", scenario_name);
   chart.x_label = args.vary;
@@ -130,11 +131,14 @@ int command_sweep(const SweepArgs& args) {
     std::vector<std::string> row{args.values[v]};
     for (std::size_t p = 0; p < policies.size(); ++p) {
       const Tally& t = tally[v][p];
-      row.push_back(t.runs ? fmt::format("{:.0f}% ({} evicted, {} stuck)", t.failing_percent(),
-                                         t.safety, t.liveness)
+      row.push_back(t.runs ? fmt::format("{:.0f}% ({} evicted, {} stuck{})", t.failing_percent(),
+                                         t.safety, t.liveness,
+                                         t.inconclusive ? fmt::format(", {} env", t.inconclusive)
+                                                        : std::string())
                            : "not run");
-      csv += fmt::format("{},{},{},{},{},{:.2f}\n", args.values[v], policies[p], t.runs, t.safety,
-                         t.liveness, t.runs ? t.failing_percent() : 0.0);
+      csv += fmt::format("{},{},{},{},{},{},{:.2f}\n", args.values[v], policies[p], t.runs,
+                         t.safety, t.liveness, t.inconclusive,
+                         t.runs ? t.failing_percent() : 0.0);
       chart.series[p].y.push_back(t.runs ? 100.0 * t.safety / t.runs : NAN);
     }
     table.push_back(std::move(row));

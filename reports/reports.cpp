@@ -52,6 +52,7 @@ const char* headline(sim::Verdict v) {
     case sim::Verdict::Pass: return "PASS";
     case sim::Verdict::Safety: return "SAFETY VIOLATED";
     case sim::Verdict::Liveness: return "LIVENESS VIOLATED";
+    case sim::Verdict::Inconclusive: return "INCONCLUSIVE (the environment, not the logic)";
   }
   return "?";
 }
@@ -108,7 +109,8 @@ nlohmann::ordered_json run_to_json(const sim::RunResult& r, const std::string& f
                   {"time_ns", v.time_ns},
                   {"host", v.host},
                   {"node_id", v.node_id},
-                  {"detail", v.detail}});
+                  {"detail", v.detail},
+                  {"environment", v.environment}});
   }
   j["digest"] = format_digest(r.digest);
   auto& es = j["events"] = nlohmann::ordered_json::array();

@@ -42,14 +42,14 @@ void SafetyChecker::check_promises(const SwarmNodeRecord& n, const SwarmOrigin& 
                      fmt::format("the pass of {} removed {} nodes; the policy promises at most {}. "
                                  "This one: {}",
                                  origin.host_name, removed, policy.max_removals_per_pass,
-                                 origin.why)});
+                                 origin.why), {}});
   }
   if (auto failed = failed_reads_.find(key);
       failed != failed_reads_.end() && policy.promises_no_removal_on_failed_read()) {
     report(Violation{true, "removed-after-failed-read", now, victim, n.id,
                      fmt::format("the pass of {} removed this node although its read '{}' "
                                  "failed or was empty. Reason given: {}",
-                                 origin.host_name, failed->second, origin.why)});
+                                 origin.host_name, failed->second, origin.why), {}});
   }
 }
 
@@ -99,16 +99,16 @@ void SafetyChecker::on_removed(const SwarmNodeRecord& n, const SwarmOrigin& orig
   const HostSim& victim = world_.hosts()[n.host];
   if (n.host == origin.host && victim.engine->node_id() == n.id) {
     report(Violation{true, "removed-self", now, victim.name, n.id,
-                     "the hook removed the node of the host it runs on: " + origin.why});
+                     "the hook removed the node of the host it runs on: " + origin.why, {}});
   }
   bool managers_left = false;
   for (const auto& [_, m] : world_.swarm().nodes()) managers_left |= m.role == model::NodeRole::Manager;
   if (!managers_left) {
     report(Violation{true, "removed-last-manager", now, victim.name, n.id,
-                     "the swarm has no manager left: " + origin.why});
+                     "the swarm has no manager left: " + origin.why, {}});
   }
   if (live_hosts_node(n) && could_know(n, origin)) {
-    report(Violation{true, "spurious-eviction", now, victim.name, n.id, explain(n, origin)});
+    report(Violation{true, "spurious-eviction", now, victim.name, n.id, explain(n, origin), {}});
   }
 }
 
@@ -137,12 +137,12 @@ void SafetyChecker::on_demoted(const SwarmNodeRecord& n, const SwarmOrigin& orig
   if (world_.options().policy.promises_to_spare_itself() && n.host == origin.host &&
       victim.engine->node_id() == n.id) {
     report(Violation{true, "demoted-self", world_.kernel().now(), victim.name, n.id,
-                     "the leader demoted its own node: " + origin.why});
+                     "the leader demoted its own node: " + origin.why, {}});
   }
   if (!origin.eviction) return;  // scaling to MANAGER_SCALE is not an eviction
   if (live_hosts_node(n) && could_know(n, origin)) {
     report(Violation{true, "spurious-demotion", world_.kernel().now(), victim.name, n.id,
-                     explain(n, origin)});
+                     explain(n, origin), {}});
   }
 }
 
@@ -163,7 +163,7 @@ std::vector<Violation> LivenessChecker::check(const World& world) {
                               fmt::format("host {} ({}) was removed from Rancher but its node "
                                           "(state {}) is still in the swarm",
                                           h.name, h.uuid_at(n->created_sim),
-                                          to_string(world.swarm().state_of(*n)))});
+                                          to_string(world.swarm().state_of(*n))), {}});
     }
     if (!h.in_rancher) continue;
     if (!h.engine->up()) continue;  // not live: crashed and not back
@@ -171,15 +171,44 @@ std::vector<Violation> LivenessChecker::check(const World& world) {
     for (const auto* n : nodes) ready += world.swarm().state_of(*n) == model::NodeState::Ready;
     if (ready == 1) continue;
     const std::string phase = h.mon->running() ? h.mon->logic()->phase() : "not running";
-    out.push_back(Violation{
-        false, ready == 0 ? "no-ready-node" : "duplicate-ready-nodes", now, h.name,
-        h.engine->node_id(),
-        fmt::format("live host {} has {} ready nodes ({} records); engine {} node '{}'; "
-                    "swarmkit-mon phase {}",
-                    h.name, ready, nodes.size(), to_string(h.engine->local_state()),
-                    h.engine->node_id(), phase)});
+    Violation v{false, ready == 0 ? "no-ready-node" : "duplicate-ready-nodes", now, h.name,
+                h.engine->node_id(),
+                fmt::format("live host {} has {} ready nodes ({} records); engine {} node '{}'; "
+                            "swarmkit-mon phase {}",
+                            h.name, ready, nodes.size(), to_string(h.engine->local_state()),
+                            h.engine->node_id(), phase),
+                {}};
+    if (ready == 0) v.environment = environment_cause(world, h);
+    if (!v.environment.empty()) v.detail += ". Not the logic's doing: " + v.environment;
+    out.push_back(std::move(v));
   }
   return out;
+}
+
+std::string LivenessChecker::environment_cause(const World& world, const HostSim& h) {
+  // The logic can do nothing before its host's metadata replica has answered
+  // for it: that is where it learns its agent IP and who leads.
+  if (!h.metadata->snapshot() || !h.metadata->snapshot()->find_host(h.uuid)) {
+    return fmt::format("the metadata replica of {} never listed the host within the run", h.name);
+  }
+  if (world.swarm().exists()) return {};
+  // No swarm at all: the host that would lead it runs the swarmkit-mon
+  // container with the lowest create_index; if its replica never answered
+  // for it, nobody could have created the swarm.
+  const auto& containers = world.cattle().latest()->containers;
+  const auto first = std::min_element(
+      containers.begin(), containers.end(),
+      [](const auto& a, const auto& b) { return a.create_index < b.create_index; });
+  if (first == containers.end()) return {};
+  for (const auto& leader : world.hosts()) {
+    if (!leader.in_rancher || leader.uuid != first->host_uuid) continue;
+    if (!leader.metadata->snapshot() || !leader.metadata->snapshot()->find_host(leader.uuid)) {
+      return fmt::format("no swarm exists: the metadata replica of {}, which would lead it, never "
+                         "listed its own host within the run",
+                         leader.name);
+    }
+  }
+  return {};
 }
 
 }  // namespace swarmsim::sim

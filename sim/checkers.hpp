@@ -35,6 +35,10 @@ struct Violation {
   std::string host;
   std::string node_id;
   std::string detail;
+  // Set when the environment, not the logic, kept a liveness promise from
+  // being kept: what it did (a metadata replica that never answered the
+  // host, no swarm because the would-be leader's replica never did).
+  std::string environment;
 };
 
 class SafetyChecker {
@@ -66,6 +70,9 @@ class SafetyChecker {
 class LivenessChecker {
  public:
   static std::vector<Violation> check(const World& world);
+
+ private:
+  static std::string environment_cause(const World& world, const struct HostSim& h);
 };
 
 }  // namespace swarmsim::sim

@@ -12,6 +12,7 @@ const char* to_string(Verdict v) {
     case Verdict::Pass: return "pass";
     case Verdict::Safety: return "safety";
     case Verdict::Liveness: return "liveness";
+    case Verdict::Inconclusive: return "inconclusive";
   }
   return "?";
 }
@@ -51,7 +52,10 @@ RunResult run_scenario(const ScenarioSpec& spec, const RunOptions& options) {
     for (const auto& v : r.violations)
       world.trace().record(world.kernel().now(), TraceKind::Violation, v.host, v.node_id,
                            v.kind + ": " + v.detail);
-    if (!r.violations.empty()) r.verdict = Verdict::Liveness;
+    const bool logic_failed = std::any_of(r.violations.begin(), r.violations.end(),
+                                          [](const Violation& v) { return v.environment.empty(); });
+    if (logic_failed) r.verdict = Verdict::Liveness;
+    else if (!r.violations.empty()) r.verdict = Verdict::Inconclusive;
   }
   r.sim_time_ns = world.kernel().now();
   r.digest = world.trace().digest();

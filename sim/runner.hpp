@@ -16,7 +16,9 @@
 
 namespace swarmsim::sim {
 
-enum class Verdict { Pass, Safety, Liveness };
+// Inconclusive: a liveness promise was not kept, but only where the
+// environment never gave the logic a chance (Violation::environment).
+enum class Verdict { Pass, Safety, Liveness, Inconclusive };
 const char* to_string(Verdict v);
 
 struct RunOptions {

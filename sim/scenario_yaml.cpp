@@ -875,11 +875,12 @@ std::vector<Expectation> read_expectations(const std::string& text, const std::s
       const auto eq = w.find('=');
       Expectation e{w.substr(0, eq), eq == std::string::npos ? "" : w.substr(eq + 1)};
       const bool known_policy = model::RemovalPolicy::from_name(e.policy).has_value();
-      if (!known_policy || (e.verdict != "pass" && e.verdict != "safety" && e.verdict != "liveness")) {
+      if (!known_policy || (e.verdict != "pass" && e.verdict != "safety" && e.verdict != "liveness" &&
+                            e.verdict != "inconclusive")) {
         throw ScenarioError(file, number, 0,
                             fmt::format("the expect line has {}; expected words such as "
                                         "legacy=safety fixed=pass (policies: {}; verdicts: pass, "
-                                        "safety, liveness)",
+                                        "safety, liveness, inconclusive)",
                                         shown(w), model::RemovalPolicy::names()));
       }
       out.push_back(std::move(e));

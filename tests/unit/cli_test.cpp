@@ -188,7 +188,7 @@ TEST(Cli, SweepWritesAChartAndCsvAndRefusesAnUnknownPath) {
   const std::string csv((std::istreambuf_iterator<char>(csv_in)), std::istreambuf_iterator<char>());
   EXPECT_NE(html.find("<svg"), std::string::npos);
   EXPECT_NE(html.find("legacy"), std::string::npos);
-  EXPECT_NE(csv.find("1s,legacy,20,0,0,0.00"), std::string::npos) << csv;  // no lag: no eviction
+  EXPECT_NE(csv.find("1s,legacy,20,0,0,0,0.00"), std::string::npos) << csv;  // no lag: no eviction
   EXPECT_NE(csv.find("60s,fixed,20,0,"), std::string::npos) << csv;        // fixed never evicts
 
   a.vary = "profiles.no-such-profile.metadata_lag";
