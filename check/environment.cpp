@@ -154,6 +154,8 @@ void add_host_timeline(std::vector<EventSpec>& out, const EnvCase& c, std::size_
   add.kind = EventKind::AddHost;
   add.host = n;
   add.profile = "p-" + n;
+  if (h.custom_hostname > 0 && i > 0)
+    add.kernel_hostname = kCustomHostnames[(h.custom_hostname - 1) % std::size(kCustomHostnames)];
   out.push_back(add);
   Instant gone = std::numeric_limits<Instant>::max();
   if (removed) {
@@ -165,6 +167,7 @@ void add_host_timeline(std::vector<EventSpec>& out, const EnvCase& c, std::size_
     out.push_back(rm);
     if (h.readd_after_s) {
       EventSpec again = add;
+      if (h.same_machine) again.kernel_hostname.clear();  // the machine keeps its own
       again.at_ns = gone + seconds(std::max(*h.readd_after_s, 1));
       again.same_machine = h.same_machine;
       out.push_back(again);
@@ -225,13 +228,19 @@ std::vector<std::string> describe(const EnvCase& c) {
   int arm = 0;
   bool mismatch = false, shared = false, lag = false, empty = false, stall = false, busy = false,
        crash = false, partition = false, readd = false, skew = false, deleted = false,
-       same_machine = false, dies = false;
+       same_machine = false, dies = false, custom = false;
+  std::vector<std::string> custom_names;
   const auto removed = removed_hosts(c);
   for (std::size_t i = 0; i < count; ++i) {
     const HostCase h = effective_host(c, i);
     arm += i > 0 && h.aarch64;
     sim::ProfileSpec p = profile_for(h, host_name(c, i));
-    const std::string kernel = sim::kernel_hostname(host_name(c, i), p);
+    const std::string kernel =
+        h.custom_hostname > 0 && i > 0
+            ? std::string(kCustomHostnames[(h.custom_hostname - 1) % std::size(kCustomHostnames)])
+            : sim::kernel_hostname(host_name(c, i), p);
+    custom |= h.custom_hostname > 0 && i > 0;
+    if (h.custom_hostname > 0 && i > 0) custom_names.push_back(kernel);
     const std::string rancher = sim::rancher_hostname(host_name(c, i), kernel, p);
     mismatch |= model::metadata_hostname_key(rancher) != kernel;
     shared |= h.style == sim::HostnameStyle::SharedDefault;
@@ -255,6 +264,10 @@ std::vector<std::string> describe(const EnvCase& c) {
   tags.push_back(arm == 0 ? "arch=x86_64-only" : arm + 1 == static_cast<int>(count) ? "arch=arm-workers-only" : "arch=mixed");
   if (mismatch) tags.push_back("mech=hostname-mismatch");
   if (shared) tags.push_back("mech=shared-default-name");
+  if (custom) tags.push_back("mech=custom-hostname");
+  std::sort(custom_names.begin(), custom_names.end());
+  if (std::adjacent_find(custom_names.begin(), custom_names.end()) != custom_names.end())
+    tags.push_back("mech=hosts-sharing-a-name");
   if (lag) tags.push_back("mech=metadata-lag>20s");
   if (empty) tags.push_back("mech=empty-answers");
   if (stall) tags.push_back("fault=metadata-stall");

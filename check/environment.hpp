@@ -37,6 +37,9 @@ struct HostCase {
   int cpu_tenths = 10;  // cpu_factor x 10 (aarch64 only; x86_64 stays at 1.0)
   sim::HostnameStyle style = sim::HostnameStyle::Short;
   sim::AgentHostnameRule rule = sim::AgentHostnameRule::Kernel;
+  // A kernel hostname written out (index into kCustomHostnames, plus one;
+  // 0: the style's): names several hosts share, reverse-DNS FQDNs.
+  int custom_hostname = 0;
   bool edge = false;           // on the edge link rather than the cloud LAN
   int lag_ms = 1;              // metadata lag: uniform [lag_ms/4, lag_ms]
   int empty_permille = 0;      // per /hosts answer: empty body
@@ -67,6 +70,11 @@ struct EnvCase {
   HostCase leader;
   std::vector<HostCase> others;  // the first managers-1 are core hosts
 };
+
+// Kernel hostnames the generators write out, as the 2017 fleets had them:
+// the image defaults several Pis shared, and FQDNs from reverse DNS.
+inline constexpr const char* kCustomHostnames[] = {"black-pearl", "raspberrypi",
+                                                   "pi-07.edge.example", "Black-Pearl"};
 
 std::string host_name(const EnvCase& c, std::size_t index);  // 0 = leader
 bool is_core(const EnvCase& c, std::size_t index);

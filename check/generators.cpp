@@ -47,6 +47,8 @@ rc::Gen<HostCase> gen_host() {
                                                         {1, AgentHostnameRule::Lowercase},
                                                         {1, AgentHostnameRule::Override},
                                                         {1, AgentHostnameRule::Null}})),
+      gen::set(&HostCase::custom_hostname,
+               gen::weightedOneOf<int>({{4, gen::just(0)}, {1, gen::inRange(1, 5)}})),
       gen::set(&HostCase::edge, gen::weightedElement<bool>({{1, false}, {2, true}})),
       // Mostly sub-second, sometimes a minute and a half.
       gen::set(&HostCase::lag_ms, gen::weightedOneOf<int>({{3, gen::inRange(1, 2001)},

@@ -419,6 +419,15 @@ class TimelineChecker {
                          "and removed before",
                          where_, e.host);
     }
+    for (const auto* text : {&e.kernel_hostname, &e.rancher_hostname}) {
+      if (auto err = check_text(where_, "a hostname", *text, limits::kNameBytes); !err.empty())
+        return err;
+    }
+    if (e.same_machine && (!e.kernel_hostname.empty() || !e.rancher_hostname.empty())) {
+      return fmt::format("{}: add_host '{}' with same_machine keeps the machine's hostnames; drop "
+                         "kernel_hostname and rancher_hostname",
+                         where_, e.host);
+    }
     if (e.same_machine && profile_of_[e.host] != e.profile) {
       return fmt::format("{}: add_host '{}' with same_machine: the machine was added with profile "
                          "'{}', not '{}'",

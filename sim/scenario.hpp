@@ -127,10 +127,19 @@ struct EventSpec {
   // AddHost: the machine last added under this name comes back (same agent
   // IP, its engine's swarm state on disk), instead of a freshly installed one.
   bool same_machine = false;
+  // AddHost: the machine's kernel hostname as written, instead of the one the
+  // profile's hostname_style makes (any string: `black-pearl` on several
+  // hosts, an FQDN from reverse DNS such as `pi-07.edge.example`); empty:
+  // the profile's. The agent's rule then applies to it as to any other.
+  std::string kernel_hostname;
+  // AddHost: the hostname the Rancher agent registers, as written, instead of
+  // the one the profile's agent_hostname rule computes; empty: the rule's.
+  std::string rancher_hostname;
   int line = 0;                    // source line in the scenario file, 0 if generated
   bool operator==(const EventSpec& o) const {
     return at_ns == o.at_ns && kind == o.kind && host == o.host && profile == o.profile &&
-           hosts == o.hosts && duration_ns == o.duration_ns && same_machine == o.same_machine;
+           hosts == o.hosts && duration_ns == o.duration_ns && same_machine == o.same_machine &&
+           kernel_hostname == o.kernel_hostname && rancher_hostname == o.rancher_hostname;
   }
 };
 

@@ -515,7 +515,9 @@ void Loader::read_host(const YAML::Node& node, std::vector<EventSpec>& out) {
   read_fields(node, "a hosts entry", "", false,
               {{"name", [&](const Item& i) { e.host = read_string(i), has_name = true; }},
                {"profile", [&](const Item& i) { e.profile = read_string(i), has_profile = true; }},
-               {"at", [&](const Item& i) { e.at_ns = read_duration(i); }}});
+               {"at", [&](const Item& i) { e.at_ns = read_duration(i); }},
+               {"kernel_hostname", [&](const Item& i) { e.kernel_hostname = read_string(i); }},
+               {"rancher_hostname", [&](const Item& i) { e.rancher_hostname = read_string(i); }}});
   if (!has_name) fail(node, "a hosts entry needs 'name' (the host's name in Rancher)");
   if (!has_profile) fail(node, "a hosts entry needs 'profile' (one of the profiles: names)");
   event_columns_.emplace(e.line, node.Mark().column + 1);
@@ -529,12 +531,14 @@ void Loader::read_event(const YAML::Node& node, std::vector<EventSpec>& out) {
   }
   EventSpec e;
   e.line = node.Mark().line + 1;
-  std::optional<Item> at, profile, duration, same_machine;
+  std::optional<Item> at, profile, duration, same_machine, kernel_name, rancher_name;
   std::vector<Item> kinds;
   std::vector<Field> fields = {{"at", [&](const Item& i) { at = i; }},
                                {"profile", [&](const Item& i) { profile = i; }},
                                {"for", [&](const Item& i) { duration = i; }},
-                               {"same_machine", [&](const Item& i) { same_machine = i; }}};
+                               {"same_machine", [&](const Item& i) { same_machine = i; }},
+                               {"kernel_hostname", [&](const Item& i) { kernel_name = i; }},
+                               {"rancher_hostname", [&](const Item& i) { rancher_name = i; }}};
   for (EventKind k : kEventKinds) {
     fields.push_back({to_string(k), [&, k](const Item& i) {
                         e.kind = k;
@@ -563,6 +567,13 @@ void Loader::read_event(const YAML::Node& node, std::vector<EventSpec>& out) {
     fail(same_machine->key_node, "'same_machine' only applies to add_host events");
   }
   if (same_machine) e.same_machine = read_bool(*same_machine);
+  for (const auto* named : {&kernel_name, &rancher_name}) {
+    if (*named && !is_add) {
+      fail((*named)->key_node, fmt::format("'{}' only applies to add_host events", (*named)->key));
+    }
+  }
+  if (kernel_name) e.kernel_hostname = read_string(*kernel_name);
+  if (rancher_name) e.rancher_hostname = read_string(*rancher_name);
   if (profile && !is_add) fail(profile->key_node, "'profile' only applies to add_host events");
   if (is_add && !profile) fail(node, "an add_host event needs 'profile'");
   if (duration && !has_duration) {

@@ -109,8 +109,11 @@ std::string event_text(const EventSpec& e) {
   const std::string at = fmt::format("at: {}, {}: ", format_duration(e.at_ns), to_string(e.kind));
   switch (e.kind) {
     case EventKind::AddHost:
-      return fmt::format("{{{}{}, profile: {}{}}}", at, scalar(e.host), scalar(e.profile),
-                         e.same_machine ? ", same_machine: true" : "");
+      return fmt::format(
+          "{{{}{}, profile: {}{}{}{}}}", at, scalar(e.host), scalar(e.profile),
+          e.same_machine ? ", same_machine: true" : "",
+          e.kernel_hostname.empty() ? "" : ", kernel_hostname: " + scalar(e.kernel_hostname),
+          e.rancher_hostname.empty() ? "" : ", rancher_hostname: " + scalar(e.rancher_hostname));
     case EventKind::RemoveHost:
     case EventKind::DeleteHost:
     case EventKind::MachineDies:

@@ -60,7 +60,7 @@ void World::report_internal_fault(std::string what) {
 void World::apply(const EventSpec& e) {
   if (e.kind == EventKind::AddHost) {
     if (e.same_machine) readd_machine(e.host);
-    else add_host(e.host, e.profile);
+    else add_host(e);
     return;
   }
   if (e.kind == EventKind::Partition) {
@@ -114,8 +114,9 @@ std::string World::seen_address(const HostSim& h, const ProfileSpec& profile) co
   return h.agent_ip;
 }
 
-void World::add_host(const std::string& name, const std::string& profile_name) {
-  const ProfileSpec* profile = spec_.find_profile(profile_name);
+void World::add_host(const EventSpec& e) {
+  const std::string& name = e.host;
+  const ProfileSpec* profile = spec_.find_profile(e.profile);
   if (!profile || host_named(name)) return;
   HostSim h;
   h.index = hosts_.size();
@@ -123,8 +124,10 @@ void World::add_host(const std::string& name, const std::string& profile_name) {
   const int machines_so_far = machines_named_[name]++;
   h.stream_key = machines_so_far == 0 ? name : fmt::format("{}#{}", name, machines_so_far + 1);
   h.profile = *profile;
-  h.kernel_hostname = kernel_hostname(name, *profile);
-  h.rancher_hostname = rancher_hostname(name, h.kernel_hostname, *profile);
+  h.kernel_hostname = e.kernel_hostname.empty() ? kernel_hostname(name, *profile) : e.kernel_hostname;
+  h.rancher_hostname = e.rancher_hostname.empty()
+                           ? rancher_hostname(name, h.kernel_hostname, *profile)
+                           : e.rancher_hostname;
   h.agent_ip = fmt::format("10.{}.{}.{}", 1 + h.index / 62500, (h.index / 250) % 250,
                            h.index % 250 + 2);
   h.seen_addr = seen_address(h, *profile);

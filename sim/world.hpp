@@ -108,7 +108,7 @@ class World {
       decisive_read_observers;
 
  private:
-  void add_host(const std::string& name, const std::string& profile);
+  void add_host(const EventSpec& e);
   void readd_machine(const std::string& name);
   void register_in_rancher(HostSim& h, const std::string& how);
   model::MonOptions mon_options() const;
