@@ -173,17 +173,29 @@ void add_host_timeline(std::vector<EventSpec>& out, const EnvCase& c, std::size_
       out.push_back(again);
     }
   } else if (h.dies_after_s && !core) {
-    gone = add.at_ns + seconds(std::max(*h.dies_after_s, 1));
+    // With three managers a late host may have been promoted while the core
+    // was still forming: its machine dies within two minutes of joining,
+    // when the manager count is what decides whether raft keeps a quorum.
+    const int after = c.managers > 1 ? *h.dies_after_s % 120 : *h.dies_after_s;
+    gone = add.at_ns + seconds(std::max(after, 1));
     EventSpec dies;
     dies.at_ns = gone;
     dies.kind = EventKind::MachineDies;
     dies.host = n;
     out.push_back(dies);
   }
-  add_window(out, EventKind::Crash, n, add.at_ns, gone, h.crash);
+  // The core managers' crashes and partitions start within their first 90 s:
+  // faults while the swarm forms are where the manager count and the token
+  // publication matter, and a window anywhere in ten minutes rarely lands
+  // there.
+  auto early = [core](std::optional<Window> w) {
+    if (core && w) w->at_s %= 90;
+    return w;
+  };
+  add_window(out, EventKind::Crash, n, add.at_ns, gone, early(h.crash));
   add_window(out, EventKind::MetadataStall, n, add.at_ns, gone, h.stall);
   add_window(out, EventKind::MetadataEmpty, n, add.at_ns, gone, h.empty);
-  add_window(out, EventKind::Partition, n, add.at_ns, gone, h.partition);
+  add_window(out, EventKind::Partition, n, add.at_ns, gone, early(h.partition));
 }
 
 }  // namespace
