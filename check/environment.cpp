@@ -196,6 +196,14 @@ void add_host_timeline(std::vector<EventSpec>& out, const EnvCase& c, std::size_
   add_window(out, EventKind::MetadataStall, n, add.at_ns, gone, h.stall);
   add_window(out, EventKind::MetadataEmpty, n, add.at_ns, gone, h.empty);
   add_window(out, EventKind::Partition, n, add.at_ns, gone, early(h.partition));
+  if (h.ui_edit) {
+    // Timed from the agent's start, when the host's first labels are
+    // written (the swarm label, the fixed policy's node ID).
+    const Instant opens = std::max(add.at_ns, add.at_ns + stretched_startup(h) - 5 * kSecond);
+    const std::size_t before = out.size();
+    add_window(out, EventKind::EditLabels, n, opens, gone, h.ui_edit);
+    if (out.size() > before) out.back().labels = {{"location", "shelf-" + std::to_string(i)}};
+  }
 }
 
 }  // namespace
@@ -240,7 +248,7 @@ std::vector<std::string> describe(const EnvCase& c) {
   int arm = 0;
   bool mismatch = false, shared = false, lag = false, empty = false, stall = false, busy = false,
        crash = false, partition = false, readd = false, skew = false, deleted = false,
-       same_machine = false, dies = false, custom = false;
+       same_machine = false, dies = false, custom = false, ui_edit = false;
   std::vector<std::string> custom_names;
   const auto removed = removed_hosts(c);
   for (std::size_t i = 0; i < count; ++i) {
@@ -262,6 +270,7 @@ std::vector<std::string> describe(const EnvCase& c) {
     busy |= h.busy_s > 0;
     crash |= h.crash.has_value();
     partition |= h.partition.has_value();
+    ui_edit |= h.ui_edit.has_value();
     skew |= h.skew_s != 0;
     if (is_removed(c, i)) {
       readd |= h.readd_after_s.has_value();
@@ -294,6 +303,7 @@ std::vector<std::string> describe(const EnvCase& c) {
   if (same_machine) tags.push_back("event=same-machine-re-added");
   if (dies) tags.push_back("fault=machine-dies");
   if (skew) tags.push_back("fault=clock-skew");
+  if (ui_edit) tags.push_back("event=operator-edits-host");
   if (c.edge_loss_permille || c.edge_dup_permille || c.edge_reorder_permille) tags.push_back("fault=lossy-edge");
   return tags;
 }

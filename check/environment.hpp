@@ -56,6 +56,11 @@ struct HostCase {
   std::optional<Window> stall;      // metadata replica stops reloading
   std::optional<Window> empty;      // metadata /hosts answers empty
   std::optional<Window> partition;  // this host cut off from everybody
+  // The operator edits the host in the Rancher UI: the dialog opens at_s
+  // after the host's agent starts (minus 5 s, so it can open just before
+  // the first labels are written) and saves for_s later, putting back the
+  // labels it loaded: whatever swarmkit-mon wrote meanwhile is lost.
+  std::optional<Window> ui_edit;
 };
 
 struct EnvCase {

@@ -237,6 +237,7 @@ CheckReport run_check(const CheckOptions& o) {
       v.message = e.what();
     }
     if (v.result.interrupted) RC_DISCARD("interrupted");
+    if (v.result.labels_lost > 0) RC_TAG("happened=label-update-lost");
     if (!v.failed && v.result.verdict == sim::Verdict::Inconclusive) ++report.inconclusive;
     if (v.failed) {
       last = Last{spec, *v.failed, v.message};

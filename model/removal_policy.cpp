@@ -144,9 +144,12 @@ std::vector<Eviction> select_by_hostname(const RemovalPolicy& p, const Reconcile
 
 // fixed: identity plus positive evidence. A node is condemned only when the
 // Cattle API (strongly consistent, lists removed hosts) shows that every host
-// which claimed it has been removed, or, for a node that never got to publish
-// its claim, that it is down and its address belongs to a removed host and
-// to no live one.
+// which claimed it has been removed, or, for a node whose claim never reached
+// Cattle (its host went before the claim was written, or an operator's edit
+// reverted it and the host went before it was written again), that its
+// address belongs to a removed host and to no live one. The node list is
+// read before the Cattle list, so a host that is live when the nodes were
+// listed is live, or removed, in the Cattle answer: never unknown.
 //
 // A removed host's machine can come back as a new Rancher host (a new uuid,
 // the same agent IP) with its engine and node intact, and its claim on the
@@ -203,11 +206,11 @@ std::vector<Eviction> select_by_identity(const RemovalPolicy& p, const Reconcile
                                          gone.uuid, gone.hostname)});
       continue;
     }
-    if (n.Status.State != NodeState::Down || n.Status.Addr.empty()) continue;
+    if (n.Status.Addr.empty()) continue;
     auto r = removed_at_addr.find(n.Status.Addr);
     if (r == removed_at_addr.end() || !superseded_at(n.Status.Addr, n)) continue;
     out.push_back(Eviction{n.ID, is_manager(n),
-                           fmt::format("unclaimed down node at {}, the address of removed host "
+                           fmt::format("unclaimed node at {}, the address of removed host "
                                        "{} ('{}')",
                                        n.Status.Addr, r->second->uuid, r->second->hostname)});
   }

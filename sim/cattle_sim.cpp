@@ -53,6 +53,42 @@ bool CattleSim::set_host_label(Instant now, const std::string& uuid, const std::
   return true;
 }
 
+std::optional<model::CattleHost> CattleSim::get_host(const std::string& uuid) const {
+  const auto* h = host(uuid);
+  if (h == nullptr || h->state == model::CattleHostState::Removed) return std::nullopt;
+  return *h;
+}
+
+bool CattleSim::put_host_labels(Instant now, const std::string& uuid, const Labels& loaded,
+                                const Labels& labels, const std::string& writer) {
+  auto it = by_uuid_.find(uuid);
+  if (it == by_uuid_.end()) return false;
+  auto& host = hosts_[it->second].api;
+  if (host.state == model::CattleHostState::Removed) return false;
+  if (host.labels == labels) return true;  // nothing changes: no new snapshot
+  auto value = [](const Labels& m, const std::string& k) {
+    auto v = m.find(k);
+    return v == m.end() ? std::string() : v->second;
+  };
+  // A key someone else changed after `loaded` was read, and which this copy
+  // still holds as it was read: the PUT reverts it.
+  std::vector<LostLabel> lost;
+  auto consider = [&](const std::string& key) {
+    const std::string before = value(loaded, key), now_there = value(host.labels, key),
+                      put = value(labels, key);
+    if (now_there != before && put == before)
+      lost.push_back(LostLabel{uuid, key, now_there, put, writer});
+  };
+  for (const auto& [k, _] : host.labels) consider(k);
+  for (const auto& [k, _] : loaded)
+    if (!host.labels.contains(k)) consider(k);
+  host.labels = labels;
+  publish(now);
+  for (const auto& l : lost)
+    for (auto& fn : lost_listeners_) fn(l);
+  return true;
+}
+
 void CattleSim::publish_tokens(Instant now, const model::ServiceMetadata& tokens) {
   service_ = tokens;
   publish(now);

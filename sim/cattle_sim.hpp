@@ -8,17 +8,24 @@
 // replicas hold a pointer to the snapshot they last loaded, so a reload costs
 // a pointer copy whatever the number of hosts.
 //
+// Labels are written as the Rancher API and UI write them: the writer reads
+// the whole host object (get_host), changes its copy, and PUTs the whole
+// object back (put_host_labels). Whatever another writer changed between
+// that read and that PUT is reverted: the lost update. Every loss is reported
+// to the on_label_lost listeners, so that traces and the generators' tally
+// can show it.
+//
 // Faults: none here. The Cattle API is reached over the network, so API
 // calls can be lost or time out (see the world's rpc), and replicas lag.
 // Left out: host state transitions other than active/removed (the API lists
-// removed hosts until they are purged; we never purge), the whole-host PUT
-// that loses concurrent label updates.
+// removed hosts until they are purged; we never purge).
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,6 +55,25 @@ class CattleSim {
   // Returns false when the host is gone (the API answers 404).
   bool set_host_label(Instant now, const std::string& uuid, const std::string& key,
                       const std::string& value);
+  // GET /v1/hosts/{uuid}: the whole host object, or nothing once it is
+  // removed (a PUT to it would fail too).
+  std::optional<model::CattleHost> get_host(const std::string& uuid) const;
+  // PUT /v1/hosts/{uuid}: `labels` replace the stored labels whole. `loaded`
+  // is the object the writer read before; every label changed since then
+  // that the writer's copy does not change is reverted, and reported as
+  // lost. Returns false when the host is gone.
+  using Labels = std::map<std::string, std::string>;
+  bool put_host_labels(Instant now, const std::string& uuid, const Labels& loaded,
+                       const Labels& labels, const std::string& writer);
+  struct LostLabel {
+    std::string host_uuid, key;
+    std::string lost_value;      // what the other writer had set ("" : it had deleted it)
+    std::string restored_value;  // what the PUT put back ("" : deleted)
+    std::string writer;          // who PUT the stale copy
+  };
+  void on_label_lost(std::function<void(const LostLabel&)> fn) {
+    lost_listeners_.push_back(std::move(fn));
+  }
   void publish_tokens(Instant now, const model::ServiceMetadata& tokens);
 
   std::shared_ptr<const CattleSnapshot> latest() const { return latest_; }
@@ -75,6 +101,7 @@ class CattleSim {
   std::uint64_t version_ = 0;
   std::shared_ptr<const CattleSnapshot> latest_ = std::make_shared<CattleSnapshot>();
   std::vector<std::function<void()>> listeners_;
+  std::vector<std::function<void(const LostLabel&)>> lost_listeners_;
 };
 
 }  // namespace swarmsim::sim

@@ -182,13 +182,7 @@ void MonSim::execute(const model::Call& asked_call) {
     return;
   }
   if (auto* l = std::get_if<model::CattleSetHostLabel>(&req)) {
-    auto label = *l;
-    world_.rpc(h.endpoint, world_.rancher_server(), [this, label]() -> model::Response {
-      if (!world_.cattle().set_host_label(world_.kernel().now(), label.host_uuid, label.key,
-                                          label.value))
-        return ApiError{404, "host not found"};
-      return model::Ok{};
-    }, reply, world_.options().cattle_timeout_ns);
+    write_label(*l, std::move(reply), 1);
     return;
   }
   if (std::holds_alternative<model::CattleListHosts>(req)) {
@@ -219,6 +213,60 @@ void MonSim::execute(const model::Call& asked_call) {
     return;
   }
   h.engine->handle(call, reply);
+}
+
+// A label write takes three trips to the Rancher server, and another writer
+// (the operator's UI, another container on the host) can PUT its own stale
+// copy in between: CattleSim reverts and reports what that loses. If this
+// container stops mid-way, the rest of the write never happens.
+void MonSim::write_label(const model::CattleSetHostLabel& label,
+                         std::function<void(model::Response)> reply, int attempt) {
+  const HostSim& h = world_.hosts()[host_];
+  const EndpointId from = h.endpoint;
+  const Duration timeout = world_.options().cattle_timeout_ns;
+  const auto inc = incarnation_;
+  auto get = [this, uuid = label.host_uuid]() -> model::Response {
+    auto host = world_.cattle().get_host(uuid);
+    if (!host) return ApiError{404, "host not found"};
+    return std::vector<model::CattleHost>{std::move(*host)};
+  };
+  auto wanted = [label](const model::CattleHost& host) {
+    auto it = host.labels.find(label.key);
+    return label.value.empty() ? it == host.labels.end()
+                               : it != host.labels.end() && it->second == label.value;
+  };
+  auto verify = [this, inc, label, reply, attempt, wanted](model::Response r) {
+    if (inc != incarnation_) return;
+    auto* read = std::get_if<std::vector<model::CattleHost>>(&r);
+    if (!read || read->empty()) return reply(std::move(r));
+    if (wanted(read->front())) return reply(model::Ok{});
+    if (attempt < kLabelWriteTries) return write_label(label, reply, attempt + 1);
+    reply(ApiError{409, fmt::format("label {} not seen after {} writes", label.key, attempt)});
+  };
+  auto put = [this, inc, label, reply, get, verify, from, timeout](model::Response r) {
+    if (inc != incarnation_) return;
+    auto* read = std::get_if<std::vector<model::CattleHost>>(&r);
+    if (!read || read->empty()) return reply(std::move(r));
+    CattleSim::Labels loaded = read->front().labels, labels = loaded;
+    if (label.value.empty()) labels.erase(label.key);
+    else labels[label.key] = label.value;
+    const std::string writer = "swarmkit-mon on " + world_.hosts()[host_].name;
+    world_.rpc(
+        from, world_.rancher_server(),
+        [this, uuid = label.host_uuid, loaded, labels, writer]() -> model::Response {
+          if (!world_.cattle().put_host_labels(world_.kernel().now(), uuid, loaded, labels,
+                                               writer))
+            return ApiError{404, "host not found"};
+          return model::Ok{};
+        },
+        [this, inc, reply, get, verify, from, timeout](model::Response written) {
+          if (inc != incarnation_) return;
+          if (!std::holds_alternative<model::Ok>(written)) return reply(std::move(written));
+          world_.rpc(from, world_.rancher_server(), get, verify, timeout);
+        },
+        timeout);
+  };
+  world_.rpc(from, world_.rancher_server(), get, put, timeout);
 }
 
 }  // namespace swarmsim::sim

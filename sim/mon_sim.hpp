@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -48,6 +49,12 @@ class MonSim {
   void deliver(std::uint64_t incarnation, model::RequestId id, const Asked& asked,
                model::Response r);
   Instant local_now() const;
+  // The script's label write: GET the whole host from the Cattle API, change
+  // one label in the copy, PUT the copy back, GET again; until that read
+  // shows the value, start over, at most kLabelWriteTries times.
+  static constexpr int kLabelWriteTries = 5;
+  void write_label(const model::CattleSetHostLabel& label,
+                   std::function<void(model::Response)> reply, int attempt);
 
   World& world_;
   HostIndex host_;

@@ -64,6 +64,7 @@ RunResult run_scenario(const ScenarioSpec& spec, const RunOptions& options) {
   r.events = world.trace().events();
   r.joins_by_host = world.swarm().certificates_by_host();
   r.failed_calls = world.trace().count(TraceKind::MonCallFailed);
+  r.labels_lost = world.trace().count(TraceKind::LabelLost);
   return r;
 }
 

@@ -27,7 +27,8 @@ Instant quiet_time(const ScenarioSpec& spec) {
   Instant quiet = 0;
   for (const auto& e : spec.events) {
     const bool windowed = e.kind == EventKind::Crash || e.kind == EventKind::Partition ||
-                          e.kind == EventKind::MetadataStall || e.kind == EventKind::MetadataEmpty;
+                          e.kind == EventKind::MetadataStall || e.kind == EventKind::MetadataEmpty ||
+                          e.kind == EventKind::EditLabels;
     quiet = std::max(quiet, e.at_ns + (windowed ? e.duration_ns : 0));
   }
   return quiet;
@@ -111,6 +112,8 @@ const char* to_string(EventKind k) {
       return "delete_host";
     case EventKind::MachineDies:
       return "machine_dies";
+    case EventKind::EditLabels:
+      return "edit_labels";
   }
   return "?";
 }
@@ -400,6 +403,20 @@ class TimelineChecker {
       case EventKind::MetadataStall:
       case EventKind::MetadataEmpty:
         if (auto err = require_present(e, e.host); !err.empty()) return err;
+        return require_duration(e);
+      case EventKind::EditLabels:
+        if (auto err = require_present(e, e.host); !err.empty()) return err;
+        if (e.labels.size() > limits::kLabelsPerEdit)
+          return fmt::format("{}: edit_labels sets {} labels; at most {} are allowed", where_,
+                             e.labels.size(), limits::kLabelsPerEdit);
+        for (const auto& [key, value] : e.labels) {
+          if (key.empty()) return fmt::format("{}: edit_labels has an empty label name", where_);
+          if (auto err = check_text(where_, "a label name", key, limits::kNameBytes); !err.empty())
+            return err;
+          if (auto err = check_text(where_, "a label value", value, limits::kNameBytes);
+              !err.empty())
+            return err;
+        }
         return require_duration(e);
     }
     return fmt::format("{}: unknown event kind", where_);

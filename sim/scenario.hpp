@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -114,6 +115,10 @@ enum class EventKind {
   MetadataEmpty,  // `host`'s replica answers `/hosts` with an empty body for `duration_ns`
   DeleteHost,     // host deleted in Cattle (UI or API); machine, engine, containers run on
   MachineDies,    // the machine stops for good; its host stays in Cattle: `host`
+  // The operator edits `host` in the Rancher UI: the dialog loads the whole
+  // host, and `duration_ns` later saves it, with `labels` changed, as one
+  // PUT of the whole object, reverting whatever was written in between.
+  EditLabels,
 };
 const char* to_string(EventKind k);
 
@@ -135,11 +140,14 @@ struct EventSpec {
   // AddHost: the hostname the Rancher agent registers, as written, instead of
   // the one the profile's agent_hostname rule computes; empty: the rule's.
   std::string rancher_hostname;
+  // EditLabels: the labels the operator sets (an empty value deletes one).
+  std::map<std::string, std::string> labels;
   int line = 0;                    // source line in the scenario file, 0 if generated
   bool operator==(const EventSpec& o) const {
     return at_ns == o.at_ns && kind == o.kind && host == o.host && profile == o.profile &&
            hosts == o.hosts && duration_ns == o.duration_ns && same_machine == o.same_machine &&
-           kernel_hostname == o.kernel_hostname && rancher_hostname == o.rancher_hostname;
+           kernel_hostname == o.kernel_hostname && rancher_hostname == o.rancher_hostname &&
+           labels == o.labels;
   }
 };
 
@@ -183,6 +191,7 @@ inline constexpr Duration kLoopIntervalMin = 100 * kMillisecond;
 inline constexpr Duration kHeartbeatPeriodMin = 100 * kMillisecond;
 inline constexpr Duration kClockSkew = 24 * kHour;          // either way
 inline constexpr std::size_t kHostAdditions = 100'000;
+inline constexpr std::size_t kLabelsPerEdit = 64;          // labels one edit_labels sets
 // Hosts and events together. YAML aliases let a small file list one event
 // many times, so this also bounds the memory a file can ask for.
 inline constexpr std::size_t kEvents = 300'000;

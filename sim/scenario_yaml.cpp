@@ -216,7 +216,8 @@ constexpr AgentHostnameRule kRules[] = {AgentHostnameRule::Kernel,   AgentHostna
 constexpr EventKind kEventKinds[] = {EventKind::AddHost,       EventKind::RemoveHost,
                                      EventKind::Crash,         EventKind::Partition,
                                      EventKind::MetadataStall, EventKind::MetadataEmpty,
-                                     EventKind::DeleteHost,    EventKind::MachineDies};
+                                     EventKind::DeleteHost,    EventKind::MachineDies,
+                                     EventKind::EditLabels};
 constexpr SeenAddr kSeenAddrs[] = {SeenAddr::AgentIp, SeenAddr::Nat, SeenAddr::OtherInterface};
 
 // ---- Loading -------------------------------------------------------------
@@ -531,14 +532,15 @@ void Loader::read_event(const YAML::Node& node, std::vector<EventSpec>& out) {
   }
   EventSpec e;
   e.line = node.Mark().line + 1;
-  std::optional<Item> at, profile, duration, same_machine, kernel_name, rancher_name;
+  std::optional<Item> at, profile, duration, same_machine, kernel_name, rancher_name, set;
   std::vector<Item> kinds;
   std::vector<Field> fields = {{"at", [&](const Item& i) { at = i; }},
                                {"profile", [&](const Item& i) { profile = i; }},
                                {"for", [&](const Item& i) { duration = i; }},
                                {"same_machine", [&](const Item& i) { same_machine = i; }},
                                {"kernel_hostname", [&](const Item& i) { kernel_name = i; }},
-                               {"rancher_hostname", [&](const Item& i) { rancher_name = i; }}};
+                               {"rancher_hostname", [&](const Item& i) { rancher_name = i; }},
+                               {"set", [&](const Item& i) { set = i; }}};
   for (EventKind k : kEventKinds) {
     fields.push_back({to_string(k), [&, k](const Item& i) {
                         e.kind = k;
@@ -549,7 +551,7 @@ void Loader::read_event(const YAML::Node& node, std::vector<EventSpec>& out) {
   if (kinds.empty()) {
     fail(node,
          "an event needs one of add_host, remove_host, delete_host, machine_dies, crash, "
-         "partition, metadata_stall, metadata_empty");
+         "partition, metadata_stall, metadata_empty, edit_labels");
   }
   if (kinds.size() > 1) {
     fail(kinds[1].key_node, fmt::format("an event has one kind, but this one has both '{}' and "
@@ -562,7 +564,16 @@ void Loader::read_event(const YAML::Node& node, std::vector<EventSpec>& out) {
   const bool is_add = e.kind == EventKind::AddHost;
   const bool has_duration = e.kind == EventKind::Crash || e.kind == EventKind::Partition ||
                             e.kind == EventKind::MetadataStall ||
-                            e.kind == EventKind::MetadataEmpty;
+                            e.kind == EventKind::MetadataEmpty || e.kind == EventKind::EditLabels;
+  if (set && e.kind != EventKind::EditLabels)
+    fail(set->key_node, "'set' only applies to edit_labels events");
+  if (set) {
+    for_each_entry(set->value, "'set' (label names and values)", "", false, [&](const Item& i) {
+      if (e.labels.size() >= limits::kLabelsPerEdit)
+        fail(i.key_node, fmt::format("'set' has more than {} labels", limits::kLabelsPerEdit));
+      e.labels[i.key] = read_string(i, true);
+    });
+  }
   if (same_machine && !is_add) {
     fail(same_machine->key_node, "'same_machine' only applies to add_host events");
   }

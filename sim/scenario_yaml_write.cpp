@@ -123,6 +123,13 @@ std::string event_text(const EventSpec& e) {
       for (const auto& h : e.hosts) names += (names.empty() ? "" : ", ") + scalar(h);
       return fmt::format("{{{}[{}], for: {}}}", at, names, format_duration(e.duration_ns));
     }
+    case EventKind::EditLabels: {
+      std::string set;
+      for (const auto& [k, v] : e.labels)
+        set += (set.empty() ? "" : ", ") + scalar(k) + ": " + (v.empty() ? "null" : scalar(v));
+      return fmt::format("{{{}{}, set: {{{}}}, for: {}}}", at, scalar(e.host), set,
+                         format_duration(e.duration_ns));
+    }
     case EventKind::Crash:
     case EventKind::MetadataStall:
     case EventKind::MetadataEmpty:

@@ -44,6 +44,7 @@ const char* to_string(TraceKind k) {
     case TraceKind::Fault: return "fault";
     case TraceKind::Violation: return "VIOLATION";
     case TraceKind::MonCallFailed: return "call-failed";
+    case TraceKind::LabelLost: return "label-lost";
   }
   return "?";
 }

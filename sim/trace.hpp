@@ -35,6 +35,7 @@ enum class TraceKind {
   // Appended after Violation so that the kinds above keep the numbers the
   // digest mixes in.
   MonCallFailed,   // a call the logic made came back as an error, empty or `Not found`
+  LabelLost,       // a whole-host PUT of an older copy reverted a label another writer set
 };
 const char* to_string(TraceKind k);
 // A duration as trace details and reports print it, rounded to the
@@ -68,7 +69,7 @@ class Trace {
   std::vector<TraceEvent> events_;
   std::uint64_t digest_ = 0xcbf29ce484222325ULL;
   std::uint64_t count_ = 0;
-  std::array<std::uint64_t, static_cast<std::size_t>(TraceKind::MonCallFailed) + 1> count_by_kind_{};
+  std::array<std::uint64_t, static_cast<std::size_t>(TraceKind::LabelLost) + 1> count_by_kind_{};
 };
 
 }  // namespace swarmsim::sim

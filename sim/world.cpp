@@ -34,6 +34,16 @@ World::World(const ScenarioSpec& spec, WorldOptions options)
     for (auto& h : hosts_)
       if (h.machine_on && h.metadata) h.metadata->handle_cattle_change();
   });
+  cattle_.on_label_lost([this](const CattleSim::LostLabel& l) {
+    std::string host = l.host_uuid;
+    for (const auto& h : hosts_)
+      if (h.uuid == l.host_uuid) host = h.name;
+    auto shown = [](const std::string& v) { return v.empty() ? std::string("(none)") : v; };
+    trace_.record(kernel_.now(), TraceKind::LabelLost, host, "",
+                  fmt::format("label {}: {} was written meanwhile, and {}'s PUT of an older copy "
+                              "put {} back",
+                              l.key, shown(l.lost_value), l.writer, shown(l.restored_value)));
+  });
   network_->on_topology_change([this] { refresh_heartbeats(); });
   for (const auto& e : spec_.events) {
     kernel_.schedule_at(e.at_ns, [this, e] { apply(e); });
@@ -86,6 +96,9 @@ void World::apply(const EventSpec& e) {
       h->metadata->stall_for(e.duration_ns);
       trace_.record(kernel_.now(), TraceKind::Fault, h->name, "",
                     "metadata replica stalls for " + format_duration_ms(e.duration_ns));
+      break;
+    case EventKind::EditLabels:
+      edit_labels(*h, e);
       break;
     case EventKind::MetadataEmpty:
       h->metadata->answer_empty_for(e.duration_ns);
@@ -214,6 +227,30 @@ void World::delete_host(HostSim& h) {
   trace_.record(kernel_.now(), TraceKind::HostRemoved, h.name, h.engine->node_id(),
                 "host deleted in Cattle; the machine keeps running");
   cattle_.remove_host(kernel_.now(), h.uuid);
+}
+
+// The Rancher UI's edit dialog holds the host object it loaded; saving PUTs
+// that copy back whole, with the operator's changes.
+void World::edit_labels(HostSim& h, const EventSpec& e) {
+  auto loaded = cattle_.get_host(h.uuid);
+  if (!loaded) return;
+  trace_.record(kernel_.now(), TraceKind::Fault, h.name, "",
+                fmt::format("the operator opens the host in the Rancher UI, saves it in {}",
+                            format_duration_ms(e.duration_ns)));
+  kernel_.schedule_after(e.duration_ns, [this, uuid = h.uuid, name = h.name,
+                                         before = std::move(loaded->labels), set = e.labels] {
+    CattleSim::Labels after = before;
+    for (const auto& [key, value] : set) {
+      if (value.empty()) after.erase(key);
+      else after[key] = value;
+    }
+    const bool saved = cattle_.put_host_labels(kernel_.now(), uuid, before, after,
+                                               "the operator (Rancher UI)");
+    trace_.record(kernel_.now(), TraceKind::Fault, name, "",
+                  saved ? "the operator saves the host in the Rancher UI (one PUT of the whole "
+                          "host)"
+                        : "the operator's save fails: the host is gone (404)");
+  });
 }
 
 void World::machine_dies(HostSim& h) {

@@ -116,6 +116,7 @@ class World {
   void remove_host(HostSim& h);
   void delete_host(HostSim& h);
   void machine_dies(HostSim& h);
+  void edit_labels(HostSim& h, const EventSpec& e);
   void crash_host(HostSim& h, Duration for_ns);
   void start_partition(const std::vector<std::string>& names, Duration for_ns);
   void handle_node_removed(const SwarmNodeRecord& n, const SwarmOrigin& origin);

@@ -219,12 +219,15 @@ TEST(FixedPolicy, NeverRemovesItselfAndAtMostTheBoundPerPass) {
   EXPECT_EQ(r.evicted(p), (Ids{"a", "b"}));
 }
 
-TEST(FixedPolicy, AnUnclaimedDownNodeGoesOnlyIfItsAddressBelongsToARemovedHostAlone) {
+// Down or not: a node whose host was deleted in Cattle while its machine ran
+// on, before its claim was written, stays ready for ever.
+TEST(FixedPolicy, AnUnclaimedNodeGoesOnlyIfItsAddressBelongsToARemovedHostAlone) {
   Reading r;
   r.nodes = {node("m1", "vm0", NodeRole::Manager),
              node("orphan", "", NodeRole::Worker, NodeState::Down, "10.0.0.3"),
              node("reused", "", NodeRole::Worker, NodeState::Down, "10.0.0.4"),
-             node("alive", "", NodeRole::Worker, NodeState::Unknown, "10.0.0.5")};
+             node("running", "", NodeRole::Worker, NodeState::Ready, "10.0.0.5"),
+             node("behind-nat", "", NodeRole::Worker, NodeState::Down, "203.0.113.1")};
   r.cattle_hosts = {cattle("u0", "10.0.0.1", CattleHostState::Active, "m1"),
                     cattle("u2", "10.0.0.3", CattleHostState::Removed),
                     cattle("u3", "10.0.0.4", CattleHostState::Removed),
@@ -232,7 +235,7 @@ TEST(FixedPolicy, AnUnclaimedDownNodeGoesOnlyIfItsAddressBelongsToARemovedHostAl
                     cattle("u5", "10.0.0.5", CattleHostState::Removed)};
   RemovalPolicy p = policy("fixed");
   p.max_removals_per_pass = 10;
-  EXPECT_EQ(r.evicted(p), (Ids{"orphan"}));
+  EXPECT_EQ(r.evicted(p), (Ids{"orphan", "running"}));
 }
 
 TEST(FixedPolicy, NeitherPurgesDownNodesNorRemovesUnreachableManagers) {

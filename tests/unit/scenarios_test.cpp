@@ -7,6 +7,7 @@
 #include <set>
 
 #include "cli/commands.hpp"
+#include "sim/cattle_sim.hpp"
 #include "sim/runner.hpp"
 #include "sim/scenario_yaml.hpp"
 
@@ -137,12 +138,43 @@ TEST(Mechanisms, EveryMechanismScenarioExitsAsItsExpectLineSays) {
     // A mechanism file shows a mechanism: some policy must fail on it,
     // except for the world-fidelity situations every policy survives.
     const bool fidelity = file.find("host-deleted") != std::string::npos ||
-                          file.find("same-machine") != std::string::npos;
+                          file.find("same-machine") != std::string::npos ||
+                          file.find("lost-label") != std::string::npos;
     if (!fidelity) {
       EXPECT_TRUE(someone_fails) << file;
     }
   }
   EXPECT_GE(scenarios, 10);
+}
+
+// The operator's save reverts pi2's node-ID label; pi2's swarmkit-mon
+// writes it again before pi2 is deleted, and the deletion then removes the
+// node by its claim.
+TEST(Mechanisms, LostLabelUpdateIsTracedAndTheBindingWrittenAgain) {
+  const ScenarioSpec s = load("scenarios/mechanisms/lost-label-update.yaml");
+  for (std::uint64_t seed = 1; seed <= 5; ++seed) {
+    const RunResult r = run(s, seed, "fixed", true);
+    EXPECT_EQ(r.verdict, Verdict::Pass) << "seed " << seed;
+    EXPECT_GE(r.labels_lost, 1u) << "seed " << seed;
+    int bindings = 0, lost = 0;
+    bool removed_by_claim = false;
+    for (const auto& e : r.events) {
+      if (e.host != "pi2") continue;
+      if (e.kind == TraceKind::MonCall &&
+          e.detail.find("label io.rancher.swarm.node_id=") != std::string::npos)
+        ++bindings;
+      if (e.kind == TraceKind::LabelLost) {
+        ++lost;
+        EXPECT_NE(e.detail.find("the operator (Rancher UI)"), std::string::npos) << e.detail;
+      }
+      if (e.kind == TraceKind::NodeRemoved &&
+          e.detail.find("that claimed this node is removed") != std::string::npos)
+        removed_by_claim = true;
+    }
+    EXPECT_EQ(lost, 1) << "seed " << seed;
+    EXPECT_GE(bindings, 2) << "seed " << seed << ": the lost binding was not written again";
+    EXPECT_TRUE(removed_by_claim) << "seed " << seed;
+  }
 }
 
 TEST(Mechanisms, EveryMechanismScenarioPassesUnderFixed) {
@@ -157,4 +189,41 @@ TEST(Mechanisms, EveryMechanismScenarioPassesUnderFixed) {
           << (r.violations.empty() ? "" : r.violations[0].detail);
     }
   }
+}
+
+// Whole-host PUTs: a writer's stale copy reverts what another writer set
+// between its read and its PUT, and the loss is reported; a PUT that
+// carries every change loses nothing.
+TEST(CattleLabels, AWholeHostPutOfAnOlderCopyRevertsAndReportsWhatChangedMeanwhile) {
+  CattleSim cattle;
+  const std::string uuid = cattle.add_host(0, "pi1", "pi1", "10.1.0.2");
+  std::vector<CattleSim::LostLabel> lost;
+  cattle.on_label_lost([&](const CattleSim::LostLabel& l) { lost.push_back(l); });
+  ASSERT_TRUE(cattle.get_host(uuid).has_value());
+  const CattleSim::Labels ui_copy = cattle.get_host(uuid)->labels;  // the dialog opens
+
+  // swarmkit-mon reads, changes its copy, PUTs: nothing lost.
+  CattleSim::Labels mon_copy = cattle.get_host(uuid)->labels;
+  CattleSim::Labels mon_new = mon_copy;
+  mon_new["io.rancher.swarm.node_id"] = "n1";
+  mon_new["swarm"] = "wait_token";
+  ASSERT_TRUE(cattle.put_host_labels(1, uuid, mon_copy, mon_new, "mon"));
+  EXPECT_TRUE(lost.empty());
+
+  // The operator saves the copy loaded before: both labels go.
+  CattleSim::Labels ui_new = ui_copy;
+  ui_new["location"] = "shelf-2";
+  ASSERT_TRUE(cattle.put_host_labels(2, uuid, ui_copy, ui_new, "ui"));
+  ASSERT_EQ(lost.size(), 2u);
+  EXPECT_EQ(lost[0].key, "io.rancher.swarm.node_id");
+  EXPECT_EQ(lost[0].lost_value, "n1");
+  EXPECT_EQ(lost[0].restored_value, "");
+  EXPECT_EQ(lost[0].writer, "ui");
+  EXPECT_EQ(cattle.get_host(uuid)->labels, ui_new);
+  EXPECT_EQ(cattle.latest()->find_host(uuid)->labels, ui_new) << "metadata's next reload sees it";
+
+  // A removed host takes no PUT.
+  cattle.remove_host(3, uuid);
+  EXPECT_FALSE(cattle.get_host(uuid).has_value());
+  EXPECT_FALSE(cattle.put_host_labels(4, uuid, ui_new, mon_new, "mon"));
 }
