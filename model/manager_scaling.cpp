@@ -4,6 +4,37 @@
 
 namespace swarmsim::model {
 
+ScriptScaling plan_script_scaling(const std::vector<Node>& nodes, int manager_scale) {
+  ScriptScaling s;
+  const Node* first_active = nullptr;
+  for (const auto& n : nodes) {
+    if (n.Spec.Role == NodeRole::Manager) {
+      if (!n.ManagerStatus_) continue;  // not in raft yet: neither reachable nor unreachable
+      if (n.ManagerStatus_->Reachability_ == Reachability::Reachable) ++s.reachable;
+      else if (n.ManagerStatus_->Reachability_ == Reachability::Unreachable) ++s.unreachable;
+    } else if (n.Spec.Availability == "active") {
+      ++s.active_workers;
+      if (!first_active) first_active = &n;
+    }
+  }
+  const int managers = s.reachable + s.unreachable;
+  if (s.reachable <= s.unreachable) {
+    s.said = "majority managers lost; manual intervention required";
+  } else if (s.unreachable == 0 && s.reachable >= manager_scale) {
+    s.said = fmt::format("{} of {} managers reachable", s.reachable, managers);
+  } else if (s.active_workers == 0) {
+    s.said = "no active workers present for promotion";
+  } else {
+    s.acts = true;
+    s.said = fmt::format("{} of {} manager(s) reachable, {} worker(s) active", s.reachable,
+                         managers, s.active_workers);
+    s.promotion = RoleChange{first_active->ID, first_active->VersionIndex, NodeRole::Manager,
+                             fmt::format("promote the first active worker {}: {}",
+                                         first_active->ID, s.said)};
+  }
+  return s;
+}
+
 std::vector<RoleChange> plan_manager_scaling(const std::vector<Node>& nodes,
                                              const std::set<std::string>& going,
                                              const std::string& self_node_id, int manager_scale,

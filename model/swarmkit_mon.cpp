@@ -333,7 +333,7 @@ struct SwarmkitMon::Impl {
     return ReconcileView{now, info.NodeID, &nodes, &meta_hosts,
                          cattle_hosts ? &*cattle_hosts : nullptr};
   }
-  void queue_eviction(const Eviction& e, const std::string& step);
+  void queue_eviction(const Eviction& e, const std::string& step, bool force = true);
   void plan_removals_from_metadata(const Response* r) {
     keep_meta_hosts(r);
     cattle_hosts.reset();
@@ -349,6 +349,7 @@ struct SwarmkitMon::Impl {
     for (const auto& e : select_stale_nodes(opt.policy, view())) queue_eviction(e, "remove_old_hosts");
     next_work(nullptr);
   }
+  void plan_scaling(const Response* r);
   void plan_purge(const Response* r);
   bool has_work(const Response*) const { return !work.empty(); }
   bool work_finished(const Response*) const { return work.empty(); }
@@ -402,7 +403,8 @@ inline constexpr char Init[] = "Init", ReadTokens[] = "ReadTokens",
 // Pass
 inline constexpr char ReadNodes[] = "ReadNodes", ReadHosts[] = "ReadHosts",
                       ReadCattle[] = "ReadCattle", Removing[] = "Removing",
-                      ReReadNodes[] = "ReReadNodes", Purging[] = "Purging";
+                      ReReadNodes[] = "ReReadNodes", Scaling[] = "Scaling",
+                      ReadForPurge[] = "ReadForPurge", Purging[] = "Purging";
 }  // namespace names
 
 using I = SwarmkitMon::Impl;
@@ -522,6 +524,8 @@ struct I::PassFsm_ : FsmBase<I::PassFsm_> {
   using ReadCattle = Phase<names::ReadCattle, 3>;
   using Removing = Phase<names::Removing, 3>;
   using ReReadNodes = Phase<names::ReReadNodes, 3>;
+  using Scaling = Phase<names::Scaling, 3>;
+  using ReadForPurge = Phase<names::ReadForPurge, 3>;
   using Purging = Phase<names::Purging, 3>;
   using initial_state = Idle;
   // clang-format off
@@ -535,8 +539,13 @@ struct I::PassFsm_ : FsmBase<I::PassFsm_> {
     Row<Removing,      ev::Reply, none,          Do<&I::next_work>,                  If<&I::has_work>>,
     Row<Removing,      ev::Reply, ReReadNodes,   Do<&I::list_nodes>,                 If<&I::work_finished>>,
     Row<Removing,      none,      ReReadNodes,   Do<&I::list_nodes>,                 If<&I::idle>>,
-    Row<ReReadNodes,   ev::Reply, Purging,       Do<&I::plan_purge>,                 If<&I::nodes_read>>,
+    Row<ReReadNodes,   ev::Reply, Scaling,       Do<&I::plan_scaling>,               If<&I::nodes_read>>,
     Row<ReReadNodes,   ev::Reply, Idle,          Do<&I::finish_pass>,                If<&I::nodes_unread>>,
+    Row<Scaling,       ev::Reply, none,          Do<&I::next_work>,                  If<&I::has_work>>,
+    Row<Scaling,       ev::Reply, ReadForPurge,  Do<&I::list_nodes>,                 If<&I::work_finished>>,
+    Row<Scaling,       none,      ReadForPurge,  Do<&I::list_nodes>,                 If<&I::idle>>,
+    Row<ReadForPurge,  ev::Reply, Purging,       Do<&I::plan_purge>,                 If<&I::nodes_read>>,
+    Row<ReadForPurge,  ev::Reply, Idle,          Do<&I::finish_pass>,                If<&I::nodes_unread>>,
     Row<Purging,       ev::Reply, none,          Do<&I::next_work>,                  If<&I::has_work>>,
     Row<Purging,       ev::Reply, Idle,          Do<&I::finish_pass>,                If<&I::work_finished>>,
     Row<Purging,       none,      Idle,          Do<&I::finish_pass>,                If<&I::idle>>
@@ -573,34 +582,64 @@ void I::start_pass(const Response*) {
   else pass->process_event(ev::Start{});
 }
 
-void I::queue_eviction(const Eviction& e, const std::string& step) {
+void I::queue_eviction(const Eviction& e, const std::string& step, bool force) {
   auto node = std::find_if(nodes.begin(), nodes.end(), [&](const Node& n) { return n.ID == e.node_id; });
   const std::uint64_t version = node != nodes.end() ? node->VersionIndex : 0;
   if (e.demote_first)
     work.push_back(Call{0, UpdateNodeRole{e.node_id, version, NodeRole::Worker},
                         fmt::format("{}: demote {} before removal: {}", step, e.node_id, e.why),
                         true});
-  work.push_back(Call{0, RemoveNode{e.node_id, true},
-                      fmt::format("{}: docker node rm --force {}: {}", step, e.node_id, e.why),
+  work.push_back(Call{0, RemoveNode{e.node_id, force},
+                      fmt::format("{}: docker node rm {}{}: {}", step, e.node_id,
+                                  force ? " --force" : "", e.why),
                       true});
 }
 
-// After the removal hook: re-read the nodes, then the unreachable-manager
-// step, the down-node purge, promotion/demotion to MANAGER_SCALE and the
-// leader's own `swarm` label, all planned from that one fresh read.
+// After the removal hook the nodes are read again for the manager-count
+// step, and once more for the down-node purge and the leader's own `swarm`
+// label.
+//
+// The script's way (reconcile_node): the count step may demote and remove
+// (without --force) the first unreachable manager and promotes the first
+// active worker; then, from a fresh read, the purge demotes and removes
+// (without --force) every down node, one it has just promoted included.
+//
+// The fixed policy plans its steps from the one read, so that the count of
+// managers it keeps is the count after this pass's removals.
+void I::plan_scaling(const Response* r) {
+  nodes = *as<std::vector<Node>>(r);
+  if (opt.policy.is_script()) {
+    const ScriptScaling step = plan_script_scaling(nodes, opt.manager_scale);
+    if (step.acts && step.unreachable > 0) {
+      if (auto e = select_unreachable_manager(opt.policy, view()))
+        queue_eviction(*e, "manager count", false);
+    }
+    if (step.promotion) {
+      const RoleChange& c = *step.promotion;
+      work.push_back(Call{0, UpdateNodeRole{c.node_id, c.version, c.role}, c.why});
+    }
+  } else {
+    std::set<std::string> going;
+    if (auto e = select_unreachable_manager(opt.policy, view())) {
+      queue_eviction(*e, "unreachable manager");
+      going.insert(e->node_id);
+    }
+    for (const auto& e : select_down_nodes(opt.policy, view())) {
+      if (going.insert(e.node_id).second) queue_eviction(e, "purge down nodes");
+    }
+    for (const auto& c : plan_manager_scaling(nodes, going, info.NodeID, opt.manager_scale,
+                                              opt.policy.keeps_manager_count_odd()))
+      work.push_back(Call{0, UpdateNodeRole{c.node_id, c.version, c.role}, c.why});
+  }
+  next_work(nullptr);
+}
+
 void I::plan_purge(const Response* r) {
   nodes = *as<std::vector<Node>>(r);
-  std::set<std::string> going;
-  if (auto e = select_unreachable_manager(opt.policy, view())) {
-    queue_eviction(*e, "unreachable manager");
-    going.insert(e->node_id);
+  if (opt.policy.is_script()) {
+    for (const auto& e : select_down_nodes(opt.policy, view()))
+      queue_eviction(e, "purge down nodes", false);
   }
-  for (const auto& e : select_down_nodes(opt.policy, view())) {
-    if (going.insert(e.node_id).second) queue_eviction(e, "purge down nodes");
-  }
-  for (const auto& c : plan_manager_scaling(nodes, going, info.NodeID, opt.manager_scale,
-                                            opt.policy.keeps_manager_count_odd()))
-    work.push_back(Call{0, UpdateNodeRole{c.node_id, c.version, c.role}, c.why});
   // The leader's own `swarm` label follows ControlAvailable.
   auto label = self.labels.find("swarm");
   const bool labelled = label != self.labels.end() && label->second == "manager";

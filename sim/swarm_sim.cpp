@@ -117,7 +117,7 @@ std::vector<model::Node> SwarmSim::list_nodes() const {
     m.Description.Architecture = n.arch;
     m.Status.State = state_of(n);
     m.Status.Addr = n.addr;
-    if (n.role == NodeRole::Manager) {
+    if (n.role == NodeRole::Manager && !n.raft_pending) {
       model::ManagerStatus ms;
       ms.Leader = leader_ && *leader_ == id;
       ms.Reachability_ = n.silent_since ? model::Reachability::Unreachable
@@ -165,7 +165,7 @@ model::Response SwarmSim::update_role(const std::string& id, std::uint64_t versi
     // Raft members only: a manager certificate that never registered is no
     // member (see is_manager_with_quorum).
     int managers = 0;
-    for (const auto& [_, m] : nodes_) managers += m.role == NodeRole::Manager && m.registered;
+    for (const auto& [_, m] : nodes_) managers += m.raft_member();
     if (managers <= 1) {
       trace_.record(kernel_.now(), TraceKind::NodeRemoveFailed, n.host_name, id,
                     "demotion refused: last manager");
@@ -174,6 +174,9 @@ model::Response SwarmSim::update_role(const std::string& id, std::uint64_t versi
     }
   }
   n.role = role;
+  // Promoting a node that is not heard from only records the role: it joins
+  // raft when it comes back.
+  n.raft_pending = role == NodeRole::Manager && n.silent_since.has_value();
   ++n.version;
   trace_.record(kernel_.now(),
                 role == NodeRole::Worker ? TraceKind::NodeDemoted : TraceKind::NodePromoted,
@@ -188,7 +191,7 @@ model::Response SwarmSim::update_role(const std::string& id, std::uint64_t versi
 void SwarmSim::elect_leader() {
   leader_.reset();
   for (const auto& [id, n] : nodes_) {
-    if (n.role == NodeRole::Manager && n.registered && !n.silent_since) {
+    if (n.raft_member() && !n.silent_since) {
       leader_ = id;
       return;
     }
@@ -203,6 +206,7 @@ void SwarmSim::set_silent(const std::string& id, bool silent) {
   if (!silent) {
     const bool was_down = silent_too_long(n);
     n.silent_since.reset();
+    n.raft_pending = false;  // a node promoted while away joins raft now
     if (was_down) trace_.record(kernel_.now(), TraceKind::NodeUp, n.host_name, id, "heartbeats again");
     if (!leader_) elect_leader();
     return;
@@ -224,13 +228,13 @@ void SwarmSim::set_silent(const std::string& id, bool silent) {
 
 bool SwarmSim::is_manager_with_quorum(const std::string& id) const {
   auto it = nodes_.find(id);
-  if (it == nodes_.end() || it->second.role != NodeRole::Manager || it->second.silent_since)
+  if (it == nodes_.end() || !it->second.raft_member() || it->second.silent_since)
     return false;
   int managers = 0, alive = 0;
   for (const auto& [_, n] : nodes_) {
     // A manager joins raft when its engine connects and registers; a
     // certificate alone (the join reply lost on the way back) is no vote.
-    if (n.role != NodeRole::Manager || !n.registered) continue;
+    if (!n.raft_member()) continue;
     ++managers;
     alive += !n.silent_since;
   }

@@ -46,6 +46,12 @@ struct SwarmNodeRecord {
   std::string addr;
   std::optional<Instant> silent_since;
   std::uint64_t silences = 0;  // how many times it went silent
+  // Promoted while silent: its role is manager, but it joins raft (and gets
+  // a ManagerStatus) only when it is heard from again.
+  bool raft_pending = false;
+  bool raft_member() const {
+    return role == model::NodeRole::Manager && registered && !raft_pending;
+  }
 };
 
 // Who asked, and why: carried from the swarmkit-mon call to the observers.

@@ -250,6 +250,52 @@ TEST(FixedPolicy, NeitherPurgesDownNodesNorRemovesUnreachableManagers) {
   EXPECT_EQ(select_down_nodes(policy("legacy"), v).size(), 1u);
 }
 
+// The script's count step, condition by condition (reconcile_node).
+TEST(ScriptScaling, StopsOnMajorityLostOnEnoughManagersAndOnNoActiveWorker) {
+  Node gone = node("m2", "vm1", NodeRole::Manager, NodeState::Down);
+  gone.ManagerStatus_->Reachability_ = Reachability::Unreachable;
+  // One reachable, one unreachable: majority lost, even with workers.
+  auto s = plan_script_scaling({node("m1", "vm0", NodeRole::Manager), gone, node("a", "pi1")}, 3);
+  EXPECT_FALSE(s.acts);
+  EXPECT_NE(s.said.find("majority"), std::string::npos);
+  // All reachable and at MANAGER_SCALE: nothing, even with workers.
+  s = plan_script_scaling({node("m1", "vm0", NodeRole::Manager), node("a", "pi1")}, 1);
+  EXPECT_FALSE(s.acts);
+  // An unreachable manager but no active worker: it is not removed either.
+  Node drained = node("b", "pi2");
+  drained.Spec.Availability = "drain";
+  s = plan_script_scaling({node("m1", "vm0", NodeRole::Manager),
+                           node("m3", "vm2", NodeRole::Manager), gone, drained},
+                          3);
+  EXPECT_FALSE(s.acts);
+  EXPECT_EQ(s.active_workers, 0);
+}
+
+TEST(ScriptScaling, PromotesTheFirstActiveWorkerDownOrNotWhateverTheCount) {
+  Node gone = node("m2", "vm1", NodeRole::Manager, NodeState::Down);
+  gone.ManagerStatus_->Reachability_ = Reachability::Unreachable;
+  // Three reachable and one unreachable at MANAGER_SCALE 3: the step acts
+  // (the unreachable one goes) and promotes all the same, to four.
+  auto s = plan_script_scaling({node("m1", "vm0", NodeRole::Manager), gone,
+                                node("m3", "vm2", NodeRole::Manager),
+                                node("m4", "vm3", NodeRole::Manager),
+                                node("down", "pi1", NodeRole::Worker, NodeState::Down),
+                                node("ready", "pi2")},
+                               3);
+  ASSERT_TRUE(s.acts);
+  EXPECT_EQ(s.unreachable, 1);
+  ASSERT_TRUE(s.promotion.has_value());
+  EXPECT_EQ(s.promotion->node_id, "down") << "GET /nodes order, ready or not";
+  // A node promoted but not in raft yet (no ManagerStatus) counts as neither
+  // reachable nor unreachable, so the next pass promotes again.
+  Node pending = node("p", "pi3", NodeRole::Manager, NodeState::Down);
+  pending.ManagerStatus_.reset();
+  s = plan_script_scaling({node("m1", "vm0", NodeRole::Manager), pending, node("w", "pi4")}, 3);
+  EXPECT_EQ(s.reachable + s.unreachable, 1);
+  ASSERT_TRUE(s.promotion.has_value());
+  EXPECT_EQ(s.promotion->node_id, "w");
+}
+
 TEST(ManagerScaling, LegacyPromotesOneWorkerPerPass) {
   const std::vector<Node> nodes = {node("m1", "vm0", NodeRole::Manager), node("a", "pi1"),
                                    node("b", "pi2")};

@@ -456,5 +456,30 @@ TEST_F(SwarmRegistry, ANodeWhoseJoinerNeverHeardBackTurnsDown) {
 }
 
 
+
+// The script promotes the first active worker whether or not it is heard
+// from. Such a node gets the manager role but joins raft only when it comes
+// back: no ManagerStatus until then, and no vote to lose.
+TEST_F(SwarmRegistry, AWorkerPromotedWhileDownJoinsRaftOnlyWhenItIsBack) {
+  const std::string m1 = init();
+  const std::string w1 = join_registered(1, "pi1", swarm_.tokens().Worker);
+  swarm_.set_silent(w1, true);
+  const model::Response promoted =
+      swarm_.update_role(w1, version_of(w1), NodeRole::Manager, origin_);
+  ASSERT_FALSE(std::holds_alternative<ApiError>(promoted));
+  const model::Node* n = listed(w1);
+  ASSERT_NE(n, nullptr);
+  EXPECT_EQ(n->Spec.Role, NodeRole::Manager);
+  EXPECT_FALSE(n->ManagerStatus_.has_value()) << "not a raft member while away";
+  EXPECT_TRUE(swarm_.is_manager_with_quorum(m1)) << "one member of one, alive";
+  swarm_.set_silent(w1, false);
+  n = listed(w1);
+  ASSERT_NE(n, nullptr);
+  ASSERT_TRUE(n->ManagerStatus_.has_value());
+  EXPECT_EQ(n->ManagerStatus_->Reachability_, Reachability::Reachable);
+  swarm_.set_silent(w1, true);
+  EXPECT_FALSE(swarm_.is_manager_with_quorum(m1)) << "a member now: one of two alive is no quorum";
+}
+
 }  // namespace
 }  // namespace swarmsim::sim

@@ -293,8 +293,22 @@ TEST(LegacyDownNodePurge, EveryDownNodeIsRemovedBecauseOfTheQuotingBug) {
   s.reply(MetaAnswer<std::vector<MetaHost>>{MetaAnswerKind::Json, {kManager, pi}});
   s.expect<ListNodes>("re-read");
   s.reply(nodes);
+  // The count step promotes the first active worker, down or not.
+  auto promote = s.expect<UpdateNodeRole>("promote");
+  EXPECT_EQ(promote.id, "w1");
+  EXPECT_EQ(promote.role, NodeRole::Manager);
+  s.reply(Ok{});
+  s.expect<ListNodes>("read for the purge");
+  Node promoted = node("w1", "pi1", NodeRole::Manager, NodeState::Down);
+  promoted.ManagerStatus_.reset();  // promoted while away: not in raft yet
+  s.reply(std::vector<Node>{nodes[0], promoted});
+  auto demote = s.expect<UpdateNodeRole>("demote before the purge");
+  EXPECT_EQ(demote.id, "w1");
+  EXPECT_EQ(demote.role, NodeRole::Worker);
+  s.reply(Ok{});
   auto rm = s.expect<RemoveNode>("purge");
   EXPECT_EQ(rm.id, "w1");
+  EXPECT_FALSE(rm.force) << "the purge's `docker node rm` has no --force";
   EXPECT_NE(s.last_call.why.find("down"), std::string::npos);
 }
 
@@ -321,6 +335,8 @@ TEST(LegacyScaling, TheLeaderLabelsItsHostWhenControlIsAvailable) {
   leader_reads(s, nodes);
   s.reply(MetaAnswer<std::vector<MetaHost>>{MetaAnswerKind::Json, {kManager}});
   s.expect<ListNodes>("re-read");
+  s.reply(nodes);
+  s.expect<ListNodes>("read for the purge");
   s.reply(nodes);
   auto label = s.expect<CattleSetHostLabel>("swarm=manager");
   EXPECT_EQ(label.value, "manager");
