@@ -46,6 +46,7 @@ sim::ProfileSpec profile_for(const HostCase& h, const std::string& name) {
   p.agent_startup = Distribution::constant(seconds(std::max(h.startup_s, 1)));
   p.busy_after_join = Distribution::constant(seconds(h.busy_s));
   p.clock_skew_ns = seconds(h.skew_s);
+  p.manager_sees_addr = h.seen_addr;
   return p;
 }
 
@@ -74,6 +75,7 @@ HostCase effective_host(const EnvCase& c, std::size_t i) {
   if (i == 0) {
     h.aarch64 = false;
     h.edge = false;
+    h.seen_addr = sim::SeenAddr::AgentIp;
   }
   return h;
 }
@@ -248,7 +250,8 @@ std::vector<std::string> describe(const EnvCase& c) {
   int arm = 0;
   bool mismatch = false, shared = false, lag = false, empty = false, stall = false, busy = false,
        crash = false, partition = false, readd = false, skew = false, deleted = false,
-       same_machine = false, dies = false, custom = false, ui_edit = false;
+       same_machine = false, dies = false, custom = false, ui_edit = false, nat = false,
+       other_if = false;
   std::vector<std::string> custom_names;
   const auto removed = removed_hosts(c);
   for (std::size_t i = 0; i < count; ++i) {
@@ -271,6 +274,8 @@ std::vector<std::string> describe(const EnvCase& c) {
     crash |= h.crash.has_value();
     partition |= h.partition.has_value();
     ui_edit |= h.ui_edit.has_value();
+    nat |= h.seen_addr == sim::SeenAddr::Nat;
+    other_if |= h.seen_addr == sim::SeenAddr::OtherInterface;
     skew |= h.skew_s != 0;
     if (is_removed(c, i)) {
       readd |= h.readd_after_s.has_value();
@@ -304,6 +309,8 @@ std::vector<std::string> describe(const EnvCase& c) {
   if (dies) tags.push_back("fault=machine-dies");
   if (skew) tags.push_back("fault=clock-skew");
   if (ui_edit) tags.push_back("event=operator-edits-host");
+  if (nat) tags.push_back("mech=node-address-nat");
+  if (other_if) tags.push_back("mech=node-address-second-interface");
   if (c.edge_loss_permille || c.edge_dup_permille || c.edge_reorder_permille) tags.push_back("fault=lossy-edge");
   return tags;
 }

@@ -41,6 +41,9 @@ struct HostCase {
   // 0: the style's): names several hosts share, reverse-DNS FQDNs.
   int custom_hostname = 0;
   bool edge = false;           // on the edge link rather than the cloud LAN
+  // The address the managers see for the host's node (Status.Addr): its
+  // agent IP, its site's NAT address, or a second interface (not the leader).
+  sim::SeenAddr seen_addr = sim::SeenAddr::AgentIp;
   int lag_ms = 1;              // metadata lag: uniform [lag_ms/4, lag_ms]
   int empty_permille = 0;      // per /hosts answer: empty body
   int startup_s = 1;           // agent start-up before stretching

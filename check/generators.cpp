@@ -50,6 +50,10 @@ rc::Gen<HostCase> gen_host() {
       gen::set(&HostCase::custom_hostname,
                gen::weightedOneOf<int>({{4, gen::just(0)}, {1, gen::inRange(1, 5)}})),
       gen::set(&HostCase::edge, gen::weightedElement<bool>({{1, false}, {2, true}})),
+      gen::set(&HostCase::seen_addr,
+               gen::weightedElement<sim::SeenAddr>({{6, sim::SeenAddr::AgentIp},
+                                                    {1, sim::SeenAddr::Nat},
+                                                    {1, sim::SeenAddr::OtherInterface}})),
       // Mostly sub-second, sometimes a minute and a half.
       gen::set(&HostCase::lag_ms, gen::weightedOneOf<int>({{3, gen::inRange(1, 2001)},
                                                            {1, gen::inRange(1, 90001)}})),

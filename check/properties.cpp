@@ -80,9 +80,12 @@ bool wants(const std::vector<Property>& ps, Property p) {
   return std::find(ps.begin(), ps.end(), p) != ps.end();
 }
 
+// The first violation of those kinds that the logic is to blame for: one the
+// environment caused (the run is inconclusive) breaks no property.
 std::string first_violation(const sim::RunResult& r, const std::vector<std::string>& kinds) {
   for (const auto& v : r.violations)
-    for (const auto& k : kinds)
+    if (v.environment.empty())
+      for (const auto& k : kinds)
       if (v.kind == k) return fmt::format("{} on {} at {}: {}", v.kind, v.host, sim::format_duration_ms(v.time_ns), v.detail);
   return {};
 }

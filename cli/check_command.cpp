@@ -75,8 +75,9 @@ void print_text(const CheckArgs& args, const check::CheckReport& r, const std::s
                              r.cases_run);
     if (r.inconclusive > 0)
       std::cout << fmt::format(
-          "  ({} of them inconclusive: a host's metadata replica never answered within the run, "
-          "so no policy could have joined it)\n",
+          "  ({} of them inconclusive: the world kept the logic from a promise, e.g. a host's "
+          "metadata replica never answered within the run, or a host went before anything "
+          "tying its node to it could reach Cattle; `run --verbose` on such a case says which)\n",
           r.inconclusive);
     return;
   }

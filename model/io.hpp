@@ -51,13 +51,19 @@ struct CattleSetHostLabel {  // value empty: delete the label
   std::string value;
 };
 struct CattleListHosts {};                           // GET /v1/hosts, removed ones included
+// fixed: a departure note in the service metadata (see ServiceMetadata).
+struct CattleNoteDeparture {
+  std::string node_id;
+  std::string host_uuid;
+};
 // TCP connect to addr:2377 (the script's `nc -z`).
 struct ProbeManager { std::string addr; };
 
 using Request = std::variant<GetInfo, SwarmInit, GetSwarm, SwarmJoin, SwarmLeave, ListNodes,
                              RemoveNode, UpdateNodeRole, MetaSelfHost, MetaHosts,
                              MetaServiceContainers, MetaServiceMetadata, CattlePublishTokens,
-                             CattleSetHostLabel, CattleListHosts, ProbeManager>;
+                             CattleSetHostLabel, CattleListHosts, CattleNoteDeparture,
+                             ProbeManager>;
 
 const char* request_name(const Request& r);
 

@@ -48,6 +48,10 @@ struct MetaAnswer {
 struct ServiceMetadata {
   std::string worker_token;
   std::string manager_token;
+  // fixed: departure notes. The agent of a host deleted in Cattle while its
+  // machine runs writes its node ID here before its engine leaves the
+  // swarm: node ID -> uuid of the deleted host.
+  std::map<std::string, std::string> departed;
 };
 
 enum class CattleHostState { Active, Removed };

@@ -167,7 +167,9 @@ std::vector<Eviction> select_by_identity(const RemovalPolicy& p, const Reconcile
   std::map<std::string, Claims> claims;  // node id -> who claims it
   std::map<std::string, const CattleHost*> live_at_ip;
   std::map<std::string, const CattleHost*> removed_at_addr;
+  std::map<std::string, const CattleHost*> removed_by_uuid;
   for (const auto& h : *v.cattle_hosts) {
+    if (h.state != CattleHostState::Active) removed_by_uuid[h.uuid] = &h;
     const bool active = h.state == CattleHostState::Active;
     if (auto it = h.labels.find(kNodeIdLabel); it != h.labels.end() && !it->second.empty()) {
       Claims& c = claims[it->second];
@@ -205,6 +207,22 @@ std::vector<Eviction> select_by_identity(const RemovalPolicy& p, const Reconcile
                                          "Cattle, and no live host claims it",
                                          gone.uuid, gone.hostname)});
       continue;
+    }
+    // The agent of a host deleted while its machine ran noted, before its
+    // engine left, which node it left behind: the evidence when the binding
+    // never reached Cattle and the address (a NAT, a second interface) says
+    // nothing.
+    if (v.departed != nullptr && n.Status.State == NodeState::Down) {
+      auto note = v.departed->find(n.ID);
+      if (note != v.departed->end()) {
+        if (auto gone = removed_by_uuid.find(note->second); gone != removed_by_uuid.end()) {
+          out.push_back(Eviction{n.ID, is_manager(n),
+                                 fmt::format("the agent of removed host {} ('{}') left this "
+                                             "node behind and said so",
+                                             gone->second->uuid, gone->second->hostname)});
+          continue;
+        }
+      }
     }
     if (n.Status.Addr.empty()) continue;
     auto r = removed_at_addr.find(n.Status.Addr);

@@ -13,6 +13,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+// mpl::vector<> holds at most 20 rows; the longer tables name their size.
+#include <boost/mpl/vector/vector30.hpp>
 #include <boost/msm/back/state_machine.hpp>
 #include <boost/msm/front/functor_row.hpp>
 #include <boost/msm/front/state_machine_def.hpp>
@@ -93,6 +95,7 @@ struct SwarmkitMon::Impl {
   std::vector<Node> nodes;
   MetaAnswer<std::vector<MetaHost>> meta_hosts;
   std::optional<std::vector<CattleHost>> cattle_hosts;
+  std::optional<std::map<std::string, std::string>> departed;  // fixed: departure notes
   std::deque<Call> work;  // the rest of a multi-call step (evictions, scaling)
   static constexpr int kPublishAttemptsMax = 20;
   int publish_attempts = 0;
@@ -150,8 +153,24 @@ struct SwarmkitMon::Impl {
   }
   bool self_not_removed(const Response* r) const { return !self_removed_in_cattle(r); }
   // The machine's host is gone from Rancher: its engine leaves the swarm, so
-  // that its node turns down and the leader can remove it on the evidence
-  // of the removed host's address.
+  // that its node turns down and the leader can remove it. First the agent
+  // notes which node it leaves behind (the binding may never have reached
+  // Cattle, and behind a NAT the node's address says nothing); if the note
+  // cannot be written, the engine stays until a later loop writes it.
+  void ask_info_before_leaving(const Response*) { call(GetInfo{}); }
+  bool can_note_departure(const Response* r) const {
+    auto i = as<SwarmInfo>(r);
+    return i && i->LocalNodeState_ != LocalNodeState::Inactive && !i->NodeID.empty();
+  }
+  bool nothing_to_leave(const Response* r) const { return !can_note_departure(r); }
+  void note_departure(const Response* r) {
+    info = *as<SwarmInfo>(r);
+    call(CattleNoteDeparture{info.NodeID, self.uuid},
+         fmt::format("host {} was deleted from Rancher: note that node {} is left behind",
+                     self.uuid, info.NodeID));
+  }
+  bool noted(const Response* r) const { return as<Ok>(r) != nullptr; }
+  bool not_noted(const Response* r) const { return !noted(r); }
   void leave_deleted_host(const Response*) {
     call(SwarmLeave{true},
          fmt::format("host {} was deleted from Rancher: leave the swarm", self.uuid));
@@ -290,7 +309,7 @@ struct SwarmkitMon::Impl {
   void publish_tokens(const Response* r) {
     tokens = *as<JoinTokens>(r);
     publish_attempts = 1;
-    call(CattlePublishTokens{ServiceMetadata{tokens.Worker, tokens.Manager}});
+    call(CattlePublishTokens{ServiceMetadata{tokens.Worker, tokens.Manager, {}}});
   }
   // The script retried publication by recursing until it worked; the
   // recursion ends when the stack does, which we model as a fixed budget.
@@ -301,7 +320,7 @@ struct SwarmkitMon::Impl {
   bool publish_given_up(const Response* r) const { return !ok(r) && !publish_retry(r); }
   void publish_again(const Response*) {
     ++publish_attempts;
-    call(CattlePublishTokens{ServiceMetadata{tokens.Worker, tokens.Manager}},
+    call(CattlePublishTokens{ServiceMetadata{tokens.Worker, tokens.Manager, {}}},
          "token publication failed: retry");
   }
   void label_manager(const Response*) {
@@ -331,7 +350,8 @@ struct SwarmkitMon::Impl {
   }
   ReconcileView view() const {
     return ReconcileView{now, info.NodeID, &nodes, &meta_hosts,
-                         cattle_hosts ? &*cattle_hosts : nullptr};
+                         cattle_hosts ? &*cattle_hosts : nullptr,
+                         departed ? &*departed : nullptr};
   }
   void queue_eviction(const Eviction& e, const std::string& step, bool force = true);
   void plan_removals_from_metadata(const Response* r) {
@@ -340,9 +360,25 @@ struct SwarmkitMon::Impl {
     plan_removals();
   }
   void plan_removals_from_cattle(const Response* r) {
+    keep_cattle_hosts(r);
+    departed.reset();
+    plan_removals();
+  }
+  void keep_cattle_hosts(const Response* r) {
     auto c = as<std::vector<CattleHost>>(r);
     if (c) cattle_hosts = *c;
     else cattle_hosts.reset();
+  }
+  // fixed: the departure notes, from the service metadata of its own replica.
+  bool reads_departures(const Response*) const { return opt.policy.publishes_node_identity(); }
+  void keep_cattle_ask_departures(const Response* r) {
+    keep_cattle_hosts(r);
+    call(MetaServiceMetadata{});
+  }
+  void plan_removals_with_departures(const Response* r) {
+    auto a = as<MetaAnswer<ServiceMetadata>>(r);
+    if (a && a->kind == MetaAnswerKind::Json) departed = a->value.departed;
+    else departed.reset();
     plan_removals();
   }
   void plan_removals() {
@@ -388,7 +424,8 @@ namespace names {
 // Loop
 inline constexpr char Sleeping[] = "Sleeping", WaitAgentIp[] = "WaitAgentIp",
                       CheckEngine[] = "CheckEngine", Leaving[] = "Leaving",
-                      ConfirmDeleted[] = "ConfirmDeleted",
+                      ConfirmDeleted[] = "ConfirmDeleted", InfoToLeave[] = "InfoToLeave",
+                      NoteDeparture[] = "NoteDeparture",
                       BindIdentity[] = "BindIdentity", FindLeader[] = "FindLeader",
                       Joining[] = "Joining", Leading[] = "Leading";
 // Join
@@ -404,6 +441,7 @@ inline constexpr char Init[] = "Init", ReadTokens[] = "ReadTokens",
 inline constexpr char ReadNodes[] = "ReadNodes", ReadHosts[] = "ReadHosts",
                       ReadCattle[] = "ReadCattle", Removing[] = "Removing",
                       ReReadNodes[] = "ReReadNodes", Scaling[] = "Scaling",
+                      ReadDepartures[] = "ReadDepartures",
                       ReadForPurge[] = "ReadForPurge", Purging[] = "Purging";
 }  // namespace names
 
@@ -427,19 +465,25 @@ struct I::LoopFsm_ : FsmBase<I::LoopFsm_> {
   using CheckEngine = Phase<names::CheckEngine, 0>;
   using Leaving = Phase<names::Leaving, 0>;
   using ConfirmDeleted = Phase<names::ConfirmDeleted, 0>;
+  using InfoToLeave = Phase<names::InfoToLeave, 0>;
+  using NoteDeparture = Phase<names::NoteDeparture, 0>;
   using BindIdentity = Phase<names::BindIdentity, 0>;
   using FindLeader = Phase<names::FindLeader, 0>;
   using Joining = Phase<names::Joining, 0>;
   using Leading = Phase<names::Leading, 0>;
   using initial_state = Sleeping;
   // clang-format off
-  struct transition_table : boost::mpl::vector<
+  struct transition_table : boost::mpl::vector22<
     //  from          event          to            action                          guard
     Row<Sleeping,     ev::Wakeup,    WaitAgentIp,  Do<&I::ask_self_host>,           none>,
     Row<WaitAgentIp,  ev::Reply,     CheckEngine,  Do<&I::keep_self_ask_info>,      If<&I::has_agent_ip>>,
     Row<WaitAgentIp,  ev::Reply,     none,         Do<&I::poll_again>,              If<&I::keep_polling>>,
     Row<WaitAgentIp,  ev::Reply,     ConfirmDeleted, Do<&I::ask_cattle_about_self>, If<&I::may_be_deleted>>,
-    Row<ConfirmDeleted, ev::Reply,   Leaving,      Do<&I::leave_deleted_host>,      If<&I::self_removed_in_cattle>>,
+    Row<ConfirmDeleted, ev::Reply,   InfoToLeave,  Do<&I::ask_info_before_leaving>, If<&I::self_removed_in_cattle>>,
+    Row<InfoToLeave,  ev::Reply,     NoteDeparture, Do<&I::note_departure>,         If<&I::can_note_departure>>,
+    Row<InfoToLeave,  ev::Reply,     Sleeping,     Do<&I::sleep_loop>,              If<&I::nothing_to_leave>>,
+    Row<NoteDeparture, ev::Reply,    Leaving,      Do<&I::leave_deleted_host>,      If<&I::noted>>,
+    Row<NoteDeparture, ev::Reply,    Sleeping,     Do<&I::sleep_loop>,              If<&I::not_noted>>,
     Row<ConfirmDeleted, ev::Reply,   WaitAgentIp,  Do<&I::poll_again>,              If<&I::self_not_removed>>,
     Row<WaitAgentIp,  ev::Wakeup,    none,         Do<&I::ask_self_host>,           none>,
     Row<CheckEngine,  ev::Reply,     Leaving,      Do<&I::leave>,                   If<&I::swarm_error>>,
@@ -525,17 +569,20 @@ struct I::PassFsm_ : FsmBase<I::PassFsm_> {
   using Removing = Phase<names::Removing, 3>;
   using ReReadNodes = Phase<names::ReReadNodes, 3>;
   using Scaling = Phase<names::Scaling, 3>;
+  using ReadDepartures = Phase<names::ReadDepartures, 3>;
   using ReadForPurge = Phase<names::ReadForPurge, 3>;
   using Purging = Phase<names::Purging, 3>;
   using initial_state = Idle;
   // clang-format off
-  struct transition_table : boost::mpl::vector<
+  struct transition_table : boost::mpl::vector21<
     Row<Idle,          ev::Start, ReadNodes,     Do<&I::list_nodes>,                 none>,
     Row<ReadNodes,     ev::Reply, ReadHosts,     Do<&I::keep_nodes_ask_hosts>,       If<&I::nodes_read>>,
     Row<ReadNodes,     ev::Reply, Idle,          Do<&I::finish_pass>,                If<&I::nodes_unread>>,
     Row<ReadHosts,     ev::Reply, ReadCattle,    Do<&I::keep_hosts_ask_cattle>,      If<&I::reads_cattle>>,
     Row<ReadHosts,     ev::Reply, Removing,      Do<&I::plan_removals_from_metadata>,If<&I::reads_metadata_only>>,
-    Row<ReadCattle,    ev::Reply, Removing,      Do<&I::plan_removals_from_cattle>,  none>,
+    Row<ReadCattle,    ev::Reply, Removing,      Do<&I::plan_removals_from_cattle>,  Unless<&I::reads_departures>>,
+    Row<ReadCattle,    ev::Reply, ReadDepartures, Do<&I::keep_cattle_ask_departures>, If<&I::reads_departures>>,
+    Row<ReadDepartures, ev::Reply, Removing,     Do<&I::plan_removals_with_departures>, none>,
     Row<Removing,      ev::Reply, none,          Do<&I::next_work>,                  If<&I::has_work>>,
     Row<Removing,      ev::Reply, ReReadNodes,   Do<&I::list_nodes>,                 If<&I::work_finished>>,
     Row<Removing,      none,      ReReadNodes,   Do<&I::list_nodes>,                 If<&I::idle>>,

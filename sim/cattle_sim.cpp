@@ -90,7 +90,15 @@ bool CattleSim::put_host_labels(Instant now, const std::string& uuid, const Labe
 }
 
 void CattleSim::publish_tokens(Instant now, const model::ServiceMetadata& tokens) {
-  service_ = tokens;
+  service_.worker_token = tokens.worker_token;
+  service_.manager_token = tokens.manager_token;
+  publish(now);
+}
+
+void CattleSim::note_departure(Instant now, const std::string& node_id,
+                               const std::string& host_uuid) {
+  if (service_.departed[node_id] == host_uuid) return;
+  service_.departed[node_id] = host_uuid;
   publish(now);
 }
 

@@ -74,9 +74,14 @@ class CattleSim {
   void on_label_lost(std::function<void(const LostLabel&)> fn) {
     lost_listeners_.push_back(std::move(fn));
   }
+  // The leader's token publication: the token fields only.
   void publish_tokens(Instant now, const model::ServiceMetadata& tokens);
+  // A departure note (fixed). Applied as one update, like the tokens: the
+  // service object's whole-object PUT is not modelled.
+  void note_departure(Instant now, const std::string& node_id, const std::string& host_uuid);
 
   std::shared_ptr<const CattleSnapshot> latest() const { return latest_; }
+  const model::ServiceMetadata& service() const { return service_; }
   bool host_active(const std::string& uuid) const;
   const model::CattleHost* host(const std::string& uuid) const;
   // GET /v1/hosts: strongly consistent, removed hosts included.

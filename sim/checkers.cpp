@@ -159,11 +159,15 @@ std::vector<Violation> LivenessChecker::check(const World& world) {
     for (const auto* n : nodes) {
       const bool current = h.in_rancher && h.engine->node_id() == n->id;
       if (current || world.cattle().host_active(h.uuid_at(n->created_sim))) continue;
-      out.push_back(Violation{false, "orphan-node", now, h.name, n->id,
-                              fmt::format("host {} ({}) was removed from Rancher but its node "
-                                          "(state {}) is still in the swarm",
-                                          h.name, h.uuid_at(n->created_sim),
-                                          to_string(world.swarm().state_of(*n))), {}});
+      Violation v{false, "orphan-node", now, h.name, n->id,
+                  fmt::format("host {} ({}) was removed from Rancher but its node (state {}) is "
+                              "still in the swarm",
+                              h.name, h.uuid_at(n->created_sim),
+                              to_string(world.swarm().state_of(*n))),
+                  {}};
+      v.environment = evidence_destroyed(world, *n, h.uuid_at(n->created_sim));
+      if (!v.environment.empty()) v.detail += ". Not the logic's doing: " + v.environment;
+      out.push_back(std::move(v));
     }
     if (!h.in_rancher) continue;
     if (!h.engine->up()) continue;  // not live: crashed and not back
@@ -183,6 +187,51 @@ std::vector<Violation> LivenessChecker::check(const World& world) {
     out.push_back(std::move(v));
   }
   return out;
+}
+
+// A node left behind with nothing in the world to tie it to its removed
+// host: no claim of the host names it in Cattle, its address is not the
+// host's agent IP (NAT, a second interface), no agent noted its departure,
+// and the logic had no chance to leave any of that: its engine never learnt
+// the node's ID (the join's reply was lost), or since the node was created,
+// or since someone else's whole-host PUT reverted its claim, no loop of the
+// machine's swarmkit-mon started while its engine held the node, or the
+// last one that did tried to write a claim or a departure note and the world
+// (a crash, a partition, the removal) kept it from landing. No policy that
+// removes only on evidence can remove such a node.
+std::string LivenessChecker::evidence_destroyed(const World& world, const SwarmNodeRecord& n,
+                                                const std::string& uuid) {
+  const model::CattleHost* host = world.cattle().host(uuid);
+  if (host == nullptr) return {};
+  if (auto claim = host->labels.find(model::kNodeIdLabel);
+      claim != host->labels.end() && claim->second == n.id)
+    return {};
+  if (n.addr == host->agent_ip) return {};
+  if (world.cattle().service().departed.contains(n.id)) return {};
+  const std::string nothing = fmt::format(
+      "its address {} is not the host's agent IP {}, no claim on it is in Cattle and no agent "
+      "noted its departure: nothing ties the node to host {}",
+      n.addr, host->agent_ip, uuid);
+  const HostSim& machine = world.hosts()[n.host];
+  if (!machine.node_ids_held.contains(n.id))
+    return "the engine never learnt the node's ID (the reply to its join was lost); " + nothing;
+  const auto reverted = world.claim_reverted_at(uuid, n.id);
+  const Instant lost_at = std::max(n.created_sim, reverted.value_or(n.created_sim));
+  auto at = [](const std::map<std::string, Instant>& m, const std::string& id) {
+    auto it = m.find(id);
+    return it == m.end() ? Instant{-1} : it->second;
+  };
+  const Instant loop = at(machine.last_loop_holding, n.id);
+  const Instant tried = at(machine.last_tie_written, n.id);
+  if (loop > lost_at && tried < loop) return {};  // a loop had the chance and did not try
+  return fmt::format("{}; {}",
+                     loop <= lost_at
+                         ? (reverted ? "its claim was reverted by a whole-host PUT of an older "
+                                       "copy and no loop of the host's swarmkit-mon came after"
+                                     : "no loop of the host's swarmkit-mon came after its join")
+                         : "the last attempt of the host's swarmkit-mon to tie the node to it "
+                           "did not land",
+                     nothing);
 }
 
 std::string LivenessChecker::environment_cause(const World& world, const HostSim& h) {

@@ -73,6 +73,8 @@ class LivenessChecker {
 
  private:
   static std::string environment_cause(const World& world, const struct HostSim& h);
+  static std::string evidence_destroyed(const World& world, const struct SwarmNodeRecord& n,
+                                        const std::string& uuid);
 };
 
 }  // namespace swarmsim::sim

@@ -75,6 +75,7 @@ model::Response EngineSim::serve(const model::Call& call) {
           node_id_ = swarm.init(host_, host().name, host().stream_key, host().kernel_hostname,
                                 to_string(host().profile.arch), host().agent_ip,
                                 k.now() + host().profile.clock_skew_ns);
+          host().node_ids_held.insert(node_id_);
           local_ = LocalNodeState::Active;
           world_.refresh_heartbeats();
           return model::Ok{};
@@ -148,6 +149,7 @@ void EngineSim::join(const model::SwarmJoin& req, std::function<void(model::Resp
       return;
     }
     node_id_ = granted->NodeID;
+    host().node_ids_held.insert(node_id_);
     local_ = LocalNodeState::Active;
     schedule_registration();
     world_.refresh_heartbeats();

@@ -12,6 +12,8 @@
 #pragma once
 
 #include <memory>
+#include <map>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -50,6 +52,15 @@ struct HostSim {
   std::string rancher_hostname;
   EndpointId endpoint = 0;
   Instant added_at = 0;
+  // For the checkers, per node ID this machine's engine held: when its
+  // swarmkit-mon last started a loop (read its own host) while the engine
+  // held it, and when it last started writing something that ties the node
+  // to its host (a claim, a departure note), whatever became of the write.
+  std::map<std::string, Instant> last_loop_holding;
+  std::map<std::string, Instant> last_tie_written;
+  // Node IDs this machine's engine got a join reply for: a node whose
+  // certificate was issued but whose reply was lost is known to nobody here.
+  std::set<std::string> node_ids_held;
   bool in_rancher = true;  // false once removed or deleted from Cattle
   bool machine_on = true;  // false once shut down (remove_host) or dead (machine_dies)
   bool container_created = false;  // the scheduler placed swarmkit-mon here

@@ -150,6 +150,11 @@ void MonSim::execute(const model::Call& asked_call) {
     served_at = std::make_shared<Instant>(world_.kernel().now());
     asked.served_at = served_at;
   }
+  if (std::holds_alternative<model::MetaSelfHost>(call.request) && h.engine->up() &&
+      !h.engine->node_id().empty())
+    h.last_loop_holding[h.engine->node_id()] = world_.kernel().now();
+  if (auto* d = std::get_if<model::CattleNoteDeparture>(&call.request))
+    h.last_tie_written[d->node_id] = world_.kernel().now();
   world_.trace().record(world_.kernel().now(), TraceKind::MonCall, h.name, "",
                         call.why.empty() ? asked.what : asked.what + " -- " + call.why);
   const auto inc = incarnation_;
@@ -181,7 +186,16 @@ void MonSim::execute(const model::Call& asked_call) {
     }, reply, world_.options().cattle_timeout_ns);
     return;
   }
+  if (auto* d = std::get_if<model::CattleNoteDeparture>(&req)) {
+    auto note = *d;
+    world_.rpc(h.endpoint, world_.rancher_server(), [this, note]() -> model::Response {
+      world_.cattle().note_departure(world_.kernel().now(), note.node_id, note.host_uuid);
+      return model::Ok{};
+    }, reply, world_.options().cattle_timeout_ns);
+    return;
+  }
   if (auto* l = std::get_if<model::CattleSetHostLabel>(&req)) {
+    if (l->key == model::kNodeIdLabel) h.last_tie_written[l->value] = world_.kernel().now();
     write_label(*l, std::move(reply), 1);
     return;
   }

@@ -35,6 +35,8 @@ World::World(const ScenarioSpec& spec, WorldOptions options)
       if (h.machine_on && h.metadata) h.metadata->handle_cattle_change();
   });
   cattle_.on_label_lost([this](const CattleSim::LostLabel& l) {
+    if (l.key == model::kNodeIdLabel && !l.lost_value.empty())
+      reverted_claims_[{l.host_uuid, l.lost_value}] = kernel_.now();
     std::string host = l.host_uuid;
     for (const auto& h : hosts_)
       if (h.uuid == l.host_uuid) host = h.name;

@@ -17,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -93,6 +94,15 @@ class World {
   // Set when the logic or the simulator hit an impossible state; the run
   // ends as an internal error.
   void report_internal_fault(std::string what);
+  // Whether a whole-host PUT of an older copy ever reverted host `uuid`'s
+  // claim on `node_id` (the fixed policy's binding label).
+  // When it last did; nothing if never.
+  std::optional<Instant> claim_reverted_at(const std::string& uuid,
+                                           const std::string& node_id) const {
+    auto it = reverted_claims_.find({uuid, node_id});
+    if (it == reverted_claims_.end()) return std::nullopt;
+    return it->second;
+  }
   const std::optional<std::string>& internal_fault() const { return internal_fault_; }
 
   // Observers of the swarm (checkers register here).
@@ -141,6 +151,7 @@ class World {
   SchedulerSim scheduler_{*this};
   EndpointId server_ = 0;
   std::optional<std::string> internal_fault_;
+  std::map<std::pair<std::string, std::string>, Instant> reverted_claims_;  // (host uuid, node ID)
 };
 
 }  // namespace swarmsim::sim

@@ -2,6 +2,8 @@
 // leader read: which nodes each one condemns, and why.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "model/manager_scaling.hpp"
 #include "model/removal_policy.hpp"
 
@@ -36,10 +38,11 @@ struct Reading {
   MetaAnswer<std::vector<MetaHost>> hosts{MetaAnswerKind::Json, {}};
   std::vector<CattleHost> cattle_hosts;
   bool cattle_read = true;
+  std::map<std::string, std::string> departed;  // departure notes
   Instant now = 10 * kMinute;
 
   std::vector<std::string> evicted(const RemovalPolicy& p, const std::string& self = "m1") const {
-    ReconcileView v{now, self, &nodes, &hosts, cattle_read ? &cattle_hosts : nullptr};
+    ReconcileView v{now, self, &nodes, &hosts, cattle_read ? &cattle_hosts : nullptr, &departed};
     std::vector<std::string> ids;
     for (const auto& e : select_stale_nodes(p, v)) ids.push_back(e.node_id);
     return ids;
@@ -236,6 +239,28 @@ TEST(FixedPolicy, AnUnclaimedNodeGoesOnlyIfItsAddressBelongsToARemovedHostAlone)
   RemovalPolicy p = policy("fixed");
   p.max_removals_per_pass = 10;
   EXPECT_EQ(r.evicted(p), (Ids{"orphan", "running"}));
+}
+
+// Behind a NAT a node's address names no host. The agent of a host deleted
+// while its machine ran notes which node it leaves behind; the note counts
+// once the host is removed in Cattle and the node is down.
+TEST(FixedPolicy, AnUnclaimedNodeGoesOnItsAgentsDepartureNoteOnceDown) {
+  Reading r;
+  r.nodes = {node("m1", "vm0", NodeRole::Manager),
+             node("noted", "", NodeRole::Worker, NodeState::Down, "203.0.113.1"),
+             node("still-up", "", NodeRole::Worker, NodeState::Ready, "203.0.113.1"),
+             node("host-lives", "", NodeRole::Worker, NodeState::Down, "203.0.113.1"),
+             node("silent", "", NodeRole::Worker, NodeState::Down, "203.0.113.1")};
+  r.cattle_hosts = {cattle("u0", "10.0.0.1", CattleHostState::Active, "m1"),
+                    cattle("u2", "10.0.0.3", CattleHostState::Removed),
+                    cattle("u3", "10.0.0.4", CattleHostState::Removed),
+                    cattle("u4", "10.0.0.5", CattleHostState::Active)};
+  r.departed = {{"noted", "u2"}, {"still-up", "u3"}, {"host-lives", "u4"}};
+  RemovalPolicy p = policy("fixed");
+  p.max_removals_per_pass = 10;
+  EXPECT_EQ(r.evicted(p), (Ids{"noted"}));
+  r.departed.clear();
+  EXPECT_TRUE(r.evicted(p).empty()) << "no note, no claim, no address: nothing to go on";
 }
 
 TEST(FixedPolicy, NeitherPurgesDownNodesNorRemovesUnreachableManagers) {

@@ -67,7 +67,7 @@ class Script {
     expect<CattleSetHostLabel>("wait_token");
     reply(Ok{});
     expect<MetaServiceMetadata>("token");
-    reply(MetaAnswer<ServiceMetadata>{MetaAnswerKind::Json, {"SWMTKN-w", "SWMTKN-m"}});
+    reply(MetaAnswer<ServiceMetadata>{MetaAnswerKind::Json, {"SWMTKN-w", "SWMTKN-m", {}}});
   }
 
   // Runs the loop's common prefix: own host, then /info.
@@ -177,7 +177,7 @@ TEST(LegacyAgentJoin, WorkerAnnouncesProbesWaitsForTokenAndJoinsTheLeader) {
   EXPECT_EQ(w.expect_sleep(), kSecond);  // token not published yet: poll every second
   w.wake();
   w.expect<MetaServiceMetadata>("token again");
-  w.reply(MetaAnswer<ServiceMetadata>{MetaAnswerKind::Json, {"SWMTKN-w", "SWMTKN-m"}});
+  w.reply(MetaAnswer<ServiceMetadata>{MetaAnswerKind::Json, {"SWMTKN-w", "SWMTKN-m", {}}});
   auto join = w.expect<SwarmJoin>("swarm join");
   EXPECT_EQ(join.join_token, "SWMTKN-w");  // create_index 2 > MANAGER_SCALE 1: worker
   EXPECT_EQ(join.advertise_addr, "10.0.0.2:2377");
