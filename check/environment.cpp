@@ -229,6 +229,14 @@ sim::ScenarioSpec to_scenario(const EnvCase& c, const std::string& name) {
     worst_startup = std::max(worst_startup, stretched_startup(h));
     worst_busy = std::max<Duration>(worst_busy, seconds(h.busy_s) * cpu_factor(h));
   }
+  s.stack.always_pull = c.always_pull;
+  if (c.image_x86_only_at_s) {
+    EventSpec push;
+    push.at_ns = seconds(*c.image_x86_only_at_s);
+    push.kind = EventKind::PublishImage;
+    push.arches = {sim::Arch::X86_64};
+    s.events.push_back(push);
+  }
   std::stable_sort(s.events.begin(), s.events.end(),
                    [](const EventSpec& a, const EventSpec& b) { return a.at_ns < b.at_ns; });
 
@@ -309,6 +317,8 @@ std::vector<std::string> describe(const EnvCase& c) {
   if (dies) tags.push_back("fault=machine-dies");
   if (skew) tags.push_back("fault=clock-skew");
   if (ui_edit) tags.push_back("event=operator-edits-host");
+  if (c.image_x86_only_at_s) tags.push_back("event=image-without-aarch64");
+  if (c.image_x86_only_at_s && c.always_pull) tags.push_back("event=image-without-aarch64-always-pulled");
   if (nat) tags.push_back("mech=node-address-nat");
   if (other_if) tags.push_back("mech=node-address-second-interface");
   if (c.edge_loss_permille || c.edge_dup_permille || c.edge_reorder_permille) tags.push_back("fault=lossy-edge");

@@ -75,6 +75,11 @@ struct EnvCase {
   int edge_dup_permille = 0;
   int edge_reorder_permille = 0;
   bool removed_together = false;  // one manager: every removal at one instant
+  // The swarm stack: the image's tag is pushed again built for x86_64 only,
+  // this long after the start; with always_pull every container start
+  // pulls it, else only hosts without a copy do.
+  std::optional<int> image_x86_only_at_s;
+  bool always_pull = false;
   HostCase leader;
   std::vector<HostCase> others;  // the first managers-1 are core hosts
 };

@@ -93,6 +93,8 @@ rc::Gen<EnvCase> gen_environment(const GenOptions& options) {
       gen::set(&EnvCase::edge_reorder_permille,
                gen::weightedOneOf<int>({{6, gen::just(0)}, {1, gen::inRange(0, 101)}})),
       gen::set(&EnvCase::removed_together, gen::weightedElement<bool>({{2, false}, {1, true}})),
+      gen::set(&EnvCase::image_x86_only_at_s, sometimes(12, gen::inRange(0, 601))),
+      gen::set(&EnvCase::always_pull, gen::weightedElement<bool>({{1, false}, {1, true}})),
       gen::set(&EnvCase::leader, gen_host()),
       gen::set(&EnvCase::seed, gen::inRange(1, 1000000)),
       // Up to size/5 hosts besides the leader (RapidCheck's size grows over

@@ -198,20 +198,13 @@ std::vector<Eviction> select_by_identity(const RemovalPolicy& p, const Reconcile
   for (const auto& n : *v.nodes) {
     if (static_cast<int>(out.size()) >= p.max_removals_per_pass) break;
     if (n.ID == v.self_node_id) continue;  // the leader never removes itself
-    if (auto it = claims.find(n.ID); it != claims.end()) {
-      if (it->second.live) continue;
-      const CattleHost& gone = *it->second.removed;
-      if (!superseded_at(gone.agent_ip, n)) continue;
-      out.push_back(Eviction{n.ID, is_manager(n),
-                             fmt::format("host {} ('{}') that claimed this node is removed in "
-                                         "Cattle, and no live host claims it",
-                                         gone.uuid, gone.hostname)});
-      continue;
-    }
+    const auto claim = claims.find(n.ID);
+    if (claim != claims.end() && claim->second.live) continue;
     // The agent of a host deleted while its machine ran noted, before its
-    // engine left, which node it left behind: the evidence when the binding
-    // never reached Cattle and the address (a NAT, a second interface) says
-    // nothing.
+    // engine left, which node it left behind: that node is dead whatever
+    // else the world shows (the same machine may be back under a new host,
+    // with another node), and it is the only evidence when the claim never
+    // reached Cattle and the address (a NAT, a second interface) says nothing.
     if (v.departed != nullptr && n.Status.State == NodeState::Down) {
       auto note = v.departed->find(n.ID);
       if (note != v.departed->end()) {
@@ -223,6 +216,15 @@ std::vector<Eviction> select_by_identity(const RemovalPolicy& p, const Reconcile
           continue;
         }
       }
+    }
+    if (claim != claims.end()) {
+      const CattleHost& gone = *claim->second.removed;
+      if (!superseded_at(gone.agent_ip, n)) continue;
+      out.push_back(Eviction{n.ID, is_manager(n),
+                             fmt::format("host {} ('{}') that claimed this node is removed in "
+                                         "Cattle, and no live host claims it",
+                                         gone.uuid, gone.hostname)});
+      continue;
     }
     if (n.Status.Addr.empty()) continue;
     auto r = removed_at_addr.find(n.Status.Addr);

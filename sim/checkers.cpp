@@ -166,6 +166,7 @@ std::vector<Violation> LivenessChecker::check(const World& world) {
                               to_string(world.swarm().state_of(*n))),
                   {}};
       v.environment = evidence_destroyed(world, *n, h.uuid_at(n->created_sim));
+      if (v.environment.empty()) v.environment = leader_cannot_run(world);
       if (!v.environment.empty()) v.detail += ". Not the logic's doing: " + v.environment;
       out.push_back(std::move(v));
     }
@@ -234,7 +235,32 @@ std::string LivenessChecker::evidence_destroyed(const World& world, const SwarmN
                      nothing);
 }
 
+// The host whose swarmkit-mon container has the lowest create_index leads;
+// when that container cannot run its image, nothing reconciles the swarm.
+std::string LivenessChecker::leader_cannot_run(const World& world) {
+  const auto& containers = world.cattle().latest()->containers;
+  const auto first = std::min_element(
+      containers.begin(), containers.end(),
+      [](const auto& a, const auto& b) { return a.create_index < b.create_index; });
+  if (first == containers.end()) return {};
+  for (const auto& leader : world.hosts()) {
+    if (!leader.in_rancher || leader.uuid != first->host_uuid) continue;
+    if (leader.image_fails && !leader.mon->running()) {
+      return fmt::format("{}, which leads (the lowest create_index), cannot run the swarmkit-mon "
+                         "image (no {} build): nothing reconciles the swarm",
+                         leader.name, to_string(leader.profile.arch));
+    }
+  }
+  return {};
+}
+
 std::string LivenessChecker::environment_cause(const World& world, const HostSim& h) {
+  // No logic runs where the swarmkit-mon image cannot.
+  if (h.image_fails && !h.mon->running()) {
+    return fmt::format("the swarmkit-mon image {} pulled has no {} build: its container exits "
+                       "with an exec format error",
+                       h.name, to_string(h.profile.arch));
+  }
   // The logic can do nothing before its host's metadata replica has answered
   // for it: that is where it learns its agent IP and who leads.
   if (!h.metadata->snapshot() || !h.metadata->snapshot()->find_host(h.uuid)) {
@@ -255,6 +281,12 @@ std::string LivenessChecker::environment_cause(const World& world, const HostSim
       return fmt::format("no swarm exists: the metadata replica of {}, which would lead it, never "
                          "listed its own host within the run",
                          leader.name);
+    }
+    // Its container is listed (it exists, restarting) but exits at once.
+    if (leader.image_fails && !leader.mon->running()) {
+      return fmt::format("no swarm exists: {}, which would lead it (the lowest create_index), "
+                         "cannot run the swarmkit-mon image (no {} build)",
+                         leader.name, to_string(leader.profile.arch));
     }
   }
   return {};

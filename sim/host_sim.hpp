@@ -14,6 +14,7 @@
 #include <memory>
 #include <map>
 #include <set>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -61,6 +62,11 @@ struct HostSim {
   // Node IDs this machine's engine got a join reply for: a node whose
   // certificate was issued but whose reply was lost is known to nobody here.
   std::set<std::string> node_ids_held;
+  // The swarmkit-mon image this machine's engine pulled last (the
+  // architectures it was built for), and whether the last container start
+  // failed on it (exec format error).
+  std::optional<std::vector<Arch>> cached_image;
+  bool image_fails = false;
   bool in_rancher = true;  // false once removed or deleted from Cattle
   bool machine_on = true;  // false once shut down (remove_host) or dead (machine_dies)
   bool container_created = false;  // the scheduler placed swarmkit-mon here

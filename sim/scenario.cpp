@@ -114,6 +114,8 @@ const char* to_string(EventKind k) {
       return "machine_dies";
     case EventKind::EditLabels:
       return "edit_labels";
+    case EventKind::PublishImage:
+      return "publish_image";
   }
   return "?";
 }
@@ -404,6 +406,10 @@ class TimelineChecker {
       case EventKind::MetadataEmpty:
         if (auto err = require_present(e, e.host); !err.empty()) return err;
         return require_duration(e);
+      case EventKind::PublishImage:
+        if (e.arches.empty())
+          return fmt::format("{}: publish_image names no architecture", where_);
+        return {};
       case EventKind::EditLabels:
         if (auto err = require_present(e, e.host); !err.empty()) return err;
         if (e.labels.size() > limits::kLabelsPerEdit)
@@ -492,8 +498,15 @@ class TimelineChecker {
 
 }  // namespace
 
+std::string check_stack(const StackSpec& st) {
+  if (st.image_arches.empty())
+    return "stack.image_arches: name at least one architecture (x86_64, aarch64)";
+  return {};
+}
+
 std::string validate(const ScenarioSpec& s) {
-  for (auto check : {check_top_level(s), check_swarm(s.swarm), check_links(s), check_profiles(s)}) {
+  for (auto check : {check_top_level(s), check_swarm(s.swarm), check_stack(s.stack), check_links(s),
+                     check_profiles(s)}) {
     if (!check.empty()) return check;
   }
   return TimelineChecker(s).check();

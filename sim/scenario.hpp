@@ -106,6 +106,17 @@ struct SwarmSpec {
   bool operator==(const SwarmSpec&) const = default;
 };
 
+// The swarm stack as the Rancher catalog deploys it: the swarmkit-mon
+// image, as the registry holds it under its tag, and the service's "always
+// pull image" option. An engine runs the image it pulled last; one built
+// for other architectures exits at once (exec format error) and that host's
+// swarmkit-mon never runs.
+struct StackSpec {
+  std::vector<Arch> image_arches = {Arch::X86_64, Arch::Aarch64};
+  bool always_pull = false;  // pull on every container start, not only when not cached
+  bool operator==(const StackSpec&) const = default;
+};
+
 enum class EventKind {
   AddHost,        // host joins Rancher (Cattle creates it): `host`, `profile`, `same_machine`
   RemoveHost,     // host deleted from Rancher and the machine shut down: `host`
@@ -119,6 +130,10 @@ enum class EventKind {
   // host, and `duration_ns` later saves it, with `labels` changed, as one
   // PUT of the whole object, reverting whatever was written in between.
   EditLabels,
+  // The registry's swarmkit-mon tag is pushed again, now built for `arches`
+  // (a CI job that built for x86_64 only): hosts pull it when they start the
+  // container and have no copy, or on every start with always_pull.
+  PublishImage,
 };
 const char* to_string(EventKind k);
 
@@ -142,12 +157,14 @@ struct EventSpec {
   std::string rancher_hostname;
   // EditLabels: the labels the operator sets (an empty value deletes one).
   std::map<std::string, std::string> labels;
+  // PublishImage: the architectures the new image is built for.
+  std::vector<Arch> arches;
   int line = 0;                    // source line in the scenario file, 0 if generated
   bool operator==(const EventSpec& o) const {
     return at_ns == o.at_ns && kind == o.kind && host == o.host && profile == o.profile &&
            hosts == o.hosts && duration_ns == o.duration_ns && same_machine == o.same_machine &&
            kernel_hostname == o.kernel_hostname && rancher_hostname == o.rancher_hostname &&
-           labels == o.labels;
+           labels == o.labels && arches == o.arches;
   }
 };
 
@@ -160,6 +177,7 @@ struct ScenarioSpec {
   Duration duration_ns = 10 * kMinute;   // run at least this long
   Duration liveness_bound_ns = 3 * kMinute;  // after the last change heals
   SwarmSpec swarm;
+  StackSpec stack;
   std::vector<LinkClassSpec> links;
   std::vector<ProfileSpec> profiles;
   std::vector<EventSpec> events;  // sorted by at_ns (stable), host additions included
@@ -169,7 +187,8 @@ struct ScenarioSpec {
   bool operator==(const ScenarioSpec& o) const {
     return name == o.name && description == o.description && seed == o.seed &&
            policy == o.policy && duration_ns == o.duration_ns &&
-           liveness_bound_ns == o.liveness_bound_ns && swarm == o.swarm && links == o.links &&
+           liveness_bound_ns == o.liveness_bound_ns && swarm == o.swarm && stack == o.stack &&
+           links == o.links &&
            profiles == o.profiles && events == o.events;
   }
 };

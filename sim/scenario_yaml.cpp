@@ -217,7 +217,7 @@ constexpr EventKind kEventKinds[] = {EventKind::AddHost,       EventKind::Remove
                                      EventKind::Crash,         EventKind::Partition,
                                      EventKind::MetadataStall, EventKind::MetadataEmpty,
                                      EventKind::DeleteHost,    EventKind::MachineDies,
-                                     EventKind::EditLabels};
+                                     EventKind::EditLabels,    EventKind::PublishImage};
 constexpr SeenAddr kSeenAddrs[] = {SeenAddr::AgentIp, SeenAddr::Nat, SeenAddr::OtherInterface};
 
 // ---- Loading -------------------------------------------------------------
@@ -275,6 +275,8 @@ class Loader {
 
   void read_top(const YAML::Node& root, ScenarioSpec& spec);
   void read_swarm(const Item& item, SwarmSpec& w);
+  void read_stack(const Item& item, StackSpec& st);
+  std::vector<Arch> read_arches(const Item& item);
   void read_link(const Item& item, LinkClassSpec& l);
   void read_profile(const Item& item, ProfileSpec& p);
   void read_host(const YAML::Node& node, std::vector<EventSpec>& out);
@@ -459,6 +461,25 @@ void Loader::read_swarm(const Item& item, SwarmSpec& w) {
         [&](const Item& i) { w.fixed_max_removals_per_pass = read_int(i); }}});
 }
 
+std::vector<Arch> Loader::read_arches(const Item& item) {
+  std::vector<Arch> out;
+  if (!item.value.IsSequence())
+    fail(item, fmt::format("expected a list of architectures such as [x86_64, aarch64] for '{}', "
+                           "got {}",
+                           item.key, describe(item.value)));
+  for (const auto& a : item.value) {
+    const Arch arch = read_enum(Item{item.key, "", a, a}, kArchs);
+    if (std::find(out.begin(), out.end(), arch) == out.end()) out.push_back(arch);
+  }
+  return out;
+}
+
+void Loader::read_stack(const Item& item, StackSpec& st) {
+  read_fields(item.value, "stack", "stack.", true,
+              {{"image_arches", [&](const Item& i) { st.image_arches = read_arches(i); }},
+               {"always_pull", [&](const Item& i) { st.always_pull = read_bool(i); }}});
+}
+
 void Loader::read_link(const Item& item, LinkClassSpec& l) {
   read_fields(item.value, fmt::format("link '{}'", l.name), item.path + ".", true,
               {{"latency", [&](const Item& i) { l.latency = read_distribution(i); }},
@@ -551,7 +572,7 @@ void Loader::read_event(const YAML::Node& node, std::vector<EventSpec>& out) {
   if (kinds.empty()) {
     fail(node,
          "an event needs one of add_host, remove_host, delete_host, machine_dies, crash, "
-         "partition, metadata_stall, metadata_empty, edit_labels");
+         "partition, metadata_stall, metadata_empty, edit_labels, publish_image");
   }
   if (kinds.size() > 1) {
     fail(kinds[1].key_node, fmt::format("an event has one kind, but this one has both '{}' and "
@@ -604,6 +625,8 @@ void Loader::read_event(const YAML::Node& node, std::vector<EventSpec>& out) {
     }
     for (const auto& h : kinds[0].value)
       e.hosts.push_back(read_string(Item{"partition", "", h, h}));
+  } else if (e.kind == EventKind::PublishImage) {
+    e.arches = read_arches(kinds[0]);
   } else {
     e.host = read_string(kinds[0]);
   }
@@ -640,6 +663,7 @@ void Loader::read_top(const YAML::Node& root, ScenarioSpec& spec) {
       {"duration", [&](const Item& i) { spec.duration_ns = read_duration(i); }},
       {"liveness_bound", [&](const Item& i) { spec.liveness_bound_ns = read_duration(i); }},
       {"swarm", [&](const Item& i) { read_swarm(i, spec.swarm); }},
+      {"stack", [&](const Item& i) { read_stack(i, spec.stack); }},
       {"links",
        [&](const Item& i) {
          for_each_entry(i.value, "links (link name -> link class)", "links.", true,

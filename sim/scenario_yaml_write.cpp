@@ -123,6 +123,11 @@ std::string event_text(const EventSpec& e) {
       for (const auto& h : e.hosts) names += (names.empty() ? "" : ", ") + scalar(h);
       return fmt::format("{{{}[{}], for: {}}}", at, names, format_duration(e.duration_ns));
     }
+    case EventKind::PublishImage: {
+      std::string arches;
+      for (Arch a : e.arches) arches += (arches.empty() ? "" : ", ") + std::string(to_string(a));
+      return fmt::format("{{{}[{}]}}", at, arches);
+    }
     case EventKind::EditLabels: {
       std::string set;
       for (const auto& [k, v] : e.labels)
@@ -159,6 +164,11 @@ std::string to_yaml(const ScenarioSpec& s) {
   emit(fmt::format("  removed_node_sees_error: {}", w.removed_node_sees_error));
   emit(fmt::format("  grace_min_node_age: {}", format_duration(w.grace_min_node_age_ns)));
   emit(fmt::format("  fixed_max_removals_per_pass: {}", w.fixed_max_removals_per_pass));
+  std::string arches;
+  for (Arch a : s.stack.image_arches) arches += (arches.empty() ? "" : ", ") + std::string(to_string(a));
+  emit("stack:");
+  emit(fmt::format("  image_arches: [{}]", arches));
+  emit(fmt::format("  always_pull: {}", s.stack.always_pull));
   emit(s.links.empty() ? "links: {}" : "links:");
   for (const auto& l : s.links) {
     emit(fmt::format("  {}:", scalar(l.name)));

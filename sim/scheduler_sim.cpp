@@ -22,7 +22,30 @@ void SchedulerSim::handle_host_added(HostIndex index) {
     host.container_created = true;
     world_.trace().record(world_.kernel().now(), TraceKind::AgentStarted, host.name, "",
                           "swarmkit-mon container scheduled");
-    if (host.engine->up()) host.mon->start();
+    if (host.engine->up()) start_container(index);
+  });
+}
+
+// The engine starts the container from the image it has (pulling it first
+// if it must); an image without this machine's architecture exits at once,
+// and the container is started again after the restart delay, for as long
+// as the host is in Rancher and the engine is up.
+void SchedulerSim::start_container(HostIndex index) {
+  HostSim& host = world_.hosts()[index];
+  if (world_.pull_and_check_image(host)) {
+    host.mon->start();
+    return;
+  }
+  world_.trace().record(world_.kernel().now(), TraceKind::Fault, host.name, "",
+                        fmt::format("swarmkit-mon exits at once: exec format error (the image "
+                                    "has no {} build)",
+                                    to_string(host.profile.arch)));
+  const std::string uuid = host.uuid;
+  world_.kernel().schedule_after(host.stretch(kImageRetryNs), [this, index, uuid] {
+    HostSim& h = world_.hosts()[index];
+    if (!h.in_rancher || h.uuid != uuid || !h.machine_on || !h.engine->up() || h.mon->running())
+      return;
+    start_container(index);
   });
 }
 
@@ -34,7 +57,7 @@ void SchedulerSim::handle_host_rebooted(HostIndex index) {
     if (!host.in_rancher || !host.machine_on || !host.engine->up() || host.mon->running()) return;
     world_.trace().record(world_.kernel().now(), TraceKind::AgentStarted, host.name, "",
                           "swarmkit-mon container restarted");
-    host.mon->start();
+    start_container(index);
   });
 }
 

@@ -5,8 +5,12 @@
 // by the host's CPU factor: a Pi pulling the agent image off an SD card is
 // slow. After a crash the container restarts when the engine is back.
 //
-// Faults: none of its own; the delay distribution is the knob.
-// Left out: scheduling of other services, health checks, upgrades.
+// The container runs the swarmkit-mon image the engine pulled (see
+// StackSpec): one built without the host's architecture exits with an exec
+// format error, and Rancher starts it again every kImageRetryNs.
+//
+// Faults: none of its own; the delay distribution and the image are the
+// knobs. Left out: scheduling of other services, health checks, upgrades.
 #pragma once
 
 #include "model/time.hpp"
@@ -24,7 +28,10 @@ class SchedulerSim {
   // The host's engine came back: restart its swarmkit-mon container.
   void handle_host_rebooted(HostIndex host);
 
+  static constexpr Duration kImageRetryNs = 30 * kSecond;
+
  private:
+  void start_container(HostIndex host);
   World& world_;
 };
 

@@ -11,6 +11,7 @@ namespace swarmsim::sim {
 
 World::World(const ScenarioSpec& spec, WorldOptions options)
     : spec_(spec), options_(std::move(options)), trace_(options_.keep_trace) {
+  image_arches_ = spec_.stack.image_arches;
   network_ = std::make_unique<NetworkSim>(kernel_, options_.seed, spec_.links);
   if (options_.on_draw) network_->on_draw(options_.on_draw);
   swarm_ = std::make_unique<SwarmSim>(kernel_, trace_, spec_.swarm, options_.seed);
@@ -54,6 +55,13 @@ World::World(const ScenarioSpec& spec, WorldOptions options)
 
 World::~World() = default;
 
+bool World::pull_and_check_image(HostSim& h) {
+  if (spec_.stack.always_pull || !h.cached_image) h.cached_image = image_arches_;
+  const auto& arches = *h.cached_image;
+  h.image_fails = std::find(arches.begin(), arches.end(), h.profile.arch) == arches.end();
+  return !h.image_fails;
+}
+
 HostSim* World::host_named(const std::string& name) {
   auto it = current_by_name_.find(name);
   return it == current_by_name_.end() ? nullptr : &hosts_[it->second];
@@ -77,6 +85,14 @@ void World::apply(const EventSpec& e) {
   }
   if (e.kind == EventKind::Partition) {
     start_partition(e.hosts, e.duration_ns);
+    return;
+  }
+  if (e.kind == EventKind::PublishImage) {
+    image_arches_ = e.arches;
+    std::string arches;
+    for (Arch a : e.arches) arches += (arches.empty() ? "" : ", ") + std::string(to_string(a));
+    trace_.record(kernel_.now(), TraceKind::Fault, "registry", "",
+                  "the swarmkit-mon image is pushed again under its tag, built for " + arches);
     return;
   }
   HostSim* h = host_named(e.host);

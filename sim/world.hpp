@@ -94,6 +94,9 @@ class World {
   // Set when the logic or the simulator hit an impossible state; the run
   // ends as an internal error.
   void report_internal_fault(std::string what);
+  // The stack: the container start of swarmkit-mon on `h` pulls the image if
+  // it must (not cached, or always_pull) and says whether it runs there.
+  bool pull_and_check_image(HostSim& h);
   // Whether a whole-host PUT of an older copy ever reverted host `uuid`'s
   // claim on `node_id` (the fixed policy's binding label).
   // When it last did; nothing if never.
@@ -152,6 +155,7 @@ class World {
   EndpointId server_ = 0;
   std::optional<std::string> internal_fault_;
   std::map<std::pair<std::string, std::string>, Instant> reverted_claims_;  // (host uuid, node ID)
+  std::vector<Arch> image_arches_;  // what the registry holds under the image's tag now
 };
 
 }  // namespace swarmsim::sim
