@@ -235,28 +235,39 @@ std::string LivenessChecker::evidence_destroyed(const World& world, const SwarmN
                      nothing);
 }
 
-// The host whose swarmkit-mon container has the lowest create_index leads;
-// when that container cannot run its image, nothing reconciles the swarm.
-std::string LivenessChecker::leader_cannot_run(const World& world) {
+namespace {
+
+// The host in Rancher whose swarmkit-mon container has the lowest
+// create_index: the one that leads (or would create the swarm).
+const HostSim* leading_host(const World& world) {
   const auto& containers = world.cattle().latest()->containers;
   const auto first = std::min_element(
       containers.begin(), containers.end(),
       [](const auto& a, const auto& b) { return a.create_index < b.create_index; });
-  if (first == containers.end()) return {};
-  for (const auto& leader : world.hosts()) {
-    if (!leader.in_rancher || leader.uuid != first->host_uuid) continue;
-    if (leader.image_fails && !leader.mon->running()) {
-      return fmt::format("{}, which leads (the lowest create_index), cannot run the swarmkit-mon "
-                         "image (no {} build): nothing reconciles the swarm",
-                         leader.name, to_string(leader.profile.arch));
-    }
-  }
-  return {};
+  if (first == containers.end()) return nullptr;
+  for (const auto& h : world.hosts())
+    if (h.in_rancher && h.uuid == first->host_uuid) return &h;
+  return nullptr;
+}
+
+// Its container is listed (it exists, restarting) but exits at once.
+bool image_keeps_it_down(const HostSim& h) { return h.image_fails && !h.mon->running(); }
+
+}  // namespace
+
+// When the leading host's container cannot run its image, nothing
+// reconciles the swarm.
+std::string LivenessChecker::leader_cannot_run(const World& world) {
+  const HostSim* leader = leading_host(world);
+  if (leader == nullptr || !image_keeps_it_down(*leader)) return {};
+  return fmt::format("{}, which leads (the lowest create_index), cannot run the swarmkit-mon "
+                     "image (no {} build): nothing reconciles the swarm",
+                     leader->name, to_string(leader->profile.arch));
 }
 
 std::string LivenessChecker::environment_cause(const World& world, const HostSim& h) {
   // No logic runs where the swarmkit-mon image cannot.
-  if (h.image_fails && !h.mon->running()) {
+  if (image_keeps_it_down(h)) {
     return fmt::format("the swarmkit-mon image {} pulled has no {} build: its container exits "
                        "with an exec format error",
                        h.name, to_string(h.profile.arch));
@@ -267,27 +278,19 @@ std::string LivenessChecker::environment_cause(const World& world, const HostSim
     return fmt::format("the metadata replica of {} never listed the host within the run", h.name);
   }
   if (world.swarm().exists()) return {};
-  // No swarm at all: the host that would lead it runs the swarmkit-mon
-  // container with the lowest create_index; if its replica never answered
-  // for it, nobody could have created the swarm.
-  const auto& containers = world.cattle().latest()->containers;
-  const auto first = std::min_element(
-      containers.begin(), containers.end(),
-      [](const auto& a, const auto& b) { return a.create_index < b.create_index; });
-  if (first == containers.end()) return {};
-  for (const auto& leader : world.hosts()) {
-    if (!leader.in_rancher || leader.uuid != first->host_uuid) continue;
-    if (!leader.metadata->snapshot() || !leader.metadata->snapshot()->find_host(leader.uuid)) {
-      return fmt::format("no swarm exists: the metadata replica of {}, which would lead it, never "
-                         "listed its own host within the run",
-                         leader.name);
-    }
-    // Its container is listed (it exists, restarting) but exits at once.
-    if (leader.image_fails && !leader.mon->running()) {
-      return fmt::format("no swarm exists: {}, which would lead it (the lowest create_index), "
-                         "cannot run the swarmkit-mon image (no {} build)",
-                         leader.name, to_string(leader.profile.arch));
-    }
+  // No swarm at all: nobody could have created it if the host that would
+  // lead never heard of itself from its replica, or cannot run the logic.
+  const HostSim* leader = leading_host(world);
+  if (leader == nullptr) return {};
+  if (!leader->metadata->snapshot() || !leader->metadata->snapshot()->find_host(leader->uuid)) {
+    return fmt::format("no swarm exists: the metadata replica of {}, which would lead it, never "
+                       "listed its own host within the run",
+                       leader->name);
+  }
+  if (image_keeps_it_down(*leader)) {
+    return fmt::format("no swarm exists: {}, which would lead it (the lowest create_index), "
+                       "cannot run the swarmkit-mon image (no {} build)",
+                       leader->name, to_string(leader->profile.arch));
   }
   return {};
 }
