@@ -38,6 +38,13 @@ void CattleSim::add_container(Instant now, const std::string& uuid) {
   publish(now);
 }
 
+void CattleSim::recreate_container(Instant now, const std::string& uuid) {
+  auto it = by_uuid_.find(uuid);
+  if (it == by_uuid_.end() || !hosts_[it->second].has_container) return;
+  hosts_[it->second].create_index = next_create_index_++;
+  publish(now);
+}
+
 bool CattleSim::set_host_label(Instant now, const std::string& uuid, const std::string& key,
                                const std::string& value) {
   auto it = by_uuid_.find(uuid);

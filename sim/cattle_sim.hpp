@@ -52,6 +52,8 @@ class CattleSim {
   void remove_host(Instant now, const std::string& uuid);
   // The scheduler created the host's swarmkit-mon container.
   void add_container(Instant now, const std::string& uuid);
+  // A stack upgrade replaced it: a new container, the next create_index.
+  void recreate_container(Instant now, const std::string& uuid);
   // Returns false when the host is gone (the API answers 404).
   bool set_host_label(Instant now, const std::string& uuid, const std::string& key,
                       const std::string& value);

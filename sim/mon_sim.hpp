@@ -29,6 +29,8 @@ class MonSim {
 
   void start();
   void stop();
+  // A recreated container runs with the stack's new settings.
+  void set_options(model::MonOptions options) { options_ = std::move(options); }
   bool running() const { return logic_ != nullptr; }
   const model::SwarmkitMon* logic() const { return logic_.get(); }
 

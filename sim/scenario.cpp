@@ -25,7 +25,12 @@ namespace swarmsim::sim {
 
 Instant quiet_time(const ScenarioSpec& spec) {
   Instant quiet = 0;
+  Duration hosts_added = 0;
   for (const auto& e : spec.events) {
+    if (e.kind == EventKind::AddHost) ++hosts_added;
+    // An upgrade goes on, one host at a time, for at most this long.
+    if (e.kind == EventKind::UpgradeStack)
+      quiet = std::max(quiet, e.at_ns + hosts_added * kStackUpgradeIntervalNs);
     const bool windowed = e.kind == EventKind::Crash || e.kind == EventKind::Partition ||
                           e.kind == EventKind::MetadataStall || e.kind == EventKind::MetadataEmpty ||
                           e.kind == EventKind::EditLabels;
@@ -116,6 +121,8 @@ const char* to_string(EventKind k) {
       return "edit_labels";
     case EventKind::PublishImage:
       return "publish_image";
+    case EventKind::UpgradeStack:
+      return "upgrade_stack";
   }
   return "?";
 }
@@ -406,6 +413,11 @@ class TimelineChecker {
       case EventKind::MetadataEmpty:
         if (auto err = require_present(e, e.host); !err.empty()) return err;
         return require_duration(e);
+      case EventKind::UpgradeStack:
+        if (e.manager_scale < 0 || e.manager_scale > limits::kManagerScale)
+          return fmt::format("{}: upgrade_stack manager_scale must be between 1 and {}, got {}",
+                             where_, limits::kManagerScale, e.manager_scale);
+        return {};
       case EventKind::PublishImage:
         if (e.arches.empty())
           return fmt::format("{}: publish_image names no architecture", where_);

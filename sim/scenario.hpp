@@ -117,6 +117,9 @@ struct StackSpec {
   bool operator==(const StackSpec&) const = default;
 };
 
+// A stack upgrade recreates one host's swarmkit-mon container this often.
+inline constexpr Duration kStackUpgradeIntervalNs = 2 * kSecond;
+
 enum class EventKind {
   AddHost,        // host joins Rancher (Cattle creates it): `host`, `profile`, `same_machine`
   RemoveHost,     // host deleted from Rancher and the machine shut down: `host`
@@ -134,6 +137,12 @@ enum class EventKind {
   // (a CI job that built for x86_64 only): hosts pull it when they start the
   // container and have no copy, or on every start with always_pull.
   PublishImage,
+  // The swarm stack is upgraded in Rancher: every host's swarmkit-mon
+  // container is recreated, one host every 2 s in the order the hosts were
+  // added (new containers, so new create_index values), pulling the image as
+  // any container start does; `manager_scale` above zero sets a new
+  // MANAGER_SCALE for the new containers.
+  UpgradeStack,
 };
 const char* to_string(EventKind k);
 
@@ -159,12 +168,13 @@ struct EventSpec {
   std::map<std::string, std::string> labels;
   // PublishImage: the architectures the new image is built for.
   std::vector<Arch> arches;
+  int manager_scale = 0;  // UpgradeStack: the new MANAGER_SCALE; 0: unchanged
   int line = 0;                    // source line in the scenario file, 0 if generated
   bool operator==(const EventSpec& o) const {
     return at_ns == o.at_ns && kind == o.kind && host == o.host && profile == o.profile &&
            hosts == o.hosts && duration_ns == o.duration_ns && same_machine == o.same_machine &&
            kernel_hostname == o.kernel_hostname && rancher_hostname == o.rancher_hostname &&
-           labels == o.labels && arches == o.arches;
+           labels == o.labels && arches == o.arches && manager_scale == o.manager_scale;
   }
 };
 

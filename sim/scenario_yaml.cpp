@@ -217,7 +217,8 @@ constexpr EventKind kEventKinds[] = {EventKind::AddHost,       EventKind::Remove
                                      EventKind::Crash,         EventKind::Partition,
                                      EventKind::MetadataStall, EventKind::MetadataEmpty,
                                      EventKind::DeleteHost,    EventKind::MachineDies,
-                                     EventKind::EditLabels,    EventKind::PublishImage};
+                                     EventKind::EditLabels,    EventKind::PublishImage,
+                                     EventKind::UpgradeStack};
 constexpr SeenAddr kSeenAddrs[] = {SeenAddr::AgentIp, SeenAddr::Nat, SeenAddr::OtherInterface};
 
 // ---- Loading -------------------------------------------------------------
@@ -572,7 +573,7 @@ void Loader::read_event(const YAML::Node& node, std::vector<EventSpec>& out) {
   if (kinds.empty()) {
     fail(node,
          "an event needs one of add_host, remove_host, delete_host, machine_dies, crash, "
-         "partition, metadata_stall, metadata_empty, edit_labels, publish_image");
+         "partition, metadata_stall, metadata_empty, edit_labels, publish_image, upgrade_stack");
   }
   if (kinds.size() > 1) {
     fail(kinds[1].key_node, fmt::format("an event has one kind, but this one has both '{}' and "
@@ -627,6 +628,14 @@ void Loader::read_event(const YAML::Node& node, std::vector<EventSpec>& out) {
       e.hosts.push_back(read_string(Item{"partition", "", h, h}));
   } else if (e.kind == EventKind::PublishImage) {
     e.arches = read_arches(kinds[0]);
+  } else if (e.kind == EventKind::UpgradeStack) {
+    read_fields(kinds[0].value, "upgrade_stack", "", false,
+                {{"manager_scale", [&](const Item& i) {
+                    e.manager_scale = read_int(i);
+                    if (e.manager_scale < 1)
+                      fail(i, fmt::format("manager_scale must be between 1 and {}, got {}",
+                                          limits::kManagerScale, e.manager_scale));
+                  }}});
   } else {
     e.host = read_string(kinds[0]);
   }

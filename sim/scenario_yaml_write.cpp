@@ -123,6 +123,9 @@ std::string event_text(const EventSpec& e) {
       for (const auto& h : e.hosts) names += (names.empty() ? "" : ", ") + scalar(h);
       return fmt::format("{{{}[{}], for: {}}}", at, names, format_duration(e.duration_ns));
     }
+    case EventKind::UpgradeStack:
+      return e.manager_scale > 0 ? fmt::format("{{{}{{manager_scale: {}}}}}", at, e.manager_scale)
+                                 : fmt::format("{{{}{{}}}}", at);
     case EventKind::PublishImage: {
       std::string arches;
       for (Arch a : e.arches) arches += (arches.empty() ? "" : ", ") + std::string(to_string(a));

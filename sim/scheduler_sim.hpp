@@ -10,7 +10,9 @@
 // format error, and Rancher starts it again every kImageRetryNs.
 //
 // Faults: none of its own; the delay distribution and the image are the
-// knobs. Left out: scheduling of other services, health checks, upgrades.
+// knobs. A stack upgrade (World::upgrade_stack) recreates containers and
+// starts them through start_container. Left out: scheduling of other
+// services, health checks.
 #pragma once
 
 #include "model/time.hpp"
@@ -29,9 +31,10 @@ class SchedulerSim {
   void handle_host_rebooted(HostIndex host);
 
   static constexpr Duration kImageRetryNs = 30 * kSecond;
+  // Start the host's swarmkit-mon container from its image (see above).
+  void start_container(HostIndex host);
 
  private:
-  void start_container(HostIndex host);
   World& world_;
 };
 

@@ -12,6 +12,7 @@ namespace swarmsim::sim {
 World::World(const ScenarioSpec& spec, WorldOptions options)
     : spec_(spec), options_(std::move(options)), trace_(options_.keep_trace) {
   image_arches_ = spec_.stack.image_arches;
+  manager_scale_ = spec_.swarm.manager_scale;
   network_ = std::make_unique<NetworkSim>(kernel_, options_.seed, spec_.links);
   if (options_.on_draw) network_->on_draw(options_.on_draw);
   swarm_ = std::make_unique<SwarmSim>(kernel_, trace_, spec_.swarm, options_.seed);
@@ -55,6 +56,36 @@ World::World(const ScenarioSpec& spec, WorldOptions options)
 
 World::~World() = default;
 
+// Rancher's rolling upgrade of the swarmkit-mon service: one host every
+// kUpgradeIntervalNs, in the order the hosts were added; each gets a new
+// container (the next create_index) that starts as any container does.
+void World::upgrade_stack(const EventSpec& e) {
+  if (e.manager_scale > 0) manager_scale_ = e.manager_scale;
+  trace_.record(kernel_.now(), TraceKind::Fault, "rancher", "",
+                e.manager_scale > 0
+                    ? fmt::format("stack upgrade, MANAGER_SCALE {}: every swarmkit-mon container "
+                                  "is recreated, one host every {}",
+                                  e.manager_scale, format_duration_ms(kUpgradeIntervalNs))
+                    : fmt::format("stack upgrade: every swarmkit-mon container is recreated, one "
+                                  "host every {}",
+                                  format_duration_ms(kUpgradeIntervalNs)));
+  Duration after = 0;
+  for (auto& h : hosts_) {
+    if (!h.in_rancher || !h.container_created) continue;
+    kernel_.schedule_after(after, [this, index = h.index, uuid = h.uuid] {
+      HostSim& host = hosts_[index];
+      if (!host.in_rancher || host.uuid != uuid) return;
+      host.mon->stop();
+      host.mon->set_options(mon_options());
+      cattle_.recreate_container(kernel_.now(), uuid);
+      trace_.record(kernel_.now(), TraceKind::AgentStarted, host.name, "",
+                    "swarmkit-mon container recreated by the stack upgrade");
+      if (host.machine_on && host.engine->up()) scheduler_.start_container(index);
+    });
+    after += kUpgradeIntervalNs;
+  }
+}
+
 bool World::pull_and_check_image(HostSim& h) {
   if (spec_.stack.always_pull || !h.cached_image) h.cached_image = image_arches_;
   const auto& arches = *h.cached_image;
@@ -85,6 +116,10 @@ void World::apply(const EventSpec& e) {
   }
   if (e.kind == EventKind::Partition) {
     start_partition(e.hosts, e.duration_ns);
+    return;
+  }
+  if (e.kind == EventKind::UpgradeStack) {
+    upgrade_stack(e);
     return;
   }
   if (e.kind == EventKind::PublishImage) {
@@ -191,7 +226,7 @@ void World::readd_machine(const std::string& name) {
 model::MonOptions World::mon_options() const {
   model::MonOptions mon;
   mon.policy = options_.policy;
-  mon.manager_scale = spec_.swarm.manager_scale;
+  mon.manager_scale = manager_scale_;
   mon.loop_interval_ns = spec_.swarm.loop_interval_ns;
   return mon;
 }
@@ -220,6 +255,7 @@ void World::register_in_rancher(HostSim& h, const std::string& how) {
   machines_by_name_[h.name] = h.index;
   by_addr_[h.agent_ip] = h.index;
   h.metadata->start();
+  if (h.mon) h.mon->set_options(mon_options());  // a machine back: the stack as deployed now
   scheduler_.handle_host_added(h.index);
 }
 

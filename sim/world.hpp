@@ -64,6 +64,7 @@ class World {
   // Network request/response with a timeout; `serve` runs at the receiver,
   // once. Lost messages are retransmitted as TCP would.
   static constexpr Duration kRetransmitTimeoutNs = 200 * kMillisecond;
+  static constexpr Duration kUpgradeIntervalNs = kStackUpgradeIntervalNs;
   void rpc(EndpointId from, EndpointId to, std::function<model::Response()> serve,
            std::function<void(model::Response)> on_reply, Duration timeout);
 
@@ -130,6 +131,7 @@ class World {
   void delete_host(HostSim& h);
   void machine_dies(HostSim& h);
   void edit_labels(HostSim& h, const EventSpec& e);
+  void upgrade_stack(const EventSpec& e);
   void crash_host(HostSim& h, Duration for_ns);
   void start_partition(const std::vector<std::string>& names, Duration for_ns);
   void handle_node_removed(const SwarmNodeRecord& n, const SwarmOrigin& origin);
@@ -156,6 +158,7 @@ class World {
   std::optional<std::string> internal_fault_;
   std::map<std::pair<std::string, std::string>, Instant> reverted_claims_;  // (host uuid, node ID)
   std::vector<Arch> image_arches_;  // what the registry holds under the image's tag now
+  int manager_scale_ = 3;           // MANAGER_SCALE of the stack as last deployed
 };
 
 }  // namespace swarmsim::sim

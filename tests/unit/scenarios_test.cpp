@@ -227,3 +227,45 @@ TEST(CattleLabels, AWholeHostPutOfAnOlderCopyRevertsAndReportsWhatChangedMeanwhi
   EXPECT_FALSE(cattle.get_host(uuid).has_value());
   EXPECT_FALSE(cattle.put_host_labels(4, uuid, ui_new, mon_new, "mon"));
 }
+
+// A stack upgrade recreates every swarmkit-mon container, one host every
+// 2 s in the order the hosts were added: new containers, so every
+// create_index is new and higher, and the host that leads (the lowest) is
+// the first one recreated, not necessarily the one that led before.
+TEST(StackUpgrade, RecreatesEveryContainerWithNewCreateIndexesInHostOrder) {
+  ScenarioSpec s = load_scenario_string(R"(
+name: upgrade
+duration: 6m
+swarm: {manager_scale: 1}
+links:
+  lan: {latency: 1ms}
+profiles:
+  vm: {arch: x86_64, link: lan, agent_startup: 5s}
+  pi: {arch: aarch64, link: lan, agent_startup: 5s}
+hosts:
+  - {name: manager-1, profile: vm, at: 0s}
+  - {name: pi1, profile: pi, at: 30s}
+  - {name: pi2, profile: pi, at: 30s}
+events:
+  - {at: 3m, upgrade_stack: {manager_scale: 3}}
+)",
+                                        "upgrade.yaml");
+  const RunResult r = run(s, 1, "fixed", true);
+  std::vector<std::string> recreated;
+  std::vector<Instant> at;
+  for (const auto& e : r.events) {
+    if (e.kind == TraceKind::AgentStarted &&
+        e.detail.find("recreated by the stack upgrade") != std::string::npos) {
+      recreated.push_back(e.host);
+      at.push_back(e.at);
+    }
+  }
+  EXPECT_EQ(recreated, (std::vector<std::string>{"manager-1", "pi1", "pi2"}));
+  ASSERT_EQ(at.size(), 3u);
+  EXPECT_EQ(at[1] - at[0], 2 * kSecond);
+  EXPECT_EQ(at[2] - at[1], 2 * kSecond);
+  // The new MANAGER_SCALE reaches the new containers: two promotions.
+  int promoted = 0;
+  for (const auto& e : r.events) promoted += e.kind == TraceKind::NodePromoted;
+  EXPECT_EQ(promoted, 2);
+}
