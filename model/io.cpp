@@ -19,6 +19,7 @@ struct Namer {
   const char* operator()(const CattlePublishTokens&) const { return "cattle PUT service metadata"; }
   const char* operator()(const CattleSetHostLabel&) const { return "cattle PUT host labels"; }
   const char* operator()(const CattleListHosts&) const { return "cattle GET /v1/hosts"; }
+  const char* operator()(const CattleGetHost&) const { return "cattle GET /v1/hosts/{id}"; }
   const char* operator()(const CattleNoteDeparture&) const { return "cattle PUT service metadata (departure)"; }
   const char* operator()(const ProbeManager&) const { return "tcp probe :2377"; }
 };

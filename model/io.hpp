@@ -51,6 +51,7 @@ struct CattleSetHostLabel {  // value empty: delete the label
   std::string value;
 };
 struct CattleListHosts {};                           // GET /v1/hosts, removed ones included
+struct CattleGetHost { std::string host_uuid; };     // GET /v1/hosts/{id}: one host
 // fixed: a departure note in the service metadata (see ServiceMetadata).
 struct CattleNoteDeparture {
   std::string node_id;
@@ -62,7 +63,7 @@ struct ProbeManager { std::string addr; };
 using Request = std::variant<GetInfo, SwarmInit, GetSwarm, SwarmJoin, SwarmLeave, ListNodes,
                              RemoveNode, UpdateNodeRole, MetaSelfHost, MetaHosts,
                              MetaServiceContainers, MetaServiceMetadata, CattlePublishTokens,
-                             CattleSetHostLabel, CattleListHosts, CattleNoteDeparture,
+                             CattleSetHostLabel, CattleListHosts, CattleGetHost, CattleNoteDeparture,
                              ProbeManager>;
 
 const char* request_name(const Request& r);

@@ -126,7 +126,8 @@ struct SwarmkitMon::Impl {
   }
   static bool ok(const Response* r) { return r && !std::holds_alternative<ApiError>(*r); }
 
-  // ---- loop: WaitAgentIp, ConfirmDeleted, CheckEngine, Leaving, BindIdentity, FindLeader ----
+  // ---- loop: WaitAgentIp, ConfirmDeleted, CheckEngine, Leaving, VerifyBinding,
+  //      BindIdentity, FindLeader ----
   void ask_self_host(const Response*) { call(MetaSelfHost{}); }
   bool has_agent_ip(const Response* r) const {
     auto a = as<MetaAnswer<MetaHost>>(r);
@@ -190,22 +191,39 @@ struct SwarmkitMon::Impl {
     call(SwarmLeave{true}, fmt::format("engine reports swarm error '{}': leave", info.Error));
   }
   void sleep_loop(const Response*) { sleep(opt.loop_interval_ns); }
-  // fixed: the host's metadata does not yet carry this engine's NodeID.
-  bool identity_unpublished(const Response* r) const {
+  // fixed: every loop, an engine in a swarm checks that its host carries its
+  // NodeID. It asks the Cattle API, not its metadata replica: a replica
+  // that lags or stalls would show a binding that someone else's whole-host
+  // PUT has already reverted.
+  bool must_verify_binding(const Response* r) const {
     auto i = as<SwarmInfo>(r);
-    if (!opt.policy.publishes_node_identity() || !engine_healthy(r)) return false;
-    if (i->LocalNodeState_ != LocalNodeState::Active || i->NodeID.empty()) return false;
-    auto it = self.labels.find(kNodeIdLabel);
-    return it == self.labels.end() || it->second != i->NodeID;
+    return opt.policy.publishes_node_identity() && engine_healthy(r) &&
+           i->LocalNodeState_ == LocalNodeState::Active && !i->NodeID.empty();
   }
-  bool identity_published(const Response* r) const {
-    return engine_healthy(r) && !identity_unpublished(r);
+  bool no_binding_to_verify(const Response* r) const {
+    return engine_healthy(r) && !must_verify_binding(r);
+  }
+  void keep_info_ask_binding(const Response* r) {
+    info = *as<SwarmInfo>(r);
+    call(CattleGetHost{self.uuid});
+  }
+  // The binding as Cattle has it; when the Cattle API does not answer, as
+  // the replica has it.
+  bool binding_missing(const Response* r) const {
+    auto hosts = as<std::vector<CattleHost>>(r);
+    const auto& labels = hosts && !hosts->empty() ? hosts->front().labels : self.labels;
+    auto it = labels.find(kNodeIdLabel);
+    return it == labels.end() || it->second != info.NodeID;
+  }
+  void bind(const std::string& node_id) {
+    call(CattleSetHostLabel{self.uuid, kNodeIdLabel, node_id},
+         "bind this host's uuid to its swarm node");
   }
   void publish_identity(const Response* r) {
     info = *as<SwarmInfo>(r);
-    call(CattleSetHostLabel{self.uuid, kNodeIdLabel, info.NodeID},
-         "bind this host's uuid to its swarm node");
+    bind(info.NodeID);
   }
+  void publish_known_identity(const Response*) { bind(info.NodeID); }
   void keep_info_ask_containers(const Response* r) {
     info = *as<SwarmInfo>(r);
     call(MetaServiceContainers{});
@@ -426,7 +444,8 @@ inline constexpr char Sleeping[] = "Sleeping", WaitAgentIp[] = "WaitAgentIp",
                       CheckEngine[] = "CheckEngine", Leaving[] = "Leaving",
                       ConfirmDeleted[] = "ConfirmDeleted", InfoToLeave[] = "InfoToLeave",
                       NoteDeparture[] = "NoteDeparture",
-                      BindIdentity[] = "BindIdentity", FindLeader[] = "FindLeader",
+                      VerifyBinding[] = "VerifyBinding", BindIdentity[] = "BindIdentity",
+                      FindLeader[] = "FindLeader",
                       Joining[] = "Joining", Leading[] = "Leading";
 // Join
 inline constexpr char Idle[] = "Idle", AnnounceWaitLeader[] = "AnnounceWaitLeader",
@@ -467,13 +486,14 @@ struct I::LoopFsm_ : FsmBase<I::LoopFsm_> {
   using ConfirmDeleted = Phase<names::ConfirmDeleted, 0>;
   using InfoToLeave = Phase<names::InfoToLeave, 0>;
   using NoteDeparture = Phase<names::NoteDeparture, 0>;
+  using VerifyBinding = Phase<names::VerifyBinding, 0>;
   using BindIdentity = Phase<names::BindIdentity, 0>;
   using FindLeader = Phase<names::FindLeader, 0>;
   using Joining = Phase<names::Joining, 0>;
   using Leading = Phase<names::Leading, 0>;
   using initial_state = Sleeping;
   // clang-format off
-  struct transition_table : boost::mpl::vector22<
+  struct transition_table : boost::mpl::vector24<
     //  from          event          to            action                          guard
     Row<Sleeping,     ev::Wakeup,    WaitAgentIp,  Do<&I::ask_self_host>,           none>,
     Row<WaitAgentIp,  ev::Reply,     CheckEngine,  Do<&I::keep_self_ask_info>,      If<&I::has_agent_ip>>,
@@ -487,8 +507,10 @@ struct I::LoopFsm_ : FsmBase<I::LoopFsm_> {
     Row<ConfirmDeleted, ev::Reply,   WaitAgentIp,  Do<&I::poll_again>,              If<&I::self_not_removed>>,
     Row<WaitAgentIp,  ev::Wakeup,    none,         Do<&I::ask_self_host>,           none>,
     Row<CheckEngine,  ev::Reply,     Leaving,      Do<&I::leave>,                   If<&I::swarm_error>>,
-    Row<CheckEngine,  ev::Reply,     BindIdentity, Do<&I::publish_identity>,        If<&I::identity_unpublished>>,
-    Row<CheckEngine,  ev::Reply,     FindLeader,   Do<&I::keep_info_ask_containers>,If<&I::identity_published>>,
+    Row<CheckEngine,  ev::Reply,     VerifyBinding, Do<&I::keep_info_ask_binding>,  If<&I::must_verify_binding>>,
+    Row<CheckEngine,  ev::Reply,     FindLeader,   Do<&I::keep_info_ask_containers>,If<&I::no_binding_to_verify>>,
+    Row<VerifyBinding, ev::Reply,    BindIdentity, Do<&I::publish_known_identity>,  If<&I::binding_missing>>,
+    Row<VerifyBinding, ev::Reply,    FindLeader,   Do<&I::ask_containers>,          Unless<&I::binding_missing>>,
     Row<CheckEngine,  ev::Reply,     Sleeping,     Do<&I::sleep_loop>,              Unless<&I::info_read>>,
     Row<Leaving,      ev::Reply,     Sleeping,     Do<&I::sleep_loop>,              none>,
     Row<BindIdentity, ev::Reply,     FindLeader,   Do<&I::ask_containers>,          none>,

@@ -199,6 +199,12 @@ void MonSim::execute(const model::Call& asked_call) {
     write_label(*l, std::move(reply), 1);
     return;
   }
+  if (auto* g = std::get_if<model::CattleGetHost>(&req)) {
+    world_.rpc(h.endpoint, world_.rancher_server(),
+               [this, uuid = g->host_uuid] { return get_host(uuid); }, reply,
+               world_.options().cattle_timeout_ns);
+    return;
+  }
   if (std::holds_alternative<model::CattleListHosts>(req)) {
     world_.rpc(h.endpoint, world_.rancher_server(),
                [this, served = served_at]() -> model::Response {
@@ -229,6 +235,13 @@ void MonSim::execute(const model::Call& asked_call) {
   h.engine->handle(call, reply);
 }
 
+// GET /v1/hosts/{id}, served at the Rancher server.
+model::Response MonSim::get_host(const std::string& uuid) const {
+  auto host = world_.cattle().get_host(uuid);
+  if (!host) return ApiError{404, "host not found"};
+  return std::vector<model::CattleHost>{std::move(*host)};
+}
+
 // A label write takes three trips to the Rancher server, and another writer
 // (the operator's UI, another container on the host) can PUT its own stale
 // copy in between: CattleSim reverts and reports what that loses. If this
@@ -239,11 +252,7 @@ void MonSim::write_label(const model::CattleSetHostLabel& label,
   const EndpointId from = h.endpoint;
   const Duration timeout = world_.options().cattle_timeout_ns;
   const auto inc = incarnation_;
-  auto get = [this, uuid = label.host_uuid]() -> model::Response {
-    auto host = world_.cattle().get_host(uuid);
-    if (!host) return ApiError{404, "host not found"};
-    return std::vector<model::CattleHost>{std::move(*host)};
-  };
+  auto get = [this, uuid = label.host_uuid] { return get_host(uuid); };
   auto wanted = [label](const model::CattleHost& host) {
     auto it = host.labels.find(label.key);
     return label.value.empty() ? it == host.labels.end()

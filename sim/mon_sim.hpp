@@ -55,6 +55,7 @@ class MonSim {
   // one label in the copy, PUT the copy back, GET again; until that read
   // shows the value, start over, at most kLabelWriteTries times.
   static constexpr int kLabelWriteTries = 5;
+  model::Response get_host(const std::string& uuid) const;
   void write_label(const model::CattleSetHostLabel& label,
                    std::function<void(model::Response)> reply, int attempt);
 
