@@ -43,6 +43,12 @@ Instant run_end(const ScenarioSpec& spec) {
   return std::max(spec.duration_ns, quiet_time(spec) + spec.liveness_bound_ns);
 }
 
+std::string to_string(const std::vector<Arch>& arches) {
+  std::string out;
+  for (Arch a : arches) out += (out.empty() ? "" : ", ") + std::string(to_string(a));
+  return out;
+}
+
 const char* to_string(Arch a) {
   switch (a) {
     case Arch::X86_64:

@@ -50,6 +50,7 @@ enum class SeenAddr {
 };
 
 const char* to_string(Arch a);
+std::string to_string(const std::vector<Arch>& arches);  // "x86_64, aarch64"
 const char* to_string(SeenAddr a);
 const char* to_string(HostnameStyle s);
 const char* to_string(AgentHostnameRule r);

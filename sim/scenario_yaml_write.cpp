@@ -127,9 +127,7 @@ std::string event_text(const EventSpec& e) {
       return e.manager_scale > 0 ? fmt::format("{{{}{{manager_scale: {}}}}}", at, e.manager_scale)
                                  : fmt::format("{{{}{{}}}}", at);
     case EventKind::PublishImage: {
-      std::string arches;
-      for (Arch a : e.arches) arches += (arches.empty() ? "" : ", ") + std::string(to_string(a));
-      return fmt::format("{{{}[{}]}}", at, arches);
+      return fmt::format("{{{}[{}]}}", at, to_string(e.arches));
     }
     case EventKind::EditLabels: {
       std::string set;
@@ -167,10 +165,8 @@ std::string to_yaml(const ScenarioSpec& s) {
   emit(fmt::format("  removed_node_sees_error: {}", w.removed_node_sees_error));
   emit(fmt::format("  grace_min_node_age: {}", format_duration(w.grace_min_node_age_ns)));
   emit(fmt::format("  fixed_max_removals_per_pass: {}", w.fixed_max_removals_per_pass));
-  std::string arches;
-  for (Arch a : s.stack.image_arches) arches += (arches.empty() ? "" : ", ") + std::string(to_string(a));
   emit("stack:");
-  emit(fmt::format("  image_arches: [{}]", arches));
+  emit(fmt::format("  image_arches: [{}]", to_string(s.stack.image_arches)));
   emit(fmt::format("  always_pull: {}", s.stack.always_pull));
   emit(s.links.empty() ? "links: {}" : "links:");
   for (const auto& l : s.links) {

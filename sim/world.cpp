@@ -124,10 +124,9 @@ void World::apply(const EventSpec& e) {
   }
   if (e.kind == EventKind::PublishImage) {
     image_arches_ = e.arches;
-    std::string arches;
-    for (Arch a : e.arches) arches += (arches.empty() ? "" : ", ") + std::string(to_string(a));
     trace_.record(kernel_.now(), TraceKind::Fault, "registry", "",
-                  "the swarmkit-mon image is pushed again under its tag, built for " + arches);
+                  "the swarmkit-mon image is pushed again under its tag, built for " +
+                      to_string(e.arches));
     return;
   }
   HostSim* h = host_named(e.host);
