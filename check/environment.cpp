@@ -19,8 +19,15 @@ std::string host_name(const EnvCase& c, std::size_t index) {
   return fmt::format("{}{}", c.others[index - 1].aarch64 ? "pi" : "vm", index);
 }
 
+int most_managers(const EnvCase& c) {
+  const int upgraded = c.upgrade_at_s ? c.upgrade_manager_scale : 0;
+  return std::clamp(std::max(c.managers, upgraded), 1, 3);
+}
+
+// The hosts that are or may become managers are never removed: with two
+// managers, losing either loses raft quorum whatever the policy does.
 bool is_core(const EnvCase& c, std::size_t index) {
-  return index < static_cast<std::size_t>(std::max(c.managers, 1));
+  return index < static_cast<std::size_t>(most_managers(c));
 }
 
 namespace {
@@ -114,7 +121,7 @@ std::vector<std::size_t> removed_hosts(const EnvCase& c) {
   for (std::size_t i = 0; i <= c.others.size(); ++i) {
     if (is_core(c, i) || !host_at(c, i).remove_after_s) continue;
     out.push_back(i);
-    if (c.managers > 1) break;
+    if (most_managers(c) > 1) break;
   }
   return out;
 }
@@ -178,7 +185,7 @@ void add_host_timeline(std::vector<EventSpec>& out, const EnvCase& c, std::size_
     // With three managers a late host may have been promoted while the core
     // was still forming: its machine dies within two minutes of joining,
     // when the manager count is what decides whether raft keeps a quorum.
-    const int after = c.managers > 1 ? *h.dies_after_s % 120 : *h.dies_after_s;
+    const int after = most_managers(c) > 1 ? *h.dies_after_s % 120 : *h.dies_after_s;
     gone = add.at_ns + seconds(std::max(after, 1));
     EventSpec dies;
     dies.at_ns = gone;
@@ -236,6 +243,13 @@ sim::ScenarioSpec to_scenario(const EnvCase& c, const std::string& name) {
     push.kind = EventKind::PublishImage;
     push.arches = {sim::Arch::X86_64};
     s.events.push_back(push);
+  }
+  if (c.upgrade_at_s) {
+    EventSpec up;
+    up.at_ns = seconds(*c.upgrade_at_s);
+    up.kind = EventKind::UpgradeStack;
+    up.manager_scale = std::clamp(c.upgrade_manager_scale, 0, 3);
+    s.events.push_back(up);
   }
   std::stable_sort(s.events.begin(), s.events.end(),
                    [](const EventSpec& a, const EventSpec& b) { return a.at_ns < b.at_ns; });
@@ -319,6 +333,9 @@ std::vector<std::string> describe(const EnvCase& c) {
   if (ui_edit) tags.push_back("event=operator-edits-host");
   if (c.image_x86_only_at_s) tags.push_back("event=image-without-aarch64");
   if (c.image_x86_only_at_s && c.always_pull) tags.push_back("event=image-without-aarch64-always-pulled");
+  if (c.upgrade_at_s) tags.push_back("event=stack-upgrade");
+  if (c.upgrade_at_s && c.upgrade_manager_scale > 0 && c.upgrade_manager_scale != c.managers)
+    tags.push_back("event=stack-upgrade-new-manager-scale");
   if (nat) tags.push_back("mech=node-address-nat");
   if (other_if) tags.push_back("mech=node-address-second-interface");
   if (c.edge_loss_permille || c.edge_dup_permille || c.edge_reorder_permille) tags.push_back("fault=lossy-edge");

@@ -80,8 +80,12 @@ struct EnvCase {
   // pulls it, else only hosts without a copy do.
   std::optional<int> image_x86_only_at_s;
   bool always_pull = false;
+  // Rancher's rolling upgrade of the stack this long after the start: every
+  // swarmkit-mon container recreated, with a new MANAGER_SCALE if above 0.
+  std::optional<int> upgrade_at_s;
+  int upgrade_manager_scale = 0;
   HostCase leader;
-  std::vector<HostCase> others;  // the first managers-1 are core hosts
+  std::vector<HostCase> others;  // the first most_managers-1 are core hosts
 };
 
 // Kernel hostnames the generators write out, as the 2017 fleets had them:
@@ -91,6 +95,8 @@ inline constexpr const char* kCustomHostnames[] = {"black-pearl", "raspberrypi",
 
 std::string host_name(const EnvCase& c, std::size_t index);  // 0 = leader
 bool is_core(const EnvCase& c, std::size_t index);
+// MANAGER_SCALE at its highest over the run (a stack upgrade may raise it).
+int most_managers(const EnvCase& c);
 
 // The scenario this case describes. Deterministic; validate() accepts it.
 sim::ScenarioSpec to_scenario(const EnvCase& c, const std::string& name = "generated");

@@ -95,6 +95,9 @@ rc::Gen<EnvCase> gen_environment(const GenOptions& options) {
       gen::set(&EnvCase::removed_together, gen::weightedElement<bool>({{2, false}, {1, true}})),
       gen::set(&EnvCase::image_x86_only_at_s, sometimes(12, gen::inRange(0, 601))),
       gen::set(&EnvCase::always_pull, gen::weightedElement<bool>({{1, false}, {1, true}})),
+      gen::set(&EnvCase::upgrade_at_s, sometimes(8, gen::inRange(0, 601))),
+      gen::set(&EnvCase::upgrade_manager_scale,
+               gen::weightedElement<int>({{4, 0}, {1, 1}, {1, 3}})),
       gen::set(&EnvCase::leader, gen_host()),
       gen::set(&EnvCase::seed, gen::inRange(1, 1000000)),
       // Up to size/5 hosts besides the leader (RapidCheck's size grows over

@@ -30,6 +30,7 @@ const char* to_string(Property p) {
     case Property::BoundedRemovals: return "bounded-removals";
     case Property::SparesItself: return "spares-itself";
     case Property::NoRemovalOnFailedRead: return "no-removal-on-failed-read";
+    case Property::OneSwarm: return "one-swarm";
     case Property::SimulatorFault: return "simulator-fault";
   }
   return "?";
@@ -39,7 +40,7 @@ const std::vector<Property>& all_properties() {
   static const std::vector<Property> all = {
       Property::NoSpuriousEviction, Property::Cleanup,         Property::Convergence,
       Property::NoFlapping,         Property::Determinism,     Property::BoundedRemovals,
-      Property::SparesItself,       Property::NoRemovalOnFailedRead};
+      Property::SparesItself,       Property::NoRemovalOnFailedRead, Property::OneSwarm};
   return all;
 }
 
@@ -117,6 +118,7 @@ CaseVerdict evaluate(const sim::ScenarioSpec& spec, const std::string& policy,
       {Property::BoundedRemovals, {"removals-over-bound"}},
       {Property::SparesItself, {"demoted-self"}},
       {Property::NoRemovalOnFailedRead, {"removed-after-failed-read"}},
+      {Property::OneSwarm, {"second-swarm"}},
   };
   for (const auto& [property, names] : kinds) {
     if (!wants(properties, property)) continue;

@@ -7,6 +7,8 @@
 //  - convergence: after the last change and after faults heal, every live
 //    host has exactly one ready node within the bound;
 //  - no-flapping: a live host joins a bounded number of times;
+//  - one-swarm: no `swarm init` while the environment's swarm has managers
+//    (a second swarm beside it is a split brain);
 //  - determinism: the same case run twice gives the same digest.
 // And the promises some policies make (RemovalPolicy::promises_*), checked
 // only under the policies that make them:
@@ -39,15 +41,16 @@ enum class Property {
   BoundedRemovals,
   SparesItself,
   NoRemovalOnFailedRead,
+  OneSwarm,
   SimulatorFault,  // the simulator or the logic reached an impossible state
 };
 const char* to_string(Property p);
 std::optional<Property> property_from_name(const std::string& name);
 // Every property, in the order a case's failures are attributed.
 const std::vector<Property>& all_properties();
-// The properties `policy` is held to: the five, and the promises it makes.
+// The properties `policy` is held to: the six, and the promises it makes.
 std::vector<Property> properties_for(const std::string& policy);
-// Whether `policy` makes the promise `p` stands for (true for the five).
+// Whether `policy` makes the promise `p` stands for (true for the six).
 bool promised_by(Property p, const std::string& policy);
 
 // Joins a live host may make per time it was added to Rancher.

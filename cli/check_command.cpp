@@ -23,7 +23,8 @@ int exit_code_for(const check::CheckReport& r) {
     case check::Property::NoSpuriousEviction:
     case check::Property::BoundedRemovals:
     case check::Property::SparesItself:
-    case check::Property::NoRemovalOnFailedRead: return kExitSafety;
+    case check::Property::NoRemovalOnFailedRead:
+    case check::Property::OneSwarm: return kExitSafety;
     case check::Property::Cleanup:
     case check::Property::Convergence:
     case check::Property::NoFlapping: return kExitLiveness;

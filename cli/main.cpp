@@ -185,7 +185,7 @@ int run_cli(int argc, char** argv) {
                         "counterexample-POLICY-seedS.yaml)");
   check_cmd->add_option("--property", check.property,
                         "Check only one of: no-spurious-eviction, cleanup, convergence, "
-                        "no-flapping, determinism, and where the policy promises them "
+                        "no-flapping, one-swarm, determinism, and where the policy promises them "
                         "bounded-removals, spares-itself, no-removal-on-failed-read");
   check_cmd->add_option("--reproduce", check.reproduce,
                         "Replay a failure from the reproduce string an earlier check printed");

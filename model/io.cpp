@@ -21,6 +21,9 @@ struct Namer {
   const char* operator()(const CattleListHosts&) const { return "cattle GET /v1/hosts"; }
   const char* operator()(const CattleGetHost&) const { return "cattle GET /v1/hosts/{id}"; }
   const char* operator()(const CattleNoteDeparture&) const { return "cattle PUT service metadata (departure)"; }
+  const char* operator()(const CattleGetService&) const { return "cattle GET service metadata"; }
+  const char* operator()(const ReadSavedToken&) const { return "read the saved worker token"; }
+  const char* operator()(const SaveToken&) const { return "save the worker token"; }
   const char* operator()(const ProbeManager&) const { return "tcp probe :2377"; }
 };
 }  // namespace

@@ -52,6 +52,14 @@ struct CattleSetHostLabel {  // value empty: delete the label
 };
 struct CattleListHosts {};                           // GET /v1/hosts, removed ones included
 struct CattleGetHost { std::string host_uuid; };     // GET /v1/hosts/{id}: one host
+// The swarmkit-mon service's metadata as the Cattle API has it (strongly
+// consistent), answered as a MetaAnswer<ServiceMetadata> of kind Json.
+struct CattleGetService {};
+// A file on the host's own disk (bind-mounted into the container): the
+// worker token the host joined with. It outlives the container and the
+// engine; a freshly installed machine has none.
+struct ReadSavedToken {};                            // answered as a SavedToken
+struct SaveToken { std::string worker_token; };
 // fixed: a departure note in the service metadata (see ServiceMetadata).
 struct CattleNoteDeparture {
   std::string node_id;
@@ -64,7 +72,7 @@ using Request = std::variant<GetInfo, SwarmInit, GetSwarm, SwarmJoin, SwarmLeave
                              RemoveNode, UpdateNodeRole, MetaSelfHost, MetaHosts,
                              MetaServiceContainers, MetaServiceMetadata, CattlePublishTokens,
                              CattleSetHostLabel, CattleListHosts, CattleGetHost, CattleNoteDeparture,
-                             ProbeManager>;
+                             CattleGetService, ReadSavedToken, SaveToken, ProbeManager>;
 
 const char* request_name(const Request& r);
 
@@ -76,11 +84,12 @@ struct ApiError {
   std::string message;
 };
 struct Ok {};
+struct SavedToken { std::string worker_token; };  // empty: no file
 
 using Response =
     std::variant<ApiError, Ok, SwarmInfo, JoinTokens, std::vector<Node>, MetaAnswer<MetaHost>,
                  MetaAnswer<std::vector<MetaHost>>, MetaAnswer<std::vector<MetaContainer>>,
-                 MetaAnswer<ServiceMetadata>, std::vector<CattleHost>>;
+                 MetaAnswer<ServiceMetadata>, std::vector<CattleHost>, SavedToken>;
 
 // ---- Actions the logic asks for -----------------------------------------
 struct Call {

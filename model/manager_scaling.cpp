@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace swarmsim::model {
 
 ScriptScaling plan_script_scaling(const std::vector<Node>& nodes, int manager_scale) {
@@ -52,6 +54,11 @@ std::vector<RoleChange> plan_manager_scaling(const std::vector<Node>& nodes,
       ready_workers.push_back(&n);
     }
   }
+  // Keeping the count odd goes with promoting the oldest nodes first: the
+  // hosts that have been there longest are the likeliest to stay.
+  if (keep_count_odd)
+    std::stable_sort(ready_workers.begin(), ready_workers.end(),
+                     [](const Node* a, const Node* b) { return a->CreatedAt < b->CreatedAt; });
   std::vector<RoleChange> out;
   if (reachable <= unreachable) return out;  // majority lost: touch nothing
   if (managers < manager_scale) {

@@ -68,6 +68,27 @@ struct RemovalPolicy {
   // saw a publication succeed. The script publishes only at bootstrap: a
   // publication lost to a partition leaves every joiner waiting forever.
   bool republishes_join_tokens() const { return kind == Kind::Fixed; }
+  // The leader rule. The script's: the lowest create_index leads, whatever
+  // its engine is. fixed: the lowest create_index among hosts labelled
+  // swarm=manager leads, the lowest of all only while no host is, so that
+  // the lead stays with a manager when a stack upgrade or a failed start
+  // reorders the containers; and every host keeps its own `swarm` label
+  // equal to its engine's role (ControlAvailable), so that the labels track
+  // promotions and demotions.
+  bool leads_among_managers() const { return kind == Kind::Fixed; }
+  // A leader whose engine is in no swarm runs `swarm init` only when the
+  // Cattle API shows no join tokens published: otherwise the swarm exists
+  // and a second `init` would split it. The script inits whenever its
+  // engine is inactive.
+  bool inits_only_without_published_tokens() const { return kind == Kind::Fixed; }
+  // Every host joins as a worker and only the leader's scaling step
+  // promotes (the oldest ready workers first), so that the odd count of
+  // managers it keeps is the only way a host becomes one. The script joins
+  // the first MANAGER_SCALE containers by create_index as managers; while a
+  // stack upgrade recreates the containers that rank is anybody's, and a
+  // second manager beside one makes a swarm that loses raft quorum with
+  // either.
+  bool joins_as_worker() const { return kind == Kind::Fixed; }
   // Promotion never leaves an even number of managers behind: with two,
   // removing the node of either host loses raft quorum for good.
   bool keeps_manager_count_odd() const { return kind == Kind::Fixed; }

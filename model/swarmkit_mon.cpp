@@ -2,10 +2,9 @@
 // act on. Every action issues at most one request: the tables read as the
 // script did, one step at a time.
 //
-// Deliberately left out: saving the worker token on the host and leaving
-// when it changes (tokens never rotate in the scenarios we model), the
-// whole-host PUT that loses concurrent label updates, and the unbounded
-// retry recursion of token publishing.
+// Deliberately left out: the unbounded retry recursion of token publishing
+// (a fixed budget stands in for the stack). Whole-host label PUTs are the
+// simulator's (MonSim::write_label).
 #include "model/swarmkit_mon.hpp"
 
 #include "model/manager_scaling.hpp"
@@ -14,7 +13,7 @@
 
 #include <algorithm>
 // mpl::vector<> holds at most 20 rows; the longer tables name their size.
-#include <boost/mpl/vector/vector30.hpp>
+#include <boost/mpl/vector/vector40.hpp>
 #include <boost/msm/back/state_machine.hpp>
 #include <boost/msm/front/functor_row.hpp>
 #include <boost/msm/front/state_machine_def.hpp>
@@ -90,6 +89,9 @@ struct SwarmkitMon::Impl {
   std::optional<MetaContainer> leader;
   JoinTokens tokens;
   std::string join_token;
+  std::string published_worker;  // the worker token read when joining: what is saved
+  std::string saved_token;       // the file on the host, as read this loop
+  bool role_fix_pending = false;  // fixed: the host's `swarm` label disagrees with its role
   bool join_as_manager = false;
   int probes_failed = 0;
   std::vector<Node> nodes;
@@ -172,6 +174,14 @@ struct SwarmkitMon::Impl {
   }
   bool noted(const Response* r) const { return as<Ok>(r) != nullptr; }
   bool not_noted(const Response* r) const { return !noted(r); }
+  // A manager does not leave on its own: `leave --force` takes a raft
+  // member away without shrinking the raft group, which with another
+  // manager down costs the quorum. It waits for the leader to demote and
+  // remove its node (the note and its claim are the evidence), and leaves
+  // on a later loop as a worker, or on the removal's error.
+  bool noted_worker(const Response* r) const { return noted(r) && !info.ControlAvailable; }
+  bool noted_manager(const Response* r) const { return noted(r) && info.ControlAvailable; }
+  void wait_for_demotion(const Response*) { sleep(opt.loop_interval_ns); }
   void leave_deleted_host(const Response*) {
     call(SwarmLeave{true},
          fmt::format("host {} was deleted from Rancher: leave the swarm", self.uuid));
@@ -191,29 +201,77 @@ struct SwarmkitMon::Impl {
     call(SwarmLeave{true}, fmt::format("engine reports swarm error '{}': leave", info.Error));
   }
   void sleep_loop(const Response*) { sleep(opt.loop_interval_ns); }
+  // Step 2: an engine in a swarm compares the worker token saved on the
+  // host when it joined with the one published in the service metadata
+  // (its own replica); a different one means the environment's swarm is
+  // another one now, and the engine leaves to join it on the next loop.
+  bool engine_in_swarm(const Response* r) const {
+    return engine_healthy(r) && as<SwarmInfo>(r)->LocalNodeState_ == LocalNodeState::Active;
+  }
+  bool engine_out_of_swarm(const Response* r) const {
+    return engine_healthy(r) && !engine_in_swarm(r);
+  }
+  void keep_info_read_saved_token(const Response* r) {
+    info = *as<SwarmInfo>(r);
+    call(ReadSavedToken{});
+  }
+  bool token_saved(const Response* r) const {
+    auto t = as<SavedToken>(r);
+    return t && !t->worker_token.empty();
+  }
+  void keep_saved_ask_published(const Response* r) {
+    saved_token = as<SavedToken>(r)->worker_token;
+    call(MetaServiceMetadata{});
+  }
+  bool token_changed(const Response* r) const {
+    auto a = as<MetaAnswer<ServiceMetadata>>(r);
+    return a && a->kind == MetaAnswerKind::Json && !a->value.worker_token.empty() &&
+           a->value.worker_token != saved_token;
+  }
+  void leave_for_new_token(const Response*) {
+    call(SwarmLeave{true},
+         "the published worker token is not the one this host joined with: leave the swarm");
+  }
   // fixed: every loop, an engine in a swarm checks that its host carries its
   // NodeID. It asks the Cattle API, not its metadata replica: a replica
   // that lags or stalls would show a binding that someone else's whole-host
   // PUT has already reverted.
-  bool must_verify_binding(const Response* r) const {
-    auto i = as<SwarmInfo>(r);
-    return opt.policy.publishes_node_identity() && engine_healthy(r) &&
-           i->LocalNodeState_ == LocalNodeState::Active && !i->NodeID.empty();
+  bool verifies_binding() const {
+    return opt.policy.publishes_node_identity() && !info.NodeID.empty();
   }
-  bool no_binding_to_verify(const Response* r) const {
-    return engine_healthy(r) && !must_verify_binding(r);
-  }
-  void keep_info_ask_binding(const Response* r) {
-    info = *as<SwarmInfo>(r);
-    call(CattleGetHost{self.uuid});
-  }
-  // The binding as Cattle has it; when the Cattle API does not answer, as
-  // the replica has it.
-  bool binding_missing(const Response* r) const {
+  bool no_token_then_verify(const Response* r) const { return !token_saved(r) && verifies_binding(); }
+  bool no_token_then_find(const Response* r) const { return !token_saved(r) && !verifies_binding(); }
+  bool same_token_then_verify(const Response* r) const { return !token_changed(r) && verifies_binding(); }
+  bool same_token_then_find(const Response* r) const { return !token_changed(r) && !verifies_binding(); }
+  void ask_binding(const Response*) { call(CattleGetHost{self.uuid}); }
+  // The host's labels as Cattle has them; when the Cattle API does not
+  // answer, as the replica has them.
+  const std::map<std::string, std::string>& own_labels(const Response* r) const {
     auto hosts = as<std::vector<CattleHost>>(r);
-    const auto& labels = hosts && !hosts->empty() ? hosts->front().labels : self.labels;
+    return hosts && !hosts->empty() ? hosts->front().labels : self.labels;
+  }
+  bool binding_missing(const Response* r) const {
+    const auto& labels = own_labels(r);
     auto it = labels.find(kNodeIdLabel);
     return it == labels.end() || it->second != info.NodeID;
+  }
+  // fixed: the host's `swarm` label says `manager` exactly when its engine
+  // is one (the leader rule reads it).
+  bool role_label_stale(const Response* r) const {
+    if (!opt.policy.leads_among_managers()) return false;
+    const auto& labels = own_labels(r);
+    auto it = labels.find("swarm");
+    const bool labelled = it != labels.end() && it->second == "manager";
+    return labelled != info.ControlAvailable;
+  }
+  bool bound_role_stale(const Response* r) const { return !binding_missing(r) && role_label_stale(r); }
+  bool bound_role_right(const Response* r) const { return !binding_missing(r) && !role_label_stale(r); }
+  bool role_fix_after_bind(const Response*) const { return role_fix_pending; }
+  void label_own_role(const Response*) {
+    role_fix_pending = false;
+    call(CattleSetHostLabel{self.uuid, "swarm", info.ControlAvailable ? "manager" : ""},
+         info.ControlAvailable ? "this engine is a manager: label the host swarm=manager"
+                               : "this engine is no manager: remove the host's swarm=manager");
   }
   void bind(const std::string& node_id) {
     call(CattleSetHostLabel{self.uuid, kNodeIdLabel, node_id},
@@ -223,7 +281,10 @@ struct SwarmkitMon::Impl {
     info = *as<SwarmInfo>(r);
     bind(info.NodeID);
   }
-  void publish_known_identity(const Response*) { bind(info.NodeID); }
+  void publish_known_identity(const Response* r) {
+    role_fix_pending = role_label_stale(r);
+    bind(info.NodeID);
+  }
   void keep_info_ask_containers(const Response* r) {
     info = *as<SwarmInfo>(r);
     call(MetaServiceContainers{});
@@ -239,19 +300,60 @@ struct SwarmkitMon::Impl {
               [](const auto& x, const auto& y) { return x.create_index < y.create_index; });
     if (!containers.empty()) leader = containers.front();
   }
-  bool i_am_leader(const Response* r) {
-    note_containers(r);
-    return leader && leader->primary_ip == self.agent_ip;
+  // fixed: the leader is the lowest create_index among hosts labelled
+  // swarm=manager, or the lowest of all while no host is; with no usable
+  // /hosts answer, nobody is known to lead this loop.
+  void note_managers(const Response* r) {
+    auto a = as<MetaAnswer<std::vector<MetaHost>>>(r);
+    if (!a || a->kind != MetaAnswerKind::Json) {
+      leader.reset();
+      return;
+    }
+    std::set<std::string> managers;
+    for (const auto& h : a->value) {
+      auto it = h.labels.find("swarm");
+      if (it != h.labels.end() && it->second == "manager") managers.insert(h.uuid);
+    }
+    auto first = std::find_if(containers.begin(), containers.end(),
+                              [&](const MetaContainer& c) { return managers.contains(c.host_uuid); });
+    if (first != containers.end()) leader = *first;
   }
-  bool should_join(const Response* r) {
+  bool leads_among_managers(const Response*) const { return opt.policy.leads_among_managers(); }
+  void keep_containers_ask_hosts(const Response* r) {
     note_containers(r);
+    call(MetaHosts{});
+  }
+  bool leads() const { return leader && leader->primary_ip == self.agent_ip; }
+  bool joins() const {
     return leader && leader->primary_ip != self.agent_ip &&
            info.LocalNodeState_ == LocalNodeState::Inactive;
   }
-  bool nothing_to_do(const Response* r) {
+  bool i_am_leader(const Response* r) {
+    if (opt.policy.leads_among_managers()) return false;
     note_containers(r);
-    return !(leader && (leader->primary_ip == self.agent_ip ||
-                        info.LocalNodeState_ == LocalNodeState::Inactive));
+    return leads();
+  }
+  bool should_join(const Response* r) {
+    if (opt.policy.leads_among_managers()) return false;
+    note_containers(r);
+    return joins();
+  }
+  bool nothing_to_do(const Response* r) {
+    if (opt.policy.leads_among_managers()) return false;
+    note_containers(r);
+    return !leads() && !joins();
+  }
+  bool i_lead_among_managers(const Response* r) {
+    note_managers(r);
+    return leads();
+  }
+  bool should_join_a_manager(const Response* r) {
+    note_managers(r);
+    return joins();
+  }
+  bool no_manager_work(const Response* r) {
+    note_managers(r);
+    return !leads() && !joins();
   }
   void start_join(const Response*);
   void start_pass(const Response*);
@@ -264,7 +366,7 @@ struct SwarmkitMon::Impl {
     auto rank = std::find_if(containers.begin(), containers.end(),
                              [&](const auto& c) { return c.host_uuid == self.uuid; }) -
                 containers.begin();
-    join_as_manager = rank < opt.manager_scale;
+    join_as_manager = rank < opt.manager_scale && !opt.policy.joins_as_worker();
     announce("wait_leader");
   }
   void probe_leader(const Response*) { call(ProbeManager{leader->primary_ip + ":2377"}); }
@@ -284,12 +386,16 @@ struct SwarmkitMon::Impl {
   void join(const Response* r) {
     auto& md = as<MetaAnswer<ServiceMetadata>>(r)->value;
     join_token = join_as_manager ? md.manager_token : md.worker_token;
+    published_worker = md.worker_token;
     call(SwarmJoin{join_token, self.agent_ip + ":2377", {leader->primary_ip + ":2377"}},
          fmt::format("join as {} via leader {}", join_as_manager ? "manager" : "worker",
                      leader->primary_ip));
   }
   // The script tests `$?` after an `echo`, so a failed join goes unnoticed:
   // both outcomes continue to the labels.
+  void save_token(const Response*) {
+    call(SaveToken{published_worker}, "save the worker token on the host");
+  }
   bool publishes_identity(const Response*) const { return opt.policy.publishes_node_identity(); }
   void ask_info(const Response*) { call(GetInfo{}); }
   bool has_node_id(const Response* r) const {
@@ -318,6 +424,22 @@ struct SwarmkitMon::Impl {
   void swarm_init(const Response*) {
     call(SwarmInit{self.agent_ip + ":2377"}, "bootstrap: no swarm yet, this host leads");
   }
+  bool inits_at_once(const Response* r) const {
+    return engine_inactive(r) && !opt.policy.inits_only_without_published_tokens();
+  }
+  bool checks_before_init(const Response* r) const {
+    return engine_inactive(r) && opt.policy.inits_only_without_published_tokens();
+  }
+  void ask_cattle_service(const Response*) {
+    call(CattleGetService{}, "bootstrap: is a swarm's join token published already?");
+  }
+  bool nothing_published(const Response* r) const {
+    auto a = as<MetaAnswer<ServiceMetadata>>(r);
+    return a && a->kind == MetaAnswerKind::Json && a->value.worker_token.empty() &&
+           a->value.manager_token.empty();
+  }
+  // Tokens published, or the Cattle API did not answer: no `init` now.
+  bool init_unsafe(const Response* r) const { return !nothing_published(r); }
   void get_swarm(const Response*) { call(GetSwarm{}); }
   bool has_tokens(const Response* r) const {
     auto t = as<JoinTokens>(r);
@@ -445,16 +567,20 @@ inline constexpr char Sleeping[] = "Sleeping", WaitAgentIp[] = "WaitAgentIp",
                       ConfirmDeleted[] = "ConfirmDeleted", InfoToLeave[] = "InfoToLeave",
                       NoteDeparture[] = "NoteDeparture",
                       VerifyBinding[] = "VerifyBinding", BindIdentity[] = "BindIdentity",
+                      ReadSavedToken[] = "ReadSavedToken", CheckToken[] = "CheckToken",
+                      FixRoleLabel[] = "FixRoleLabel", FindManagers[] = "FindManagers",
                       FindLeader[] = "FindLeader",
                       Joining[] = "Joining", Leading[] = "Leading";
 // Join
 inline constexpr char Idle[] = "Idle", AnnounceWaitLeader[] = "AnnounceWaitLeader",
                       WaitLeader[] = "WaitLeader", AnnounceWaitToken[] = "AnnounceWaitToken",
                       WaitToken[] = "WaitToken", JoinCall[] = "Joining",
+                      SaveToken[] = "SaveToken",
                       ReadNodeId[] = "ReadNodeId", PublishNodeId[] = "PublishNodeId",
                       Joined[] = "Joined";
 // Bootstrap
 inline constexpr char Init[] = "Init", ReadTokens[] = "ReadTokens",
+                      CheckPublished[] = "CheckPublished",
                       PublishTokens[] = "PublishTokens", LabelManager[] = "LabelManager";
 // Pass
 inline constexpr char ReadNodes[] = "ReadNodes", ReadHosts[] = "ReadHosts",
@@ -488,12 +614,16 @@ struct I::LoopFsm_ : FsmBase<I::LoopFsm_> {
   using NoteDeparture = Phase<names::NoteDeparture, 0>;
   using VerifyBinding = Phase<names::VerifyBinding, 0>;
   using BindIdentity = Phase<names::BindIdentity, 0>;
+  using ReadSavedToken = Phase<names::ReadSavedToken, 0>;
+  using CheckToken = Phase<names::CheckToken, 0>;
+  using FixRoleLabel = Phase<names::FixRoleLabel, 0>;
   using FindLeader = Phase<names::FindLeader, 0>;
+  using FindManagers = Phase<names::FindManagers, 0>;
   using Joining = Phase<names::Joining, 0>;
   using Leading = Phase<names::Leading, 0>;
   using initial_state = Sleeping;
   // clang-format off
-  struct transition_table : boost::mpl::vector24<
+  struct transition_table : boost::mpl::vector38<
     //  from          event          to            action                          guard
     Row<Sleeping,     ev::Wakeup,    WaitAgentIp,  Do<&I::ask_self_host>,           none>,
     Row<WaitAgentIp,  ev::Reply,     CheckEngine,  Do<&I::keep_self_ask_info>,      If<&I::has_agent_ip>>,
@@ -502,21 +632,35 @@ struct I::LoopFsm_ : FsmBase<I::LoopFsm_> {
     Row<ConfirmDeleted, ev::Reply,   InfoToLeave,  Do<&I::ask_info_before_leaving>, If<&I::self_removed_in_cattle>>,
     Row<InfoToLeave,  ev::Reply,     NoteDeparture, Do<&I::note_departure>,         If<&I::can_note_departure>>,
     Row<InfoToLeave,  ev::Reply,     Sleeping,     Do<&I::sleep_loop>,              If<&I::nothing_to_leave>>,
-    Row<NoteDeparture, ev::Reply,    Leaving,      Do<&I::leave_deleted_host>,      If<&I::noted>>,
+    Row<NoteDeparture, ev::Reply,    Leaving,      Do<&I::leave_deleted_host>,      If<&I::noted_worker>>,
+    Row<NoteDeparture, ev::Reply,    Sleeping,     Do<&I::wait_for_demotion>,       If<&I::noted_manager>>,
     Row<NoteDeparture, ev::Reply,    Sleeping,     Do<&I::sleep_loop>,              If<&I::not_noted>>,
     Row<ConfirmDeleted, ev::Reply,   WaitAgentIp,  Do<&I::poll_again>,              If<&I::self_not_removed>>,
     Row<WaitAgentIp,  ev::Wakeup,    none,         Do<&I::ask_self_host>,           none>,
     Row<CheckEngine,  ev::Reply,     Leaving,      Do<&I::leave>,                   If<&I::swarm_error>>,
-    Row<CheckEngine,  ev::Reply,     VerifyBinding, Do<&I::keep_info_ask_binding>,  If<&I::must_verify_binding>>,
-    Row<CheckEngine,  ev::Reply,     FindLeader,   Do<&I::keep_info_ask_containers>,If<&I::no_binding_to_verify>>,
-    Row<VerifyBinding, ev::Reply,    BindIdentity, Do<&I::publish_known_identity>,  If<&I::binding_missing>>,
-    Row<VerifyBinding, ev::Reply,    FindLeader,   Do<&I::ask_containers>,          Unless<&I::binding_missing>>,
+    Row<CheckEngine,  ev::Reply,     ReadSavedToken, Do<&I::keep_info_read_saved_token>, If<&I::engine_in_swarm>>,
+    Row<CheckEngine,  ev::Reply,     FindLeader,   Do<&I::keep_info_ask_containers>,If<&I::engine_out_of_swarm>>,
     Row<CheckEngine,  ev::Reply,     Sleeping,     Do<&I::sleep_loop>,              Unless<&I::info_read>>,
+    Row<ReadSavedToken, ev::Reply,   CheckToken,   Do<&I::keep_saved_ask_published>,If<&I::token_saved>>,
+    Row<ReadSavedToken, ev::Reply,   VerifyBinding, Do<&I::ask_binding>,            If<&I::no_token_then_verify>>,
+    Row<ReadSavedToken, ev::Reply,   FindLeader,   Do<&I::ask_containers>,          If<&I::no_token_then_find>>,
+    Row<CheckToken,   ev::Reply,     Leaving,      Do<&I::leave_for_new_token>,     If<&I::token_changed>>,
+    Row<CheckToken,   ev::Reply,     VerifyBinding, Do<&I::ask_binding>,            If<&I::same_token_then_verify>>,
+    Row<CheckToken,   ev::Reply,     FindLeader,   Do<&I::ask_containers>,          If<&I::same_token_then_find>>,
+    Row<VerifyBinding, ev::Reply,    BindIdentity, Do<&I::publish_known_identity>,  If<&I::binding_missing>>,
+    Row<VerifyBinding, ev::Reply,    FixRoleLabel, Do<&I::label_own_role>,          If<&I::bound_role_stale>>,
+    Row<VerifyBinding, ev::Reply,    FindLeader,   Do<&I::ask_containers>,          If<&I::bound_role_right>>,
     Row<Leaving,      ev::Reply,     Sleeping,     Do<&I::sleep_loop>,              none>,
-    Row<BindIdentity, ev::Reply,     FindLeader,   Do<&I::ask_containers>,          none>,
+    Row<BindIdentity, ev::Reply,     FixRoleLabel, Do<&I::label_own_role>,          If<&I::role_fix_after_bind>>,
+    Row<BindIdentity, ev::Reply,     FindLeader,   Do<&I::ask_containers>,          Unless<&I::role_fix_after_bind>>,
+    Row<FixRoleLabel, ev::Reply,     FindLeader,   Do<&I::ask_containers>,          none>,
+    Row<FindLeader,   ev::Reply,     FindManagers, Do<&I::keep_containers_ask_hosts>, If<&I::leads_among_managers>>,
     Row<FindLeader,   ev::Reply,     Leading,      Do<&I::start_pass>,              If<&I::i_am_leader>>,
     Row<FindLeader,   ev::Reply,     Joining,      Do<&I::start_join>,              If<&I::should_join>>,
     Row<FindLeader,   ev::Reply,     Sleeping,     Do<&I::sleep_loop>,              If<&I::nothing_to_do>>,
+    Row<FindManagers, ev::Reply,     Leading,      Do<&I::start_pass>,              If<&I::i_lead_among_managers>>,
+    Row<FindManagers, ev::Reply,     Joining,      Do<&I::start_join>,              If<&I::should_join_a_manager>>,
+    Row<FindManagers, ev::Reply,     Sleeping,     Do<&I::sleep_loop>,              If<&I::no_manager_work>>,
     Row<Joining,      ev::JoinDone,  Sleeping,     Do<&I::sleep_loop>,              none>,
     Row<Leading,      ev::PassDone,  Sleeping,     Do<&I::sleep_loop>,              none>
   > {};
@@ -531,6 +675,7 @@ struct I::JoinFsm_ : FsmBase<I::JoinFsm_> {
   using AnnounceWaitToken = Phase<names::AnnounceWaitToken, 1>;
   using WaitToken = Phase<names::WaitToken, 1>;
   using Joining = Phase<names::JoinCall, 1>;
+  using SaveToken = Phase<names::SaveToken, 1>;
   using ReadNodeId = Phase<names::ReadNodeId, 1>;
   using PublishNodeId = Phase<names::PublishNodeId, 1>;
   using Joined = Phase<names::Joined, 1>;
@@ -547,8 +692,9 @@ struct I::JoinFsm_ : FsmBase<I::JoinFsm_> {
     Row<WaitToken,          ev::Reply,   Joining,            Do<&I::join>,                 If<&I::has_token>>,
     Row<WaitToken,          ev::Reply,   none,               Do<&I::poll_again>,           Unless<&I::has_token>>,
     Row<WaitToken,          ev::Wakeup,  none,               Do<&I::ask_token>,            none>,
-    Row<Joining,            ev::Reply,   ReadNodeId,         Do<&I::ask_info>,             If<&I::publishes_identity>>,
-    Row<Joining,            ev::Reply,   Joined,             Do<&I::label_role>,           Unless<&I::publishes_identity>>,
+    Row<Joining,            ev::Reply,   SaveToken,          Do<&I::save_token>,           none>,
+    Row<SaveToken,          ev::Reply,   ReadNodeId,         Do<&I::ask_info>,             If<&I::publishes_identity>>,
+    Row<SaveToken,          ev::Reply,   Joined,             Do<&I::label_role>,           Unless<&I::publishes_identity>>,
     Row<ReadNodeId,         ev::Reply,   PublishNodeId,      Do<&I::publish_node_id>,      If<&I::has_node_id>>,
     Row<ReadNodeId,         ev::Reply,   Joined,             Do<&I::label_role>,           Unless<&I::has_node_id>>,
     Row<PublishNodeId,      ev::Reply,   Joined,             Do<&I::label_role>,           none>,
@@ -562,13 +708,17 @@ struct I::JoinFsm_ : FsmBase<I::JoinFsm_> {
 struct I::BootstrapFsm_ : FsmBase<I::BootstrapFsm_> {
   using Idle = Phase<names::Idle, 2>;
   using Init = Phase<names::Init, 2>;
+  using CheckPublished = Phase<names::CheckPublished, 2>;
   using ReadTokens = Phase<names::ReadTokens, 2>;
   using PublishTokens = Phase<names::PublishTokens, 2>;
   using LabelManager = Phase<names::LabelManager, 2>;
   using initial_state = Idle;
   // clang-format off
   struct transition_table : boost::mpl::vector<
-    Row<Idle,          ev::Start, Init,          Do<&I::swarm_init>,       If<&I::engine_inactive>>,
+    Row<Idle,          ev::Start, Init,          Do<&I::swarm_init>,       If<&I::inits_at_once>>,
+    Row<Idle,          ev::Start, CheckPublished, Do<&I::ask_cattle_service>, If<&I::checks_before_init>>,
+    Row<CheckPublished, ev::Reply, Init,         Do<&I::swarm_init>,       If<&I::nothing_published>>,
+    Row<CheckPublished, ev::Reply, Idle,         Do<&I::finish_bootstrap>, If<&I::init_unsafe>>,
     Row<Idle,          ev::Start, ReadTokens,    Do<&I::get_swarm>,        If<&I::engine_active>>,
     Row<Init,          ev::Reply, ReadTokens,    Do<&I::get_swarm>,        none>,
     Row<ReadTokens,    ev::Reply, PublishTokens, Do<&I::publish_tokens>,   If<&I::has_tokens>>,

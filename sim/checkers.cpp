@@ -24,6 +24,16 @@ SafetyChecker::SafetyChecker(World& world, bool stop_at_first)
         Instant& last = last_read_at_[PassKey{host, pass}];
         last = std::max(last, as_of);
       });
+  world.split_observers.push_back([this](const SwarmSim& created, HostIndex host) {
+    const HostSim& h = world_.hosts()[host];
+    report(Violation{true, "second-swarm", world_.kernel().now(), h.name,
+                     created.leader_id().value_or(""),
+                     fmt::format("{} ran `swarm init` while the environment's swarm still has "
+                                 "managers: swarm #{} now runs beside it (a split brain), and "
+                                 "whoever reads its join tokens joins the wrong one",
+                                 h.name, created.number() + 1),
+                     {}});
+  });
   world.failed_read_observers.push_back(
       [this](HostIndex host, std::uint64_t pass, const std::string& what) {
         failed_reads_.emplace(PassKey{host, pass}, what);
@@ -101,9 +111,8 @@ void SafetyChecker::on_removed(const SwarmNodeRecord& n, const SwarmOrigin& orig
     report(Violation{true, "removed-self", now, victim.name, n.id,
                      "the hook removed the node of the host it runs on: " + origin.why, {}});
   }
-  bool managers_left = false;
-  for (const auto& [_, m] : world_.swarm().nodes()) managers_left |= m.role == model::NodeRole::Manager;
-  if (!managers_left) {
+  const auto from = world_.hosts()[origin.host].engine->swarm_number();
+  if (from && !world_.swarm(*from).has_manager()) {
     report(Violation{true, "removed-last-manager", now, victim.name, n.id,
                      "the swarm has no manager left: " + origin.why, {}});
   }
@@ -167,6 +176,7 @@ std::vector<Violation> LivenessChecker::check(const World& world) {
                   {}};
       v.environment = evidence_destroyed(world, *n, h.uuid_at(n->created_sim));
       if (v.environment.empty()) v.environment = leader_cannot_run(world);
+      if (v.environment.empty()) v.environment = quorum_destroyed(world, n);
       if (!v.environment.empty()) v.detail += ". Not the logic's doing: " + v.environment;
       out.push_back(std::move(v));
     }
@@ -184,6 +194,7 @@ std::vector<Violation> LivenessChecker::check(const World& world) {
                             h.engine->node_id(), phase),
                 {}};
     if (ready == 0) v.environment = environment_cause(world, h);
+    if (ready == 0 && v.environment.empty()) v.environment = quorum_destroyed(world, nullptr);
     if (!v.environment.empty()) v.detail += ". Not the logic's doing: " + v.environment;
     out.push_back(std::move(v));
   }
@@ -263,6 +274,48 @@ std::string LivenessChecker::leader_cannot_run(const World& world) {
   return fmt::format("{}, which leads (the lowest create_index), cannot run the swarmkit-mon "
                      "image (no {} build): nothing reconciles the swarm",
                      leader->name, to_string(leader->profile.arch));
+}
+
+// Raft keeps its quorum through the loss of a minority of the managers, and
+// no policy keeps more than MANAGER_SCALE: a world that takes a majority of
+// an odd count of managers' machines away (removed, or dead) leaves a swarm
+// that cannot act, whoever promoted them. An even count is not excused:
+// with two managers one loss costs the quorum, and keeping the count odd is
+// the logic's job.
+// Likewise an orphan manager that cannot be demoted because a manager on a
+// machine that is gone leaves no majority without it: only the dead
+// manager's removal would free it, and nothing says that machine is gone
+// for good.
+std::string LivenessChecker::quorum_destroyed(const World& world, const SwarmNodeRecord* orphan) {
+  const SwarmSim& swarm = world.swarm();
+  int managers = 0;
+  bool quorum = false;
+  std::vector<std::string> gone, others_gone;
+  for (const auto& [id, n] : swarm.nodes()) {
+    if (n.role != model::NodeRole::Manager) continue;
+    ++managers;
+    quorum |= swarm.is_manager_with_quorum(id);
+    const HostSim& h = world.hosts()[n.host];
+    if (h.engine->up()) continue;
+    gone.push_back(h.name);
+    if (orphan == nullptr || orphan->id != id) others_gone.push_back(h.name);
+  }
+  auto list = [](const std::vector<std::string>& names) {
+    std::string out;
+    for (const auto& g : names) out += (out.empty() ? "" : ", ") + g;
+    return out;
+  };
+  const auto lost = static_cast<int>(gone.size());
+  if (!quorum && managers % 2 == 1 && 2 * lost > managers)
+    return fmt::format("the swarm lost raft quorum: {} of its {} managers are on machines that "
+                       "are gone ({})",
+                       gone.size(), managers, list(gone));
+  if (quorum && orphan && orphan->raft_member() && !others_gone.empty() &&
+      !swarm.keeps_quorum_without(orphan->id))
+    return fmt::format("the node is a manager, and without it the raft group loses its quorum "
+                       "because of managers on machines that are gone ({}): it cannot be demoted",
+                       list(others_gone));
+  return {};
 }
 
 std::string LivenessChecker::environment_cause(const World& world, const HostSim& h) {

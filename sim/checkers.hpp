@@ -74,6 +74,7 @@ class LivenessChecker {
  private:
   static std::string environment_cause(const World& world, const struct HostSim& h);
   static std::string leader_cannot_run(const World& world);
+  static std::string quorum_destroyed(const World& world, const SwarmNodeRecord* orphan);
   static std::string evidence_destroyed(const World& world, const struct SwarmNodeRecord& n,
                                         const std::string& uuid);
 };

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <memory>
+
 #include "sim/world.hpp"
 
 namespace swarmsim::sim {
@@ -13,23 +15,25 @@ EngineSim::EngineSim(World& world, HostIndex host) : world_(world), host_(host) 
 
 HostSim& EngineSim::host() const { return world_.hosts()[host_]; }
 
+SwarmSim* EngineSim::swarm() const { return swarm_ ? &world_.swarm(*swarm_) : nullptr; }
+
 bool EngineSim::heartbeating() const {
   if (!up_ || local_ != LocalNodeState::Active || node_id_.empty()) return false;
-  if (world_.kernel().now() < busy_until_) return false;
-  auto leader = world_.swarm().leader_id();
+  if (world_.kernel().now() < busy_until_ || !swarm()) return false;
+  auto leader = swarm()->leader_id();
   if (!leader) {
     // No leader: a manager that comes back is a raft member and can take
     // the lead (a lone manager rebooting is the common case); a worker has
     // nobody to report to.
-    const SwarmNodeRecord* self = world_.swarm().node(node_id_);
+    const SwarmNodeRecord* self = swarm()->node(node_id_);
     return self && self->role == model::NodeRole::Manager;
   }
-  const SwarmNodeRecord* l = world_.swarm().node(*leader);
+  const SwarmNodeRecord* l = swarm()->node(*leader);
   return l && world_.network().connected(host().endpoint, world_.hosts()[l->host].endpoint);
 }
 
 bool EngineSim::manager_here() const {
-  return local_ == LocalNodeState::Active && world_.swarm().is_manager_with_quorum(node_id_);
+  return local_ == LocalNodeState::Active && swarm() && swarm()->is_manager_with_quorum(node_id_);
 }
 
 model::SwarmInfo EngineSim::info() const {
@@ -58,7 +62,6 @@ void EngineSim::handle(const model::Call& call, std::function<void(model::Respon
 
 model::Response EngineSim::serve(const model::Call& call) {
   Kernel& k = world_.kernel();
-  SwarmSim& swarm = world_.swarm();
   const SwarmOrigin origin{host_, host().name, call.eviction, call.why, call.pass};
   const ApiError not_manager{503, "This node is not a swarm manager. Worker nodes can't be used "
                                   "to view or modify cluster state."};
@@ -70,18 +73,20 @@ model::Response EngineSim::serve(const model::Call& call) {
         } else if constexpr (std::is_same_v<T, model::SwarmInit>) {
           if (local_ != LocalNodeState::Inactive)
             return ApiError{503, "This node is already part of a swarm."};
-          if (swarm.exists())
-            return ApiError{500, "the simulator models a single swarm and one already exists"};
-          node_id_ = swarm.init(host_, host().name, host().stream_key, host().kernel_hostname,
-                                to_string(host().profile.arch), host().agent_ip,
-                                k.now() + host().profile.clock_skew_ns);
+          bool splits = false;
+          swarm_ = world_.swarm_for_init(splits);
+          node_id_ = swarm()->init(host_, host().name, host().stream_key, host().kernel_hostname,
+                                   to_string(host().profile.arch), host().agent_ip,
+                                   k.now() + host().profile.clock_skew_ns);
           host().node_ids_held.insert(node_id_);
           local_ = LocalNodeState::Active;
           world_.refresh_heartbeats();
+          if (splits)
+            for (auto& fn : world_.split_observers) fn(*swarm(), host_);
           return model::Ok{};
         } else if constexpr (std::is_same_v<T, model::GetSwarm>) {
           if (!manager_here()) return not_manager;
-          return swarm.tokens();
+          return swarm()->tokens();
         } else if constexpr (std::is_same_v<T, model::SwarmLeave>) {
           if (local_ == LocalNodeState::Inactive)
             return ApiError{503, "This node is not part of a swarm"};
@@ -90,20 +95,21 @@ model::Response EngineSim::serve(const model::Call& call) {
                                                : "left after: " + error_);
           local_ = LocalNodeState::Inactive;
           node_id_.clear();
+          swarm_.reset();
           error_.clear();
           world_.refresh_heartbeats();
           return model::Ok{};
         } else if constexpr (std::is_same_v<T, model::ListNodes>) {
           if (!manager_here()) return not_manager;
-          return swarm.list_nodes();
+          return swarm()->list_nodes();
         } else if constexpr (std::is_same_v<T, model::RemoveNode>) {
           if (!manager_here()) return not_manager;
-          auto r = swarm.remove_node(req.id, req.force, origin);
+          auto r = swarm()->remove_node(req.id, req.force, origin);
           world_.refresh_heartbeats();
           return r;
         } else if constexpr (std::is_same_v<T, model::UpdateNodeRole>) {
           if (!manager_here()) return not_manager;
-          auto r = swarm.update_role(req.id, req.version, req.role, origin);
+          auto r = swarm()->update_role(req.id, req.version, req.role, origin);
           world_.refresh_heartbeats();
           return r;
         } else {
@@ -128,19 +134,24 @@ void EngineSim::join(const model::SwarmJoin& req, std::function<void(model::Resp
   const std::uint64_t attempt = ++join_attempt_;
   const HostIndex target_index = target->index;
   const std::string token = req.join_token;
-  auto serve = [this, target_index, token]() -> model::Response {
+  auto granted_by = std::make_shared<std::size_t>(0);
+  auto serve = [this, target_index, token, granted_by]() -> model::Response {
     HostSim& t = world_.hosts()[target_index];
-    if (!t.engine->up() || !world_.swarm().is_manager_with_quorum(t.engine->node_id()))
+    SwarmSim* target_swarm = t.engine->swarm();
+    if (!t.engine->up() || !target_swarm ||
+        !target_swarm->is_manager_with_quorum(t.engine->node_id()))
       return ApiError{0, "connection refused: the remote is not a reachable manager"};
-    auto r = world_.swarm().issue_certificate(host_, host().name, host().stream_key, token,
-                                              host().seen_addr,
-                                              world_.kernel().now() + t.profile.clock_skew_ns);
+    auto r = target_swarm->issue_certificate(host_, host().name, host().stream_key, token,
+                                             host().seen_addr,
+                                             world_.kernel().now() + t.profile.clock_skew_ns);
     if (auto* e = std::get_if<ApiError>(&r)) return *e;
     model::SwarmInfo granted;
     granted.NodeID = std::get<std::string>(r);
+    // Which swarm granted it: the certificate says so.
+    *granted_by = target_swarm->number();
     return granted;
   };
-  auto done = [this, attempt, reply](model::Response r) {
+  auto done = [this, attempt, reply, granted_by](model::Response r) {
     if (!up_ || attempt != join_attempt_) return;
     auto* granted = std::get_if<model::SwarmInfo>(&r);
     if (!granted) {
@@ -149,6 +160,7 @@ void EngineSim::join(const model::SwarmJoin& req, std::function<void(model::Resp
       return;
     }
     node_id_ = granted->NodeID;
+    swarm_ = *granted_by;
     host().node_ids_held.insert(node_id_);
     local_ = LocalNodeState::Active;
     schedule_registration();
@@ -160,14 +172,15 @@ void EngineSim::join(const model::SwarmJoin& req, std::function<void(model::Resp
 
 void EngineSim::schedule_registration() {
   const std::string id = node_id_;
+  const std::optional<std::size_t> in_swarm = swarm_;
   Rng rng = world_.rng_for("registration/" + host().stream_key + "/" + id);
   const Duration delay = host().stretch(world_.spec().swarm.registration_delay.sample(rng));
-  world_.kernel().schedule_after(delay, [this, id] {
+  world_.kernel().schedule_after(delay, [this, id, in_swarm] {
     // A crash before registration: the engine registers when it is back.
-    if (!up_ || node_id_ != id) return;
-    const SwarmNodeRecord* n = world_.swarm().node(id);
+    if (!up_ || node_id_ != id || swarm_ != in_swarm || !swarm()) return;
+    const SwarmNodeRecord* n = swarm()->node(id);
     if (!n || n->registered) return;
-    world_.swarm().register_node(id, host().kernel_hostname, to_string(host().profile.arch));
+    swarm()->register_node(id, host().kernel_hostname, to_string(host().profile.arch));
     Rng busy_rng = world_.rng_for("busy/" + host().stream_key + "/" + id);
     const Duration busy = host().stretch(host().profile.busy_after_join.sample(busy_rng));
     if (busy > 0) {
@@ -205,8 +218,8 @@ void EngineSim::reboot() {
   busy_until_ = 0;
   // Swarm state survives on disk; a node removed while the engine was down
   // is discovered at start-up.
-  if (!node_id_.empty() && local_ == LocalNodeState::Active) {
-    const SwarmNodeRecord* n = world_.swarm().node(node_id_);
+  if (!node_id_.empty() && local_ == LocalNodeState::Active && swarm()) {
+    const SwarmNodeRecord* n = swarm()->node(node_id_);
     if (!n) learn_removed();
     else if (!n->registered) schedule_registration();
   }

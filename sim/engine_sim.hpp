@@ -15,10 +15,14 @@
 // The address managers record for the node (Status.Addr) is the one they
 // see it connect from: the agent IP, or a NAT or second-interface address
 // (the profile's `manager_sees_addr`).
+// `swarm init` while the environment has a swarm creates a second one, as a
+// real engine does (a split brain); a join goes to the swarm of the manager
+// it is sent to.
 // Left out: tasks, images, TLS, the engine's own retries of a failed join.
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "model/io.hpp"
@@ -35,6 +39,8 @@ class EngineSim {
 
   bool up() const { return up_; }
   const std::string& node_id() const { return node_id_; }
+  // The swarm this engine is in (SwarmSim::number), if any.
+  std::optional<std::size_t> swarm_number() const { return swarm_; }
   model::LocalNodeState local_state() const { return local_; }
   // Sends heartbeats that the swarm leader can receive.
   bool heartbeating() const;
@@ -56,12 +62,14 @@ class EngineSim {
   void schedule_registration();
   bool manager_here() const;
   HostSim& host() const;
+  SwarmSim* swarm() const;  // the swarm this engine is in
 
   World& world_;
   HostIndex host_;
   bool up_ = true;
   model::LocalNodeState local_ = model::LocalNodeState::Inactive;
   std::string node_id_;
+  std::optional<std::size_t> swarm_;
   std::string error_;
   Instant busy_until_ = 0;
   std::uint64_t join_attempt_ = 0;

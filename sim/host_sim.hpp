@@ -67,6 +67,10 @@ struct HostSim {
   // failed on it (exec format error).
   std::optional<std::vector<Arch>> cached_image;
   bool image_fails = false;
+  // The worker token swarmkit-mon saved on this machine's disk when it
+  // joined: kept across container and engine restarts, and when the same
+  // machine is registered again; a new machine starts without one.
+  std::string saved_worker_token;
   bool in_rancher = true;  // false once removed or deleted from Cattle
   bool machine_on = true;  // false once shut down (remove_host) or dead (machine_dies)
   bool container_created = false;  // the scheduler placed swarmkit-mon here

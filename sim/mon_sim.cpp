@@ -178,6 +178,29 @@ void MonSim::execute(const model::Call& asked_call) {
     });
     return;
   }
+  // The worker token file on the host's disk: local, as fast as a metadata
+  // read, kept across container and engine restarts.
+  if (std::holds_alternative<model::ReadSavedToken>(req) ||
+      std::holds_alternative<model::SaveToken>(req)) {
+    const Duration d = h.stretch(world_.options().metadata_api_latency_ns);
+    world_.kernel().schedule_after(d, [this, req, reply] {
+      HostSim& host = world_.hosts()[host_];
+      if (auto* s = std::get_if<model::SaveToken>(&req)) {
+        host.saved_worker_token = s->worker_token;
+        reply(model::Ok{});
+      } else {
+        reply(model::SavedToken{host.saved_worker_token});
+      }
+    });
+    return;
+  }
+  if (std::holds_alternative<model::CattleGetService>(req)) {
+    world_.rpc(h.endpoint, world_.rancher_server(), [this]() -> model::Response {
+      return model::MetaAnswer<model::ServiceMetadata>{model::MetaAnswerKind::Json,
+                                                       world_.cattle().service()};
+    }, reply, world_.options().cattle_timeout_ns);
+    return;
+  }
   if (auto* p = std::get_if<model::CattlePublishTokens>(&req)) {
     auto tokens = p->tokens;
     world_.rpc(h.endpoint, world_.rancher_server(), [this, tokens]() -> model::Response {

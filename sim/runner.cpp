@@ -62,7 +62,8 @@ RunResult run_scenario(const ScenarioSpec& spec, const RunOptions& options) {
   r.trace_events = world.trace().count();
   r.kernel_events = world.kernel().events_run();
   r.events = world.trace().events();
-  r.joins_by_host = world.swarm().certificates_by_host();
+  for (std::size_t i = 0; i < world.swarm_count(); ++i)
+    for (const auto& [host, n] : world.swarm(i).certificates_by_host()) r.joins_by_host[host] += n;
   r.failed_calls = world.trace().count(TraceKind::MonCallFailed);
   r.labels_lost = world.trace().count(TraceKind::LabelLost);
   return r;

@@ -7,13 +7,30 @@ namespace swarmsim::sim {
 using model::ApiError;
 using model::NodeRole;
 
-SwarmSim::SwarmSim(Kernel& kernel, Trace& trace, const SwarmSpec& spec, std::uint64_t seed)
-    : kernel_(kernel), trace_(trace), spec_(spec), seed_(seed), rng_(Rng::substream(seed, "swarm")) {}
+// The first swarm's streams keep their plain names, so that runs without a
+// second swarm draw what they always drew.
+SwarmSim::SwarmSim(Kernel& kernel, Trace& trace, const SwarmSpec& spec, std::uint64_t seed,
+                   std::size_t number)
+    : kernel_(kernel),
+      trace_(trace),
+      spec_(spec),
+      seed_(seed),
+      number_(number),
+      rng_(Rng::substream(seed, number == 0 ? std::string("swarm")
+                                            : fmt::format("swarm/{}", number))) {}
+
+bool SwarmSim::has_manager() const {
+  for (const auto& [_, n] : nodes_)
+    if (n.role == NodeRole::Manager) return true;
+  return false;
+}
 
 std::string SwarmSim::new_node_id(const std::string& stream_key) {
   static constexpr char kAlphabet[] = "0123456789abcdefghijklmnopqrstuvwxyz";
   const std::uint64_t n = node_ids_drawn_[stream_key]++;
-  Rng rng = Rng::substream(seed_, fmt::format("node-id/{}/{}", stream_key, n));
+  Rng rng = Rng::substream(seed_, number_ == 0
+                                      ? fmt::format("node-id/{}/{}", stream_key, n)
+                                      : fmt::format("node-id/{}/{}/{}", number_, stream_key, n));
   std::string id;
   do {
     id.clear();
@@ -46,7 +63,9 @@ std::string SwarmSim::init(HostIndex host, const std::string& host_name,
   leader_ = n.id;
   ++certificates_[host_name];
   trace_.record(kernel_.now(), TraceKind::SwarmInit, host_name, n.id,
-                fmt::format("swarm created, leader hostname '{}'", hostname));
+                number_ == 0 ? fmt::format("swarm created, leader hostname '{}'", hostname)
+                             : fmt::format("swarm #{} created, leader hostname '{}'", number_ + 1,
+                                           hostname));
   nodes_[n.id] = std::move(n);
   return *leader_;
 }
@@ -172,6 +191,14 @@ model::Response SwarmSim::update_role(const std::string& id, std::uint64_t versi
       return ApiError{400, "rpc error: code = FailedPrecondition desc = attempting to demote the "
                            "last manager of the swarm"};
     }
+    // Demoting a raft member takes it out of the raft group; swarmkit
+    // refuses when the members left would not have a reachable majority.
+    if (n.raft_member() && !keeps_quorum_without(id)) {
+      trace_.record(kernel_.now(), TraceKind::NodeRemoveFailed, n.host_name, id,
+                    "demotion refused: the raft group would lose its quorum");
+      return ApiError{400, "rpc error: code = FailedPrecondition desc = can't remove member from "
+                           "the raft: this would result in a loss of quorum"};
+    }
   }
   n.role = role;
   // Promoting a node that is not heard from only records the role: it joins
@@ -224,6 +251,16 @@ void SwarmSim::set_silent(const std::string& id, bool silent) {
     trace_.record(kernel_.now(), TraceKind::NodeDown, node->second.host_name, id,
                   "no heartbeat for " + format_duration_ms(spec_.down_after_ns));
   });
+}
+
+bool SwarmSim::keeps_quorum_without(const std::string& id) const {
+  int managers = 0, alive = 0;
+  for (const auto& [other, n] : nodes_) {
+    if (other == id || !n.raft_member()) continue;
+    ++managers;
+    alive += !n.silent_since;
+  }
+  return 2 * alive > managers;
 }
 
 bool SwarmSim::is_manager_with_quorum(const std::string& id) const {

@@ -6,9 +6,13 @@
 // "silent since" times, so a node is `down` once it has been silent for
 // `down_after` without an event per heartbeat; managers' reachability;
 // `node rm --force` that refuses a raft member until it is demoted and 404s
-// an unknown id; demotion that refuses the last manager; join tokens.
+// an unknown id; demotion that refuses the last manager, and a raft member
+// whose leaving would cost the quorum; join tokens.
 // The raft group is one strongly consistent store: a write succeeds when the
 // manager it reaches has quorum.
+// Several swarms: a `swarm init` on an engine that is in no swarm creates a
+// new one, as a real engine does, even while the environment has one (a
+// split brain). Each SwarmSim is one swarm; `number` 0 is the first.
 // Faults: none of its own. Silence comes from crashes, partitions and busy
 // hosts, which the world reports through set_silent().
 // Left out: raft log replication delays, certificate rotation, tasks.
@@ -66,7 +70,13 @@ struct SwarmOrigin {
 class SwarmSim {
  public:
   // Random draws (join tokens, node IDs) come from substreams of `seed`.
-  SwarmSim(Kernel& kernel, Trace& trace, const SwarmSpec& spec, std::uint64_t seed);
+  SwarmSim(Kernel& kernel, Trace& trace, const SwarmSpec& spec, std::uint64_t seed,
+           std::size_t number = 0);
+
+  std::size_t number() const { return number_; }
+  // Whether any node of it still holds the manager role: a swarm whose
+  // managers are all gone is dead, and a new `swarm init` replaces it.
+  bool has_manager() const;
 
   bool exists() const { return !nodes_.empty(); }
   const model::JoinTokens& tokens() const { return tokens_; }
@@ -94,6 +104,8 @@ class SwarmSim {
   void set_silent(const std::string& id, bool silent);
   model::NodeState state_of(const SwarmNodeRecord& n) const;
   bool is_manager_with_quorum(const std::string& id) const;
+  // Whether the raft group keeps a reachable majority without node `id`.
+  bool keeps_quorum_without(const std::string& id) const;
 
   const SwarmNodeRecord* node(const std::string& id) const;
   const std::map<std::string, SwarmNodeRecord>& nodes() const { return nodes_; }
@@ -116,6 +128,7 @@ class SwarmSim {
   Trace& trace_;
   SwarmSpec spec_;
   std::uint64_t seed_;
+  std::size_t number_;
   Rng rng_;  // join tokens
   std::map<std::string, SwarmNodeRecord> nodes_;  // ordered by id: `docker node ls` order
   std::optional<std::string> leader_;

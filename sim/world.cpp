@@ -15,14 +15,7 @@ World::World(const ScenarioSpec& spec, WorldOptions options)
   manager_scale_ = spec_.swarm.manager_scale;
   network_ = std::make_unique<NetworkSim>(kernel_, options_.seed, spec_.links);
   if (options_.on_draw) network_->on_draw(options_.on_draw);
-  swarm_ = std::make_unique<SwarmSim>(kernel_, trace_, spec_.swarm, options_.seed);
-  swarm_->on_removed = [this](const SwarmNodeRecord& n, const SwarmOrigin& o) {
-    handle_node_removed(n, o);
-    for (auto& fn : removed_observers) fn(n, o);
-  };
-  swarm_->on_demoted = [this](const SwarmNodeRecord& n, const SwarmOrigin& o) {
-    for (auto& fn : demoted_observers) fn(n, o);
-  };
+  add_swarm();
   // The Rancher server runs beside the first host the scenario adds (the
   // manager VM in the cloud), on that host's link class.
   std::string server_link = spec_.links.empty() ? "" : spec_.links.front().name;
@@ -354,17 +347,49 @@ void World::handle_node_removed(const SwarmNodeRecord& n, const SwarmOrigin&) {
   if (n.host < hosts_.size()) hosts_[n.host].engine->handle_node_removed(n.id);
 }
 
+std::size_t World::add_swarm() {
+  const std::size_t number = swarms_.size();
+  auto s = std::make_unique<SwarmSim>(kernel_, trace_, spec_.swarm, options_.seed, number);
+  s->on_removed = [this](const SwarmNodeRecord& n, const SwarmOrigin& o) {
+    handle_node_removed(n, o);
+    for (auto& fn : removed_observers) fn(n, o);
+  };
+  s->on_demoted = [this](const SwarmNodeRecord& n, const SwarmOrigin& o) {
+    for (auto& fn : demoted_observers) fn(n, o);
+  };
+  swarms_.push_back(std::move(s));
+  return number;
+}
+
+std::size_t World::swarm_for_init(bool& splits) {
+  splits = false;
+  if (!swarms_.front()->exists()) return 0;
+  for (const auto& s : swarms_) splits |= s->has_manager();
+  return add_swarm();
+}
+
+std::size_t World::environment_swarm() const {
+  const std::string& published = cattle_.service().worker_token;
+  if (!published.empty())
+    for (std::size_t i = 0; i < swarms_.size(); ++i)
+      if (swarms_[i]->tokens().Worker == published) return i;
+  return 0;
+}
+
 void World::refresh_heartbeats() {
-  for (int pass = 0; pass < 2; ++pass) {
-    const auto leader = swarm_->leader_id();
-    std::vector<std::pair<std::string, bool>> changes;
-    for (const auto& [id, n] : swarm_->nodes()) {
-      const EngineSim& e = *hosts_[n.host].engine;
-      const bool beating = e.node_id() == id && e.heartbeating();
-      changes.emplace_back(id, !beating);
+  for (auto& swarm : swarms_) {
+    for (int pass = 0; pass < 2; ++pass) {
+      const auto leader = swarm->leader_id();
+      std::vector<std::pair<std::string, bool>> changes;
+      for (const auto& [id, n] : swarm->nodes()) {
+        const EngineSim& e = *hosts_[n.host].engine;
+        const bool beating = e.swarm_number() == swarm->number() && e.node_id() == id &&
+                             e.heartbeating();
+        changes.emplace_back(id, !beating);
+      }
+      for (const auto& [id, silent] : changes) swarm->set_silent(id, silent);
+      if (swarm->leader_id() == leader) break;  // a new leader changes who can reach it
     }
-    for (const auto& [id, silent] : changes) swarm_->set_silent(id, silent);
-    if (swarm_->leader_id() == leader) break;  // a new leader changes who can reach it
   }
 }
 

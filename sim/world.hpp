@@ -80,8 +80,17 @@ class World {
   NetworkSim& network() { return *network_; }
   CattleSim& cattle() { return cattle_; }
   const CattleSim& cattle() const { return cattle_; }
-  SwarmSim& swarm() { return *swarm_; }
-  const SwarmSim& swarm() const { return *swarm_; }
+  // The environment's swarm: the one whose join tokens Cattle publishes
+  // (the one new hosts join), else the first. Only a second `swarm init`
+  // makes more than one (see swarm_sim.hpp).
+  SwarmSim& swarm() { return *swarms_[environment_swarm()]; }
+  const SwarmSim& swarm() const { return *swarms_[environment_swarm()]; }
+  SwarmSim& swarm(std::size_t number) { return *swarms_[number]; }
+  const SwarmSim& swarm(std::size_t number) const { return *swarms_[number]; }
+  std::size_t swarm_count() const { return swarms_.size(); }
+  // A `swarm init` on an engine in no swarm: the first swarm if it has never
+  // been created, else a new one; `splits`: another swarm still has managers.
+  std::size_t swarm_for_init(bool& splits);
   const ScenarioSpec& spec() const { return spec_; }
   const WorldOptions& options() const { return options_; }
   EndpointId rancher_server() const { return server_; }
@@ -112,6 +121,8 @@ class World {
   // Observers of the swarm (checkers register here).
   std::vector<std::function<void(const SwarmNodeRecord&, const SwarmOrigin&)>> removed_observers;
   std::vector<std::function<void(const SwarmNodeRecord&, const SwarmOrigin&)>> demoted_observers;
+  // A swarm was created beside one that still has managers (a split brain).
+  std::vector<std::function<void(const SwarmSim& created, HostIndex host)>> split_observers;
   // A read that the asking host's removals this pass rest on (the policy's
   // decides_on) failed or came back empty; `pass` as in SwarmOrigin.
   std::vector<std::function<void(HostIndex host, std::uint64_t pass, const std::string& what)>>
@@ -135,6 +146,8 @@ class World {
   void crash_host(HostSim& h, Duration for_ns);
   void start_partition(const std::vector<std::string>& names, Duration for_ns);
   void handle_node_removed(const SwarmNodeRecord& n, const SwarmOrigin& origin);
+  std::size_t add_swarm();
+  std::size_t environment_swarm() const;
 
   ScenarioSpec spec_;
   WorldOptions options_;
@@ -142,7 +155,7 @@ class World {
   Trace trace_;
   std::unique_ptr<NetworkSim> network_;
   CattleSim cattle_;
-  std::unique_ptr<SwarmSim> swarm_;
+  std::vector<std::unique_ptr<SwarmSim>> swarms_;  // in creation order
   // Every machine ever added; a name re-added as a new machine is a new
   // entry, a name re-added with same_machine reuses its machine's entry.
   std::vector<HostSim> hosts_;

@@ -70,13 +70,19 @@ class Script {
     reply(MetaAnswer<ServiceMetadata>{MetaAnswerKind::Json, {"SWMTKN-w", "SWMTKN-m", {}}});
   }
 
-  // Runs the loop's common prefix: own host, then /info.
+  // Runs the loop's common prefix: own host, then /info, then for an
+  // engine in a swarm the worker token saved on the host (none here).
   void to_containers(const MetaHost& self, SwarmInfo info) {
     mon.handle_start(now);
     expect<MetaSelfHost>("metadata /self/host");
     reply(MetaAnswer<MetaHost>{MetaAnswerKind::Json, self});
     expect<GetInfo>("GET /info");
+    const bool in_swarm = info.LocalNodeState_ == LocalNodeState::Active;
     reply(info);
+    if (in_swarm) {
+      expect<ReadSavedToken>("the saved worker token");
+      reply(SavedToken{});
+    }
     expect<MetaServiceContainers>("containers");
   }
 
@@ -184,6 +190,8 @@ TEST(LegacyAgentJoin, WorkerAnnouncesProbesWaitsForTokenAndJoinsTheLeader) {
   ASSERT_EQ(join.remote_addrs.size(), 1u);
   EXPECT_EQ(join.remote_addrs[0], "10.0.0.1:2377");
   w.reply(Ok{});
+  EXPECT_EQ(w.expect<SaveToken>("save the token").worker_token, "SWMTKN-w");
+  w.reply(Ok{});
   auto label = w.expect<CattleSetHostLabel>("delete the swarm label");
   EXPECT_EQ(label.key, "swarm");
   EXPECT_EQ(label.value, "");
@@ -195,6 +203,9 @@ TEST(LegacyAgentJoin, AmongTheFirstManagerScaleContainersJoinsAsManager) {
   Script w;  // MANAGER_SCALE 3: create_index 2 is among the first three
   w.up_to_join();
   EXPECT_EQ(w.expect<SwarmJoin>("join").join_token, "SWMTKN-m");
+  w.reply(Ok{});
+  // A manager saves the worker token too: that is the one step 2 compares.
+  EXPECT_EQ(w.expect<SaveToken>("save the token").worker_token, "SWMTKN-w");
   w.reply(Ok{});
   EXPECT_EQ(w.expect<CattleSetHostLabel>("label manager").value, "manager");
 }
@@ -227,8 +238,43 @@ TEST(LegacyAgentJoin, AFailedJoinGoesUnnoticed) {
   w.up_to_join();
   w.expect<SwarmJoin>("join");
   w.reply(ApiError{503, "Timeout was reached before node joined"});
-  // `$?` is tested after an echo: the script labels as if it had joined.
+  // `$?` is tested after an echo: the script saves the token and labels as
+  // if it had joined.
+  w.expect<SaveToken>("save the token");
+  w.reply(Ok{});
   EXPECT_EQ(w.expect<CattleSetHostLabel>("label").key, "swarm");
+}
+
+TEST(LegacyAgentLoop, LeavesWhenThePublishedWorkerTokenIsNotTheSavedOne) {
+  Script w;
+  w.mon.handle_start(0);
+  w.expect<MetaSelfHost>("self");
+  w.reply(MetaAnswer<MetaHost>{MetaAnswerKind::Json, kPi});
+  w.expect<GetInfo>("info");
+  w.reply(active("n2", false));
+  w.expect<ReadSavedToken>("the saved token");
+  w.reply(SavedToken{"SWMTKN-old"});
+  w.expect<MetaServiceMetadata>("the published token");
+  w.reply(MetaAnswer<ServiceMetadata>{MetaAnswerKind::Json, {"SWMTKN-new", "SWMTKN-m", {}}});
+  EXPECT_TRUE(w.expect<SwarmLeave>("swarm leave --force").force);
+  w.reply(Ok{});
+  EXPECT_EQ(w.expect_sleep(), 30 * kSecond);  // joins the new swarm on the next loop
+}
+
+TEST(LegacyAgentLoop, StaysWhenTheTokenIsTheSameOrNotPublished) {
+  for (const std::string published : {"SWMTKN-w", ""}) {
+    Script w;
+    w.mon.handle_start(0);
+    w.expect<MetaSelfHost>("self");
+    w.reply(MetaAnswer<MetaHost>{MetaAnswerKind::Json, kPi});
+    w.expect<GetInfo>("info");
+    w.reply(active("n2", false));
+    w.expect<ReadSavedToken>("the saved token");
+    w.reply(SavedToken{"SWMTKN-w"});
+    w.expect<MetaServiceMetadata>("the published token");
+    w.reply(MetaAnswer<ServiceMetadata>{MetaAnswerKind::Json, {published, "", {}}});
+    w.expect<MetaServiceContainers>("containers: the loop goes on") ;
+  }
 }
 
 TEST(LegacyAgentLoop, ANonLeaderAlreadyInTheSwarmOnlySleeps) {
