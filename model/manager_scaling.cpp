@@ -40,7 +40,8 @@ ScriptScaling plan_script_scaling(const std::vector<Node>& nodes, int manager_sc
 std::vector<RoleChange> plan_manager_scaling(const std::vector<Node>& nodes,
                                              const std::set<std::string>& going,
                                              const std::string& self_node_id, int manager_scale,
-                                             bool keep_count_odd) {
+                                             bool keep_count_odd,
+                                             const std::set<std::string>* promotable) {
   int managers = 0, reachable = 0, unreachable = 0;
   std::vector<const Node*> ready_workers, other_managers;
   for (const auto& n : nodes) {
@@ -50,7 +51,8 @@ std::vector<RoleChange> plan_manager_scaling(const std::vector<Node>& nodes,
       const bool up = n.ManagerStatus_ && n.ManagerStatus_->Reachability_ == Reachability::Reachable;
       (up ? reachable : unreachable) += 1;
       if (n.ID != self_node_id) other_managers.push_back(&n);
-    } else if (n.Status.State == NodeState::Ready && n.Spec.Availability == "active") {
+    } else if (n.Status.State == NodeState::Ready && n.Spec.Availability == "active" &&
+               (promotable == nullptr || promotable->contains(n.ID))) {
       ready_workers.push_back(&n);
     }
   }

@@ -18,7 +18,10 @@
 // outnumber unreachable ones, and promotes the first ready, active worker
 // while there are too few managers, or demotes the first manager other than
 // itself while there are too many. A policy that keeps the count odd never
-// stops at two managers: losing either loses raft quorum.
+// stops at two managers: losing either loses raft quorum, and it promotes
+// the oldest workers first. With `promotable`, only those nodes are
+// promoted (fixed: nodes bound to a host active in Cattle, so that a
+// manager is never made of a node nothing ties to a live host).
 #pragma once
 
 #include <optional>
@@ -49,6 +52,7 @@ ScriptScaling plan_script_scaling(const std::vector<Node>& nodes, int manager_sc
 std::vector<RoleChange> plan_manager_scaling(const std::vector<Node>& nodes,
                                              const std::set<std::string>& going,
                                              const std::string& self_node_id, int manager_scale,
-                                             bool keep_count_odd);
+                                             bool keep_count_odd,
+                                             const std::set<std::string>* promotable = nullptr);
 
 }  // namespace swarmsim::model

@@ -128,8 +128,9 @@ struct SwarmkitMon::Impl {
   }
   static bool ok(const Response* r) { return r && !std::holds_alternative<ApiError>(*r); }
 
-  // ---- loop: WaitAgentIp, ConfirmDeleted, CheckEngine, Leaving, VerifyBinding,
-  //      BindIdentity, FindLeader ----
+  // ---- loop: WaitAgentIp, ConfirmDeleted, CheckEngine, ReadSavedToken,
+  //      CheckToken, Leaving, VerifyBinding, BindIdentity, FixRoleLabel,
+  //      FindLeader, FindManagers ----
   void ask_self_host(const Response*) { call(MetaSelfHost{}); }
   bool has_agent_ip(const Response* r) const {
     auto a = as<MetaAnswer<MetaHost>>(r);
@@ -846,8 +847,19 @@ void I::plan_scaling(const Response* r) {
     for (const auto& e : select_down_nodes(opt.policy, view())) {
       if (going.insert(e.node_id).second) queue_eviction(e, "purge down nodes");
     }
+    std::optional<std::set<std::string>> bound;
+    if (opt.policy.publishes_node_identity()) {
+      bound.emplace();
+      if (cattle_hosts)
+        for (const auto& h : *cattle_hosts) {
+          auto claim = h.labels.find(kNodeIdLabel);
+          if (h.state == CattleHostState::Active && claim != h.labels.end())
+            bound->insert(claim->second);
+        }
+    }
     for (const auto& c : plan_manager_scaling(nodes, going, info.NodeID, opt.manager_scale,
-                                              opt.policy.keeps_manager_count_odd()))
+                                              opt.policy.keeps_manager_count_odd(),
+                                              bound ? &*bound : nullptr))
       work.push_back(Call{0, UpdateNodeRole{c.node_id, c.version, c.role}, c.why});
   }
   next_work(nullptr);

@@ -9,8 +9,9 @@
 // at most one request is outstanding at any time.
 //
 // The phases are Boost.MSM machines (swarmkit_mon.cpp): the loop
-// (WaitAgentIp, CheckEngine, Leaving, FindLeader, ...), the agent's join
-// (WaitLeader, WaitToken, Joining, Joined), the leader's bootstrap (Init,
+// (WaitAgentIp, CheckEngine, ReadSavedToken, CheckToken, Leaving,
+// FindLeader, ...), the agent's join (WaitLeader, WaitToken, Joining,
+// SaveToken, Joined), the leader's bootstrap (CheckPublished, Init,
 // ReadTokens, PublishTokens, LabelManager) and its reconcile pass
 // (ReadNodes, ReadHosts, Removing, Purging).
 #pragma once

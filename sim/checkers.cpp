@@ -270,10 +270,24 @@ bool image_keeps_it_down(const HostSim& h) { return h.image_fails && !h.mon->run
 // reconciles the swarm.
 std::string LivenessChecker::leader_cannot_run(const World& world) {
   const HostSim* leader = leading_host(world);
-  if (leader == nullptr || !image_keeps_it_down(*leader)) return {};
-  return fmt::format("{}, which leads (the lowest create_index), cannot run the swarmkit-mon "
-                     "image (no {} build): nothing reconciles the swarm",
-                     leader->name, to_string(leader->profile.arch));
+  if (leader != nullptr && image_keeps_it_down(*leader))
+    return fmt::format("{}, which leads (the lowest create_index), cannot run the swarmkit-mon "
+                       "image (no {} build): nothing reconciles the swarm",
+                       leader->name, to_string(leader->profile.arch));
+  // Only a manager can reconcile, whichever leader rule a policy has: when
+  // no host whose engine is a manager can run the image, none can.
+  std::string managers;
+  for (const auto& [id, n] : world.swarm().nodes()) {
+    if (n.role != model::NodeRole::Manager) continue;
+    const HostSim& h = world.hosts()[n.host];
+    if (h.engine->node_id() != id || !h.engine->up()) continue;
+    if (!image_keeps_it_down(h)) return {};
+    managers += (managers.empty() ? "" : ", ") + h.name;
+  }
+  if (managers.empty()) return {};
+  return fmt::format("no manager can run the swarmkit-mon image ({}: no build for their "
+                     "architecture): nothing reconciles the swarm",
+                     managers);
 }
 
 // Raft keeps its quorum through the loss of a minority of the managers, and

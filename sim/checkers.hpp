@@ -7,7 +7,9 @@
 // manager. It also holds the policy to the promises it makes
 // (RemovalPolicy::promises_*): at most its bound of removals per pass, never
 // a demotion of the leader's own node, and no removal in a pass whose
-// decisive read failed or came back empty. Its report explains the decision: which host asked and why, the
+// decisive read failed or came back empty. It reports a `swarm init` made
+// beside a swarm that still has managers (second-swarm, a split brain).
+// Its report explains the decision: which host asked and why, the
 // two hostnames that were compared, the node's age, and how stale the
 // asking host's metadata snapshot was.
 //

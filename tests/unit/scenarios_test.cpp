@@ -3,7 +3,9 @@
 // scenario fails under the legacy logic, and runs are reproducible.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <map>
 #include <set>
 
 #include "cli/commands.hpp"
@@ -268,4 +270,78 @@ events:
   int promoted = 0;
   for (const auto& e : r.events) promoted += e.kind == TraceKind::NodePromoted;
   EXPECT_EQ(promoted, 2);
+}
+
+// A second `swarm init` makes a second swarm beside the first: the
+// one-swarm property catches it under the script's leader rule, and the host
+// that created the first swarm (no saved worker token) stays in it. Under
+// fixed the late host joins the first.
+TEST(Mechanisms, ASecondInitSplitsTheSwarm) {
+  const ScenarioSpec s = load("scenarios/mechanisms/stack-upgrade-split-brain.yaml");
+  RunOptions o;
+  o.policy = "legacy";
+  o.stop_at_first_violation = false;
+  const RunResult r = run_scenario(s, o);
+  std::vector<std::string> inits;
+  for (const auto& e : r.events)
+    if (e.kind == TraceKind::SwarmInit) inits.push_back(e.host + ": " + e.detail);
+  ASSERT_EQ(inits.size(), 2u);
+  EXPECT_NE(inits[0].find("pi1: swarm created"), std::string::npos) << inits[0];
+  EXPECT_NE(inits[1].find("manager-1: swarm #2 created"), std::string::npos) << inits[1];
+  bool split = false;
+  for (const auto& v : r.violations) split |= v.kind == "second-swarm" && v.host == "manager-1";
+  EXPECT_TRUE(split);
+  // pi1 created the first swarm and saved no worker token: nothing moves it.
+  bool pi1_left = false;
+  for (const auto& e : r.events) pi1_left |= e.kind == TraceKind::EngineLeft && e.host == "pi1";
+  EXPECT_FALSE(pi1_left);
+
+  o.policy = "fixed";
+  const RunResult f = run_scenario(s, o);
+  EXPECT_EQ(f.verdict, Verdict::Pass);
+  int fixed_inits = 0;
+  for (const auto& e : f.events) fixed_inits += e.kind == TraceKind::SwarmInit;
+  EXPECT_EQ(fixed_inits, 1);
+}
+
+// The script's step 2 moves the environment to the newest swarm: pi2 joined
+// pi1's swarm and saved its worker token; when manager-1 comes back from a
+// long reboot after a stack upgrade and runs a second `init`, its tokens are
+// published, pi2 sees a token it did not join with, leaves, and joins the
+// new swarm with a new node.
+TEST(Mechanisms, ASavedWorkerTokenMovesAJoinerToTheNewSwarm) {
+  const ScenarioSpec s = load_scenario_string(R"(
+name: token-moves-a-joiner
+duration: 1s
+liveness_bound: 6m
+swarm: {manager_scale: 1}
+profiles:
+  vm: {arch: x86_64, link: lan, agent_startup: 1s}
+  pi: {arch: aarch64, link: lan, agent_startup: 1s}
+events:
+  - {at: 0s, add_host: manager-1, profile: vm}
+  - {at: 0s, crash: manager-1, for: 45s}
+  - {at: 0s, add_host: pi1, profile: pi}
+  - {at: 0s, add_host: pi2, profile: pi}
+  - {at: 30s, upgrade_stack: {}}
+)",
+                                                  "token-moves-a-joiner");
+  RunOptions o;
+  o.policy = "legacy";
+  o.stop_at_first_violation = false;
+  const RunResult r = run_scenario(s, o);
+  int inits = 0, pi2_nodes = 0;
+  bool left_for_the_token = false;
+  for (const auto& e : r.events) {
+    inits += e.kind == TraceKind::SwarmInit;
+    pi2_nodes += e.kind == TraceKind::NodeCreated && e.host == "pi2";
+    left_for_the_token |=
+        e.kind == TraceKind::MonCall && e.host == "pi2" &&
+        e.detail.find("published worker token is not the one this host joined with") !=
+            std::string::npos;
+  }
+  EXPECT_EQ(inits, 2);
+  EXPECT_TRUE(left_for_the_token);
+  EXPECT_EQ(pi2_nodes, 2) << "one node in each swarm";
+  EXPECT_EQ(r.joins_by_host.at("pi2"), 2);
 }
