@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "model/removal_policy.hpp"
+#include "sim/random.hpp"
 #include "sim/utf8.hpp"
 
 namespace swarmsim::sim {
@@ -281,6 +282,23 @@ class Loader {
   void read_link(const Item& item, LinkClassSpec& l);
   void read_profile(const Item& item, ProfileSpec& p);
   void read_host(const YAML::Node& node, std::vector<EventSpec>& out);
+  // A host group: `count` hosts named by a pattern, arriving all at once
+  // (`at`), uniformly over a window (`over`) or as a Poisson process
+  // (`per_minute`, from `at`). Expanded once the file's seed is known.
+  struct HostGroup {
+    YAML::Mark mark;
+    int line = 0;
+    std::string prefix, suffix;  // the name around its {i}
+    int width = 0;               // {i:0N}: zero-padded to N digits
+    std::string profile;
+    std::size_t count = 0;
+    Duration at = 0;
+    std::optional<std::pair<Duration, Duration>> over;
+    std::optional<double> per_minute;
+  };
+  void read_host_group(const YAML::Node& node);
+  void expand_host_groups(std::uint64_t seed, std::vector<EventSpec>& out);
+  std::vector<HostGroup> groups_;
   void read_event(const YAML::Node& node, std::vector<EventSpec>& out);
   template <typename Fn>
   void for_each_element(const Item& item, const std::string& expected, Fn fn);
@@ -531,6 +549,7 @@ void Loader::read_host(const YAML::Node& node, std::vector<EventSpec>& out) {
     fail(node, fmt::format("expected a host such as {{name: pi1, profile: pi, at: 0s}}, got {}",
                            describe(node)));
   }
+  if (node["count"]) return read_host_group(node);
   EventSpec e;
   e.kind = EventKind::AddHost;
   e.line = node.Mark().line + 1;
@@ -545,6 +564,103 @@ void Loader::read_host(const YAML::Node& node, std::vector<EventSpec>& out) {
   if (!has_profile) fail(node, "a hosts entry needs 'profile' (one of the profiles: names)");
   event_columns_.emplace(e.line, node.Mark().column + 1);
   out.push_back(std::move(e));
+}
+
+void Loader::read_host_group(const YAML::Node& node) {
+  HostGroup g;
+  g.mark = node.Mark();
+  g.line = node.Mark().line + 1;
+  std::optional<Item> name, over, count;
+  bool has_profile = false, has_at = false;
+  read_fields(node, "a host group", "", false,
+              {{"count", [&](const Item& i) { count = i; }},
+               {"name", [&](const Item& i) { name = i; }},
+               {"profile", [&](const Item& i) { g.profile = read_string(i), has_profile = true; }},
+               {"at", [&](const Item& i) { g.at = read_duration(i), has_at = true; }},
+               {"over", [&](const Item& i) { over = i; }},
+               {"per_minute", [&](const Item& i) { g.per_minute = read_double(i); }}});
+  const int n = read_int(*count);
+  if (n < 1 || static_cast<std::size_t>(n) > limits::kHostAdditions)
+    fail(*count, fmt::format("expected a count of hosts from 1 to {}, got {}",
+                             limits::kHostAdditions, n));
+  g.count = static_cast<std::size_t>(n);
+  if (!name) fail(node, "a host group needs 'name', a pattern with {i} such as \"pi-{i}\"");
+  if (!has_profile) fail(node, "a host group needs 'profile' (one of the profiles: names)");
+  const std::string pattern = read_string(*name);
+  const auto open = pattern.find("{i");
+  const auto close = open == std::string::npos ? open : pattern.find('}', open);
+  const std::string field =
+      close == std::string::npos ? "" : pattern.substr(open, close - open + 1);
+  if (field.empty() || pattern.find("{i", close) != std::string::npos)
+    fail(*name, fmt::format("a host group's name needs one {{i}} (or {{i:03}} for zero-padded "
+                            "numbers), where each host's number 1..count goes; got {}",
+                            shown(pattern)));
+  if (field != "{i}") {
+    const auto digits = parse_number<int>(std::string_view(field).substr(3, field.size() - 4));
+    if (field.size() < 6 || field.compare(0, 4, "{i:0") != 0 || !digits || *digits < 1 ||
+        *digits > 9)
+      fail(*name, fmt::format("expected {{i}} or {{i:0N}} with N from 1 to 9 in the name, got {}",
+                              shown(field)));
+    g.width = *digits;
+  }
+  g.prefix = pattern.substr(0, open);
+  g.suffix = pattern.substr(close + 1);
+  if (over) {
+    if (!over->value.IsSequence() || over->value.size() != 2)
+      fail(*over, fmt::format("expected 'over: [from, to]', two durations such as [0s, 30m], "
+                              "got {}",
+                              describe(over->value)));
+    const Duration from = read_duration(Item{"over", "", over->key_node, over->value[0]});
+    const Duration to = read_duration(Item{"over", "", over->key_node, over->value[1]});
+    if (to < from) fail(*over, "expected 'over: [from, to]' with from no later than to");
+    g.over.emplace(from, to);
+  }
+  if (g.over && (has_at || g.per_minute))
+    fail(node, "a host group arrives one way: 'at' alone (all at once), 'over: [from, to]' "
+               "(uniformly in a window), or 'per_minute' (a Poisson process from 'at')");
+  if (g.per_minute && !(*g.per_minute > 0 && *g.per_minute <= 1e6))
+    fail(node, fmt::format("expected 'per_minute' above 0 and at most 1000000, got {}",
+                           *g.per_minute));
+  elements_read_ += g.count;
+  if (elements_read_ > limits::kEvents)
+    fail(node, fmt::format("more than {} hosts and events; that is the most a scenario may hold",
+                           limits::kEvents));
+  event_columns_.emplace(g.line, node.Mark().column + 1);
+  groups_.push_back(std::move(g));
+}
+
+// Arrival times come from the file's own seed, not the run's: `--seed`
+// varies what happens to a fleet, not the fleet. Each group draws from a
+// stream named by its pattern, so adding a group changes no other's.
+void Loader::expand_host_groups(std::uint64_t seed, std::vector<EventSpec>& out) {
+  for (const auto& g : groups_) {
+    Rng rng = Rng::substream(seed, "host-group/" + g.prefix + "{i}" + g.suffix);
+    std::vector<Duration> times(g.count, g.at);
+    if (g.over) {
+      const auto span = static_cast<std::uint64_t>(g.over->second - g.over->first);
+      for (auto& t : times) t = g.over->first + static_cast<Duration>(rng.uniform_u64(span + 1));
+      std::sort(times.begin(), times.end());
+    } else if (g.per_minute) {
+      const double mean_ns = 60e9 / *g.per_minute;
+      double t = static_cast<double>(g.at);
+      for (auto& at : times) {
+        t += -std::log(1.0 - rng.uniform01()) * mean_ns;
+        at = static_cast<Duration>(std::min(t, static_cast<double>(limits::kDuration)));
+      }
+    }
+    for (std::size_t i = 0; i < g.count; ++i) {
+      EventSpec e;
+      e.kind = EventKind::AddHost;
+      e.line = g.line;
+      e.at_ns = times[i];
+      e.profile = g.profile;
+      std::string number = std::to_string(i + 1);
+      if (number.size() < static_cast<std::size_t>(g.width))
+        number.insert(0, static_cast<std::size_t>(g.width) - number.size(), '0');
+      e.host = g.prefix + number + g.suffix;
+      out.push_back(std::move(e));
+    }
+  }
 }
 
 void Loader::read_event(const YAML::Node& node, std::vector<EventSpec>& out) {
@@ -706,6 +822,7 @@ void Loader::read_top(const YAML::Node& root, ScenarioSpec& spec) {
   };
   read_fields(root, "the scenario", "", true, fields);
   if (!has_name) fail(root, "missing required key 'name' (what the scenario is called)");
+  expand_host_groups(spec.seed, host_events);
   // Hosts listed under `hosts:` are the starting fleet: at equal times they
   // come before the events, so an event at 0s can already use them.
   spec.events = std::move(host_events);

@@ -606,3 +606,68 @@ TEST(ScenarioValidate, GeneratedEventsAreNamedByIndex) {
 
 }  // namespace
 }  // namespace swarmsim::sim
+
+namespace swarmsim::sim {
+namespace {
+
+// Host groups: a fleet is a few lines. Names follow the pattern in order,
+// arrivals stay inside their window (uniform), or follow one another from
+// `at` (Poisson), and the draws come from the file's seed alone.
+TEST(HostGroups, ExpandIntoNamedArrivalsDrawnFromTheFileSeed) {
+  const std::string text = R"(
+name: fleet
+seed: 7
+profiles: {vm: {arch: x86_64}, pi: {arch: aarch64}}
+hosts:
+  - {name: manager-1, profile: vm, at: 0s}
+  - {count: 200, name: "pi-{i:03}", profile: pi, over: [1m, 31m]}
+  - {count: 50, name: "late{i}.edge", profile: pi, at: 40m, per_minute: 10}
+  - {count: 3, name: "core-{i}", profile: vm, at: 5s}
+)";
+  const ScenarioSpec s = load_scenario_string(text, "fleet.yaml");
+  std::vector<const EventSpec*> pis, late, core;
+  for (const auto& e : s.events) {
+    ASSERT_EQ(e.kind, EventKind::AddHost);
+    if (e.host.rfind("pi-", 0) == 0) pis.push_back(&e);
+    if (e.host.rfind("late", 0) == 0) late.push_back(&e);
+    if (e.host.rfind("core-", 0) == 0) core.push_back(&e);
+  }
+  ASSERT_EQ(pis.size(), 200u);
+  ASSERT_EQ(late.size(), 50u);
+  ASSERT_EQ(core.size(), 3u);
+  EXPECT_EQ(pis.front()->host, "pi-001");
+  EXPECT_EQ(pis.back()->host, "pi-200");
+  for (const auto* e : pis) {
+    EXPECT_GE(e->at_ns, 1 * kMinute);
+    EXPECT_LE(e->at_ns, 31 * kMinute);
+  }
+  EXPECT_NE(pis.front()->at_ns, pis.back()->at_ns) << "uniform draws, not one instant";
+  for (const auto* e : core) EXPECT_EQ(e->at_ns, 5 * kSecond);
+  EXPECT_EQ(late.front()->host, "late1.edge");
+  for (std::size_t i = 1; i < late.size(); ++i) EXPECT_GE(late[i]->at_ns, late[i - 1]->at_ns);
+  EXPECT_GT(late.front()->at_ns, 40 * kMinute);
+  // 50 arrivals at 10 a minute take about five minutes.
+  EXPECT_GT(late.back()->at_ns - 40 * kMinute, 2 * kMinute);
+  EXPECT_LT(late.back()->at_ns - 40 * kMinute, 10 * kMinute);
+  // Same file, same fleet; another file seed, another draw.
+  const ScenarioSpec again = load_scenario_string(text, "fleet.yaml");
+  EXPECT_EQ(again.events, s.events);
+  std::string other = text;
+  other.replace(other.find("seed: 7"), 7, "seed: 8");
+  const ScenarioSpec reseeded = load_scenario_string(other, "fleet.yaml");
+  EXPECT_NE(reseeded.events, s.events);
+}
+
+TEST(HostGroups, AHundredThousandHostsLoad) {
+  const ScenarioSpec s = load_scenario_string(R"(
+name: big
+profiles: {pi: {arch: aarch64}}
+hosts:
+  - {count: 100000, name: "pi-{i}", profile: pi, over: [0s, 30m]}
+)",
+                                              "big.yaml");
+  EXPECT_EQ(s.events.size(), 100000u);
+}
+
+}  // namespace
+}  // namespace swarmsim::sim
