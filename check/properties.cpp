@@ -6,7 +6,11 @@
 #include <rapidcheck/detail/Property.h>
 #include <rapidcheck/detail/TestListener.h>
 
+#include <condition_variable>
+#include <deque>
+#include <mutex>
 #include <set>
+#include <thread>
 #include <unordered_map>
 
 #include "check/generators.hpp"
@@ -213,6 +217,177 @@ class Listener : public rc::detail::TestListener {
 
 std::string check_id(const std::string& policy) { return "swarmsim-check-" + policy; }
 
+namespace {
+
+// What one generated case came to, kept by its index in the search order.
+struct Outcome {
+  bool done = false;
+  bool inconclusive = false;
+  bool labels_lost = false;
+  std::size_t fingerprint = 0;  // of the case, to make sure the replay meets the same one
+  std::optional<Property> failed;
+  std::string message;
+  std::vector<std::string> tags;  // until counted into the search's tally
+};
+
+std::size_t fingerprint(const EnvCase& c) {
+  std::size_t h = std::hash<int>{}(c.seed) ^ (c.others.size() << 20);
+  for (const auto& t : describe(c)) h = h * 1000003u ^ std::hash<std::string>{}(t);
+  return h;
+}
+
+// The search of a check spread over threads. RapidCheck generates the cases
+// (in a producer thread, through a property that only hands each case on),
+// `jobs` workers evaluate them, and the search ends at the first failing
+// case in generation order once every earlier case is known to pass, or
+// when the cases run out. The caller then runs RapidCheck again as a single
+// thread would, with a property that answers the known cases from these
+// outcomes and evaluates only the shrink candidates.
+class ParallelSearch {
+ public:
+  ParallelSearch(const CheckOptions& o, const GenOptions& go,
+                 const std::vector<Property>& properties)
+      : o_(o), go_(go), properties_(properties) {}
+
+  // False when interrupted.
+  bool run() {
+    std::vector<std::thread> workers;
+    for (int i = 0; i < std::max(o_.jobs, 1); ++i) workers.emplace_back([this] { work(); });
+    produce();
+    {
+      std::lock_guard lock(m_);
+      produced_all_ = true;
+    }
+    ready_.notify_all();
+    for (auto& w : workers) w.join();
+    return !interrupted_;
+  }
+  // Cases known, in order: up to and including the first failure.
+  std::size_t known() const {
+    return first_failure_ ? *first_failure_ + 1 : contiguous_;
+  }
+  const Outcome& outcome(std::size_t i) const { return outcomes_[i]; }
+  // The tags of the cases known, tallied as the RapidCheck listener would.
+  const std::map<std::string, int>& tag_counts() const { return tally_; }
+  int inconclusive() const { return inconclusive_; }
+
+ private:
+  void produce() {
+    auto property = [this]() {
+      const EnvCase c = *gen_environment(go_);
+      std::unique_lock lock(m_);
+      room_.wait(lock, [this] {
+        return queue_.size() < 4 * static_cast<std::size_t>(o_.jobs) || stopping();
+      });
+      if (stopping()) return;
+      queue_.emplace_back(generated_++, c);
+      outcomes_.emplace_back();
+      ready_.notify_one();
+    };
+    // Ends the generation loop from outside the property: RapidCheck turns
+    // an exception in a property into a failure, but not one in a listener.
+    struct Stopper : rc::detail::TestListener {
+      explicit Stopper(ParallelSearch& s) : s_(s) {}
+      void onTestCaseFinished(const rc::detail::CaseDescription&) override {
+        std::lock_guard lock(s_.m_);
+        if (s_.stopping()) throw StopCheck{};
+      }
+      void onShrinkTried(const rc::detail::CaseDescription&, bool) override {}
+      void onTestFinished(const rc::detail::TestMetadata&, const rc::detail::TestResult&) override {}
+      ParallelSearch& s_;
+    } stopper(*this);
+    rc::detail::TestMetadata metadata{check_id(o_.policy), "generated environments"};
+    rc::detail::TestParams params;
+    params.seed = o_.seed;
+    params.maxSuccess = o_.cases;
+    params.maxSize = 100;
+    try {
+      rc::detail::checkProperty(rc::detail::toProperty(property), metadata, params, stopper, {});
+    } catch (const StopCheck&) {
+    }
+  }
+
+  bool stopping() const {
+    return interrupted_ || (first_failure_ && contiguous_ > *first_failure_);
+  }
+
+  void work() {
+    for (;;) {
+      std::pair<std::size_t, EnvCase> job;
+      {
+        std::unique_lock lock(m_);
+        ready_.wait(lock, [this] { return !queue_.empty() || produced_all_ || stopping(); });
+        if (stopping()) {
+          queue_.clear();
+          room_.notify_all();
+          return;
+        }
+        if (queue_.empty()) return;  // every case generated and taken
+        job = std::move(queue_.front());
+        queue_.pop_front();
+        room_.notify_one();
+        if (first_failure_ && job.first > *first_failure_) continue;  // past the first failure
+      }
+      Outcome out;
+      out.fingerprint = fingerprint(job.second);
+      out.tags = describe(job.second);
+      sim::ScenarioSpec spec = to_scenario(job.second, "counterexample");
+      spec.policy = o_.policy;
+      CaseVerdict v;
+      try {
+        v = evaluate(spec, o_.policy, properties_, o_.interrupt);
+      } catch (const std::exception& e) {
+        v.failed = Property::SimulatorFault;
+        v.message = e.what();
+      }
+      out.done = true;
+      out.labels_lost = v.result.labels_lost > 0;
+      out.inconclusive = !v.failed && v.result.verdict == sim::Verdict::Inconclusive;
+      out.failed = v.failed;
+      out.message = std::move(v.message);
+      if (out.labels_lost) out.tags.emplace_back("happened=label-update-lost");
+      std::lock_guard lock(m_);
+      if (v.result.interrupted) {
+        interrupted_ = true;
+        ready_.notify_all();
+        room_.notify_all();
+        continue;
+      }
+      if (out.failed && (!first_failure_ || job.first < *first_failure_)) first_failure_ = job.first;
+      outcomes_[job.first] = std::move(out);
+      while (contiguous_ < outcomes_.size() && outcomes_[contiguous_].done) {
+        if (!first_failure_ || contiguous_ <= *first_failure_) {
+          for (const auto& t : outcomes_[contiguous_].tags) ++tally_[t];
+          inconclusive_ += outcomes_[contiguous_].inconclusive;
+        }
+        std::vector<std::string>().swap(outcomes_[contiguous_].tags);
+        ++contiguous_;
+        if (o_.on_case && (!first_failure_ || contiguous_ <= *first_failure_ + 1))
+          o_.on_case(static_cast<int>(contiguous_));
+      }
+      if (stopping()) {
+        ready_.notify_all();
+        room_.notify_all();
+      }
+    }
+  }
+
+  const CheckOptions& o_;
+  GenOptions go_;
+  const std::vector<Property>& properties_;
+  std::mutex m_;
+  std::condition_variable ready_, room_;
+  std::deque<std::pair<std::size_t, EnvCase>> queue_;
+  std::deque<Outcome> outcomes_;  // by index; a deque keeps references stable as it grows
+  std::map<std::string, int> tally_;
+  int inconclusive_ = 0;
+  std::size_t generated_ = 0, contiguous_ = 0;
+  std::optional<std::size_t> first_failure_;
+  bool produced_all_ = false, interrupted_ = false;
+};
+
+}  // namespace
+
 CheckReport run_check(const CheckOptions& o) {
   CheckReport report;
   GenOptions go;
@@ -229,17 +404,42 @@ CheckReport run_check(const CheckOptions& o) {
   std::vector<Property> properties;
   for (Property p : o.properties)
     if (promised_by(p, policy)) properties.push_back(p);
+  // With several jobs the search runs first, spread over threads; the
+  // RapidCheck run below then replays its outcomes for the cases it knows
+  // (the same cases, in the same order) and evaluates shrink candidates.
+  std::optional<ParallelSearch> search;
+  std::size_t calls = 0;
+  if (o.jobs > 1 && o.reproduce.empty()) {
+    search.emplace(o, go, properties);
+    if (!search->run()) {
+      report.interrupted = true;
+      report.cases_run = static_cast<int>(search->known());
+      report.tag_counts = search->tag_counts();
+      report.inconclusive = search->inconclusive();
+      return report;
+    }
+  }
   auto property = [&]() {
     const EnvCase c = *gen_environment(go);
     for (const auto& tag : describe(c)) RC_TAG(tag);
     sim::ScenarioSpec spec = to_scenario(c, "counterexample");
     spec.policy = policy;
     CaseVerdict v;
-    try {
-      v = evaluate(spec, policy, properties, o.interrupt);
-    } catch (const std::exception& e) {
-      v.failed = Property::SimulatorFault;
-      v.message = e.what();
+    const std::size_t call = calls++;
+    if (search && call < search->known() && search->outcome(call).done &&
+        search->outcome(call).fingerprint == fingerprint(c)) {
+      const Outcome& known = search->outcome(call);
+      v.failed = known.failed;
+      v.message = known.message;
+      v.result.labels_lost = known.labels_lost ? 1 : 0;
+      v.result.verdict = known.inconclusive ? sim::Verdict::Inconclusive : sim::Verdict::Pass;
+    } else {
+      try {
+        v = evaluate(spec, policy, properties, o.interrupt);
+      } catch (const std::exception& e) {
+        v.failed = Property::SimulatorFault;
+        v.message = e.what();
+      }
     }
     if (v.result.interrupted) RC_DISCARD("interrupted");
     if (v.result.labels_lost > 0) RC_TAG("happened=label-update-lost");
@@ -260,7 +460,9 @@ CheckReport run_check(const CheckOptions& o) {
     const auto config = rc::detail::configFromString("reproduce=" + o.reproduce, {});
     reproduce = config.reproduce;
   }
-  Listener listener(report, o.on_case, o.interrupt);
+  // The search already reported its progress case by case.
+  const std::function<void(int)> no_progress;
+  Listener listener(report, search ? no_progress : o.on_case, o.interrupt);
   auto keep_last = [&] {
     report.found = true;
     report.property = last->property;

@@ -77,6 +77,10 @@ struct CheckOptions {
   // Checked only where the policy promises them (properties_for).
   std::vector<Property> properties = all_properties();
   std::string reproduce;   // a reproduce string from an earlier failure
+  // Cases evaluated at once, one per thread. The result does not depend on
+  // it: the same cases are generated in the same order, the first failing
+  // one is the one a single thread would find, and shrinking is sequential.
+  int jobs = 1;
   std::function<void(int cases_done)> on_case;  // progress
   // Set from outside (a signal handler) to stop: the simulation in flight
   // ends within a few thousand events, and the check returns after the

@@ -118,6 +118,7 @@ int command_check(const CheckArgs& args) {
   o.seed = args.seed;
   o.max_hosts = args.max_hosts;
   o.reproduce = args.reproduce;
+  o.jobs = args.jobs;
   if (!args.property.empty()) {
     auto p = check::property_from_name(args.property);
     if (!p) {

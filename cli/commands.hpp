@@ -53,6 +53,7 @@ struct CheckArgs {
   std::string junit;
   bool json = false;
   bool quiet = false;
+  int jobs = 1;  // cases evaluated at once; the result does not depend on it
 };
 
 // Generated environments against the properties; on failure writes the

@@ -272,6 +272,7 @@ int command_gate(const GateArgs& args) {
   fixed.policy = "fixed";
   fixed.cases = args.cases;
   fixed.seed = args.seed;
+  fixed.jobs = args.jobs;
   fixed.interrupt = interrupt_flag();
   auto t0 = std::chrono::steady_clock::now();
   const check::CheckReport fixed_report = check::run_check(fixed);
@@ -286,6 +287,7 @@ int command_gate(const GateArgs& args) {
   legacy.cases = 2000;
   legacy.seed = 1;
   legacy.properties = {check::Property::NoSpuriousEviction};
+  legacy.jobs = args.jobs;
   legacy.interrupt = interrupt_flag();
   t0 = std::chrono::steady_clock::now();
   const check::CheckReport legacy_report = check::run_check(legacy);

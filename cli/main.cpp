@@ -187,6 +187,12 @@ int run_cli(int argc, char** argv) {
                         "Check only one of: no-spurious-eviction, cleanup, convergence, "
                         "no-flapping, one-swarm, determinism, and where the policy promises them "
                         "bounded-removals, spares-itself, no-removal-on-failed-read");
+  check_cmd->add_option("-j,--jobs", check.jobs,
+                        "Cases evaluated at once, one per thread (default: all cores). The "
+                        "result is the same for any number: the same cases in the same order, "
+                        "the first failure a single thread would find, the same shrinking")
+      ->default_val(default_jobs())
+      ->check(CLI::Range(1, kMaxJobs));
   check_cmd->add_option("--reproduce", check.reproduce,
                         "Replay a failure from the reproduce string an earlier check printed");
   check_cmd->add_option("--junit", check.junit,

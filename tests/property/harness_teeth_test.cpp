@@ -102,3 +102,41 @@ TEST(HarnessTeeth, TheGeneratorsReachEveryMechanismAndFaultOften) {
   // ... and the small cases the shrinker aims for are common too.
   EXPECT_GE(share("hosts=1-2"), 0.10);
 }
+
+// `check -j N` spreads the search over threads; the report must not depend
+// on N: the same cases in the same order (the tallies), the first failure
+// a single thread finds, the same shrinking to the same counterexample.
+TEST(ParallelCheck, TheReportIsTheSameForAnyNumberOfJobs) {
+  auto with_jobs = [](const std::string& policy, int cases, std::uint64_t seed, int jobs) {
+    CheckOptions o;
+    o.policy = policy;
+    o.cases = cases;
+    o.seed = seed;
+    o.jobs = jobs;
+    return run_check(o);
+  };
+  for (const auto& [policy, cases, seed] :
+       {std::tuple<std::string, int, std::uint64_t>{"legacy", 500, 2}, {"grace", 500, 1},
+        {"fixed", 300, 3}}) {
+    const CheckReport one = with_jobs(policy, cases, seed, 1);
+    if (policy != "fixed") {
+      EXPECT_TRUE(one.found) << policy << ": the comparison needs a failure";
+    }
+    for (int jobs : {2, 4}) {
+      const CheckReport many = with_jobs(policy, cases, seed, jobs);
+      SCOPED_TRACE(policy + " with " + std::to_string(jobs) + " jobs");
+      EXPECT_EQ(many.found, one.found);
+      EXPECT_EQ(many.cases_run, one.cases_run);
+      EXPECT_EQ(many.shrinks, one.shrinks);
+      EXPECT_EQ(many.reproduce, one.reproduce);
+      EXPECT_EQ(many.property, one.property);
+      EXPECT_EQ(many.message, one.message);
+      EXPECT_EQ(many.inconclusive, one.inconclusive);
+      EXPECT_EQ(many.tag_counts, one.tag_counts);
+      ASSERT_EQ(many.counterexample.has_value(), one.counterexample.has_value());
+      if (one.counterexample) {
+        EXPECT_EQ(sim::to_yaml(*many.counterexample), sim::to_yaml(*one.counterexample));
+      }
+    }
+  }
+}
