@@ -3,17 +3,30 @@
 //
 //  - KernelOnly: schedule and run no-op events: the floor any simulation
 //    pays per event.
+//  - BareHeapLoop: the same events through a bare std::priority_queue of
+//    std::function, the loop the kernel must be no slower than.
 //  - Incident / StaleMetadata: whole scenario runs; their cost per kernel
 //    event divided by the floor says how heavy the simulated world is.
 //  - GeneratedCase: one 20-host generated environment under fixed, the unit
 //    of work of `swarmsim check`.
+//  - Fleet/N: N hosts (three in four aarch64, joining over the first 30
+//    minutes) for one simulated hour under fixed, written as host groups:
+//    wall time, events per second, and the process's peak resident memory
+//    per host (the peak is the process's, so run one size per process for
+//    exact memory: --benchmark_filter=Fleet/1000).
+//  - LoadFleet: reading a 100,000-host scenario file.
 //
 // At the end a table prints each benchmark's nanoseconds per kernel event
 // and its ratio to KernelOnly.
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
 
+#include <sys/resource.h>
+
+#include <functional>
 #include <map>
+#include <queue>
+#include <vector>
 
 #include "sim/kernel.hpp"
 #include "sim/runner.hpp"
@@ -33,6 +46,75 @@ void KernelOnly(benchmark::State& state) {
   }
   state.counters["events"] = benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
   state.counters["kernel_events"] = static_cast<double>(events);
+}
+
+void BareHeapLoop(benchmark::State& state) {
+  struct Entry {
+    std::int64_t at;
+    std::uint64_t seq;
+    std::function<void()> fn;
+    bool operator>(const Entry& o) const { return at != o.at ? at > o.at : seq > o.seq; }
+  };
+  std::uint64_t events = 0;
+  for (auto _ : state) {
+    std::priority_queue<Entry, std::vector<Entry>, std::greater<>> q;
+    for (int i = 0; i < 10000; ++i)
+      q.push(Entry{(i * 7919) % 10007, static_cast<std::uint64_t>(i), [] {}});
+    while (!q.empty()) {
+      auto fn = std::move(const_cast<Entry&>(q.top()).fn);
+      q.pop();
+      fn();
+      ++events;
+    }
+  }
+  state.counters["events"] = benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
+  state.counters["kernel_events"] = static_cast<double>(events);
+}
+
+std::string fleet_yaml(int hosts) {
+  return fmt::format(
+      "name: fleet-{0}\n"
+      "duration: 60m\n"
+      "liveness_bound: 10m\n"
+      "swarm: {{manager_scale: 3}}\n"
+      "profiles:\n"
+      "  vm: {{arch: x86_64}}\n"
+      "  pi: {{arch: aarch64, cpu_factor: 2}}\n"
+      "hosts:\n"
+      "  - {{count: 3, name: \"manager-{{i}}\", profile: vm, at: 0s}}\n"
+      "  - {{count: {1}, name: \"vm-{{i}}\", profile: vm, over: [0s, 30m]}}\n"
+      "  - {{count: {2}, name: \"pi-{{i}}\", profile: pi, over: [0s, 30m]}}\n",
+      hosts, (hosts - 3) / 4, hosts - 3 - (hosts - 3) / 4);
+}
+
+double peak_rss_mib() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_maxrss) / 1024.0;
+}
+
+void Fleet(benchmark::State& state) {
+  const int hosts = static_cast<int>(state.range(0));
+  const auto spec = sim::load_scenario_string(fleet_yaml(hosts), "fleet");
+  std::uint64_t events = 0;
+  for (auto _ : state) {
+    sim::RunOptions o;
+    o.seed = 1;
+    o.policy = "fixed";
+    o.keep_trace = false;
+    events += sim::run_scenario(spec, o).kernel_events;
+  }
+  state.counters["events"] = benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
+  state.counters["kernel_events"] = static_cast<double>(events);
+  state.counters["peak_MiB"] = peak_rss_mib();
+  state.counters["KiB_per_host"] = peak_rss_mib() * 1024.0 / hosts;
+}
+
+void LoadFleet(benchmark::State& state) {
+  const std::string yaml =
+      "name: big\nprofiles: {pi: {arch: aarch64}}\nhosts:\n"
+      "  - {count: 100000, name: \"pi-{i}\", profile: pi, over: [0s, 30m]}\n";
+  for (auto _ : state) benchmark::DoNotOptimize(sim::load_scenario_string(yaml, "big").events.size());
 }
 
 void run_file(benchmark::State& state, const char* relative, const char* policy) {
@@ -96,6 +178,9 @@ class RatioReporter : public benchmark::ConsoleReporter {
     ConsoleReporter::Finalize();
     auto base = ns_per_event_.find("KernelOnly");
     if (base == ns_per_event_.end()) return;
+    if (auto bare = ns_per_event_.find("BareHeapLoop"); bare != ns_per_event_.end())
+      std::printf("\nkernel / bare priority_queue loop: %.2f (at most 1 is the target)\n",
+                  base->second / bare->second);
     std::printf("\n%-24s %14s %10s\n", "benchmark", "ns/event", "x kernel");
     for (const auto& [name, ns] : ns_per_event_)
       std::printf("%-24s %14.1f %10.1f\n", name.c_str(), ns, ns / base->second);
@@ -108,9 +193,12 @@ class RatioReporter : public benchmark::ConsoleReporter {
 }  // namespace
 
 BENCHMARK(KernelOnly);
+BENCHMARK(BareHeapLoop);
 BENCHMARK(Incident);
 BENCHMARK(StaleMetadata);
 BENCHMARK(GeneratedCase);
+BENCHMARK(Fleet)->Arg(100)->Arg(300)->Arg(1000)->Iterations(1)->Unit(benchmark::kSecond);
+BENCHMARK(LoadFleet)->Unit(benchmark::kMillisecond);
 
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
