@@ -245,17 +245,23 @@ TEST(LegacyAgentJoin, AFailedJoinGoesUnnoticed) {
   EXPECT_EQ(w.expect<CattleSetHostLabel>("label").key, "swarm");
 }
 
-TEST(LegacyAgentLoop, LeavesWhenThePublishedWorkerTokenIsNotTheSavedOne) {
-  Script w;
+// A Pi in the swarm, from the start of a loop to the published token,
+// having saved `saved` when it joined.
+static void up_to_published_token(Script& w, const std::string& saved, const std::string& published) {
   w.mon.handle_start(0);
   w.expect<MetaSelfHost>("self");
   w.reply(MetaAnswer<MetaHost>{MetaAnswerKind::Json, kPi});
   w.expect<GetInfo>("info");
   w.reply(active("n2", false));
   w.expect<ReadSavedToken>("the saved token");
-  w.reply(SavedToken{"SWMTKN-old"});
+  w.reply(SavedToken{saved});
   w.expect<MetaServiceMetadata>("the published token");
-  w.reply(MetaAnswer<ServiceMetadata>{MetaAnswerKind::Json, {"SWMTKN-new", "SWMTKN-m", {}}});
+  w.reply(MetaAnswer<ServiceMetadata>{MetaAnswerKind::Json, {published, "SWMTKN-m", {}}});
+}
+
+TEST(LegacyAgentLoop, LeavesWhenThePublishedWorkerTokenIsNotTheSavedOne) {
+  Script w;
+  up_to_published_token(w, "SWMTKN-old", "SWMTKN-new");
   EXPECT_TRUE(w.expect<SwarmLeave>("swarm leave --force").force);
   w.reply(Ok{});
   EXPECT_EQ(w.expect_sleep(), 30 * kSecond);  // joins the new swarm on the next loop
@@ -264,16 +270,8 @@ TEST(LegacyAgentLoop, LeavesWhenThePublishedWorkerTokenIsNotTheSavedOne) {
 TEST(LegacyAgentLoop, StaysWhenTheTokenIsTheSameOrNotPublished) {
   for (const std::string published : {"SWMTKN-w", ""}) {
     Script w;
-    w.mon.handle_start(0);
-    w.expect<MetaSelfHost>("self");
-    w.reply(MetaAnswer<MetaHost>{MetaAnswerKind::Json, kPi});
-    w.expect<GetInfo>("info");
-    w.reply(active("n2", false));
-    w.expect<ReadSavedToken>("the saved token");
-    w.reply(SavedToken{"SWMTKN-w"});
-    w.expect<MetaServiceMetadata>("the published token");
-    w.reply(MetaAnswer<ServiceMetadata>{MetaAnswerKind::Json, {published, "", {}}});
-    w.expect<MetaServiceContainers>("containers: the loop goes on") ;
+    up_to_published_token(w, "SWMTKN-w", published);
+    w.expect<MetaServiceContainers>("containers: the loop goes on");
   }
 }
 
