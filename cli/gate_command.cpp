@@ -66,6 +66,8 @@ Entry read_entry(const std::string& file) {
 
 // Scenario files under `paths` (folders are searched recursively for
 // *.yaml), each once, sorted; nullopt after printing why on a bad path.
+// A `capacity` folder met on the way down holds fleets for measuring, not
+// corpus files, and is passed over; named as a path, it is read.
 std::optional<std::vector<std::string>> corpus_files(const std::vector<std::string>& paths) {
   std::vector<std::string> files;
   for (const auto& p : paths) {
@@ -73,6 +75,10 @@ std::optional<std::vector<std::string>> corpus_files(const std::vector<std::stri
     if (fs::is_directory(p, ec)) {
       std::vector<std::string> found;
       for (fs::recursive_directory_iterator it(p, ec), end; !ec && it != end; it.increment(ec)) {
+        if (it->is_directory(ec) && it->path().filename() == "capacity") {
+          it.disable_recursion_pending();
+          continue;
+        }
         if (it->is_regular_file(ec) && it->path().extension() == ".yaml")
           found.push_back(it->path().lexically_normal().string());
       }
