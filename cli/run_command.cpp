@@ -105,6 +105,9 @@ int command_run(const RunArgs& args) {
           ro.seed = seeds.first + i;
           ro.policy = policy;
           ro.keep_trace = !many || args.json || (i == 0 && !args.trace_out.empty());
+          // Only the verbose timeline and the Chrome trace show calls and
+          // reloads; a fleet's calls would not fit in memory otherwise.
+          ro.keep_calls = args.verbose || (i == 0 && !args.trace_out.empty());
           ro.stop_at_first_violation = !args.keep_going;
           ro.interrupt = interrupt_flag();
           // One long run says how far it got every few seconds.

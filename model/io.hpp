@@ -88,7 +88,7 @@ struct SavedToken { std::string worker_token; };  // empty: no file
 
 using Response =
     std::variant<ApiError, Ok, SwarmInfo, JoinTokens, std::vector<Node>, MetaAnswer<MetaHost>,
-                 MetaAnswer<std::vector<MetaHost>>, MetaAnswer<std::vector<MetaContainer>>,
+                 MetaAnswer<HostList>, MetaAnswer<ContainerList>,
                  MetaAnswer<ServiceMetadata>, std::vector<CattleHost>, SavedToken>;
 
 // ---- Actions the logic asks for -----------------------------------------

@@ -11,7 +11,11 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
+
+#include "model/shared_list.hpp"
 
 namespace swarmsim::model {
 
@@ -22,6 +26,7 @@ struct MetaHost {
   std::string hostname;  // as the Rancher agent computed it; may be the string "null"
   std::string agent_ip;
   std::map<std::string, std::string> labels;
+  friend bool operator==(const MetaHost&, const MetaHost&) = default;
 };
 
 // An entry of `/services/swarmkit-mon/containers`.
@@ -30,7 +35,25 @@ struct MetaContainer {
   std::uint64_t create_index = 0;
   std::string primary_ip;
   std::string host_uuid;
+  friend bool operator==(const MetaContainer&, const MetaContainer&) = default;
 };
+
+// `/hosts` as the logic reads it: in the order metadata lists the hosts
+// (Cattle's creation order), with an index by uuid.
+inline std::pair<std::uint64_t, std::uint64_t> list_order(const MetaHost&, std::size_t position) {
+  return {position, 0};
+}
+inline std::string_view list_uuid(const MetaHost& h) { return h.uuid; }
+using HostList = SharedList<MetaHost>;
+
+// `/services/swarmkit-mon/containers` as the logic reads it: sorted by
+// create_index (the leader rule ranks by it), with an index by
+// the uuid of the container's host.
+inline std::pair<std::uint64_t, std::uint64_t> list_order(const MetaContainer& c, std::size_t position) {
+  return {c.create_index, position};
+}
+inline std::string_view list_uuid(const MetaContainer& c) { return c.host_uuid; }
+using ContainerList = SharedList<MetaContainer>;
 
 enum class MetaAnswerKind {
   Json,      // a well-formed answer (the list may still be empty)

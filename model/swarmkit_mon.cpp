@@ -85,7 +85,7 @@ struct SwarmkitMon::Impl {
   Instant now = 0;
   MetaHost self;
   SwarmInfo info;
-  std::vector<MetaContainer> containers;
+  ContainerList containers;  // in create_index order
   std::optional<MetaContainer> leader;
   JoinTokens tokens;
   std::string join_token;
@@ -95,7 +95,7 @@ struct SwarmkitMon::Impl {
   bool join_as_manager = false;
   int probes_failed = 0;
   std::vector<Node> nodes;
-  MetaAnswer<std::vector<MetaHost>> meta_hosts;
+  MetaAnswer<HostList> meta_hosts;
   std::optional<std::vector<CattleHost>> cattle_hosts;
   std::optional<std::map<std::string, std::string>> departed;  // fixed: departure notes
   std::deque<Call> work;  // the rest of a multi-call step (evictions, scaling)
@@ -292,31 +292,30 @@ struct SwarmkitMon::Impl {
   }
   void ask_containers(const Response*) { call(MetaServiceContainers{}); }
   void note_containers(const Response* r) {
-    containers.clear();
+    containers = {};
     leader.reset();
-    auto a = as<MetaAnswer<std::vector<MetaContainer>>>(r);
+    auto a = as<MetaAnswer<ContainerList>>(r);
     if (!a || a->kind != MetaAnswerKind::Json) return;
-    containers = a->value;
-    std::sort(containers.begin(), containers.end(),
-              [](const auto& x, const auto& y) { return x.create_index < y.create_index; });
+    containers = a->value;  // a ContainerList is kept in create_index order
     if (!containers.empty()) leader = containers.front();
   }
   // fixed: the leader is the lowest create_index among hosts labelled
   // swarm=manager, or the lowest of all while no host is; with no usable
   // /hosts answer, nobody is known to lead this loop.
   void note_managers(const Response* r) {
-    auto a = as<MetaAnswer<std::vector<MetaHost>>>(r);
+    auto a = as<MetaAnswer<HostList>>(r);
     if (!a || a->kind != MetaAnswerKind::Json) {
       leader.reset();
       return;
     }
-    std::set<std::string> managers;
-    for (const auto& h : a->value) {
-      auto it = h.labels.find("swarm");
-      if (it != h.labels.end() && it->second == "manager") managers.insert(h.uuid);
-    }
-    auto first = std::find_if(containers.begin(), containers.end(),
-                              [&](const MetaContainer& c) { return managers.contains(c.host_uuid); });
+    // Walk the containers from the oldest and stop at the first manager's:
+    // the managers are the oldest hosts, so this reads a few entries.
+    auto first = std::find_if(containers.begin(), containers.end(), [&](const MetaContainer& c) {
+      const MetaHost* h = a->value.find(c.host_uuid);
+      if (!h) return false;
+      auto it = h->labels.find("swarm");
+      return it != h->labels.end() && it->second == "manager";
+    });
     if (first != containers.end()) leader = *first;
   }
   bool leads_among_managers(const Response*) const { return opt.policy.leads_among_managers(); }
@@ -364,10 +363,15 @@ struct SwarmkitMon::Impl {
   void announce_wait_leader(const Response*) {
     probes_failed = 0;
     // Among the first MANAGER_SCALE swarmkit-mon containers: join as manager.
-    auto rank = std::find_if(containers.begin(), containers.end(),
-                             [&](const auto& c) { return c.host_uuid == self.uuid; }) -
-                containers.begin();
-    join_as_manager = rank < opt.manager_scale && !opt.policy.joins_as_worker();
+    // A host not listed yet ranks after the whole list.
+    join_as_manager = false;
+    if (!opt.policy.joins_as_worker()) {
+      int rank = 0;
+      for (auto c = containers.begin(); c != containers.end() && rank < opt.manager_scale; ++c, ++rank)
+        if (c->host_uuid == self.uuid) join_as_manager = true;
+      if (containers.size() < static_cast<std::size_t>(std::max(opt.manager_scale, 0)))
+        join_as_manager = true;
+    }
     announce("wait_leader");
   }
   void probe_leader(const Response*) { call(ProbeManager{leader->primary_ip + ":2377"}); }
@@ -485,9 +489,9 @@ struct SwarmkitMon::Impl {
     call(CattleListHosts{});
   }
   void keep_meta_hosts(const Response* r) {
-    auto a = as<MetaAnswer<std::vector<MetaHost>>>(r);
+    auto a = as<MetaAnswer<HostList>>(r);
     // A failed read is, to the script, the same as an empty answer.
-    meta_hosts = a ? *a : MetaAnswer<std::vector<MetaHost>>{MetaAnswerKind::Empty, {}};
+    meta_hosts = a ? *a : MetaAnswer<HostList>{MetaAnswerKind::Empty, {}};
   }
   ReconcileView view() const {
     return ReconcileView{now, info.NodeID, &nodes, &meta_hosts,

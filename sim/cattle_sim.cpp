@@ -4,9 +4,19 @@
 
 namespace swarmsim::sim {
 
-const model::MetaHost* CattleSnapshot::find_host(const std::string& uuid) const {
-  auto it = host_by_uuid.find(uuid);
-  return it == host_by_uuid.end() ? nullptr : &hosts[it->second];
+std::shared_ptr<const model::MetaHost> CattleSim::meta_host(const HostRecord& r) const {
+  return std::make_shared<const model::MetaHost>(
+      model::MetaHost{r.name, r.api.uuid, r.api.hostname, r.api.agent_ip, r.api.labels});
+}
+
+std::shared_ptr<const model::MetaContainer> CattleSim::meta_container(const HostRecord& r) const {
+  return std::make_shared<const model::MetaContainer>(
+      model::MetaContainer{"swarmkit-mon-" + r.name, r.create_index, r.api.agent_ip, r.api.uuid});
+}
+
+// A label changed on an active host: its metadata entry is replaced.
+void CattleSim::relabelled(std::size_t index) {
+  active_hosts_ = active_hosts_.with(host_key(index), meta_host(hosts_[index]));
 }
 
 std::string CattleSim::add_host(Instant now, const std::string& name, const std::string& hostname,
@@ -19,6 +29,7 @@ std::string CattleSim::add_host(Instant now, const std::string& name, const std:
   r.name = name;
   by_uuid_[r.api.uuid] = hosts_.size();
   hosts_.push_back(std::move(r));
+  active_hosts_ = active_hosts_.with(host_key(hosts_.size() - 1), meta_host(hosts_.back()));
   publish(now);
   return hosts_.back().api.uuid;
 }
@@ -26,22 +37,34 @@ std::string CattleSim::add_host(Instant now, const std::string& name, const std:
 void CattleSim::remove_host(Instant now, const std::string& uuid) {
   auto it = by_uuid_.find(uuid);
   if (it == by_uuid_.end()) return;
-  hosts_[it->second].api.state = model::CattleHostState::Removed;
+  HostRecord& r = hosts_[it->second];
+  if (r.api.state == model::CattleHostState::Active) {
+    active_hosts_ = active_hosts_.without(host_key(it->second));
+    if (r.has_container) containers_ = containers_.without(container_key(r));
+  }
+  r.api.state = model::CattleHostState::Removed;
   publish(now);
 }
 
 void CattleSim::add_container(Instant now, const std::string& uuid) {
   auto it = by_uuid_.find(uuid);
   if (it == by_uuid_.end() || hosts_[it->second].has_container) return;
-  hosts_[it->second].has_container = true;
-  hosts_[it->second].create_index = next_create_index_++;
+  HostRecord& r = hosts_[it->second];
+  r.has_container = true;
+  r.create_index = next_create_index_++;
+  if (r.api.state == model::CattleHostState::Active)
+    containers_ = containers_.with(container_key(r), meta_container(r));
   publish(now);
 }
 
 void CattleSim::recreate_container(Instant now, const std::string& uuid) {
   auto it = by_uuid_.find(uuid);
   if (it == by_uuid_.end() || !hosts_[it->second].has_container) return;
-  hosts_[it->second].create_index = next_create_index_++;
+  HostRecord& r = hosts_[it->second];
+  const bool listed = r.api.state == model::CattleHostState::Active;
+  if (listed) containers_ = containers_.without(container_key(r));
+  r.create_index = next_create_index_++;
+  if (listed) containers_ = containers_.with(container_key(r), meta_container(r));
   publish(now);
 }
 
@@ -56,6 +79,7 @@ bool CattleSim::set_host_label(Instant now, const std::string& uuid, const std::
   if (value.empty() ? !present : (present && label->second == value)) return true;  // no change
   if (value.empty()) host.labels.erase(label);
   else host.labels[key] = value;
+  relabelled(it->second);
   publish(now);
   return true;
 }
@@ -90,6 +114,7 @@ bool CattleSim::put_host_labels(Instant now, const std::string& uuid, const Labe
   for (const auto& [k, _] : loaded)
     if (!host.labels.contains(k)) consider(k);
   host.labels = labels;
+  relabelled(it->second);
   publish(now);
   for (const auto& l : lost)
     for (auto& fn : lost_listeners_) fn(l);
@@ -99,6 +124,7 @@ bool CattleSim::put_host_labels(Instant now, const std::string& uuid, const Labe
 void CattleSim::publish_tokens(Instant now, const model::ServiceMetadata& tokens) {
   service_.worker_token = tokens.worker_token;
   service_.manager_token = tokens.manager_token;
+  published_service_ = std::make_shared<const model::ServiceMetadata>(service_);
   publish(now);
 }
 
@@ -106,6 +132,7 @@ void CattleSim::note_departure(Instant now, const std::string& node_id,
                                const std::string& host_uuid) {
   if (service_.departed[node_id] == host_uuid) return;
   service_.departed[node_id] = host_uuid;
+  published_service_ = std::make_shared<const model::ServiceMetadata>(service_);
   publish(now);
 }
 
@@ -128,19 +155,13 @@ std::vector<model::CattleHost> CattleSim::list_hosts() const {
 
 void CattleSim::publish(Instant now) {
   auto s = std::make_shared<CattleSnapshot>();
-  s->version = ++version_;
+  s->version = history_.size();
   s->taken_at = now;
-  s->service = service_;
-  for (const auto& r : hosts_) {
-    if (r.api.state != model::CattleHostState::Active) continue;
-    s->host_by_uuid[r.api.uuid] = s->hosts.size();
-    s->hosts.push_back(model::MetaHost{r.name, r.api.uuid, r.api.hostname, r.api.agent_ip, r.api.labels});
-    if (r.has_container)
-      s->containers.push_back(model::MetaContainer{"swarmkit-mon-" + r.name, r.create_index,
-                                                   r.api.agent_ip, r.api.uuid});
-  }
-  latest_ = std::move(s);
-  for (auto& fn : listeners_) fn();
+  s->hosts = active_hosts_;
+  s->containers = containers_;
+  s->service = published_service_;
+  history_.push_back(std::move(s));
+  change_times_.push_back(now);
 }
 
 }  // namespace swarmsim::sim

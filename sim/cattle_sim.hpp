@@ -6,7 +6,11 @@
 // create_index, and the service metadata where the leader publishes join
 // tokens. Every change produces a new immutable, versioned snapshot; metadata
 // replicas hold a pointer to the snapshot they last loaded, so a reload costs
-// a pointer copy whatever the number of hosts.
+// a pointer copy whatever the number of hosts. A change costs O(log N): the
+// snapshot's lists are persistent (model::SharedList) and share all but the
+// changed entry's path with the version before. Every version is kept, in
+// order, so that a replica can find the one it would have loaded at any
+// past instant (see MetadataReplicaSim).
 //
 // Labels are written as the Rancher API and UI write them: the writer reads
 // the whole host object (get_host), changes its copy, and PUTs the whole
@@ -37,12 +41,12 @@ namespace swarmsim::sim {
 struct CattleSnapshot {
   std::uint64_t version = 0;
   Instant taken_at = 0;
-  std::vector<model::MetaHost> hosts;            // active hosts, in creation order
-  std::vector<model::MetaContainer> containers;  // swarmkit-mon containers on active hosts
-  model::ServiceMetadata service;
-  std::map<std::string, std::size_t> host_by_uuid;  // index into `hosts`
+  model::HostList hosts;            // active hosts, in creation order
+  model::ContainerList containers;  // swarmkit-mon containers on active hosts
+  std::shared_ptr<const model::ServiceMetadata> service =
+      std::make_shared<const model::ServiceMetadata>();
 
-  const model::MetaHost* find_host(const std::string& uuid) const;
+  const model::MetaHost* find_host(const std::string& uuid) const { return hosts.find(uuid); }
 };
 
 class CattleSim {
@@ -82,15 +86,16 @@ class CattleSim {
   // service object's whole-object PUT is not modelled.
   void note_departure(Instant now, const std::string& node_id, const std::string& host_uuid);
 
-  std::shared_ptr<const CattleSnapshot> latest() const { return latest_; }
+  std::shared_ptr<const CattleSnapshot> latest() const { return history_.back(); }
+  // Every version so far, version v at index v; taken_at never decreases.
+  const std::vector<std::shared_ptr<const CattleSnapshot>>& history() const { return history_; }
+  // history()[v]->taken_at, kept apart so that a search reads one array.
+  const std::vector<Instant>& change_times() const { return change_times_; }
   const model::ServiceMetadata& service() const { return service_; }
   bool host_active(const std::string& uuid) const;
   const model::CattleHost* host(const std::string& uuid) const;
   // GET /v1/hosts: strongly consistent, removed hosts included.
   std::vector<model::CattleHost> list_hosts() const;
-
-  // Listeners run after every change (metadata replicas schedule a reload).
-  void on_change(std::function<void()> fn) { listeners_.push_back(std::move(fn)); }
 
  private:
   struct HostRecord {
@@ -100,14 +105,22 @@ class CattleSim {
     std::uint64_t create_index = 0;
   };
   void publish(Instant now);
+  static model::HostList::Key host_key(std::size_t index) { return {index, 0}; }
+  static model::ContainerList::Key container_key(const HostRecord& r) { return {r.create_index, 0}; }
+  std::shared_ptr<const model::MetaHost> meta_host(const HostRecord& r) const;
+  std::shared_ptr<const model::MetaContainer> meta_container(const HostRecord& r) const;
+  void relabelled(std::size_t index);
 
   std::vector<HostRecord> hosts_;                 // creation order
   std::map<std::string, std::size_t> by_uuid_;
   model::ServiceMetadata service_;
   std::uint64_t next_create_index_ = 1;
-  std::uint64_t version_ = 0;
-  std::shared_ptr<const CattleSnapshot> latest_ = std::make_shared<CattleSnapshot>();
-  std::vector<std::function<void()>> listeners_;
+  model::HostList active_hosts_;
+  model::ContainerList containers_;
+  std::shared_ptr<const model::ServiceMetadata> published_service_ =
+      std::make_shared<const model::ServiceMetadata>();
+  std::vector<std::shared_ptr<const CattleSnapshot>> history_{std::make_shared<const CattleSnapshot>()};
+  std::vector<Instant> change_times_{0};
   std::vector<std::function<void(const LostLabel&)>> lost_listeners_;
 };
 

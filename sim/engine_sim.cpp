@@ -80,7 +80,7 @@ model::Response EngineSim::serve(const model::Call& call) {
                                    k.now() + host().profile.clock_skew_ns);
           host().node_ids_held.insert(node_id_);
           local_ = LocalNodeState::Active;
-          world_.refresh_heartbeats();
+          world_.refresh_heartbeats(host_);
           if (splits)
             for (auto& fn : world_.split_observers) fn(*swarm(), host_);
           return model::Ok{};
@@ -97,20 +97,24 @@ model::Response EngineSim::serve(const model::Call& call) {
           node_id_.clear();
           swarm_.reset();
           error_.clear();
-          world_.refresh_heartbeats();
+          world_.refresh_heartbeats(host_);
           return model::Ok{};
         } else if constexpr (std::is_same_v<T, model::ListNodes>) {
           if (!manager_here()) return not_manager;
           return swarm()->list_nodes();
         } else if constexpr (std::is_same_v<T, model::RemoveNode>) {
           if (!manager_here()) return not_manager;
+          const SwarmNodeRecord* target = swarm()->node(req.id);
+          const HostIndex held_by = target ? target->host : host_;
           auto r = swarm()->remove_node(req.id, req.force, origin);
-          world_.refresh_heartbeats();
+          world_.refresh_heartbeats(held_by);
           return r;
         } else if constexpr (std::is_same_v<T, model::UpdateNodeRole>) {
           if (!manager_here()) return not_manager;
+          const SwarmNodeRecord* target = swarm()->node(req.id);
+          const HostIndex held_by = target ? target->host : host_;
           auto r = swarm()->update_role(req.id, req.version, req.role, origin);
-          world_.refresh_heartbeats();
+          world_.refresh_heartbeats(held_by);
           return r;
         } else {
           return ApiError{400, "not a Docker Engine API call"};
@@ -164,7 +168,7 @@ void EngineSim::join(const model::SwarmJoin& req, std::function<void(model::Resp
     host().node_ids_held.insert(node_id_);
     local_ = LocalNodeState::Active;
     schedule_registration();
-    world_.refresh_heartbeats();
+    world_.refresh_heartbeats(host_);
     reply(model::Ok{});
   };
   world_.rpc(host().endpoint, target->endpoint, serve, done, world_.options().join_timeout_ns);
@@ -187,9 +191,9 @@ void EngineSim::schedule_registration() {
       busy_until_ = world_.kernel().now() + busy;
       world_.trace().record(world_.kernel().now(), TraceKind::Fault, host().name, id,
                             "busy after join for " + format_duration_ms(busy) + ": no heartbeats");
-      world_.kernel().schedule_at(busy_until_, [this] { world_.refresh_heartbeats(); });
+      world_.kernel().schedule_at(busy_until_, [this] { world_.refresh_heartbeats(host_); });
     }
-    world_.refresh_heartbeats();
+    world_.refresh_heartbeats(host_);
   });
 }
 
@@ -210,7 +214,7 @@ void EngineSim::crash() {
   up_ = false;
   ++join_attempt_;
   if (local_ == LocalNodeState::Pending) local_ = LocalNodeState::Inactive;
-  world_.refresh_heartbeats();
+  world_.refresh_heartbeats(host_);
 }
 
 void EngineSim::reboot() {
@@ -223,7 +227,7 @@ void EngineSim::reboot() {
     if (!n) learn_removed();
     else if (!n->registered) schedule_registration();
   }
-  world_.refresh_heartbeats();
+  world_.refresh_heartbeats(host_);
 }
 
 }  // namespace swarmsim::sim

@@ -13,7 +13,8 @@ MetadataReplicaSim::MetadataReplicaSim(Kernel& kernel, CattleSim& cattle, Trace&
       trace_(trace),
       opt_(std::move(o)),
       lag_rng_(lag_rng),
-      empty_rng_(empty_rng) {}
+      empty_rng_(empty_rng),
+      name_hash_(Trace::hash(opt_.host_name)) {}
 
 Duration MetadataReplicaSim::draw_lag() {
   const Duration d = opt_.lag.sample(lag_rng_);
@@ -23,39 +24,65 @@ Duration MetadataReplicaSim::draw_lag() {
 
 void MetadataReplicaSim::start() {
   running_ = true;
-  schedule_reload(draw_lag());
-}
-
-void MetadataReplicaSim::handle_cattle_change() {
-  if (!running_ || reload_pending_) return;
-  schedule_reload(draw_lag());
-}
-
-void MetadataReplicaSim::schedule_reload(Duration delay) {
   reload_pending_ = true;
-  kernel_.schedule_after(delay, [this] { reload(); });
+  reload_at_ = kernel_.now() + draw_lag();
 }
 
-void MetadataReplicaSim::reload() {
+void MetadataReplicaSim::stop() {
+  catch_up();
+  running_ = false;
+}
+
+void MetadataReplicaSim::catch_up() {
+  const Instant now = kernel_.now();
+  const auto& times = cattle_.change_times();
+  while (running_) {
+    if (reload_pending_) {
+      if (reload_at_ > now) return;
+      reload(reload_at_);
+      continue;
+    }
+    // No reload pending: the next Cattle change starts one.
+    const std::size_t next = delivered_ + 1;
+    if (next >= times.size() || times[next] > now) return;
+    delivered_ = next;
+    reload_pending_ = true;
+    reload_at_ = times[next] + draw_lag();
+  }
+}
+
+void MetadataReplicaSim::reload(Instant at) {
   reload_pending_ = false;
-  if (!running_) return;
-  if (kernel_.now() < stall_until_) {
+  if (at < stall_until_) {
     // The event stream is reconnecting: nothing loads until it is back, and
     // then the reload still takes its usual time.
     reload_pending_ = true;
-    const Duration after_stall = stall_until_ - kernel_.now() + draw_lag();
-    kernel_.schedule_after(after_stall, [this] { reload(); });
+    reload_at_ = stall_until_ + draw_lag();
     return;
   }
-  auto latest = cattle_.latest();
+  // The newest version Cattle had made by `at`: search forward from the
+  // last delivered one, doubling the step, then halving it.
+  const auto& times = cattle_.change_times();
+  std::size_t lo = delivered_, step = 1;
+  while (lo + step < times.size() && times[lo + step] <= at) {
+    lo += step;
+    step *= 2;
+  }
+  std::size_t hi = std::min(lo + step, times.size());
+  while (hi - lo > 1) {
+    const std::size_t mid = lo + (hi - lo) / 2;
+    (times[mid] <= at ? lo : hi) = mid;
+  }
+  delivered_ = lo;
+  const auto& latest = cattle_.history()[lo];
   if (snapshot_ == latest) return;
-  snapshot_ = std::move(latest);
-  loaded_at_ = kernel_.now();
-  trace_.record(kernel_.now(), TraceKind::MetadataReload, opt_.host_name, "",
-                fmt::format("loaded v{} ({} hosts)", snapshot_->version, snapshot_->hosts.size()));
+  snapshot_ = latest;
+  loaded_at_ = at;
+  trace_.record_reload(at, opt_.host_name, name_hash_, snapshot_->version, snapshot_->hosts.size());
 }
 
 void MetadataReplicaSim::stall_for(Duration d) {
+  catch_up();
   stall_until_ = std::max(stall_until_, kernel_.now() + d);
 }
 
@@ -64,12 +91,14 @@ void MetadataReplicaSim::answer_empty_for(Duration d) {
 }
 
 model::MetaAnswer<model::MetaHost> MetadataReplicaSim::self_host() {
+  catch_up();
   const model::MetaHost* h = snapshot_ ? snapshot_->find_host(opt_.host_uuid) : nullptr;
   if (!h) return {model::MetaAnswerKind::NotFound, {}};
   return {model::MetaAnswerKind::Json, *h};
 }
 
-model::MetaAnswer<std::vector<model::MetaHost>> MetadataReplicaSim::hosts() {
+model::MetaAnswer<model::HostList> MetadataReplicaSim::hosts() {
+  catch_up();
   if (!snapshot_) return {model::MetaAnswerKind::NotFound, {}};
   // Draw on every answer, window or not, so that a window does not shift
   // later draws.
@@ -78,14 +107,16 @@ model::MetaAnswer<std::vector<model::MetaHost>> MetadataReplicaSim::hosts() {
   return {model::MetaAnswerKind::Json, snapshot_->hosts};
 }
 
-model::MetaAnswer<std::vector<model::MetaContainer>> MetadataReplicaSim::containers() {
+model::MetaAnswer<model::ContainerList> MetadataReplicaSim::containers() {
+  catch_up();
   if (!snapshot_) return {model::MetaAnswerKind::NotFound, {}};
   return {model::MetaAnswerKind::Json, snapshot_->containers};
 }
 
 model::MetaAnswer<model::ServiceMetadata> MetadataReplicaSim::service_metadata() {
+  catch_up();
   if (!snapshot_) return {model::MetaAnswerKind::NotFound, {}};
-  return {model::MetaAnswerKind::Json, snapshot_->service};
+  return {model::MetaAnswerKind::Json, *snapshot_->service};
 }
 
 }  // namespace swarmsim::sim

@@ -6,6 +6,15 @@
 // reloads the newest snapshot after a delay drawn from the profile's
 // `metadata_lag` distribution. Changes that arrive while a reload is pending
 // ride along with it, so a burst of changes costs one reload.
+//
+// Computed when read: nothing happens in a replica between two reads that a
+// read could not work out afterwards, so the replica schedules no events.
+// Whenever it is read, or its faults change, it first replays the reloads
+// due up to now (`catch_up`) from Cattle's list of versions: the first change
+// after the last reload, plus a lag, is the next reload, and so on. The lags
+// are drawn in the same order from the same stream as if each reload were an
+// event, so the outcome is the same; a fleet of N replicas costs nothing per
+// Cattle change instead of N events.
 // Faults it injects: stalls (the event stream reconnecting: no reload until
 // the stall ends), empty-body answers to `/hosts` (in a window, or with a
 // per-answer probability), `Not found` before the first load and for a host
@@ -44,24 +53,31 @@ class MetadataReplicaSim {
 
   // The replica process starts (first load after one lag) or stops for good.
   void start();
-  void stop() { running_ = false; }
-  void handle_cattle_change();
+  void stop();
   void stall_for(Duration d);
   void answer_empty_for(Duration d);
+  // Replays the reloads due by now. Reads do it themselves; the world calls
+  // it at the end of a run so that the trace holds every reload.
+  void catch_up();
 
   model::MetaAnswer<model::MetaHost> self_host();
-  model::MetaAnswer<std::vector<model::MetaHost>> hosts();
-  model::MetaAnswer<std::vector<model::MetaContainer>> containers();
+  model::MetaAnswer<model::HostList> hosts();
+  model::MetaAnswer<model::ContainerList> containers();
   model::MetaAnswer<model::ServiceMetadata> service_metadata();
 
   // For violation reports: what this replica had loaded, and since when.
-  const std::shared_ptr<const CattleSnapshot>& snapshot() const { return snapshot_; }
-  Instant loaded_at() const { return loaded_at_; }
+  const std::shared_ptr<const CattleSnapshot>& snapshot() {
+    catch_up();
+    return snapshot_;
+  }
+  Instant loaded_at() {
+    catch_up();
+    return loaded_at_;
+  }
   Instant stalled_until() const { return stall_until_; }
 
  private:
-  void schedule_reload(Duration delay);
-  void reload();
+  void reload(Instant at);
   Duration draw_lag();
 
   Kernel& kernel_;
@@ -75,6 +91,9 @@ class MetadataReplicaSim {
   Instant loaded_at_ = 0;
   bool running_ = false;
   bool reload_pending_ = false;
+  Instant reload_at_ = 0;      // when reload_pending_
+  std::size_t delivered_ = 0;  // Cattle versions up to this one have reached the replica
+  std::uint64_t name_hash_ = 0;
   Instant stall_until_ = 0;
   Instant empty_until_ = 0;
 };

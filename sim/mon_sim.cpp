@@ -94,7 +94,7 @@ std::optional<std::string> failure_of(const model::Response& r) {
 bool empty_list(const model::Response& r) {
   if (auto* nodes = std::get_if<std::vector<model::Node>>(&r)) return nodes->empty();
   if (auto* hosts = std::get_if<std::vector<model::CattleHost>>(&r)) return hosts->empty();
-  if (auto* meta = std::get_if<model::MetaAnswer<std::vector<model::MetaHost>>>(&r))
+  if (auto* meta = std::get_if<model::MetaAnswer<model::HostList>>(&r))
     return meta->value.empty();
   return false;
 }

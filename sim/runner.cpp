@@ -27,6 +27,7 @@ RunResult run_scenario(const ScenarioSpec& spec, const RunOptions& options) {
   wo.seed = options.seed;
   wo.policy = *policy;
   wo.keep_trace = options.keep_trace;
+  wo.keep_calls = options.keep_calls;
   wo.on_draw = options.on_draw;
   World world(spec, wo);
   world.kernel().set_abort_flag(options.interrupt);
@@ -41,6 +42,7 @@ RunResult run_scenario(const ScenarioSpec& spec, const RunOptions& options) {
   r.policy = policy->name();
   r.liveness_checked_at_ns = run_end(spec);
   world.kernel().run_until(r.liveness_checked_at_ns);
+  world.catch_up_replicas();
   if (world.internal_fault()) throw InternalError(*world.internal_fault());
 
   r.interrupted = world.kernel().aborted();
@@ -61,7 +63,7 @@ RunResult run_scenario(const ScenarioSpec& spec, const RunOptions& options) {
   r.digest = world.trace().digest();
   r.trace_events = world.trace().count();
   r.kernel_events = world.kernel().events_run();
-  r.events = world.trace().events();
+  r.events = world.trace().take_events();
   for (std::size_t i = 0; i < world.swarm_count(); ++i)
     for (const auto& [host, n] : world.swarm(i).certificates_by_host()) r.joins_by_host[host] += n;
   r.failed_calls = world.trace().count(TraceKind::MonCallFailed);

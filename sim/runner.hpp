@@ -25,6 +25,7 @@ struct RunOptions {
   std::uint64_t seed = 1;
   std::string policy = "legacy";
   bool keep_trace = true;             // keep events for timelines (the digest is always kept)
+  bool keep_calls = true;             // with keep_trace: every call and reload too, for -v and traces
   bool stop_at_first_violation = true;
   // Set from outside (a signal handler) to end the run early; see
   // RunResult::interrupted.

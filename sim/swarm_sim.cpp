@@ -19,10 +19,26 @@ SwarmSim::SwarmSim(Kernel& kernel, Trace& trace, const SwarmSpec& spec, std::uin
       rng_(Rng::substream(seed, number == 0 ? std::string("swarm")
                                             : fmt::format("swarm/{}", number))) {}
 
-bool SwarmSim::has_manager() const {
-  for (const auto& [_, n] : nodes_)
-    if (n.role == NodeRole::Manager) return true;
-  return false;
+bool SwarmSim::has_manager() const { return !managers_.empty(); }
+
+void SwarmSim::indexed(const SwarmNodeRecord& n) {
+  if (n.role == NodeRole::Manager) managers_.insert(n.id);
+  else managers_.erase(n.id);
+  by_host_[n.host].insert(n.id);
+}
+
+void SwarmSim::unindexed(const SwarmNodeRecord& n) {
+  managers_.erase(n.id);
+  auto it = by_host_.find(n.host);
+  if (it == by_host_.end()) return;
+  it->second.erase(n.id);
+  if (it->second.empty()) by_host_.erase(it);
+}
+
+const std::set<std::string>& SwarmSim::node_ids_of(HostIndex host) const {
+  static const std::set<std::string> kNone;
+  auto it = by_host_.find(host);
+  return it == by_host_.end() ? kNone : it->second;
 }
 
 std::string SwarmSim::new_node_id(const std::string& stream_key) {
@@ -66,6 +82,7 @@ std::string SwarmSim::init(HostIndex host, const std::string& host_name,
                 number_ == 0 ? fmt::format("swarm created, leader hostname '{}'", hostname)
                              : fmt::format("swarm #{} created, leader hostname '{}'", number_ + 1,
                                            hostname));
+  indexed(n);
   nodes_[n.id] = std::move(n);
   return *leader_;
 }
@@ -92,6 +109,7 @@ std::variant<ApiError, std::string> SwarmSim::issue_certificate(HostIndex host,
                             to_string(n.role)));
   std::string id = n.id;
   ++certificates_[host_name];
+  indexed(n);
   nodes_[id] = std::move(n);
   // Silent until its engine, holding the reply, starts to heartbeat: a node
   // whose joiner never gets the answer (lost, or the host gone meanwhile)
@@ -166,6 +184,7 @@ model::Response SwarmSim::remove_node(const std::string& id, bool force,
     return ApiError{400, fmt::format("node {} is not down and can't be removed", id)};
   SwarmNodeRecord removed = std::move(n);
   nodes_.erase(it);
+  unindexed(removed);
   trace_.record(kernel_.now(), TraceKind::NodeRemoved, removed.host_name, id,
                 fmt::format("by {}: {}", origin.host_name, origin.why));
   if (on_removed) on_removed(removed, origin);
@@ -184,7 +203,7 @@ model::Response SwarmSim::update_role(const std::string& id, std::uint64_t versi
     // Raft members only: a manager certificate that never registered is no
     // member (see is_manager_with_quorum).
     int managers = 0;
-    for (const auto& [_, m] : nodes_) managers += m.raft_member();
+    for (const auto& m : managers_) managers += nodes_.at(m).raft_member();
     if (managers <= 1) {
       trace_.record(kernel_.now(), TraceKind::NodeRemoveFailed, n.host_name, id,
                     "demotion refused: last manager");
@@ -201,6 +220,7 @@ model::Response SwarmSim::update_role(const std::string& id, std::uint64_t versi
     }
   }
   n.role = role;
+  indexed(n);
   // Promoting a node that is not heard from only records the role: it joins
   // raft when it comes back.
   n.raft_pending = role == NodeRole::Manager && n.silent_since.has_value();
@@ -217,7 +237,8 @@ model::Response SwarmSim::update_role(const std::string& id, std::uint64_t versi
 
 void SwarmSim::elect_leader() {
   leader_.reset();
-  for (const auto& [id, n] : nodes_) {
+  for (const auto& id : managers_) {
+    const SwarmNodeRecord& n = nodes_.at(id);
     if (n.raft_member() && !n.silent_since) {
       leader_ = id;
       return;
@@ -255,7 +276,8 @@ void SwarmSim::set_silent(const std::string& id, bool silent) {
 
 bool SwarmSim::keeps_quorum_without(const std::string& id) const {
   int managers = 0, alive = 0;
-  for (const auto& [other, n] : nodes_) {
+  for (const auto& other : managers_) {
+    const SwarmNodeRecord& n = nodes_.at(other);
     if (other == id || !n.raft_member()) continue;
     ++managers;
     alive += !n.silent_since;
@@ -268,7 +290,8 @@ bool SwarmSim::is_manager_with_quorum(const std::string& id) const {
   if (it == nodes_.end() || !it->second.raft_member() || it->second.silent_since)
     return false;
   int managers = 0, alive = 0;
-  for (const auto& [_, n] : nodes_) {
+  for (const auto& m : managers_) {
+    const SwarmNodeRecord& n = nodes_.at(m);
     // A manager joins raft when its engine connects and registers; a
     // certificate alone (the join reply lost on the way back) is no vote.
     if (!n.raft_member()) continue;

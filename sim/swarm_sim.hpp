@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <set>
 #include <optional>
 #include <string>
 #include <vector>
@@ -109,6 +110,8 @@ class SwarmSim {
 
   const SwarmNodeRecord* node(const std::string& id) const;
   const std::map<std::string, SwarmNodeRecord>& nodes() const { return nodes_; }
+  // The ids of the nodes a machine's engine was given, removed ones not.
+  const std::set<std::string>& node_ids_of(HostIndex host) const;
   // How many times each host name was given a node (joins, and the init).
   const std::map<std::string, int>& certificates_by_host() const { return certificates_; }
 
@@ -131,6 +134,12 @@ class SwarmSim {
   std::size_t number_;
   Rng rng_;  // join tokens
   std::map<std::string, SwarmNodeRecord> nodes_;  // ordered by id: `docker node ls` order
+  // Indexes into nodes_, so that what concerns the few managers, or one
+  // machine, costs nothing per node of the fleet.
+  std::set<std::string> managers_;  // role manager (raft members or not)
+  std::map<HostIndex, std::set<std::string>> by_host_;
+  void indexed(const SwarmNodeRecord& n);
+  void unindexed(const SwarmNodeRecord& n);
   std::optional<std::string> leader_;
   model::JoinTokens tokens_;
   std::map<std::string, int> certificates_;

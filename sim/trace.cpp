@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace swarmsim::sim {
 
 std::string format_duration_ms(Duration d) {
@@ -75,7 +77,54 @@ void Trace::record(Instant at, TraceKind kind, std::string host, std::string nod
   }
   ++count_;
   ++count_by_kind_[k];
-  if (keep_) events_.push_back(TraceEvent{at, kind, std::move(host), std::move(node), std::move(detail)});
+  if (!keep_ || (!keep_calls_ && !is_membership(kind))) return;
+  if (!events_.empty() && events_.back().at > at) in_order_ = false;
+  events_.push_back(TraceEvent{at, kind, std::move(host), std::move(node), std::move(detail)});
+}
+
+}  // namespace swarmsim::sim
+
+namespace swarmsim::sim {
+
+namespace {
+constexpr std::uint64_t kFnvOffset = 0xcbf29ce484222325ULL, kFnvPrime = 0x100000001b3ULL;
+
+std::uint64_t fnv(std::uint64_t h, const void* data, std::size_t n) {
+  const auto* p = static_cast<const unsigned char*>(data);
+  for (std::size_t i = 0; i < n; ++i) {
+    h ^= p[i];
+    h *= kFnvPrime;
+  }
+  return h;
+}
+}  // namespace
+
+std::uint64_t Trace::hash(const std::string& s) { return fnv(kFnvOffset, s.data(), s.size()); }
+
+void Trace::record_reload(Instant at, const std::string& host, std::uint64_t host_hash,
+                          std::uint64_t version, std::size_t hosts) {
+  const std::uint64_t fields[4] = {static_cast<std::uint64_t>(at), host_hash, version,
+                                   static_cast<std::uint64_t>(hosts)};
+  reloads_sum_ += fnv(kFnvOffset, fields, sizeof fields);
+  ++count_;
+  ++count_by_kind_[static_cast<std::size_t>(TraceKind::MetadataReload)];
+  if (!keep_ || !keep_calls_) return;
+  if (!events_.empty() && events_.back().at > at) in_order_ = false;
+  events_.push_back(TraceEvent{at, TraceKind::MetadataReload, host, "",
+                               fmt::format("loaded v{} ({} hosts)", version, hosts)});
+}
+
+std::uint64_t Trace::digest() const {
+  if (count(TraceKind::MetadataReload) == 0) return digest_;
+  return fnv(digest_, &reloads_sum_, sizeof reloads_sum_);
+}
+
+std::vector<TraceEvent> Trace::take_events() {
+  if (!in_order_)
+    std::stable_sort(events_.begin(), events_.end(),
+                     [](const TraceEvent& a, const TraceEvent& b) { return a.at < b.at; });
+  in_order_ = true;
+  return std::move(events_);
 }
 
 }  // namespace swarmsim::sim

@@ -2,6 +2,13 @@
 // logic makes, every fault, in virtual-time order. A digest (FNV-1a over each
 // event's fields, updated as events are appended) fingerprints the run: the
 // same scenario, seed and policy must give the same digest on any machine.
+//
+// Metadata reloads are the exception: replicas work them out when they are
+// read (see MetadataReplicaSim), so they are recorded late and out of order.
+// Each is hashed from its fields alone and the hashes are summed, which
+// does not depend on order; the digest is the FNV-1a of the ordered events
+// with that sum mixed in at the end. The kept events are put in time order
+// by take_events().
 #pragma once
 
 #include <array>
@@ -55,19 +62,34 @@ struct TraceEvent {
 
 class Trace {
  public:
-  explicit Trace(bool keep_events = true) : keep_(keep_events) {}
+  // keep_events: keep the events for timelines; keep_calls: the calls,
+  // failed calls and reloads too (the verbose timeline), not only the
+  // membership events. The digest and the counts cover every event anyway.
+  explicit Trace(bool keep_events = true, bool keep_calls = true)
+      : keep_(keep_events), keep_calls_(keep_calls) {}
   void record(Instant at, TraceKind kind, std::string host, std::string node,
               std::string detail);
-  std::uint64_t digest() const { return digest_; }
+  // A replica loaded Cattle version `version` listing `hosts` hosts.
+  // `host_hash` is hash(host), computed once by the replica.
+  void record_reload(Instant at, const std::string& host, std::uint64_t host_hash,
+                     std::uint64_t version, std::size_t hosts);
+  static std::uint64_t hash(const std::string& s);
+  std::uint64_t digest() const;
   std::uint64_t count() const { return count_; }
   std::uint64_t count(TraceKind kind) const { return count_by_kind_[static_cast<std::size_t>(kind)]; }
   const std::vector<TraceEvent>& events() const { return events_; }
+  // Moves the kept events out, in time order (stable: the order of
+  // recording within an instant).
+  std::vector<TraceEvent> take_events();
 
  private:
   void mix(const void* data, std::size_t n);
   bool keep_;
+  bool keep_calls_;
   std::vector<TraceEvent> events_;
   std::uint64_t digest_ = 0xcbf29ce484222325ULL;
+  std::uint64_t reloads_sum_ = 0;
+  bool in_order_ = true;
   std::uint64_t count_ = 0;
   std::array<std::uint64_t, static_cast<std::size_t>(TraceKind::LabelLost) + 1> count_by_kind_{};
 };

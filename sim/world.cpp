@@ -10,7 +10,7 @@
 namespace swarmsim::sim {
 
 World::World(const ScenarioSpec& spec, WorldOptions options)
-    : spec_(spec), options_(std::move(options)), trace_(options_.keep_trace) {
+    : spec_(spec), options_(std::move(options)), trace_(options_.keep_trace, options_.keep_calls) {
   image_arches_ = spec_.stack.image_arches;
   manager_scale_ = spec_.swarm.manager_scale;
   network_ = std::make_unique<NetworkSim>(kernel_, options_.seed, spec_.links);
@@ -25,10 +25,6 @@ World::World(const ScenarioSpec& spec, WorldOptions options)
     break;
   }
   server_ = network_->add_endpoint("rancher-server", server_link);
-  cattle_.on_change([this] {
-    for (auto& h : hosts_)
-      if (h.machine_on && h.metadata) h.metadata->handle_cattle_change();
-  });
   cattle_.on_label_lost([this](const CattleSim::LostLabel& l) {
     if (l.key == model::kNodeIdLabel && !l.lost_value.empty())
       reverted_claims_[{l.host_uuid, l.lost_value}] = kernel_.now();
@@ -48,6 +44,11 @@ World::World(const ScenarioSpec& spec, WorldOptions options)
 }
 
 World::~World() = default;
+
+void World::catch_up_replicas() {
+  for (auto& h : hosts_)
+    if (h.metadata) h.metadata->catch_up();
+}
 
 // Rancher's rolling upgrade of the swarmkit-mon service: one host every
 // kUpgradeIntervalNs, in the order the hosts were added; each gets a new
@@ -376,20 +377,51 @@ std::size_t World::environment_swarm() const {
   return 0;
 }
 
+// Which nodes are silent: a node is heard from when the engine holding it
+// is up, in its swarm, not busy, and reaches the leader. A full refresh
+// looks at every node; it runs when the network changes or a swarm's
+// leader is not the one the last refresh saw.
 void World::refresh_heartbeats() {
-  for (auto& swarm : swarms_) {
-    for (int pass = 0; pass < 2; ++pass) {
-      const auto leader = swarm->leader_id();
-      std::vector<std::pair<std::string, bool>> changes;
-      for (const auto& [id, n] : swarm->nodes()) {
-        const EngineSim& e = *hosts_[n.host].engine;
-        const bool beating = e.swarm_number() == swarm->number() && e.node_id() == id &&
-                             e.heartbeating();
-        changes.emplace_back(id, !beating);
-      }
-      for (const auto& [id, silent] : changes) swarm->set_silent(id, silent);
-      if (swarm->leader_id() == leader) break;  // a new leader changes who can reach it
+  for (std::size_t s = 0; s < swarms_.size(); ++s) refresh_swarm(s, 2);
+}
+
+void World::refresh_swarm(std::size_t s, int passes) {
+  SwarmSim& swarm = *swarms_[s];
+  refreshed_leader_.resize(swarms_.size());
+  for (int pass = 0; pass < passes; ++pass) {
+    const auto leader = swarm.leader_id();
+    std::vector<std::pair<std::string, bool>> changes;
+    for (const auto& [id, n] : swarm.nodes()) changes.emplace_back(id, !beating(swarm, id, n.host));
+    for (const auto& [id, silent] : changes) swarm.set_silent(id, silent);
+    // Every node has been checked against this leader. If the leader
+    // changed meanwhile, the next refresh, whatever its kind, is full.
+    refreshed_leader_[s] = leader;
+    if (swarm.leader_id() == leader) break;  // a new leader changes who can reach it
+  }
+}
+
+bool World::beating(const SwarmSim& swarm, const std::string& id, HostIndex host) const {
+  const EngineSim& e = *hosts_[host].engine;
+  return e.swarm_number() == swarm.number() && e.node_id() == id && e.heartbeating();
+}
+
+// One machine's engine changed (or the node it was asked to change lives
+// there): only that machine's nodes can have changed, as long as the leader
+// is the one every node was last checked against; when it is not, or it
+// changes now, the whole swarm is looked at again, as the full refresh would.
+void World::refresh_heartbeats(HostIndex host) {
+  refreshed_leader_.resize(swarms_.size());
+  for (std::size_t s = 0; s < swarms_.size(); ++s) {
+    SwarmSim& swarm = *swarms_[s];
+    const auto leader = swarm.leader_id();
+    if (leader != refreshed_leader_[s]) {
+      refresh_swarm(s, 2);
+      continue;
     }
+    std::vector<std::pair<std::string, bool>> changes;
+    for (const auto& id : swarm.node_ids_of(host)) changes.emplace_back(id, !beating(swarm, id, host));
+    for (const auto& [id, silent] : changes) swarm.set_silent(id, silent);
+    if (swarm.leader_id() != leader) refresh_swarm(s, 1);
   }
 }
 

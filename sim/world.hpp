@@ -40,6 +40,7 @@ struct WorldOptions {
   std::uint64_t seed = 1;
   model::RemovalPolicy policy;
   bool keep_trace = true;
+  bool keep_calls = true;  // with keep_trace: the calls and reloads too (Trace)
   Duration engine_api_latency_ns = 2 * kMillisecond;    // local Docker API call (before stretch)
   Duration metadata_api_latency_ns = 1 * kMillisecond;  // local metadata read (before stretch)
   Duration cattle_timeout_ns = 10 * kSecond;
@@ -70,7 +71,13 @@ class World {
 
   // Heartbeats follow engines, partitions and busy windows: recompute which
   // nodes are silent after any of those changes.
+  // Every running metadata replica replays the reloads due by now (they
+  // are otherwise worked out when read): the end of a run calls it, so that
+  // the trace and its digest hold every reload.
+  void catch_up_replicas();
   void refresh_heartbeats();
+  // After a change to one machine's engine, or to a node held there.
+  void refresh_heartbeats(HostIndex host);
 
   // ---- accessors ----
   Kernel& kernel() { return kernel_; }
@@ -165,6 +172,10 @@ class World {
   // Replicas of earlier registrations of a re-added machine: stopped, but
   // kept alive for the reload timers they may still have pending.
   std::vector<std::unique_ptr<MetadataReplicaSim>> retired_replicas_;
+  // Per swarm: the leader every node's silence was last checked against.
+  std::vector<std::optional<std::string>> refreshed_leader_;
+  void refresh_swarm(std::size_t swarm, int passes);
+  bool beating(const SwarmSim& swarm, const std::string& id, HostIndex host) const;
   std::map<std::string, std::size_t> by_addr_;
   SchedulerSim scheduler_{*this};
   EndpointId server_ = 0;

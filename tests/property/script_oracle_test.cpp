@@ -59,7 +59,7 @@ using Ids = std::vector<std::string>;
 // One reading of the leader: GET /nodes and its own replica's /hosts.
 struct Reading {
   std::vector<Node> nodes;
-  MetaAnswer<std::vector<MetaHost>> hosts;
+  MetaAnswer<HostList> hosts;
 };
 
 // What one side decided for a reading.
@@ -122,7 +122,7 @@ std::string nodes_json(const std::vector<Node>& nodes) {
 }
 
 // The body of metadata /hosts asked for as JSON.
-std::string hosts_body(const MetaAnswer<std::vector<MetaHost>>& answer) {
+std::string hosts_body(const MetaAnswer<HostList>& answer) {
   switch (answer.kind) {
     case MetaAnswerKind::Empty:
       return "";
@@ -178,8 +178,11 @@ std::string show(const Reading& r) {
   s += fmt::format("  metadata /hosts: {}", answer_kind(r.hosts.kind));
   if (r.hosts.kind == MetaAnswerKind::Json) {
     s += " [";
-    for (std::size_t i = 0; i < r.hosts.value.size(); ++i)
-      s += (i ? " '" : "'") + r.hosts.value[i].hostname + "'";
+    bool first = true;
+    for (const auto& h : r.hosts.value) {
+      s += (first ? "'" : " '") + h.hostname + "'";
+      first = false;
+    }
     s += "]";
   }
   s += fmt::format("\n  nodes.json: {}\n  hosts.body: {}\n", nodes_json(r.nodes),
@@ -395,8 +398,8 @@ rc::Gen<std::vector<MetaHost>> gen_mirrored_hosts(const std::vector<Node>& nodes
       gen_list(0, 2, gen_meta_host()));
 }
 
-rc::Gen<MetaAnswer<std::vector<MetaHost>>> gen_hosts_answer(const std::vector<Node>& nodes) {
-  using Answer = MetaAnswer<std::vector<MetaHost>>;
+rc::Gen<MetaAnswer<HostList>> gen_hosts_answer(const std::vector<Node>& nodes) {
+  using Answer = MetaAnswer<HostList>;
   enum Kind { Drawn, Mirrored, Empty, NotFound };
   return gen::mapcat(
       gen::weightedElement<Kind>({{5, Drawn}, {3, Mirrored}, {1, Empty}, {1, NotFound}}),
@@ -430,7 +433,7 @@ rc::Gen<Reading> gen_reading() {
       nodes[i].ID = kNodeIds.at(i);
       nodes[i].VersionIndex = 10 + 7 * i;
     }
-    return gen::map(gen_hosts_answer(nodes), [nodes](MetaAnswer<std::vector<MetaHost>> hosts) {
+    return gen::map(gen_hosts_answer(nodes), [nodes](MetaAnswer<HostList> hosts) {
       return Reading{nodes, std::move(hosts)};
     });
   });
@@ -597,7 +600,7 @@ MetaHost meta(const std::string& hostname) {
   return MetaHost{hostname, "u-" + hostname, hostname, "10.0.0.9", {}};
 }
 
-MetaAnswer<std::vector<MetaHost>> json(std::vector<MetaHost> hosts) {
+MetaAnswer<HostList> json(std::vector<MetaHost> hosts) {
   return {MetaAnswerKind::Json, std::move(hosts)};
 }
 
@@ -715,7 +718,7 @@ TEST(ScriptOracle, AnswersHandWrittenReadingsAsTheScriptDoes) {
     Bodies input;
     Decisions script;
   };
-  auto row = [](const char* what, std::vector<Node> nodes, MetaAnswer<std::vector<MetaHost>> hosts,
+  auto row = [](const char* what, std::vector<Node> nodes, MetaAnswer<HostList> hosts,
                 Decisions script) {
     return Row{what, bodies(Reading{std::move(nodes), std::move(hosts)}), std::move(script)};
   };

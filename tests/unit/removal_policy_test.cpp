@@ -35,7 +35,7 @@ CattleHost cattle(const std::string& uuid, const std::string& ip, CattleHostStat
 
 struct Reading {
   std::vector<Node> nodes;
-  MetaAnswer<std::vector<MetaHost>> hosts{MetaAnswerKind::Json, {}};
+  MetaAnswer<HostList> hosts{MetaAnswerKind::Json, {}};
   std::vector<CattleHost> cattle_hosts;
   bool cattle_read = true;
   std::map<std::string, std::string> departed;  // departure notes
@@ -92,7 +92,7 @@ TEST(LegacyPolicy, ANotFoundAnswerCondemnsEveryNode) {
 struct ScriptRow {
   const char* what;
   std::vector<Node> nodes;
-  MetaAnswer<std::vector<MetaHost>> hosts;
+  MetaAnswer<HostList> hosts;
   Ids removed;  // remove_old_hosts
   Ids purged;   // the down-node purge
 };

@@ -59,7 +59,7 @@ class Script {
   // announcements, a successful probe and the token.
   void up_to_join() {
     to_containers(kPi, SwarmInfo{});
-    reply(MetaAnswer<std::vector<MetaContainer>>{MetaAnswerKind::Json, kTwoContainers});
+    reply(MetaAnswer<ContainerList>{MetaAnswerKind::Json, kTwoContainers});
     expect<CattleSetHostLabel>("wait_leader");
     reply(Ok{});
     expect<ProbeManager>("probe");
@@ -101,7 +101,7 @@ SwarmInfo active(const std::string& id, bool manager) {
   i.ControlAvailable = manager;
   return i;
 }
-MetaAnswer<std::vector<MetaContainer>> containers(std::vector<MetaContainer> c) {
+MetaAnswer<ContainerList> containers(std::vector<MetaContainer> c) {
   return {MetaAnswerKind::Json, std::move(c)};
 }
 Node node(const std::string& id, const std::string& hostname, NodeRole role,
@@ -296,7 +296,7 @@ void leader_reads(Script& s, std::vector<Node> nodes) {
 TEST(LegacyRemovalHook, CutsOnlyTheMetadataHostnameSoADottedEngineHostnameIsRemoved) {
   Script s;
   leader_reads(s, {node("m1", "manager-1", NodeRole::Manager), node("w1", "pi1.lab", NodeRole::Worker)});
-  s.reply(MetaAnswer<std::vector<MetaHost>>{MetaAnswerKind::Json, {kManager, kPi}});
+  s.reply(MetaAnswer<HostList>{MetaAnswerKind::Json, {kManager, kPi}});
   auto rm = s.expect<RemoveNode>("node rm");
   EXPECT_EQ(rm.id, "w1");
   EXPECT_TRUE(rm.force);
@@ -310,14 +310,14 @@ TEST(LegacyRemovalHook, KeepsANodeWhoseHostnameMatchesTheShortMetadataName) {
   Script s;
   MetaHost fqdn = host("pi1", "10.0.0.2", "pi1.lab.example.com");
   leader_reads(s, {node("m1", "manager-1", NodeRole::Manager), node("w1", "pi1", NodeRole::Worker)});
-  s.reply(MetaAnswer<std::vector<MetaHost>>{MetaAnswerKind::Json, {kManager, fqdn}});
+  s.reply(MetaAnswer<HostList>{MetaAnswerKind::Json, {kManager, fqdn}});
   s.expect<ListNodes>("nothing removed: straight to the re-read");
 }
 
 TEST(LegacyRemovalHook, AnEmptyMetadataAnswerTargetsEveryNodeTheLeaderToo) {
   Script s;
   leader_reads(s, {node("m1", "manager-1", NodeRole::Manager), node("w1", "pi1", NodeRole::Worker)});
-  s.reply(MetaAnswer<std::vector<MetaHost>>{MetaAnswerKind::Empty, {}});
+  s.reply(MetaAnswer<HostList>{MetaAnswerKind::Empty, {}});
   auto demote = s.expect<UpdateNodeRole>("demote the leader itself");
   EXPECT_EQ(demote.id, "m1");
   EXPECT_EQ(demote.role, NodeRole::Worker);
@@ -334,7 +334,7 @@ TEST(LegacyDownNodePurge, EveryDownNodeIsRemovedBecauseOfTheQuotingBug) {
                              node("w1", "pi1", NodeRole::Worker, NodeState::Down)};
   MetaHost pi = host("pi1", "10.0.0.2", "pi1");
   leader_reads(s, nodes);
-  s.reply(MetaAnswer<std::vector<MetaHost>>{MetaAnswerKind::Json, {kManager, pi}});
+  s.reply(MetaAnswer<HostList>{MetaAnswerKind::Json, {kManager, pi}});
   s.expect<ListNodes>("re-read");
   s.reply(nodes);
   // The count step promotes the first active worker, down or not.
@@ -362,7 +362,7 @@ TEST(LegacyScaling, PromotesTheFirstReadyWorkerBelowManagerScale) {
                              node("w1", "pi1", NodeRole::Worker)};
   MetaHost pi = host("pi1", "10.0.0.2", "pi1");
   leader_reads(s, nodes);
-  s.reply(MetaAnswer<std::vector<MetaHost>>{MetaAnswerKind::Json, {kManager, pi}});
+  s.reply(MetaAnswer<HostList>{MetaAnswerKind::Json, {kManager, pi}});
   s.expect<ListNodes>("re-read");
   s.reply(nodes);
   auto promote = s.expect<UpdateNodeRole>("promote");
@@ -377,7 +377,7 @@ TEST(LegacyScaling, TheLeaderLabelsItsHostWhenControlIsAvailable) {
   Script s(o);
   std::vector<Node> nodes = {node("m1", "manager-1", NodeRole::Manager)};
   leader_reads(s, nodes);
-  s.reply(MetaAnswer<std::vector<MetaHost>>{MetaAnswerKind::Json, {kManager}});
+  s.reply(MetaAnswer<HostList>{MetaAnswerKind::Json, {kManager}});
   s.expect<ListNodes>("re-read");
   s.reply(nodes);
   s.expect<ListNodes>("read for the purge");

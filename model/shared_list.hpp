@@ -1,0 +1,124 @@
+// SharedList: how the logic receives a list of the whole fleet (metadata
+// `/hosts`, `/services/swarmkit-mon/containers`).
+//
+// The script read the whole list on every loop and so does the logic; what
+// it reads is an immutable, shared, ordered view with an index by host uuid,
+// so that handing a host its answer costs a pointer copy, and the lowest
+// create_index or a host's own entry costs O(log N) instead of a sort. The
+// order is the list's own: `list_order(item, position)` gives it (metadata
+// lists hosts in the order given, containers by create_index), and
+// `list_uuid(item)` the uuid the index is keyed by. Both are found by
+// argument-dependent lookup next to the item type.
+//
+// A list built from a vector (a parsed HTTP answer, a test) and one built
+// version by version (the simulator's Cattle) are the same type and read
+// alike.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <initializer_list>
+#include <iterator>
+#include <memory>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "model/persistent_map.hpp"
+
+namespace swarmsim::model {
+
+template <class T>
+class SharedList {
+ public:
+  // Position in the list: ties in the first part are broken by the second.
+  using Key = std::pair<std::uint64_t, std::uint64_t>;
+  using Item = std::shared_ptr<const T>;
+
+  SharedList() = default;
+  SharedList(std::vector<T> items) {  // NOLINT(google-explicit-constructor): an answer is a list
+    std::vector<std::pair<Key, Item>> sorted;
+    sorted.reserve(items.size());
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      const Key k = list_order(items[i], i);
+      sorted.emplace_back(k, std::make_shared<const T>(std::move(items[i])));
+    }
+    std::stable_sort(sorted.begin(), sorted.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (const auto& [k, item] : sorted) by_uuid_ = by_uuid_.set(list_uuid(*item), item);
+    items_ = Items::from_sorted(std::move(sorted));
+  }
+  SharedList(std::initializer_list<T> items) : SharedList(std::vector<T>(items)) {}
+
+  std::size_t size() const { return items_.size(); }
+  bool empty() const { return items_.empty(); }
+
+  class const_iterator {
+   public:
+    using iterator_category = std::forward_iterator_tag;
+    using value_type = T;
+    using difference_type = std::ptrdiff_t;
+    using pointer = const T*;
+    using reference = const T&;
+    const_iterator() = default;
+    const T& operator*() const { return *it_.value(); }
+    const T* operator->() const { return it_.value().get(); }
+    const_iterator& operator++() {
+      ++it_;
+      return *this;
+    }
+    const_iterator operator++(int) {
+      auto old = *this;
+      ++it_;
+      return old;
+    }
+    friend bool operator==(const const_iterator& a, const const_iterator& b) { return a.it_ == b.it_; }
+
+   private:
+    friend class SharedList;
+    explicit const_iterator(typename PersistentMap<Key, Item>::const_iterator it) : it_(it) {}
+    typename PersistentMap<Key, Item>::const_iterator it_;
+  };
+  const_iterator begin() const { return const_iterator(items_.begin()); }
+  const_iterator end() const { return const_iterator(items_.end()); }
+  // The first entry; the list must not be empty.
+  const T& front() const { return *begin(); }
+
+  // The entry whose uuid is `uuid`, or null.
+  const T* find(std::string_view uuid) const {
+    const Item* item = by_uuid_.find(uuid);
+    return item ? item->get() : nullptr;
+  }
+
+  // ---- versions, for whoever keeps the list (O(log N) each) ----
+  // The list with `item` at `key` (added, or replacing what was there).
+  [[nodiscard]] SharedList with(Key key, Item item) const {
+    SharedList out = without(key);
+    out.by_uuid_ = out.by_uuid_.set(list_uuid(*item), item);
+    out.items_ = out.items_.set(key, std::move(item));
+    return out;
+  }
+  [[nodiscard]] SharedList without(Key key) const {
+    const Item* old = items_.find(key);
+    if (!old) return *this;
+    SharedList out = *this;
+    const std::string_view uuid = list_uuid(**old);
+    const Item* indexed = by_uuid_.find(uuid);
+    if (indexed && indexed->get() == old->get()) out.by_uuid_ = by_uuid_.erase(uuid);
+    out.items_ = items_.erase(key);
+    return out;
+  }
+
+  friend bool operator==(const SharedList& a, const SharedList& b) {
+    if (a.items_.same_as(b.items_)) return true;
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin());
+  }
+
+ private:
+  using Items = PersistentMap<Key, Item>;
+  Items items_;
+  // Keys point into the items the values hold alive.
+  PersistentMap<std::string_view, Item> by_uuid_;
+};
+
+}  // namespace swarmsim::model
