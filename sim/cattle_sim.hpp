@@ -25,6 +25,7 @@
 // removed hosts until they are purged; we never purge).
 #pragma once
 
+#include <unordered_map>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -112,7 +113,7 @@ class CattleSim {
   void relabelled(std::size_t index);
 
   std::vector<HostRecord> hosts_;                 // creation order
-  std::map<std::string, std::size_t> by_uuid_;
+  std::unordered_map<std::string, std::size_t> by_uuid_;
   model::ServiceMetadata service_;
   std::uint64_t next_create_index_ = 1;
   model::HostList active_hosts_;

@@ -12,6 +12,7 @@
 // Request/response exchanges above this layer time out instead.
 #pragma once
 
+#include <unordered_map>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -91,7 +92,12 @@ class NetworkSim {
   PairStream& pair_stream(EndpointId from, EndpointId to);
   Duration delay_on(const Link& a, const Link& b, PairStream& stream, EndpointId from,
                     EndpointId to);
-  std::map<std::pair<EndpointId, EndpointId>, PairStream> pair_streams_;
+  struct PairHash {
+    std::size_t operator()(const std::pair<EndpointId, EndpointId>& p) const {
+      return std::hash<std::uint64_t>()((static_cast<std::uint64_t>(p.first) << 32) | p.second);
+    }
+  };
+  std::unordered_map<std::pair<EndpointId, EndpointId>, PairStream, PairHash> pair_streams_;
   std::function<void(const std::string&, Duration)> on_draw_;
 };
 

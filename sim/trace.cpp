@@ -6,6 +6,35 @@
 
 namespace swarmsim::sim {
 
+namespace {
+
+// The digest's hash: eight bytes at a time, read little-endian whatever the
+// machine, each folded in with a multiply and a shift. Not cryptographic;
+// it only has to tell runs apart and be the same everywhere.
+constexpr std::uint64_t kSeed = 0xcbf29ce484222325ULL, kMul = 0x9e3779b97f4a7c15ULL;
+
+std::uint64_t load_le(const unsigned char* p, std::size_t n) {
+  std::uint64_t w = 0;
+  for (std::size_t i = 0; i < n; ++i) w |= static_cast<std::uint64_t>(p[i]) << (8 * i);
+  return w;
+}
+
+std::uint64_t fold(std::uint64_t h, const void* data, std::size_t n) {
+  const auto* p = static_cast<const unsigned char*>(data);
+  for (; n >= 8; p += 8, n -= 8) {
+    h = (h ^ load_le(p, 8)) * kMul;
+    h ^= h >> 29;
+  }
+  if (n > 0) {
+    h = (h ^ load_le(p, n) ^ (static_cast<std::uint64_t>(n) << 56)) * kMul;
+    h ^= h >> 29;
+  }
+  return h;
+}
+
+}  // namespace
+
+
 std::string format_duration_ms(Duration d) {
   const bool negative = d < 0;
   // Round half away from zero to whole milliseconds, on the magnitude, so
@@ -56,24 +85,16 @@ bool is_membership(TraceKind k) {
          k != TraceKind::MonCallFailed;
 }
 
-void Trace::mix(const void* data, std::size_t n) {
-  const auto* p = static_cast<const unsigned char*>(data);
-  for (std::size_t i = 0; i < n; ++i) {
-    digest_ ^= p[i];
-    digest_ *= 0x100000001b3ULL;
-  }
-}
-
 void Trace::record(Instant at, TraceKind kind, std::string host, std::string node,
                    std::string detail) {
   // Fields are length-prefixed so that ("ab","c") and ("a","bc") differ.
   const auto k = static_cast<std::uint32_t>(kind);
-  mix(&at, sizeof at);
-  mix(&k, sizeof k);
+  const std::uint64_t head[2] = {static_cast<std::uint64_t>(at), k};
+  digest_ = fold(digest_, head, sizeof head);
   for (const std::string* s : {&host, &node, &detail}) {
     const auto len = static_cast<std::uint64_t>(s->size());
-    mix(&len, sizeof len);
-    mix(s->data(), s->size());
+    digest_ = fold(digest_, &len, sizeof len);
+    digest_ = fold(digest_, s->data(), s->size());
   }
   ++count_;
   ++count_by_kind_[k];
@@ -86,26 +107,13 @@ void Trace::record(Instant at, TraceKind kind, std::string host, std::string nod
 
 namespace swarmsim::sim {
 
-namespace {
-constexpr std::uint64_t kFnvOffset = 0xcbf29ce484222325ULL, kFnvPrime = 0x100000001b3ULL;
-
-std::uint64_t fnv(std::uint64_t h, const void* data, std::size_t n) {
-  const auto* p = static_cast<const unsigned char*>(data);
-  for (std::size_t i = 0; i < n; ++i) {
-    h ^= p[i];
-    h *= kFnvPrime;
-  }
-  return h;
-}
-}  // namespace
-
-std::uint64_t Trace::hash(const std::string& s) { return fnv(kFnvOffset, s.data(), s.size()); }
+std::uint64_t Trace::hash(const std::string& s) { return fold(kSeed, s.data(), s.size()); }
 
 void Trace::record_reload(Instant at, const std::string& host, std::uint64_t host_hash,
                           std::uint64_t version, std::size_t hosts) {
   const std::uint64_t fields[4] = {static_cast<std::uint64_t>(at), host_hash, version,
                                    static_cast<std::uint64_t>(hosts)};
-  reloads_sum_ += fnv(kFnvOffset, fields, sizeof fields);
+  reloads_sum_ += fold(kSeed, fields, sizeof fields);
   ++count_;
   ++count_by_kind_[static_cast<std::size_t>(TraceKind::MetadataReload)];
   if (!keep_ || !keep_calls_) return;
@@ -116,7 +124,7 @@ void Trace::record_reload(Instant at, const std::string& host, std::uint64_t hos
 
 std::uint64_t Trace::digest() const {
   if (count(TraceKind::MetadataReload) == 0) return digest_;
-  return fnv(digest_, &reloads_sum_, sizeof reloads_sum_);
+  return fold(digest_, &reloads_sum_, sizeof reloads_sum_);
 }
 
 std::vector<TraceEvent> Trace::take_events() {

@@ -1,12 +1,12 @@
 // The run's trace: every membership event, every call the swarmkit-mon
-// logic makes, every fault, in virtual-time order. A digest (FNV-1a over each
-// event's fields, updated as events are appended) fingerprints the run: the
+// logic makes, every fault, in virtual-time order. A digest (a hash over
+// each event's fields, updated as events are appended) fingerprints the run: the
 // same scenario, seed and policy must give the same digest on any machine.
 //
 // Metadata reloads are the exception: replicas work them out when they are
 // read (see MetadataReplicaSim), so they are recorded late and out of order.
 // Each is hashed from its fields alone and the hashes are summed, which
-// does not depend on order; the digest is the FNV-1a of the ordered events
+// does not depend on order; the digest is the hash of the ordered events
 // with that sum mixed in at the end. The kept events are put in time order
 // by take_events().
 #pragma once
@@ -83,11 +83,10 @@ class Trace {
   std::vector<TraceEvent> take_events();
 
  private:
-  void mix(const void* data, std::size_t n);
   bool keep_;
   bool keep_calls_;
   std::vector<TraceEvent> events_;
-  std::uint64_t digest_ = 0xcbf29ce484222325ULL;
+  std::uint64_t digest_ = 0xcbf29ce484222325ULL;  // the hash seed
   std::uint64_t reloads_sum_ = 0;
   bool in_order_ = true;
   std::uint64_t count_ = 0;

@@ -13,6 +13,7 @@
 // timeout only when the network stays cut for longer than its time-out.
 #pragma once
 
+#include <unordered_map>
 #include <functional>
 #include <map>
 #include <memory>
@@ -166,8 +167,8 @@ class World {
   // Every machine ever added; a name re-added as a new machine is a new
   // entry, a name re-added with same_machine reuses its machine's entry.
   std::vector<HostSim> hosts_;
-  std::map<std::string, std::size_t> current_by_name_;   // hosts in Rancher now
-  std::map<std::string, std::size_t> machines_by_name_;  // the last machine of each name
+  std::unordered_map<std::string, std::size_t> current_by_name_;   // hosts in Rancher now
+  std::unordered_map<std::string, std::size_t> machines_by_name_;  // the last machine of each name
   std::map<std::string, int> machines_named_;            // how many machines had each name
   // Replicas of earlier registrations of a re-added machine: stopped, but
   // kept alive for the reload timers they may still have pending.
@@ -176,7 +177,7 @@ class World {
   std::vector<std::optional<std::string>> refreshed_leader_;
   void refresh_swarm(std::size_t swarm, int passes);
   bool beating(const SwarmSim& swarm, const std::string& id, HostIndex host) const;
-  std::map<std::string, std::size_t> by_addr_;
+  std::unordered_map<std::string, std::size_t> by_addr_;
   SchedulerSim scheduler_{*this};
   EndpointId server_ = 0;
   std::optional<std::string> internal_fault_;
