@@ -8,8 +8,11 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
+#include "model/shared_list.hpp"
 #include "model/time.hpp"
 
 namespace swarmsim::model {
@@ -60,6 +63,14 @@ struct Node {
   NodeStatus Status;
   std::optional<ManagerStatus> ManagerStatus_;  // absent on workers
 };
+
+// `GET /nodes` as the logic reads it: in the order the engine listed the
+// nodes, with an index by node ID.
+inline std::pair<std::uint64_t, std::uint64_t> list_order(const Node&, std::size_t position) {
+  return {position, 0};
+}
+inline std::string_view list_uuid(const Node& n) { return n.ID; }
+using NodeList = SharedList<Node>;
 
 struct JoinTokens {
   std::string Worker;

@@ -87,9 +87,9 @@ struct Ok {};
 struct SavedToken { std::string worker_token; };  // empty: no file
 
 using Response =
-    std::variant<ApiError, Ok, SwarmInfo, JoinTokens, std::vector<Node>, MetaAnswer<MetaHost>,
+    std::variant<ApiError, Ok, SwarmInfo, JoinTokens, NodeList, MetaAnswer<MetaHost>,
                  MetaAnswer<HostList>, MetaAnswer<ContainerList>,
-                 MetaAnswer<ServiceMetadata>, std::vector<CattleHost>, SavedToken>;
+                 MetaAnswer<ServiceMetadata>, CattleHostList, SavedToken>;
 
 // ---- Actions the logic asks for -----------------------------------------
 struct Call {

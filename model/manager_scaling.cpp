@@ -6,7 +6,7 @@
 
 namespace swarmsim::model {
 
-ScriptScaling plan_script_scaling(const std::vector<Node>& nodes, int manager_scale) {
+ScriptScaling plan_script_scaling(const NodeList& nodes, int manager_scale) {
   ScriptScaling s;
   const Node* first_active = nullptr;
   for (const auto& n : nodes) {
@@ -37,7 +37,7 @@ ScriptScaling plan_script_scaling(const std::vector<Node>& nodes, int manager_sc
   return s;
 }
 
-std::vector<RoleChange> plan_manager_scaling(const std::vector<Node>& nodes,
+std::vector<RoleChange> plan_manager_scaling(const NodeList& nodes,
                                              const std::set<std::string>& going,
                                              const std::string& self_node_id, int manager_scale,
                                              bool keep_count_odd,

@@ -47,9 +47,9 @@ struct ScriptScaling {
   // The first active worker, promoted whenever the step acts.
   std::optional<RoleChange> promotion;
 };
-ScriptScaling plan_script_scaling(const std::vector<Node>& nodes, int manager_scale);
+ScriptScaling plan_script_scaling(const NodeList& nodes, int manager_scale);
 
-std::vector<RoleChange> plan_manager_scaling(const std::vector<Node>& nodes,
+std::vector<RoleChange> plan_manager_scaling(const NodeList& nodes,
                                              const std::set<std::string>& going,
                                              const std::string& self_node_id, int manager_scale,
                                              bool keep_count_odd,

@@ -88,4 +88,12 @@ struct CattleHost {
   std::map<std::string, std::string> labels;
 };
 
+// `GET /v1/hosts` as the logic reads it: in creation order, removed hosts
+// included, with an index by uuid.
+inline std::pair<std::uint64_t, std::uint64_t> list_order(const CattleHost&, std::size_t position) {
+  return {position, 0};
+}
+inline std::string_view list_uuid(const CattleHost& h) { return h.uuid; }
+using CattleHostList = SharedList<CattleHost>;
+
 }  // namespace swarmsim::model

@@ -113,9 +113,9 @@ struct RemovalPolicy {
 struct ReconcileView {
   Instant now = 0;
   std::string self_node_id;
-  const std::vector<Node>* nodes = nullptr;                      // GET /nodes
+  const NodeList* nodes = nullptr;                      // GET /nodes
   const MetaAnswer<HostList>* meta_hosts = nullptr;  // own replica's /hosts
-  const std::vector<CattleHost>* cattle_hosts = nullptr;         // fixed only; null if unread
+  const CattleHostList* cattle_hosts = nullptr;         // fixed only; null if unread
   // fixed: departure notes from the service metadata (own replica); null if unread.
   const std::map<std::string, std::string>* departed = nullptr;
 };

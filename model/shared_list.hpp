@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <iterator>
 #include <memory>
@@ -45,7 +46,7 @@ class SharedList {
     }
     std::stable_sort(sorted.begin(), sorted.end(),
                      [](const auto& a, const auto& b) { return a.first < b.first; });
-    for (const auto& [k, item] : sorted) by_uuid_ = by_uuid_.set(list_uuid(*item), item);
+    for (const auto& [k, item] : sorted) by_uuid_ = by_uuid_.set(uuid_key(list_uuid(*item)), item);
     items_ = Items::from_sorted(std::move(sorted));
   }
   SharedList(std::initializer_list<T> items) : SharedList(std::vector<T>(items)) {}
@@ -86,7 +87,7 @@ class SharedList {
 
   // The entry whose uuid is `uuid`, or null.
   const T* find(std::string_view uuid) const {
-    const Item* item = by_uuid_.find(uuid);
+    const Item* item = by_uuid_.find(uuid_key(uuid));
     return item ? item->get() : nullptr;
   }
 
@@ -94,7 +95,7 @@ class SharedList {
   // The list with `item` at `key` (added, or replacing what was there).
   [[nodiscard]] SharedList with(Key key, Item item) const {
     SharedList out = without(key);
-    out.by_uuid_ = out.by_uuid_.set(list_uuid(*item), item);
+    out.by_uuid_ = out.by_uuid_.set(uuid_key(list_uuid(*item)), item);
     out.items_ = out.items_.set(key, std::move(item));
     return out;
   }
@@ -102,7 +103,7 @@ class SharedList {
     const Item* old = items_.find(key);
     if (!old) return *this;
     SharedList out = *this;
-    const std::string_view uuid = list_uuid(**old);
+    const UuidKey uuid = uuid_key(list_uuid(**old));
     const Item* indexed = by_uuid_.find(uuid);
     if (indexed && indexed->get() == old->get()) out.by_uuid_ = by_uuid_.erase(uuid);
     out.items_ = items_.erase(key);
@@ -117,8 +118,11 @@ class SharedList {
  private:
   using Items = PersistentMap<Key, Item>;
   Items items_;
-  // Keys point into the items the values hold alive.
-  PersistentMap<std::string_view, Item> by_uuid_;
+  // Keyed by the uuid's hash first, so that a lookup compares integers;
+  // the views point into the items the values hold alive.
+  using UuidKey = std::pair<std::size_t, std::string_view>;
+  static UuidKey uuid_key(std::string_view uuid) { return {std::hash<std::string_view>()(uuid), uuid}; }
+  PersistentMap<UuidKey, Item> by_uuid_;
 };
 
 }  // namespace swarmsim::model

@@ -94,9 +94,9 @@ struct SwarmkitMon::Impl {
   bool role_fix_pending = false;  // fixed: the host's `swarm` label disagrees with its role
   bool join_as_manager = false;
   int probes_failed = 0;
-  std::vector<Node> nodes;
+  NodeList nodes;
   MetaAnswer<HostList> meta_hosts;
-  std::optional<std::vector<CattleHost>> cattle_hosts;
+  std::optional<CattleHostList> cattle_hosts;
   std::optional<std::map<std::string, std::string>> departed;  // fixed: departure notes
   std::deque<Call> work;  // the rest of a multi-call step (evictions, scaling)
   static constexpr int kPublishAttemptsMax = 20;
@@ -149,7 +149,7 @@ struct SwarmkitMon::Impl {
   bool keep_polling(const Response* r) const { return !has_agent_ip(r) && !may_be_deleted(r); }
   void ask_cattle_about_self(const Response*) { call(CattleListHosts{}); }
   bool self_removed_in_cattle(const Response* r) const {
-    auto hosts = as<std::vector<CattleHost>>(r);
+    auto hosts = as<CattleHostList>(r);
     if (!hosts) return false;
     return std::any_of(hosts->begin(), hosts->end(), [&](const CattleHost& h) {
       return h.uuid == self.uuid && h.state == CattleHostState::Removed;
@@ -248,7 +248,7 @@ struct SwarmkitMon::Impl {
   // The host's labels as Cattle has them; when the Cattle API does not
   // answer, as the replica has them.
   const std::map<std::string, std::string>& own_labels(const Response* r) const {
-    auto hosts = as<std::vector<CattleHost>>(r);
+    auto hosts = as<CattleHostList>(r);
     return hosts && !hosts->empty() ? hosts->front().labels : self.labels;
   }
   bool binding_missing(const Response* r) const {
@@ -476,10 +476,10 @@ struct SwarmkitMon::Impl {
 
   // ---- reconcile pass: ReadNodes, ReadHosts, Removing, Purging ----
   void list_nodes(const Response*) { call(ListNodes{}); }
-  bool nodes_read(const Response* r) const { return as<std::vector<Node>>(r) != nullptr; }
+  bool nodes_read(const Response* r) const { return as<NodeList>(r) != nullptr; }
   bool nodes_unread(const Response* r) const { return !nodes_read(r); }
   void keep_nodes_ask_hosts(const Response* r) {
-    nodes = *as<std::vector<Node>>(r);
+    nodes = *as<NodeList>(r);
     call(MetaHosts{});
   }
   bool reads_cattle(const Response*) const { return opt.policy.reads_cattle_hosts(); }
@@ -510,7 +510,7 @@ struct SwarmkitMon::Impl {
     plan_removals();
   }
   void keep_cattle_hosts(const Response* r) {
-    auto c = as<std::vector<CattleHost>>(r);
+    auto c = as<CattleHostList>(r);
     if (c) cattle_hosts = *c;
     else cattle_hosts.reset();
   }
@@ -831,7 +831,7 @@ void I::queue_eviction(const Eviction& e, const std::string& step, bool force) {
 // The fixed policy plans its steps from the one read, so that the count of
 // managers it keeps is the count after this pass's removals.
 void I::plan_scaling(const Response* r) {
-  nodes = *as<std::vector<Node>>(r);
+  nodes = *as<NodeList>(r);
   if (opt.policy.is_script()) {
     const ScriptScaling step = plan_script_scaling(nodes, opt.manager_scale);
     if (step.acts && step.unreachable > 0) {
@@ -870,7 +870,7 @@ void I::plan_scaling(const Response* r) {
 }
 
 void I::plan_purge(const Response* r) {
-  nodes = *as<std::vector<Node>>(r);
+  nodes = *as<NodeList>(r);
   if (opt.policy.is_script()) {
     for (const auto& e : select_down_nodes(opt.policy, view()))
       queue_eviction(e, "purge down nodes", false);

@@ -14,9 +14,23 @@ std::shared_ptr<const model::MetaContainer> CattleSim::meta_container(const Host
       model::MetaContainer{"swarmkit-mon-" + r.name, r.create_index, r.api.agent_ip, r.api.uuid});
 }
 
-// A label changed on an active host: its metadata entry is replaced.
+void CattleSim::api_changed(std::size_t index) {
+  HostRecord& r = hosts_[index];
+  r.shared = std::make_shared<const model::CattleHost>(r.api);
+  all_hosts_ = all_hosts_.with(host_key(index), r.shared);
+}
+
+// A label changed on an active host: its entries are replaced.
 void CattleSim::relabelled(std::size_t index) {
   active_hosts_ = active_hosts_.with(host_key(index), meta_host(hosts_[index]));
+  api_changed(index);
+}
+
+std::shared_ptr<const model::CattleHost> CattleSim::shared_host(const std::string& uuid) const {
+  auto it = by_uuid_.find(uuid);
+  if (it == by_uuid_.end()) return nullptr;
+  const HostRecord& r = hosts_[it->second];
+  return r.api.state == model::CattleHostState::Removed ? nullptr : r.shared;
 }
 
 std::string CattleSim::add_host(Instant now, const std::string& name, const std::string& hostname,
@@ -30,6 +44,7 @@ std::string CattleSim::add_host(Instant now, const std::string& name, const std:
   by_uuid_[r.api.uuid] = hosts_.size();
   hosts_.push_back(std::move(r));
   active_hosts_ = active_hosts_.with(host_key(hosts_.size() - 1), meta_host(hosts_.back()));
+  api_changed(hosts_.size() - 1);
   publish(now);
   return hosts_.back().api.uuid;
 }
@@ -43,6 +58,7 @@ void CattleSim::remove_host(Instant now, const std::string& uuid) {
     if (r.has_container) containers_ = containers_.without(container_key(r));
   }
   r.api.state = model::CattleHostState::Removed;
+  api_changed(it->second);
   publish(now);
 }
 
@@ -146,11 +162,9 @@ const model::CattleHost* CattleSim::host(const std::string& uuid) const {
   return it == by_uuid_.end() ? nullptr : &hosts_[it->second].api;
 }
 
-std::vector<model::CattleHost> CattleSim::list_hosts() const {
-  std::vector<model::CattleHost> out;
-  out.reserve(hosts_.size());
-  for (const auto& r : hosts_) out.push_back(r.api);
-  return out;
+
+void CattleSim::release_before(std::size_t version) {
+  for (; released_ < version && released_ + 1 < history_.size(); ++released_) history_[released_].reset();
 }
 
 void CattleSim::publish(Instant now) {

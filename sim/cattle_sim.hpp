@@ -92,11 +92,17 @@ class CattleSim {
   const std::vector<std::shared_ptr<const CattleSnapshot>>& history() const { return history_; }
   // history()[v]->taken_at, kept apart so that a search reads one array.
   const std::vector<Instant>& change_times() const { return change_times_; }
+  // Lets go of the versions before `version`: no replica will load them
+  // any more (history()[v] is null for those; change_times() stays whole).
+  void release_before(std::size_t version);
   const model::ServiceMetadata& service() const { return service_; }
   bool host_active(const std::string& uuid) const;
   const model::CattleHost* host(const std::string& uuid) const;
   // GET /v1/hosts: strongly consistent, removed hosts included.
-  std::vector<model::CattleHost> list_hosts() const;
+  model::CattleHostList list_hosts() const { return all_hosts_; }
+  // GET /v1/hosts/{uuid} as an answer: the host shared, not copied; null
+  // once it is removed.
+  std::shared_ptr<const model::CattleHost> shared_host(const std::string& uuid) const;
 
  private:
   struct HostRecord {
@@ -104,7 +110,10 @@ class CattleSim {
     std::string name;
     bool has_container = false;
     std::uint64_t create_index = 0;
+    std::shared_ptr<const model::CattleHost> shared;  // `api` as answers hand it out
   };
+  // The record's API object changed: a new shared copy, in every list.
+  void api_changed(std::size_t index);
   void publish(Instant now);
   static model::HostList::Key host_key(std::size_t index) { return {index, 0}; }
   static model::ContainerList::Key container_key(const HostRecord& r) { return {r.create_index, 0}; }
@@ -117,11 +126,13 @@ class CattleSim {
   model::ServiceMetadata service_;
   std::uint64_t next_create_index_ = 1;
   model::HostList active_hosts_;
+  model::CattleHostList all_hosts_;
   model::ContainerList containers_;
   std::shared_ptr<const model::ServiceMetadata> published_service_ =
       std::make_shared<const model::ServiceMetadata>();
   std::vector<std::shared_ptr<const CattleSnapshot>> history_{std::make_shared<const CattleSnapshot>()};
   std::vector<Instant> change_times_{0};
+  std::size_t released_ = 0;  // versions below this one are released
   std::vector<std::function<void(const LostLabel&)>> lost_listeners_;
 };
 

@@ -38,7 +38,10 @@ void MetadataReplicaSim::catch_up() {
   const auto& times = cattle_.change_times();
   while (running_) {
     if (reload_pending_) {
-      if (reload_at_ > now) return;
+      // A reload due this very instant waits for the next read: changes
+      // may still arrive at this instant, and a reload loads every version
+      // made up to its time, whenever it is worked out.
+      if (reload_at_ >= now) return;
       reload(reload_at_);
       continue;
     }

@@ -75,6 +75,9 @@ class MetadataReplicaSim {
     return loaded_at_;
   }
   Instant stalled_until() const { return stall_until_; }
+  // The oldest Cattle version this replica may still load (after catch_up).
+  std::size_t oldest_needed() const { return delivered_; }
+  bool running() const { return running_; }
 
  private:
   void reload(Instant at);

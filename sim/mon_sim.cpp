@@ -92,8 +92,8 @@ std::optional<std::string> failure_of(const model::Response& r) {
 // A list the removals would rest on that holds nothing: as good as no
 // answer for a policy that promises not to act on one.
 bool empty_list(const model::Response& r) {
-  if (auto* nodes = std::get_if<std::vector<model::Node>>(&r)) return nodes->empty();
-  if (auto* hosts = std::get_if<std::vector<model::CattleHost>>(&r)) return hosts->empty();
+  if (auto* nodes = std::get_if<model::NodeList>(&r)) return nodes->empty();
+  if (auto* hosts = std::get_if<model::CattleHostList>(&r)) return hosts->empty();
   if (auto* meta = std::get_if<model::MetaAnswer<model::HostList>>(&r))
     return meta->value.empty();
   return false;
@@ -105,7 +105,7 @@ void MonSim::deliver(std::uint64_t incarnation, model::RequestId id, const Asked
   const auto failure = failure_of(r);
   if (failure) {
     world_.trace().record(world_.kernel().now(), TraceKind::MonCallFailed,
-                          world_.hosts()[host_].name, "", asked.what + " -> " + *failure);
+                          world_.hosts()[host_].name, "", std::string(asked.what()) + " -> " + *failure);
   }
   if (asked.decisive && asked.pass != 0) {
     const Instant as_of = asked.served_at ? *asked.served_at : world_.kernel().now();
@@ -113,14 +113,16 @@ void MonSim::deliver(std::uint64_t incarnation, model::RequestId id, const Asked
   }
   if (asked.decisive && asked.pass != 0 && (failure || empty_list(r))) {
     for (auto& fn : world_.failed_read_observers)
-      fn(host_, asked.pass, asked.what + " -> " + failure.value_or("an empty list"));
+      fn(host_, asked.pass, std::string(asked.what()) + " -> " + failure.value_or("an empty list"));
   }
   logic_->handle_response(local_now(), id, r);
   pump();
 }
 
 namespace {
-std::string describe(const model::Request& r) {
+// The request's arguments as the trace shows them; empty for a request
+// that has none worth showing (its name says it all).
+std::string arguments(const model::Request& r) {
   return std::visit(
       [](const auto& q) -> std::string {
         using T = std::decay_t<decltype(q)>;
@@ -132,7 +134,7 @@ std::string describe(const model::Request& r) {
         else if constexpr (std::is_same_v<T, model::SwarmJoin>)
           return "swarm join " + (q.remote_addrs.empty() ? std::string() : q.remote_addrs[0]);
         else if constexpr (std::is_same_v<T, model::ProbeManager>) return "probe " + q.addr;
-        else return model::request_name(model::Request{q});
+        else return {};
       },
       r);
 }
@@ -144,7 +146,8 @@ void MonSim::execute(const model::Call& asked_call) {
   // in the high bits they are unique per host for the checkers.
   model::Call call = asked_call;
   if (call.pass != 0) call.pass |= incarnation_ << 32;
-  Asked asked{describe(call.request), options_.policy.decides_on(call.request), call.pass, {}};
+  Asked asked{model::request_name(call.request), arguments(call.request),
+              options_.policy.decides_on(call.request), call.pass, {}};
   std::shared_ptr<Instant> served_at;
   if (std::holds_alternative<model::CattleListHosts>(call.request)) {
     served_at = std::make_shared<Instant>(world_.kernel().now());
@@ -155,8 +158,7 @@ void MonSim::execute(const model::Call& asked_call) {
     h.last_loop_holding[h.engine->node_id()] = world_.kernel().now();
   if (auto* d = std::get_if<model::CattleNoteDeparture>(&call.request))
     h.last_tie_written[d->node_id] = world_.kernel().now();
-  world_.trace().record(world_.kernel().now(), TraceKind::MonCall, h.name, "",
-                        call.why.empty() ? asked.what : asked.what + " -- " + call.why);
+  world_.trace().record_call(world_.kernel().now(), h.name, asked.what(), call.why);
   const auto inc = incarnation_;
   const auto id = call.id;
   auto reply = [this, inc, id, asked = std::move(asked)](model::Response r) {
@@ -260,9 +262,9 @@ void MonSim::execute(const model::Call& asked_call) {
 
 // GET /v1/hosts/{id}, served at the Rancher server.
 model::Response MonSim::get_host(const std::string& uuid) const {
-  auto host = world_.cattle().get_host(uuid);
+  auto host = world_.cattle().shared_host(uuid);
   if (!host) return ApiError{404, "host not found"};
-  return std::vector<model::CattleHost>{std::move(*host)};
+  return model::CattleHostList().with({0, 0}, std::move(host));
 }
 
 // A label write takes three trips to the Rancher server, and another writer
@@ -283,7 +285,7 @@ void MonSim::write_label(const model::CattleSetHostLabel& label,
   };
   auto verify = [this, inc, label, reply, attempt, wanted](model::Response r) {
     if (inc != incarnation_) return;
-    auto* read = std::get_if<std::vector<model::CattleHost>>(&r);
+    auto* read = std::get_if<model::CattleHostList>(&r);
     if (!read || read->empty()) return reply(std::move(r));
     if (wanted(read->front())) return reply(model::Ok{});
     if (attempt < kLabelWriteTries) return write_label(label, reply, attempt + 1);
@@ -291,7 +293,7 @@ void MonSim::write_label(const model::CattleSetHostLabel& label,
   };
   auto put = [this, inc, label, reply, get, verify, from, timeout](model::Response r) {
     if (inc != incarnation_) return;
-    auto* read = std::get_if<std::vector<model::CattleHost>>(&r);
+    auto* read = std::get_if<model::CattleHostList>(&r);
     if (!read || read->empty()) return reply(std::move(r));
     CattleSim::Labels loaded = read->front().labels, labels = loaded;
     if (label.value.empty()) labels.erase(label.key);

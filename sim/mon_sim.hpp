@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "model/swarmkit_mon.hpp"
 #include "sim/swarm_sim.hpp"
@@ -39,7 +40,11 @@ class MonSim {
   void execute(const model::Call& call);
   // What execute() remembers of a call until its reply comes back.
   struct Asked {
-    std::string what;      // the request as the trace shows it
+    // The request as the trace shows it: a fixed name, or for requests with
+    // arguments a string made for it.
+    const char* name = "";
+    std::string with_args;
+    std::string_view what() const { return with_args.empty() ? std::string_view(name) : with_args; }
     bool decisive = false;  // a read the pass's removals rest on
     std::uint64_t pass = 0;
     // When the answer was made, for reads served away from the host (the

@@ -25,10 +25,14 @@ void SwarmSim::indexed(const SwarmNodeRecord& n) {
   if (n.role == NodeRole::Manager) managers_.insert(n.id);
   else managers_.erase(n.id);
   by_host_[n.host].insert(n.id);
+  list_keys_.insert(list_key(n.id));
+  changed(n.id);
 }
 
 void SwarmSim::unindexed(const SwarmNodeRecord& n) {
   managers_.erase(n.id);
+  list_keys_.erase(list_key(n.id));
+  changed(n.id);
   auto it = by_host_.find(n.host);
   if (it == by_host_.end()) return;
   it->second.erase(n.id);
@@ -51,7 +55,7 @@ std::string SwarmSim::new_node_id(const std::string& stream_key) {
   do {
     id.clear();
     for (int i = 0; i < 25; ++i) id += kAlphabet[rng.uniform_u64(36)];
-  } while (nodes_.contains(id));
+  } while (where_.contains(id) || list_keys_.contains(list_key(id)));
   return id;
 }
 
@@ -83,7 +87,8 @@ std::string SwarmSim::init(HostIndex host, const std::string& host_name,
                              : fmt::format("swarm #{} created, leader hostname '{}'", number_ + 1,
                                            hostname));
   indexed(n);
-  nodes_[n.id] = std::move(n);
+  const std::string id = n.id;
+  where_[id] = nodes_.insert_or_assign(id, std::move(n)).first;
   return *leader_;
 }
 
@@ -110,7 +115,7 @@ std::variant<ApiError, std::string> SwarmSim::issue_certificate(HostIndex host,
   std::string id = n.id;
   ++certificates_[host_name];
   indexed(n);
-  nodes_[id] = std::move(n);
+  where_[id] = nodes_.insert_or_assign(id, std::move(n)).first;
   // Silent until its engine, holding the reply, starts to heartbeat: a node
   // whose joiner never gets the answer (lost, or the host gone meanwhile)
   // turns down like any other silent node.
@@ -120,9 +125,10 @@ std::variant<ApiError, std::string> SwarmSim::issue_certificate(HostIndex host,
 
 void SwarmSim::register_node(const std::string& id, const std::string& hostname,
                              const std::string& arch) {
-  auto it = nodes_.find(id);
+  auto it = find_node(id);
   if (it == nodes_.end() || it->second.registered) return;
   it->second.registered = true;
+  changed(id);
   it->second.hostname = hostname;
   it->second.arch = arch;
   trace_.record(kernel_.now(), TraceKind::NodeReady, it->second.host_name, id,
@@ -141,35 +147,61 @@ model::NodeState SwarmSim::state_of(const SwarmNodeRecord& n) const {
   return n.registered ? model::NodeState::Ready : model::NodeState::Unknown;
 }
 
-std::vector<model::Node> SwarmSim::list_nodes() const {
-  std::vector<model::Node> out;
-  out.reserve(nodes_.size());
-  for (const auto& [id, n] : nodes_) {
-    model::Node m;
-    m.ID = id;
-    m.VersionIndex = n.version;
-    m.CreatedAt = n.created_at;
-    m.Spec.Role = n.role;
-    m.Description.Hostname = n.hostname;
-    m.Description.Architecture = n.arch;
-    m.Status.State = state_of(n);
-    m.Status.Addr = n.addr;
-    if (n.role == NodeRole::Manager && !n.raft_pending) {
-      model::ManagerStatus ms;
-      ms.Leader = leader_ && *leader_ == id;
-      ms.Reachability_ = n.silent_since ? model::Reachability::Unreachable
-                                        : model::Reachability::Reachable;
-      ms.Addr = n.addr + ":2377";
-      m.ManagerStatus_ = ms;
-    }
-    out.push_back(std::move(m));
+model::NodeList::Key SwarmSim::list_key(std::string_view id) {
+  auto word = [&](std::size_t from) {
+    std::uint64_t w = 0;
+    for (std::size_t i = from; i < from + 8; ++i)
+      w = (w << 8) | (i < id.size() ? static_cast<unsigned char>(id[i]) : 0u);
+    return w;
+  };
+  return {word(0), word(8)};
+}
+
+model::Node SwarmSim::node_view(const std::string& id, const SwarmNodeRecord& n) const {
+  model::Node m;
+  m.ID = id;
+  m.VersionIndex = n.version;
+  m.CreatedAt = n.created_at;
+  m.Spec.Role = n.role;
+  m.Description.Hostname = n.hostname;
+  m.Description.Architecture = n.arch;
+  m.Status.State = state_of(n);
+  m.Status.Addr = n.addr;
+  if (n.role == NodeRole::Manager && !n.raft_pending) {
+    model::ManagerStatus ms;
+    ms.Leader = leader_ && *leader_ == id;
+    ms.Reachability_ = n.silent_since ? model::Reachability::Unreachable
+                                      : model::Reachability::Reachable;
+    ms.Addr = n.addr + ":2377";
+    m.ManagerStatus_ = ms;
   }
-  return out;
+  return m;
+}
+
+model::NodeList SwarmSim::list_nodes() const {
+  const Instant now = kernel_.now();
+  // Silent nodes whose silence has lasted long enough show `down` now.
+  while (!turns_down_.empty() && turns_down_.begin()->first <= now) {
+    changed(turns_down_.begin()->second);
+    turns_down_.erase(turns_down_.begin());
+  }
+  if (listed_leader_ != leader_) {
+    if (listed_leader_) changed(*listed_leader_);
+    if (leader_) changed(*leader_);
+    listed_leader_ = leader_;
+  }
+  for (const auto& id : unlisted_) {
+    auto it = find_node(id);
+    if (it == nodes_.end()) listed_ = listed_.without(list_key(id));
+    else listed_ = listed_.with(list_key(id), std::make_shared<const model::Node>(node_view(id, it->second)));
+  }
+  unlisted_.clear();
+  return listed_;
 }
 
 model::Response SwarmSim::remove_node(const std::string& id, bool force,
                                       const SwarmOrigin& origin) {
-  auto it = nodes_.find(id);
+  auto it = find_node(id);
   if (it == nodes_.end()) return ApiError{404, fmt::format("node {} not found", id)};
   SwarmNodeRecord& n = it->second;
   if (n.role == NodeRole::Manager) {
@@ -183,6 +215,7 @@ model::Response SwarmSim::remove_node(const std::string& id, bool force,
   if (!force && state_of(n) != model::NodeState::Down)
     return ApiError{400, fmt::format("node {} is not down and can't be removed", id)};
   SwarmNodeRecord removed = std::move(n);
+  where_.erase(id);
   nodes_.erase(it);
   unindexed(removed);
   trace_.record(kernel_.now(), TraceKind::NodeRemoved, removed.host_name, id,
@@ -193,7 +226,7 @@ model::Response SwarmSim::remove_node(const std::string& id, bool force,
 
 model::Response SwarmSim::update_role(const std::string& id, std::uint64_t version,
                                       NodeRole role, const SwarmOrigin& origin) {
-  auto it = nodes_.find(id);
+  auto it = find_node(id);
   if (it == nodes_.end()) return ApiError{404, fmt::format("node {} not found", id)};
   SwarmNodeRecord& n = it->second;
   if (version != n.version)
@@ -203,7 +236,7 @@ model::Response SwarmSim::update_role(const std::string& id, std::uint64_t versi
     // Raft members only: a manager certificate that never registered is no
     // member (see is_manager_with_quorum).
     int managers = 0;
-    for (const auto& m : managers_) managers += nodes_.at(m).raft_member();
+    for (const auto& m : managers_) managers += find_node(m)->second.raft_member();
     if (managers <= 1) {
       trace_.record(kernel_.now(), TraceKind::NodeRemoveFailed, n.host_name, id,
                     "demotion refused: last manager");
@@ -238,7 +271,7 @@ model::Response SwarmSim::update_role(const std::string& id, std::uint64_t versi
 void SwarmSim::elect_leader() {
   leader_.reset();
   for (const auto& id : managers_) {
-    const SwarmNodeRecord& n = nodes_.at(id);
+    const SwarmNodeRecord& n = find_node(id)->second;
     if (n.raft_member() && !n.silent_since) {
       leader_ = id;
       return;
@@ -247,26 +280,29 @@ void SwarmSim::elect_leader() {
 }
 
 void SwarmSim::set_silent(const std::string& id, bool silent) {
-  auto it = nodes_.find(id);
+  auto it = find_node(id);
   if (it == nodes_.end()) return;
   SwarmNodeRecord& n = it->second;
   if (silent == n.silent_since.has_value()) return;
   if (!silent) {
     const bool was_down = silent_too_long(n);
     n.silent_since.reset();
+    changed(id);
     n.raft_pending = false;  // a node promoted while away joins raft now
     if (was_down) trace_.record(kernel_.now(), TraceKind::NodeUp, n.host_name, id, "heartbeats again");
     if (!leader_) elect_leader();
     return;
   }
   n.silent_since = kernel_.now();
+  changed(id);
+  turns_down_.emplace(kernel_.now() + spec_.down_after_ns, id);
   const std::uint64_t silence = ++n.silences;
   if (leader_ && *leader_ == id) elect_leader();
   // One event per silence, not per missed heartbeat: it only writes the
   // moment the node turns down into the trace. A silence is told apart by
   // its count, not its start time: two can start at the same instant.
   kernel_.schedule_after(spec_.down_after_ns, [this, id, silence] {
-    auto node = nodes_.find(id);
+    auto node = find_node(id);
     if (node == nodes_.end() || node->second.silences != silence || !node->second.silent_since)
       return;
     trace_.record(kernel_.now(), TraceKind::NodeDown, node->second.host_name, id,
@@ -277,7 +313,7 @@ void SwarmSim::set_silent(const std::string& id, bool silent) {
 bool SwarmSim::keeps_quorum_without(const std::string& id) const {
   int managers = 0, alive = 0;
   for (const auto& other : managers_) {
-    const SwarmNodeRecord& n = nodes_.at(other);
+    const SwarmNodeRecord& n = find_node(other)->second;
     if (other == id || !n.raft_member()) continue;
     ++managers;
     alive += !n.silent_since;
@@ -286,12 +322,12 @@ bool SwarmSim::keeps_quorum_without(const std::string& id) const {
 }
 
 bool SwarmSim::is_manager_with_quorum(const std::string& id) const {
-  auto it = nodes_.find(id);
+  auto it = find_node(id);
   if (it == nodes_.end() || !it->second.raft_member() || it->second.silent_since)
     return false;
   int managers = 0, alive = 0;
   for (const auto& m : managers_) {
-    const SwarmNodeRecord& n = nodes_.at(m);
+    const SwarmNodeRecord& n = find_node(m)->second;
     // A manager joins raft when its engine connects and registers; a
     // certificate alone (the join reply lost on the way back) is no vote.
     if (!n.raft_member()) continue;
@@ -301,8 +337,18 @@ bool SwarmSim::is_manager_with_quorum(const std::string& id) const {
   return 2 * alive > managers;
 }
 
+std::map<std::string, SwarmNodeRecord>::iterator SwarmSim::find_node(const std::string& id) {
+  auto it = where_.find(id);
+  return it == where_.end() ? nodes_.end() : it->second;
+}
+
+std::map<std::string, SwarmNodeRecord>::const_iterator SwarmSim::find_node(const std::string& id) const {
+  auto it = where_.find(id);
+  return it == where_.end() ? nodes_.end() : std::map<std::string, SwarmNodeRecord>::const_iterator(it->second);
+}
+
 const SwarmNodeRecord* SwarmSim::node(const std::string& id) const {
-  auto it = nodes_.find(id);
+  auto it = find_node(id);
   return it == nodes_.end() ? nullptr : &it->second;
 }
 

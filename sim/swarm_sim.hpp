@@ -21,9 +21,10 @@
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <set>
 #include <optional>
+#include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "model/docker_api.hpp"
@@ -96,7 +97,10 @@ class SwarmSim {
                                                                 Instant manager_clock);
   void register_node(const std::string& id, const std::string& hostname, const std::string& arch);
 
-  std::vector<model::Node> list_nodes() const;
+  // GET /nodes. The list is kept from one call to the next and only the
+  // nodes that changed since are made again, so a leader reading the whole
+  // list every pass costs O(changes), not O(nodes).
+  model::NodeList list_nodes() const;
   model::Response remove_node(const std::string& id, bool force, const SwarmOrigin& origin);
   model::Response update_role(const std::string& id, std::uint64_t version, model::NodeRole role,
                               const SwarmOrigin& origin);
@@ -134,11 +138,26 @@ class SwarmSim {
   std::size_t number_;
   Rng rng_;  // join tokens
   std::map<std::string, SwarmNodeRecord> nodes_;  // ordered by id: `docker node ls` order
+  // nodes_ by id, hashed: a lookup per heartbeat check and API call.
+  std::unordered_map<std::string, std::map<std::string, SwarmNodeRecord>::iterator> where_;
+  std::map<std::string, SwarmNodeRecord>::iterator find_node(const std::string& id);
+  std::map<std::string, SwarmNodeRecord>::const_iterator find_node(const std::string& id) const;
   // Indexes into nodes_, so that what concerns the few managers, or one
   // machine, costs nothing per node of the fleet.
   std::set<std::string> managers_;  // role manager (raft members or not)
   std::map<HostIndex, std::set<std::string>> by_host_;
   void indexed(const SwarmNodeRecord& n);
+  // The listing: node IDs (25 random characters, unique in their first 16,
+  // which new_node_id sees to) ordered by their first 16 characters, which
+  // is ID order.
+  static model::NodeList::Key list_key(std::string_view id);
+  model::Node node_view(const std::string& id, const SwarmNodeRecord& n) const;
+  void changed(const std::string& id) const { unlisted_.push_back(id); }
+  mutable model::NodeList listed_;
+  mutable std::vector<std::string> unlisted_;            // changed since the last listing
+  mutable std::optional<std::string> listed_leader_;     // the leader the listing shows
+  mutable std::multimap<Instant, std::string> turns_down_;  // when a silent node shows down
+  std::set<model::NodeList::Key> list_keys_;
   void unindexed(const SwarmNodeRecord& n);
   std::optional<std::string> leader_;
   model::JoinTokens tokens_;

@@ -85,22 +85,38 @@ bool is_membership(TraceKind k) {
          k != TraceKind::MonCallFailed;
 }
 
-void Trace::record(Instant at, TraceKind kind, std::string host, std::string node,
-                   std::string detail) {
+void Trace::record(Instant at, TraceKind kind, std::string_view host, std::string_view node,
+                   std::string_view detail) {
   // Fields are length-prefixed so that ("ab","c") and ("a","bc") differ.
   const auto k = static_cast<std::uint32_t>(kind);
   const std::uint64_t head[2] = {static_cast<std::uint64_t>(at), k};
   digest_ = fold(digest_, head, sizeof head);
-  for (const std::string* s : {&host, &node, &detail}) {
-    const auto len = static_cast<std::uint64_t>(s->size());
+  for (const std::string_view s : {host, node, detail}) {
+    const auto len = static_cast<std::uint64_t>(s.size());
     digest_ = fold(digest_, &len, sizeof len);
-    digest_ = fold(digest_, s->data(), s->size());
+    digest_ = fold(digest_, s.data(), s.size());
   }
   ++count_;
   ++count_by_kind_[k];
   if (!keep_ || (!keep_calls_ && !is_membership(kind))) return;
   if (!events_.empty() && events_.back().at > at) in_order_ = false;
-  events_.push_back(TraceEvent{at, kind, std::move(host), std::move(node), std::move(detail)});
+  events_.push_back(TraceEvent{at, kind, std::string(host), std::string(node), std::string(detail)});
+}
+
+void Trace::record_call(Instant at, std::string_view host, std::string_view what,
+                        std::string_view why) {
+  const auto k = static_cast<std::uint32_t>(TraceKind::MonCall);
+  const std::uint64_t head[5] = {static_cast<std::uint64_t>(at), k, host.size(), what.size(),
+                                 why.size()};
+  digest_ = fold(digest_, head, sizeof head);
+  for (const std::string_view s : {host, what, why}) digest_ = fold(digest_, s.data(), s.size());
+  ++count_;
+  ++count_by_kind_[k];
+  if (!keep_ || !keep_calls_) return;
+  if (!events_.empty() && events_.back().at > at) in_order_ = false;
+  std::string detail(what);
+  if (!why.empty()) detail.append(" -- ").append(why);
+  events_.push_back(TraceEvent{at, TraceKind::MonCall, std::string(host), "", std::move(detail)});
 }
 
 }  // namespace swarmsim::sim

@@ -14,6 +14,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "model/time.hpp"
@@ -67,8 +68,12 @@ class Trace {
   // membership events. The digest and the counts cover every event anyway.
   explicit Trace(bool keep_events = true, bool keep_calls = true)
       : keep_(keep_events), keep_calls_(keep_calls) {}
-  void record(Instant at, TraceKind kind, std::string host, std::string node,
-              std::string detail);
+  // The fields are copied only when the event is kept.
+  void record(Instant at, TraceKind kind, std::string_view host, std::string_view node,
+              std::string_view detail);
+  // A call of the logic: detail is "what -- why" (or "what"), put together
+  // only when the event is kept.
+  void record_call(Instant at, std::string_view host, std::string_view what, std::string_view why);
   // A replica loaded Cattle version `version` listing `hosts` hosts.
   // `host_hash` is hash(host), computed once by the replica.
   void record_reload(Instant at, const std::string& host, std::uint64_t host_hash,

@@ -50,6 +50,20 @@ void World::catch_up_replicas() {
     if (h.metadata) h.metadata->catch_up();
 }
 
+// Cattle keeps every version a replica may still load. Now and then every
+// running replica is brought up to date (what a read would do anyway) and
+// the versions none of them can load any more are let go, so that memory
+// follows the fleet, not the number of changes.
+void World::release_old_versions() {
+  std::size_t oldest = cattle_.history().size() - 1;
+  for (auto& h : hosts_) {
+    if (!h.metadata || !h.metadata->running()) continue;
+    h.metadata->catch_up();
+    oldest = std::min(oldest, h.metadata->oldest_needed());
+  }
+  cattle_.release_before(oldest);
+}
+
 // Rancher's rolling upgrade of the swarmkit-mon service: one host every
 // kUpgradeIntervalNs, in the order the hosts were added; each gets a new
 // container (the next create_index) that starts as any container does.
@@ -228,6 +242,12 @@ void World::register_in_rancher(HostSim& h, const std::string& how) {
   h.in_rancher = true;
   h.added_at = kernel_.now();
   h.uuid = cattle_.add_host(kernel_.now(), h.name, h.rancher_hostname, h.agent_ip);
+  // Often enough to bound memory, rarely enough that the scan of every
+  // replica costs O(1) per Cattle change.
+  if (cattle_.history().size() >= next_release_at_) {
+    release_old_versions();
+    next_release_at_ = cattle_.history().size() + std::max<std::size_t>(4096, hosts_.size());
+  }
   h.registrations.emplace_back(kernel_.now(), h.uuid);
   if (h.metadata) retired_replicas_.push_back(std::move(h.metadata));
   const std::string registration =

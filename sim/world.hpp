@@ -76,6 +76,7 @@ class World {
   // are otherwise worked out when read): the end of a run calls it, so that
   // the trace and its digest hold every reload.
   void catch_up_replicas();
+  void release_old_versions();
   void refresh_heartbeats();
   // After a change to one machine's engine, or to a node held there.
   void refresh_heartbeats(HostIndex host);
@@ -175,6 +176,7 @@ class World {
   std::vector<std::unique_ptr<MetadataReplicaSim>> retired_replicas_;
   // Per swarm: the leader every node's silence was last checked against.
   std::vector<std::optional<std::string>> refreshed_leader_;
+  std::size_t next_release_at_ = 4096;  // Cattle history size of the next release_old_versions
   void refresh_swarm(std::size_t swarm, int passes);
   bool beating(const SwarmSim& swarm, const std::string& id, HostIndex host) const;
   std::unordered_map<std::string, std::size_t> by_addr_;

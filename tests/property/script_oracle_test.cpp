@@ -199,7 +199,8 @@ void showValue(const Reading& r, std::ostream& os) {
 
 Decisions model_decisions(const Reading& r) {
   const auto legacy = *RemovalPolicy::from_name("legacy");
-  const ReconcileView view{0, "", &r.nodes, &r.hosts, nullptr};
+  const NodeList nodes = r.nodes;
+  const ReconcileView view{0, "", &nodes, &r.hosts, nullptr};
   Decisions d;
   for (const auto& e : select_stale_nodes(legacy, view)) {
     d.removed.push_back(e.node_id);

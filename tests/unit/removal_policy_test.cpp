@@ -42,7 +42,9 @@ struct Reading {
   Instant now = 10 * kMinute;
 
   std::vector<std::string> evicted(const RemovalPolicy& p, const std::string& self = "m1") const {
-    ReconcileView v{now, self, &nodes, &hosts, cattle_read ? &cattle_hosts : nullptr, &departed};
+    const NodeList node_list = nodes;
+    const CattleHostList cattle_list = cattle_hosts;
+    ReconcileView v{now, self, &node_list, &hosts, cattle_read ? &cattle_list : nullptr, &departed};
     std::vector<std::string> ids;
     for (const auto& e : select_stale_nodes(p, v)) ids.push_back(e.node_id);
     return ids;
@@ -141,7 +143,8 @@ TEST(LegacyPolicy, FollowsTheScriptsObservableSemantics) {
     r.nodes = row.nodes;
     r.hosts = row.hosts;
     EXPECT_EQ(r.evicted(policy("legacy")), row.removed) << row.what;
-    ReconcileView v{r.now, "m1", &r.nodes, &r.hosts, nullptr};
+    const NodeList nodes = r.nodes;
+    ReconcileView v{r.now, "m1", &nodes, &r.hosts, nullptr};
     Ids purged;
     for (const auto& e : select_down_nodes(policy("legacy"), v)) purged.push_back(e.node_id);
     EXPECT_EQ(purged, row.purged) << row.what;
@@ -268,7 +271,9 @@ TEST(FixedPolicy, NeitherPurgesDownNodesNorRemovesUnreachableManagers) {
   Node m2 = node("m2", "vm1", NodeRole::Manager, NodeState::Down);
   m2.ManagerStatus_->Reachability_ = Reachability::Unreachable;
   r.nodes = {node("m1", "vm0", NodeRole::Manager), m2};
-  ReconcileView v{r.now, "m1", &r.nodes, &r.hosts, &r.cattle_hosts};
+  const NodeList nodes = r.nodes;
+  const CattleHostList cattle = r.cattle_hosts;
+  ReconcileView v{r.now, "m1", &nodes, &r.hosts, &cattle};
   EXPECT_FALSE(select_unreachable_manager(policy("fixed"), v).has_value());
   EXPECT_TRUE(select_down_nodes(policy("fixed"), v).empty());
   EXPECT_TRUE(select_unreachable_manager(policy("legacy"), v).has_value());

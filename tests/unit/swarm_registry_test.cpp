@@ -69,7 +69,7 @@ class SwarmRegistry : public ::testing::Test {
   Trace trace_;
   SwarmSpec spec_ = make_spec();
   SwarmSim swarm_;
-  std::vector<model::Node> listing_;
+  model::NodeList listing_;
   SwarmOrigin origin_{0, "vm1", false, "test"};
 };
 
