@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <string_view>
+#include <unordered_map>
 
 namespace swarmsim::model {
 
@@ -164,10 +166,11 @@ std::vector<Eviction> select_by_identity(const RemovalPolicy& p, const Reconcile
     bool live = false;                     // some active host claims the node
     const CattleHost* removed = nullptr;   // a removed host that claims it
   };
-  std::map<std::string, Claims> claims;  // node id -> who claims it
-  std::map<std::string, const CattleHost*> live_at_ip;
-  std::map<std::string, const CattleHost*> removed_at_addr;
-  std::map<std::string, const CattleHost*> removed_by_uuid;
+  // Keyed by views into the lists the pass read, which outlive this call.
+  std::unordered_map<std::string_view, Claims> claims;  // node id -> who claims it
+  std::unordered_map<std::string_view, const CattleHost*> live_at_ip;
+  std::unordered_map<std::string_view, const CattleHost*> removed_at_addr;
+  std::unordered_map<std::string_view, const CattleHost*> removed_by_uuid;
   for (const auto& h : *v.cattle_hosts) {
     if (h.state != CattleHostState::Active) removed_by_uuid[h.uuid] = &h;
     const bool active = h.state == CattleHostState::Active;
@@ -182,8 +185,6 @@ std::vector<Eviction> select_by_identity(const RemovalPolicy& p, const Reconcile
       removed_at_addr[h.agent_ip] = &h;
     }
   }
-  std::map<std::string, const Node*> by_id;
-  for (const auto& n : *v.nodes) by_id[n.ID] = &n;
   // Whether the live host at `ip`, if any, has moved on from `n`: it claims
   // a node created after `n`, and `n` is down.
   auto superseded_at = [&](const std::string& ip, const Node& n) {
@@ -191,8 +192,8 @@ std::vector<Eviction> select_by_identity(const RemovalPolicy& p, const Reconcile
     if (back == live_at_ip.end()) return true;  // nobody lives there any more
     const auto label = back->second->labels.find(kNodeIdLabel);
     if (label == back->second->labels.end()) return false;
-    const auto newer = by_id.find(label->second);
-    return newer != by_id.end() && newer->second->CreatedAt > n.CreatedAt &&
+    const Node* newer = v.nodes->find(label->second);
+    return newer != nullptr && newer->CreatedAt > n.CreatedAt &&
            n.Status.State == NodeState::Down;
   };
   for (const auto& n : *v.nodes) {

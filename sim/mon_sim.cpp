@@ -99,9 +99,20 @@ bool empty_list(const model::Response& r) {
   return false;
 }
 
-void MonSim::deliver(std::uint64_t incarnation, model::RequestId id, const Asked& asked,
-                     model::Response r) {
-  if (incarnation != incarnation_ || !logic_) return;
+std::function<void(model::Response)> MonSim::reply_to(const model::Call& call) {
+  return [this, inc = static_cast<std::uint32_t>(incarnation_),
+          id = static_cast<std::uint32_t>(call.id)](model::Response r) { deliver(inc, id, std::move(r)); };
+}
+
+void MonSim::deliver(std::uint32_t incarnation, std::uint32_t id, model::Response r) {
+  if (incarnation != static_cast<std::uint32_t>(incarnation_) || !logic_) return;
+  if (id != static_cast<std::uint32_t>(asked_id_)) {
+    world_.report_internal_fault(fmt::format(
+        "swarmkit-mon on {}: a reply to call {} while call {} is in flight",
+        world_.hosts()[host_].name, id, asked_id_));
+    return;
+  }
+  const Asked& asked = asked_;
   const auto failure = failure_of(r);
   if (failure) {
     world_.trace().record(world_.kernel().now(), TraceKind::MonCallFailed,
@@ -115,7 +126,7 @@ void MonSim::deliver(std::uint64_t incarnation, model::RequestId id, const Asked
     for (auto& fn : world_.failed_read_observers)
       fn(host_, asked.pass, std::string(asked.what()) + " -> " + failure.value_or("an empty list"));
   }
-  logic_->handle_response(local_now(), id, r);
+  logic_->handle_response(local_now(), asked_id_, r);
   pump();
 }
 
@@ -146,37 +157,37 @@ void MonSim::execute(const model::Call& asked_call) {
   // in the high bits they are unique per host for the checkers.
   model::Call call = asked_call;
   if (call.pass != 0) call.pass |= incarnation_ << 32;
-  Asked asked{model::request_name(call.request), arguments(call.request),
-              options_.policy.decides_on(call.request), call.pass, {}};
-  std::shared_ptr<Instant> served_at;
-  if (std::holds_alternative<model::CattleListHosts>(call.request)) {
-    served_at = std::make_shared<Instant>(world_.kernel().now());
-    asked.served_at = served_at;
-  }
+  asked_ = Asked{model::request_name(call.request), arguments(call.request),
+                 options_.policy.decides_on(call.request), call.pass, {}};
+  asked_id_ = call.id;
+  if (std::holds_alternative<model::CattleListHosts>(call.request))
+    asked_.served_at = world_.kernel().now();
   if (std::holds_alternative<model::MetaSelfHost>(call.request) && h.engine->up() &&
       !h.engine->node_id().empty())
     h.last_loop_holding[h.engine->node_id()] = world_.kernel().now();
   if (auto* d = std::get_if<model::CattleNoteDeparture>(&call.request))
     h.last_tie_written[d->node_id] = world_.kernel().now();
-  world_.trace().record_call(world_.kernel().now(), h.name, asked.what(), call.why);
-  const auto inc = incarnation_;
-  const auto id = call.id;
-  auto reply = [this, inc, id, asked = std::move(asked)](model::Response r) {
-    deliver(inc, id, asked, std::move(r));
-  };
+  world_.trace().record_call(world_.kernel().now(), h.name, asked_.what(), call.why);
+  auto reply = reply_to(call);
   const auto& req = call.request;
+  // Local reads are named by the request's index, so that the event fits
+  // in std::function without an allocation.
+  const auto inc = static_cast<std::uint32_t>(incarnation_);
+  const auto kind = static_cast<std::uint32_t>(req.index());
 
   if (std::holds_alternative<model::MetaSelfHost>(req) ||
       std::holds_alternative<model::MetaHosts>(req) ||
       std::holds_alternative<model::MetaServiceContainers>(req) ||
       std::holds_alternative<model::MetaServiceMetadata>(req)) {
     const Duration d = h.stretch(world_.options().metadata_api_latency_ns);
-    world_.kernel().schedule_after(d, [this, req, reply] {
+    world_.kernel().schedule_after(d, [this, inc, kind] {
+      if (inc != static_cast<std::uint32_t>(incarnation_) || !logic_) return;
       MetadataReplicaSim& md = *world_.hosts()[host_].metadata;
-      if (std::holds_alternative<model::MetaSelfHost>(req)) reply(md.self_host());
-      else if (std::holds_alternative<model::MetaHosts>(req)) reply(md.hosts());
-      else if (std::holds_alternative<model::MetaServiceContainers>(req)) reply(md.containers());
-      else reply(md.service_metadata());
+      const auto id = static_cast<std::uint32_t>(asked_id_);
+      if (kind == model::Request(model::MetaSelfHost{}).index()) deliver(inc, id, md.self_host());
+      else if (kind == model::Request(model::MetaHosts{}).index()) deliver(inc, id, md.hosts());
+      else if (kind == model::Request(model::MetaServiceContainers{}).index()) deliver(inc, id, md.containers());
+      else deliver(inc, id, md.service_metadata());
     });
     return;
   }
@@ -187,8 +198,8 @@ void MonSim::execute(const model::Call& asked_call) {
     const Duration d = h.stretch(world_.options().metadata_api_latency_ns);
     world_.kernel().schedule_after(d, [this, req, reply] {
       HostSim& host = world_.hosts()[host_];
-      if (auto* s = std::get_if<model::SaveToken>(&req)) {
-        host.saved_worker_token = s->worker_token;
+      if (auto* save = std::get_if<model::SaveToken>(&req)) {
+        host.saved_worker_token = save->worker_token;
         reply(model::Ok{});
       } else {
         reply(model::SavedToken{host.saved_worker_token});
@@ -232,8 +243,10 @@ void MonSim::execute(const model::Call& asked_call) {
   }
   if (std::holds_alternative<model::CattleListHosts>(req)) {
     world_.rpc(h.endpoint, world_.rancher_server(),
-               [this, served = served_at]() -> model::Response {
-                 if (served) *served = world_.kernel().now();
+               [this, inc, id = call.id]() -> model::Response {
+                 // Served at the Rancher server: when, if this call is still the one in flight.
+                 if (inc == static_cast<std::uint32_t>(incarnation_) && id == asked_id_)
+                   asked_.served_at = world_.kernel().now();
                  return world_.cattle().list_hosts();
                },
                reply, world_.options().cattle_timeout_ns);

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -49,12 +50,18 @@ class MonSim {
     std::uint64_t pass = 0;
     // When the answer was made, for reads served away from the host (the
     // Cattle API); unset: when it arrives.
-    std::shared_ptr<Instant> served_at;
+    std::optional<Instant> served_at;
   };
+  // The logic waits for one reply at a time: the call in flight.
+  Asked asked_;
+  model::RequestId asked_id_ = 0;
   // Hands a reply to the logic; a failed one is traced first, so that
   // `--verbose` shows what the logic was told, not only what it asked.
-  void deliver(std::uint64_t incarnation, model::RequestId id, const Asked& asked,
-               model::Response r);
+  // Replies name their call by the low 32 bits of the incarnation and of
+  // the request id, so that a reply callback fits in std::function without
+  // an allocation.
+  void deliver(std::uint32_t incarnation, std::uint32_t id, model::Response r);
+  std::function<void(model::Response)> reply_to(const model::Call& call);
   Instant local_now() const;
   // The script's label write: GET the whole host from the Cattle API, change
   // one label in the copy, PUT the copy back, GET again; until that read

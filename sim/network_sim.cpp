@@ -52,10 +52,19 @@ Duration NetworkSim::draw_delay(EndpointId from, EndpointId to) {
 }
 
 void NetworkSim::send(EndpointId from, EndpointId to, const std::function<void()>& deliver) {
+  const Transmission t = transmit(from, to);
+  for (int c = 0; c < t.copies; ++c)
+    kernel_.schedule_after(t.delay[c], [this, from, to, deliver] {
+      if (arrives(from, to)) deliver();
+    });
+}
+
+NetworkSim::Transmission NetworkSim::transmit(EndpointId from, EndpointId to) {
+  Transmission t;
   ++stats_.sent;
   if (!connected(from, to)) {
     ++stats_.cut;
-    return;
+    return t;
   }
   const Link& a = links_[endpoints_.at(from).link];
   const Link& b = links_[endpoints_.at(to).link];
@@ -63,14 +72,14 @@ void NetworkSim::send(EndpointId from, EndpointId to, const std::function<void()
   Rng& rng = stream.rng;
   if (from != to && (rng.bernoulli(a.spec.loss) || rng.bernoulli(b.spec.loss))) {
     ++stats_.lost;
-    return;
+    return t;
   }
-  int copies = 1;
+  t.copies = 1;
   if (from != to && (rng.bernoulli(a.spec.duplicate) || rng.bernoulli(b.spec.duplicate))) {
     ++stats_.duplicated;
-    copies = 2;
+    t.copies = 2;
   }
-  for (int c = 0; c < copies; ++c) {
+  for (int c = 0; c < t.copies; ++c) {
     Duration delay = delay_on(a, b, stream, from, to);
     // Either access link can hold a message back, like it can drop it.
     bool held = false;
@@ -80,16 +89,19 @@ void NetworkSim::send(EndpointId from, EndpointId to, const std::function<void()
       delay += l->spec.reorder_delay.sample(rng);
     }
     stats_.reordered += held;
-    kernel_.schedule_after(delay, [this, from, to, deliver] {
-      // A partition that started while the message was in flight swallows it.
-      if (!connected(from, to)) {
-        ++stats_.cut;
-        return;
-      }
-      ++stats_.delivered;
-      deliver();
-    });
+    t.delay[c] = delay;
   }
+  return t;
+}
+
+bool NetworkSim::arrives(EndpointId from, EndpointId to) {
+  // A partition that started while the message was in flight swallows it.
+  if (!connected(from, to)) {
+    ++stats_.cut;
+    return false;
+  }
+  ++stats_.delivered;
+  return true;
 }
 
 std::uint64_t NetworkSim::start_partition(std::vector<EndpointId> side) {

@@ -45,6 +45,17 @@ class NetworkSim {
 
   // Sends a message: `deliver` runs zero, one or two times at the receiver.
   void send(EndpointId from, EndpointId to, const std::function<void()>& deliver);
+  // send() in two halves, for callers that schedule arrivals themselves:
+  // transmit() draws what happens to a message sent now (the delays of the
+  // copies that travel; none when it is lost or the endpoints are cut
+  // apart), and arrives() says at an arrival whether the copy gets through
+  // a partition that started while it was in flight. Both keep the stats.
+  struct Transmission {
+    int copies = 0;
+    Duration delay[2] = {0, 0};
+  };
+  Transmission transmit(EndpointId from, EndpointId to);
+  bool arrives(EndpointId from, EndpointId to);
 
   // Isolates `side` from every other endpoint until heal_partition(id).
   std::uint64_t start_partition(std::vector<EndpointId> side);
@@ -94,7 +105,10 @@ class NetworkSim {
                     EndpointId to);
   struct PairHash {
     std::size_t operator()(const std::pair<EndpointId, EndpointId>& p) const {
-      return std::hash<std::uint64_t>()((static_cast<std::uint64_t>(p.first) << 32) | p.second);
+      // Mixed, so that the buckets of one endpoint's pairs do not line up.
+      std::uint64_t k = (static_cast<std::uint64_t>(p.first) << 32) | p.second;
+      k *= 0x9e3779b97f4a7c15ULL;
+      return static_cast<std::size_t>(k ^ (k >> 32));
     }
   };
   std::unordered_map<std::pair<EndpointId, EndpointId>, PairStream, PairHash> pair_streams_;

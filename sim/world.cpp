@@ -14,6 +14,7 @@ World::World(const ScenarioSpec& spec, WorldOptions options)
   image_arches_ = spec_.stack.image_arches;
   manager_scale_ = spec_.swarm.manager_scale;
   network_ = std::make_unique<NetworkSim>(kernel_, options_.seed, spec_.links);
+  rpc_ = std::make_unique<RpcSim>(kernel_, *network_);
   if (options_.on_draw) network_->on_draw(options_.on_draw);
   add_swarm();
   // The Rancher server runs beside the first host the scenario adds (the
@@ -445,52 +446,9 @@ void World::refresh_heartbeats(HostIndex host) {
   }
 }
 
-// A request/response over TCP: a lost segment is sent again after a
-// retransmission time-out that doubles (200 ms, 400 ms, ...), so loss costs
-// time, and only a partition that outlasts `timeout` fails the exchange. The
-// simulator stands in for the ACK: it knows whether a copy arrived.
 void World::rpc(EndpointId from, EndpointId to, std::function<model::Response()> serve,
                 std::function<void(model::Response)> on_reply, Duration timeout) {
-  struct Exchange {
-    bool request_arrived = false;
-    bool done = false;
-    std::optional<model::Response> response;
-    TimerId timer = 0;
-  };
-  auto x = std::make_shared<Exchange>();
-  x->timer = kernel_.schedule_after(timeout, [x, on_reply] {
-    if (x->done) return;
-    x->done = true;
-    on_reply(model::ApiError{0, "timeout"});
-  });
-  // Each sender keeps only a weak reference to itself; the pending
-  // retransmission timer holds the strong one, so nothing outlives the
-  // exchange.
-  using Sender = std::function<void(Duration)>;
-  auto reply = std::make_shared<Sender>();
-  auto request = std::make_shared<Sender>();
-  *reply = [this, x, from, to, on_reply, self = std::weak_ptr<Sender>(reply)](Duration rto) {
-    if (x->done) return;
-    network_->send(to, from, [this, x, on_reply] {
-      if (x->done) return;
-      x->done = true;
-      kernel_.cancel(x->timer);
-      on_reply(*x->response);
-    });
-    kernel_.schedule_after(rto, [again = self.lock(), rto] { (*again)(2 * rto); });
-  };
-  *request = [this, x, from, to, serve, reply,
-              self = std::weak_ptr<Sender>(request)](Duration rto) {
-    if (x->request_arrived || x->done) return;
-    network_->send(from, to, [x, serve, reply] {
-      if (x->request_arrived) return;  // a duplicate or a retransmission: served once
-      x->request_arrived = true;
-      x->response = serve();
-      (*reply)(kRetransmitTimeoutNs);
-    });
-    kernel_.schedule_after(rto, [again = self.lock(), rto] { (*again)(2 * rto); });
-  };
-  (*request)(kRetransmitTimeoutNs);
+  rpc_->call(from, to, std::move(serve), std::move(on_reply), timeout);
 }
 
 }  // namespace swarmsim::sim

@@ -7,19 +7,17 @@
 // matters here, starting swarmkit-mon on a new host after the agent's
 // start-up delay, lives in scheduler_sim.cpp.
 //
-// Request/response exchanges that cross the network go through rpc(): the
-// request and the reply are messages that are retransmitted when lost (as
-// TCP would), a duplicate is served once, and the exchange fails with a
-// timeout only when the network stays cut for longer than its time-out.
+// Request/response exchanges that cross the network go through rpc() (see
+// RpcSim: retransmitted when lost, as TCP would).
 #pragma once
 
-#include <unordered_map>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "model/io.hpp"
@@ -30,6 +28,7 @@
 #include "sim/kernel.hpp"
 #include "sim/network_sim.hpp"
 #include "sim/random.hpp"
+#include "sim/rpc_sim.hpp"
 #include "sim/scenario.hpp"
 #include "sim/scheduler_sim.hpp"
 #include "sim/swarm_sim.hpp"
@@ -65,7 +64,7 @@ class World {
 
   // Network request/response with a timeout; `serve` runs at the receiver,
   // once. Lost messages are retransmitted as TCP would.
-  static constexpr Duration kRetransmitTimeoutNs = 200 * kMillisecond;
+  static constexpr Duration kRetransmitTimeoutNs = RpcSim::kRetransmitTimeoutNs;
   static constexpr Duration kUpgradeIntervalNs = kStackUpgradeIntervalNs;
   void rpc(EndpointId from, EndpointId to, std::function<model::Response()> serve,
            std::function<void(model::Response)> on_reply, Duration timeout);
@@ -163,6 +162,7 @@ class World {
   Kernel kernel_;
   Trace trace_;
   std::unique_ptr<NetworkSim> network_;
+  std::unique_ptr<RpcSim> rpc_;  // after network_: it holds a reference to it
   CattleSim cattle_;
   std::vector<std::unique_ptr<SwarmSim>> swarms_;  // in creation order
   // Every machine ever added; a name re-added as a new machine is a new
