@@ -4,22 +4,30 @@
 
 #include <memory>
 
-#include "sim/world.hpp"
+#include "sim/host_sim.hpp"
 
 namespace swarmsim::sim {
 
 using model::ApiError;
 using model::LocalNodeState;
 
-EngineSim::EngineSim(World& world, HostIndex host) : world_(world), host_(host) {}
+EngineSim::EngineSim(Env& env, Kernel& kernel, Trace& trace, NetworkSim& network, RpcSim& rpc,
+                     Options options, HostIndex host)
+    : env_(env),
+      kernel_(kernel),
+      trace_(trace),
+      network_(network),
+      rpc_(rpc),
+      options_(std::move(options)),
+      host_(host) {}
 
-HostSim& EngineSim::host() const { return world_.hosts()[host_]; }
+HostSim& EngineSim::host() const { return env_.host(host_); }
 
-SwarmSim* EngineSim::swarm() const { return swarm_ ? &world_.swarm(*swarm_) : nullptr; }
+SwarmSim* EngineSim::swarm() const { return swarm_ ? &env_.swarm(*swarm_) : nullptr; }
 
 bool EngineSim::heartbeating() const {
   if (!up_ || local_ != LocalNodeState::Active || node_id_.empty()) return false;
-  if (world_.kernel().now() < busy_until_ || !swarm()) return false;
+  if (kernel_.now() < busy_until_ || !swarm()) return false;
   auto leader = swarm()->leader_id();
   if (!leader) {
     // No leader: a manager that comes back is a raft member and can take
@@ -29,7 +37,7 @@ bool EngineSim::heartbeating() const {
     return self && self->role == model::NodeRole::Manager;
   }
   const SwarmNodeRecord* l = swarm()->node(*leader);
-  return l && world_.network().connected(host().endpoint, world_.hosts()[l->host].endpoint);
+  return l && network_.connected(host().endpoint, env_.host(l->host).endpoint);
 }
 
 bool EngineSim::manager_here() const {
@@ -47,21 +55,21 @@ model::SwarmInfo EngineSim::info() const {
 }
 
 void EngineSim::handle(const model::Call& call, std::function<void(model::Response)> reply) {
-  const Duration local = host().stretch(world_.options().engine_api_latency_ns);
+  const Duration local = host().stretch(options_.api_latency_ns);
   if (auto* j = std::get_if<model::SwarmJoin>(&call.request)) {
     model::SwarmJoin req = *j;
-    world_.kernel().schedule_after(local, [this, req, reply] {
+    kernel_.schedule_after(local, [this, req, reply] {
       if (up_) join(req, reply);
     });
     return;
   }
-  world_.kernel().schedule_after(local, [this, call, reply] {
+  kernel_.schedule_after(local, [this, call, reply] {
     if (up_) reply(serve(call));
   });
 }
 
 model::Response EngineSim::serve(const model::Call& call) {
-  Kernel& k = world_.kernel();
+  Kernel& k = kernel_;
   const SwarmOrigin origin{host_, host().name, call.eviction, call.why, call.pass};
   const ApiError not_manager{503, "This node is not a swarm manager. Worker nodes can't be used "
                                   "to view or modify cluster state."};
@@ -74,15 +82,15 @@ model::Response EngineSim::serve(const model::Call& call) {
           if (local_ != LocalNodeState::Inactive)
             return ApiError{503, "This node is already part of a swarm."};
           bool splits = false;
-          swarm_ = world_.swarm_for_init(splits);
+          swarm_ = env_.swarm_for_init(splits);
           node_id_ = swarm()->init(host_, host().name, host().stream_key, host().kernel_hostname,
                                    to_string(host().profile.arch), host().agent_ip,
                                    k.now() + host().profile.clock_skew_ns);
           host().node_ids_held.insert(node_id_);
           local_ = LocalNodeState::Active;
-          world_.refresh_heartbeats(host_);
+          env_.heartbeats_changed(host_);
           if (splits)
-            for (auto& fn : world_.split_observers) fn(*swarm(), host_);
+            env_.swarm_split(*swarm(), host_);
           return model::Ok{};
         } else if constexpr (std::is_same_v<T, model::GetSwarm>) {
           if (!manager_here()) return not_manager;
@@ -90,14 +98,14 @@ model::Response EngineSim::serve(const model::Call& call) {
         } else if constexpr (std::is_same_v<T, model::SwarmLeave>) {
           if (local_ == LocalNodeState::Inactive)
             return ApiError{503, "This node is not part of a swarm"};
-          world_.trace().record(k.now(), TraceKind::EngineLeft, host().name, node_id_,
+          trace_.record(k.now(), TraceKind::EngineLeft, host().name, node_id_,
                                 error_.empty() ? "docker swarm leave --force"
                                                : "left after: " + error_);
           local_ = LocalNodeState::Inactive;
           node_id_.clear();
           swarm_.reset();
           error_.clear();
-          world_.refresh_heartbeats(host_);
+          env_.heartbeats_changed(host_);
           return model::Ok{};
         } else if constexpr (std::is_same_v<T, model::ListNodes>) {
           if (!manager_here()) return not_manager;
@@ -107,14 +115,14 @@ model::Response EngineSim::serve(const model::Call& call) {
           const SwarmNodeRecord* target = swarm()->node(req.id);
           const HostIndex held_by = target ? target->host : host_;
           auto r = swarm()->remove_node(req.id, req.force, origin);
-          world_.refresh_heartbeats(held_by);
+          env_.heartbeats_changed(held_by);
           return r;
         } else if constexpr (std::is_same_v<T, model::UpdateNodeRole>) {
           if (!manager_here()) return not_manager;
           const SwarmNodeRecord* target = swarm()->node(req.id);
           const HostIndex held_by = target ? target->host : host_;
           auto r = swarm()->update_role(req.id, req.version, req.role, origin);
-          world_.refresh_heartbeats(held_by);
+          env_.heartbeats_changed(held_by);
           return r;
         } else {
           return ApiError{400, "not a Docker Engine API call"};
@@ -129,7 +137,7 @@ void EngineSim::join(const model::SwarmJoin& req, std::function<void(model::Resp
                         "leave this swarm and join another one."});
     return;
   }
-  HostSim* target = req.remote_addrs.empty() ? nullptr : world_.host_at_addr(req.remote_addrs[0]);
+  HostSim* target = req.remote_addrs.empty() ? nullptr : env_.host_at_addr(req.remote_addrs[0]);
   if (!target) {
     reply(ApiError{0, "could not resolve the remote manager address"});
     return;
@@ -140,14 +148,14 @@ void EngineSim::join(const model::SwarmJoin& req, std::function<void(model::Resp
   const std::string token = req.join_token;
   auto granted_by = std::make_shared<std::size_t>(0);
   auto serve = [this, target_index, token, granted_by]() -> model::Response {
-    HostSim& t = world_.hosts()[target_index];
+    HostSim& t = env_.host(target_index);
     SwarmSim* target_swarm = t.engine->swarm();
     if (!t.engine->up() || !target_swarm ||
         !target_swarm->is_manager_with_quorum(t.engine->node_id()))
       return ApiError{0, "connection refused: the remote is not a reachable manager"};
     auto r = target_swarm->issue_certificate(host_, host().name, host().stream_key, token,
                                              host().seen_addr,
-                                             world_.kernel().now() + t.profile.clock_skew_ns);
+                                             kernel_.now() + t.profile.clock_skew_ns);
     if (auto* e = std::get_if<ApiError>(&r)) return *e;
     model::SwarmInfo granted;
     granted.NodeID = std::get<std::string>(r);
@@ -168,40 +176,40 @@ void EngineSim::join(const model::SwarmJoin& req, std::function<void(model::Resp
     host().node_ids_held.insert(node_id_);
     local_ = LocalNodeState::Active;
     schedule_registration();
-    world_.refresh_heartbeats(host_);
+    env_.heartbeats_changed(host_);
     reply(model::Ok{});
   };
-  world_.rpc(host().endpoint, target->endpoint, serve, done, world_.options().join_timeout_ns);
+  rpc_.call(host().endpoint, target->endpoint, serve, done, options_.join_timeout_ns);
 }
 
 void EngineSim::schedule_registration() {
   const std::string id = node_id_;
   const std::optional<std::size_t> in_swarm = swarm_;
-  Rng rng = world_.rng_for("registration/" + host().stream_key + "/" + id);
-  const Duration delay = host().stretch(world_.spec().swarm.registration_delay.sample(rng));
-  world_.kernel().schedule_after(delay, [this, id, in_swarm] {
+  Rng rng = env_.rng_for("registration/" + host().stream_key + "/" + id);
+  const Duration delay = host().stretch(options_.registration_delay.sample(rng));
+  kernel_.schedule_after(delay, [this, id, in_swarm] {
     // A crash before registration: the engine registers when it is back.
     if (!up_ || node_id_ != id || swarm_ != in_swarm || !swarm()) return;
     const SwarmNodeRecord* n = swarm()->node(id);
     if (!n || n->registered) return;
     swarm()->register_node(id, host().kernel_hostname, to_string(host().profile.arch));
-    Rng busy_rng = world_.rng_for("busy/" + host().stream_key + "/" + id);
+    Rng busy_rng = env_.rng_for("busy/" + host().stream_key + "/" + id);
     const Duration busy = host().stretch(host().profile.busy_after_join.sample(busy_rng));
     if (busy > 0) {
-      busy_until_ = world_.kernel().now() + busy;
-      world_.trace().record(world_.kernel().now(), TraceKind::Fault, host().name, id,
+      busy_until_ = kernel_.now() + busy;
+      trace_.record(kernel_.now(), TraceKind::Fault, host().name, id,
                             "busy after join for " + format_duration_ms(busy) + ": no heartbeats");
-      world_.kernel().schedule_at(busy_until_, [this] { world_.refresh_heartbeats(host_); });
+      kernel_.schedule_at(busy_until_, [this] { env_.heartbeats_changed(host_); });
     }
-    world_.refresh_heartbeats(host_);
+    env_.heartbeats_changed(host_);
   });
 }
 
 void EngineSim::learn_removed() {
-  if (!world_.spec().swarm.removed_node_sees_error) return;
+  if (!options_.removed_node_sees_error) return;
   error_ = fmt::format("node {} was removed from swarm", node_id_);
   local_ = LocalNodeState::Error;
-  world_.trace().record(world_.kernel().now(), TraceKind::EngineError, host().name, node_id_,
+  trace_.record(kernel_.now(), TraceKind::EngineError, host().name, node_id_,
                         error_);
 }
 
@@ -214,7 +222,7 @@ void EngineSim::crash() {
   up_ = false;
   ++join_attempt_;
   if (local_ == LocalNodeState::Pending) local_ = LocalNodeState::Inactive;
-  world_.refresh_heartbeats(host_);
+  env_.heartbeats_changed(host_);
 }
 
 void EngineSim::reboot() {
@@ -227,7 +235,7 @@ void EngineSim::reboot() {
     if (!n) learn_removed();
     else if (!n->registered) schedule_registration();
   }
-  world_.refresh_heartbeats(host_);
+  env_.heartbeats_changed(host_);
 }
 
 }  // namespace swarmsim::sim

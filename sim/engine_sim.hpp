@@ -26,16 +26,46 @@
 #include <string>
 
 #include "model/io.hpp"
+#include "sim/kernel.hpp"
+#include "sim/network_sim.hpp"
+#include "sim/random.hpp"
+#include "sim/rpc_sim.hpp"
 #include "sim/swarm_sim.hpp"
+#include "sim/trace.hpp"
 
 namespace swarmsim::sim {
 
-class World;
 struct HostSim;
 
 class EngineSim {
  public:
-  EngineSim(World& world, HostIndex host);
+  // What an engine needs from the world around it, and nothing else: the
+  // machines (its own; the manager a join goes to; the leader's, whose
+  // reachability decides heartbeats), the swarms, and a word when this
+  // machine's heartbeats may have changed. The world implements it; a test
+  // can implement it with one machine and one swarm.
+  class Env {
+   public:
+    virtual HostSim& host(HostIndex index) = 0;
+    virtual HostSim* host_at_addr(const std::string& addr) = 0;  // "ip" or "ip:port"
+    virtual SwarmSim& swarm(std::size_t number) = 0;
+    // The swarm a `swarm init` creates; `splits` when another one exists.
+    virtual std::size_t swarm_for_init(bool& splits) = 0;
+    virtual void swarm_split(const SwarmSim& created, HostIndex host) = 0;
+    virtual void heartbeats_changed(HostIndex host) = 0;
+    virtual Rng rng_for(const std::string& stream) const = 0;
+
+   protected:
+    ~Env() = default;
+  };
+  struct Options {
+    Duration api_latency_ns = 0;   // a local API call, before the CPU factor
+    Duration join_timeout_ns = 0;  // the join request to the manager
+    Distribution registration_delay;
+    bool removed_node_sees_error = false;
+  };
+  EngineSim(Env& env, Kernel& kernel, Trace& trace, NetworkSim& network, RpcSim& rpc,
+            Options options, HostIndex host);
 
   bool up() const { return up_; }
   const std::string& node_id() const { return node_id_; }
@@ -64,7 +94,12 @@ class EngineSim {
   HostSim& host() const;
   SwarmSim* swarm() const;  // the swarm this engine is in
 
-  World& world_;
+  Env& env_;
+  Kernel& kernel_;
+  Trace& trace_;
+  NetworkSim& network_;
+  RpcSim& rpc_;
+  Options options_;
   HostIndex host_;
   bool up_ = true;
   model::LocalNodeState local_ = model::LocalNodeState::Inactive;

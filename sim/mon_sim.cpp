@@ -7,18 +7,28 @@
 
 #include "sim/engine_sim.hpp"
 #include "sim/metadata_sim.hpp"
-#include "sim/world.hpp"
+#include "sim/host_sim.hpp"
 
 namespace swarmsim::sim {
 
 using model::ApiError;
 
-MonSim::MonSim(World& world, HostIndex host, model::MonOptions options)
-    : world_(world), host_(host), options_(std::move(options)) {}
+MonSim::MonSim(Env& env, Kernel& kernel, Trace& trace, RpcSim& rpc, CattleSim& cattle,
+               EndpointId rancher_server, Options options, HostIndex host,
+               model::MonOptions logic_options)
+    : env_(env),
+      kernel_(kernel),
+      trace_(trace),
+      rpc_(rpc),
+      cattle_(cattle),
+      rancher_server_(rancher_server),
+      timing_(options),
+      host_(host),
+      options_(std::move(logic_options)) {}
 MonSim::~MonSim() = default;
 
 Instant MonSim::local_now() const {
-  return world_.kernel().now() + world_.hosts()[host_].profile.clock_skew_ns;
+  return kernel_.now() + env_.host(host_).profile.clock_skew_ns;
 }
 
 void MonSim::start() {
@@ -36,8 +46,8 @@ void MonSim::stop() {
 void MonSim::pump() {
   while (logic_) {
     if (auto& fault = logic_->fault()) {
-      world_.report_internal_fault(
-          fmt::format("swarmkit-mon on {}: {}", world_.hosts()[host_].name, *fault));
+      env_.report_internal_fault(
+          fmt::format("swarmkit-mon on {}: {}", env_.host(host_).name, *fault));
       return;
     }
     auto action = logic_->poll_action();
@@ -45,7 +55,7 @@ void MonSim::pump() {
     if (auto* sleep = std::get_if<model::Sleep>(&*action)) {
       const auto inc = incarnation_;
       const auto id = sleep->id;
-      world_.kernel().schedule_after(sleep->duration_ns, [this, inc, id] {
+      kernel_.schedule_after(sleep->duration_ns, [this, inc, id] {
         if (inc != incarnation_ || !logic_) return;
         logic_->handle_wakeup(local_now(), id);
         pump();
@@ -107,24 +117,24 @@ std::function<void(model::Response)> MonSim::reply_to(const model::Call& call) {
 void MonSim::deliver(std::uint32_t incarnation, std::uint32_t id, model::Response r) {
   if (incarnation != static_cast<std::uint32_t>(incarnation_) || !logic_) return;
   if (id != static_cast<std::uint32_t>(asked_id_)) {
-    world_.report_internal_fault(fmt::format(
+    env_.report_internal_fault(fmt::format(
         "swarmkit-mon on {}: a reply to call {} while call {} is in flight",
-        world_.hosts()[host_].name, id, asked_id_));
+        env_.host(host_).name, id, asked_id_));
     return;
   }
   const Asked& asked = asked_;
   const auto failure = failure_of(r);
   if (failure) {
-    world_.trace().record(world_.kernel().now(), TraceKind::MonCallFailed,
-                          world_.hosts()[host_].name, "", std::string(asked.what()) + " -> " + *failure);
+    trace_.record(kernel_.now(), TraceKind::MonCallFailed,
+                          env_.host(host_).name, "", std::string(asked.what()) + " -> " + *failure);
   }
   if (asked.decisive && asked.pass != 0) {
-    const Instant as_of = asked.served_at ? *asked.served_at : world_.kernel().now();
-    for (auto& fn : world_.decisive_read_observers) fn(host_, asked.pass, as_of);
+    const Instant as_of = asked.served_at ? *asked.served_at : kernel_.now();
+    env_.read_decided(host_, asked.pass, as_of);
   }
   if (asked.decisive && asked.pass != 0 && (failure || empty_list(r))) {
-    for (auto& fn : world_.failed_read_observers)
-      fn(host_, asked.pass, std::string(asked.what()) + " -> " + failure.value_or("an empty list"));
+    env_.read_failed(host_, asked.pass,
+                     std::string(asked.what()) + " -> " + failure.value_or("an empty list"));
   }
   logic_->handle_response(local_now(), asked_id_, r);
   pump();
@@ -152,7 +162,7 @@ std::string arguments(const model::Request& r) {
 }  // namespace
 
 void MonSim::execute(const model::Call& asked_call) {
-  HostSim& h = world_.hosts()[host_];
+  HostSim& h = env_.host(host_);
   // Pass numbers restart with every run of the logic; with the incarnation
   // in the high bits they are unique per host for the checkers.
   model::Call call = asked_call;
@@ -161,13 +171,13 @@ void MonSim::execute(const model::Call& asked_call) {
                  options_.policy.decides_on(call.request), call.pass, {}};
   asked_id_ = call.id;
   if (std::holds_alternative<model::CattleListHosts>(call.request))
-    asked_.served_at = world_.kernel().now();
+    asked_.served_at = kernel_.now();
   if (std::holds_alternative<model::MetaSelfHost>(call.request) && h.engine->up() &&
       !h.engine->node_id().empty())
-    h.last_loop_holding[h.engine->node_id()] = world_.kernel().now();
+    h.last_loop_holding[h.engine->node_id()] = kernel_.now();
   if (auto* d = std::get_if<model::CattleNoteDeparture>(&call.request))
-    h.last_tie_written[d->node_id] = world_.kernel().now();
-  world_.trace().record_call(world_.kernel().now(), h.name, asked_.what(), call.why);
+    h.last_tie_written[d->node_id] = kernel_.now();
+  trace_.record_call(kernel_.now(), h.name, asked_.what(), call.why);
   auto reply = reply_to(call);
   const auto& req = call.request;
   // Local reads are named by the request's index, so that the event fits
@@ -179,10 +189,10 @@ void MonSim::execute(const model::Call& asked_call) {
       std::holds_alternative<model::MetaHosts>(req) ||
       std::holds_alternative<model::MetaServiceContainers>(req) ||
       std::holds_alternative<model::MetaServiceMetadata>(req)) {
-    const Duration d = h.stretch(world_.options().metadata_api_latency_ns);
-    world_.kernel().schedule_after(d, [this, inc, kind] {
+    const Duration d = h.stretch(timing_.metadata_latency_ns);
+    kernel_.schedule_after(d, [this, inc, kind] {
       if (inc != static_cast<std::uint32_t>(incarnation_) || !logic_) return;
-      MetadataReplicaSim& md = *world_.hosts()[host_].metadata;
+      MetadataReplicaSim& md = *env_.host(host_).metadata;
       const auto id = static_cast<std::uint32_t>(asked_id_);
       if (kind == model::Request(model::MetaSelfHost{}).index()) deliver(inc, id, md.self_host());
       else if (kind == model::Request(model::MetaHosts{}).index()) deliver(inc, id, md.hosts());
@@ -195,9 +205,9 @@ void MonSim::execute(const model::Call& asked_call) {
   // read, kept across container and engine restarts.
   if (std::holds_alternative<model::ReadSavedToken>(req) ||
       std::holds_alternative<model::SaveToken>(req)) {
-    const Duration d = h.stretch(world_.options().metadata_api_latency_ns);
-    world_.kernel().schedule_after(d, [this, req, reply] {
-      HostSim& host = world_.hosts()[host_];
+    const Duration d = h.stretch(timing_.metadata_latency_ns);
+    kernel_.schedule_after(d, [this, req, reply] {
+      HostSim& host = env_.host(host_);
       if (auto* save = std::get_if<model::SaveToken>(&req)) {
         host.saved_worker_token = save->worker_token;
         reply(model::Ok{});
@@ -208,62 +218,62 @@ void MonSim::execute(const model::Call& asked_call) {
     return;
   }
   if (std::holds_alternative<model::CattleGetService>(req)) {
-    world_.rpc(h.endpoint, world_.rancher_server(), [this]() -> model::Response {
+    rpc_.call(h.endpoint, rancher_server_, [this]() -> model::Response {
       return model::MetaAnswer<model::ServiceMetadata>{model::MetaAnswerKind::Json,
-                                                       world_.cattle().service()};
-    }, reply, world_.options().cattle_timeout_ns);
+                                                       cattle_.service()};
+    }, reply, timing_.cattle_timeout_ns);
     return;
   }
   if (auto* p = std::get_if<model::CattlePublishTokens>(&req)) {
     auto tokens = p->tokens;
-    world_.rpc(h.endpoint, world_.rancher_server(), [this, tokens]() -> model::Response {
-      world_.cattle().publish_tokens(world_.kernel().now(), tokens);
+    rpc_.call(h.endpoint, rancher_server_, [this, tokens]() -> model::Response {
+      cattle_.publish_tokens(kernel_.now(), tokens);
       return model::Ok{};
-    }, reply, world_.options().cattle_timeout_ns);
+    }, reply, timing_.cattle_timeout_ns);
     return;
   }
   if (auto* d = std::get_if<model::CattleNoteDeparture>(&req)) {
     auto note = *d;
-    world_.rpc(h.endpoint, world_.rancher_server(), [this, note]() -> model::Response {
-      world_.cattle().note_departure(world_.kernel().now(), note.node_id, note.host_uuid);
+    rpc_.call(h.endpoint, rancher_server_, [this, note]() -> model::Response {
+      cattle_.note_departure(kernel_.now(), note.node_id, note.host_uuid);
       return model::Ok{};
-    }, reply, world_.options().cattle_timeout_ns);
+    }, reply, timing_.cattle_timeout_ns);
     return;
   }
   if (auto* l = std::get_if<model::CattleSetHostLabel>(&req)) {
-    if (l->key == model::kNodeIdLabel) h.last_tie_written[l->value] = world_.kernel().now();
+    if (l->key == model::kNodeIdLabel) h.last_tie_written[l->value] = kernel_.now();
     write_label(*l, std::move(reply), 1);
     return;
   }
   if (auto* g = std::get_if<model::CattleGetHost>(&req)) {
-    world_.rpc(h.endpoint, world_.rancher_server(),
+    rpc_.call(h.endpoint, rancher_server_,
                [this, uuid = g->host_uuid] { return get_host(uuid); }, reply,
-               world_.options().cattle_timeout_ns);
+               timing_.cattle_timeout_ns);
     return;
   }
   if (std::holds_alternative<model::CattleListHosts>(req)) {
-    world_.rpc(h.endpoint, world_.rancher_server(),
+    rpc_.call(h.endpoint, rancher_server_,
                [this, inc, id = call.id]() -> model::Response {
                  // Served at the Rancher server: when, if this call is still the one in flight.
                  if (inc == static_cast<std::uint32_t>(incarnation_) && id == asked_id_)
-                   asked_.served_at = world_.kernel().now();
-                 return world_.cattle().list_hosts();
+                   asked_.served_at = kernel_.now();
+                 return cattle_.list_hosts();
                },
-               reply, world_.options().cattle_timeout_ns);
+               reply, timing_.cattle_timeout_ns);
     return;
   }
   if (auto* p = std::get_if<model::ProbeManager>(&req)) {
-    HostSim* target = world_.host_at_addr(p->addr);
+    HostSim* target = env_.host_at_addr(p->addr);
     if (!target) {
       reply(ApiError{0, "no route to host"});
       return;
     }
     const HostIndex t = target->index;
-    world_.rpc(h.endpoint, target->endpoint, [this, t]() -> model::Response {
-      const EngineSim& e = *world_.hosts()[t].engine;
+    rpc_.call(h.endpoint, target->endpoint, [this, t]() -> model::Response {
+      const EngineSim& e = *env_.host(t).engine;
       if (e.up() && e.info().ControlAvailable) return model::Ok{};
       return ApiError{0, "connection refused"};
-    }, reply, world_.options().probe_timeout_ns);
+    }, reply, timing_.probe_timeout_ns);
     return;
   }
   if (!h.engine->up()) {
@@ -275,7 +285,7 @@ void MonSim::execute(const model::Call& asked_call) {
 
 // GET /v1/hosts/{id}, served at the Rancher server.
 model::Response MonSim::get_host(const std::string& uuid) const {
-  auto host = world_.cattle().shared_host(uuid);
+  auto host = cattle_.shared_host(uuid);
   if (!host) return ApiError{404, "host not found"};
   return model::CattleHostList().with({0, 0}, std::move(host));
 }
@@ -286,9 +296,9 @@ model::Response MonSim::get_host(const std::string& uuid) const {
 // container stops mid-way, the rest of the write never happens.
 void MonSim::write_label(const model::CattleSetHostLabel& label,
                          std::function<void(model::Response)> reply, int attempt) {
-  const HostSim& h = world_.hosts()[host_];
+  const HostSim& h = env_.host(host_);
   const EndpointId from = h.endpoint;
-  const Duration timeout = world_.options().cattle_timeout_ns;
+  const Duration timeout = timing_.cattle_timeout_ns;
   const auto inc = incarnation_;
   auto get = [this, uuid = label.host_uuid] { return get_host(uuid); };
   auto wanted = [label](const model::CattleHost& host) {
@@ -311,11 +321,11 @@ void MonSim::write_label(const model::CattleSetHostLabel& label,
     CattleSim::Labels loaded = read->front().labels, labels = loaded;
     if (label.value.empty()) labels.erase(label.key);
     else labels[label.key] = label.value;
-    const std::string writer = "swarmkit-mon on " + world_.hosts()[host_].name;
-    world_.rpc(
-        from, world_.rancher_server(),
+    const std::string writer = "swarmkit-mon on " + env_.host(host_).name;
+    rpc_.call(
+        from, rancher_server_,
         [this, uuid = label.host_uuid, loaded, labels, writer]() -> model::Response {
-          if (!world_.cattle().put_host_labels(world_.kernel().now(), uuid, loaded, labels,
+          if (!cattle_.put_host_labels(kernel_.now(), uuid, loaded, labels,
                                                writer))
             return ApiError{404, "host not found"};
           return model::Ok{};
@@ -323,11 +333,11 @@ void MonSim::write_label(const model::CattleSetHostLabel& label,
         [this, inc, reply, get, verify, from, timeout](model::Response written) {
           if (inc != incarnation_) return;
           if (!std::holds_alternative<model::Ok>(written)) return reply(std::move(written));
-          world_.rpc(from, world_.rancher_server(), get, verify, timeout);
+          rpc_.call(from, rancher_server_, get, verify, timeout);
         },
         timeout);
   };
-  world_.rpc(from, world_.rancher_server(), get, put, timeout);
+  rpc_.call(from, rancher_server_, get, put, timeout);
 }
 
 }  // namespace swarmsim::sim

@@ -18,15 +18,44 @@
 #include <string_view>
 
 #include "model/swarmkit_mon.hpp"
+#include "sim/cattle_sim.hpp"
+#include "sim/kernel.hpp"
+#include "sim/network_sim.hpp"
+#include "sim/rpc_sim.hpp"
 #include "sim/swarm_sim.hpp"
+#include "sim/trace.hpp"
 
 namespace swarmsim::sim {
 
-class World;
+struct HostSim;
 
 class MonSim {
  public:
-  MonSim(World& world, HostIndex host, model::MonOptions options);
+  // What a swarmkit-mon container needs from the world around it: the
+  // machines (its own, with its engine, replica and disk; a probe's
+  // target), where to report the reads a reconcile pass rests on, and where
+  // to report a fault of the logic. The world implements it.
+  class Env {
+   public:
+    virtual HostSim& host(HostIndex index) = 0;
+    virtual HostSim* host_at_addr(const std::string& addr) = 0;  // "ip" or "ip:port"
+    // A read a pass's removals rest on was answered (as of when it was made).
+    virtual void read_decided(HostIndex host, std::uint64_t pass, Instant as_of) = 0;
+    // Such a read failed or listed nothing.
+    virtual void read_failed(HostIndex host, std::uint64_t pass, const std::string& what) = 0;
+    virtual void report_internal_fault(std::string what) = 0;
+
+   protected:
+    ~Env() = default;
+  };
+  struct Options {
+    Duration metadata_latency_ns = 0;  // a read of the local replica or disk
+    Duration cattle_timeout_ns = 0;
+    Duration probe_timeout_ns = 0;
+  };
+  // `cattle` is reached at `rancher_server` over the network, through `rpc`.
+  MonSim(Env& env, Kernel& kernel, Trace& trace, RpcSim& rpc, CattleSim& cattle,
+         EndpointId rancher_server, Options options, HostIndex host, model::MonOptions logic_options);
   ~MonSim();
 
   void start();
@@ -71,7 +100,13 @@ class MonSim {
   void write_label(const model::CattleSetHostLabel& label,
                    std::function<void(model::Response)> reply, int attempt);
 
-  World& world_;
+  Env& env_;
+  Kernel& kernel_;
+  Trace& trace_;
+  RpcSim& rpc_;
+  CattleSim& cattle_;
+  EndpointId rancher_server_;
+  Options timing_;
   HostIndex host_;
   model::MonOptions options_;
   std::unique_ptr<model::SwarmkitMon> logic_;

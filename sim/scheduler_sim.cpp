@@ -4,23 +4,23 @@
 
 #include "sim/engine_sim.hpp"
 #include "sim/mon_sim.hpp"
-#include "sim/world.hpp"
+#include "sim/host_sim.hpp"
 
 namespace swarmsim::sim {
 
 void SchedulerSim::handle_host_added(HostIndex index) {
-  HostSim& h = world_.hosts()[index];
-  Rng rng = world_.rng_for(fmt::format("agent-startup/{}/{}", h.stream_key, h.registrations.size()));
+  HostSim& h = env_.host(index);
+  Rng rng = env_.rng_for(fmt::format("agent-startup/{}/{}", h.stream_key, h.registrations.size()));
   const Duration delay = h.stretch(h.profile.agent_startup.sample(rng));
   const std::string uuid = h.uuid;
-  world_.kernel().schedule_after(delay, [this, index, uuid] {
-    HostSim& host = world_.hosts()[index];
+  kernel_.schedule_after(delay, [this, index, uuid] {
+    HostSim& host = env_.host(index);
     // Placed on this registration of the host only: not after it left
     // Rancher, nor on a later registration of the same machine.
     if (!host.in_rancher || host.uuid != uuid) return;
-    world_.cattle().add_container(world_.kernel().now(), host.uuid);
+    cattle_.add_container(kernel_.now(), host.uuid);
     host.container_created = true;
-    world_.trace().record(world_.kernel().now(), TraceKind::AgentStarted, host.name, "",
+    trace_.record(kernel_.now(), TraceKind::AgentStarted, host.name, "",
                           "swarmkit-mon container scheduled");
     if (host.engine->up()) start_container(index);
   });
@@ -31,18 +31,18 @@ void SchedulerSim::handle_host_added(HostIndex index) {
 // and the container is started again after the restart delay, for as long
 // as the host is in Rancher and the engine is up.
 void SchedulerSim::start_container(HostIndex index) {
-  HostSim& host = world_.hosts()[index];
-  if (world_.pull_and_check_image(host)) {
+  HostSim& host = env_.host(index);
+  if (env_.pull_and_check_image(host)) {
     host.mon->start();
     return;
   }
-  world_.trace().record(world_.kernel().now(), TraceKind::Fault, host.name, "",
+  trace_.record(kernel_.now(), TraceKind::Fault, host.name, "",
                         fmt::format("swarmkit-mon exits at once: exec format error (the image "
                                     "has no {} build)",
                                     to_string(host.profile.arch)));
   const std::string uuid = host.uuid;
-  world_.kernel().schedule_after(host.stretch(kImageRetryNs), [this, index, uuid] {
-    HostSim& h = world_.hosts()[index];
+  kernel_.schedule_after(host.stretch(kImageRetryNs), [this, index, uuid] {
+    HostSim& h = env_.host(index);
     if (!h.in_rancher || h.uuid != uuid || !h.machine_on || !h.engine->up() || h.mon->running())
       return;
     start_container(index);
@@ -50,12 +50,12 @@ void SchedulerSim::start_container(HostIndex index) {
 }
 
 void SchedulerSim::handle_host_rebooted(HostIndex index) {
-  HostSim& h = world_.hosts()[index];
+  HostSim& h = env_.host(index);
   if (!h.container_created) return;
-  world_.kernel().schedule_after(h.stretch(world_.options().container_restart_ns), [this, index] {
-    HostSim& host = world_.hosts()[index];
+  kernel_.schedule_after(h.stretch(restart_ns_), [this, index] {
+    HostSim& host = env_.host(index);
     if (!host.in_rancher || !host.machine_on || !host.engine->up() || host.mon->running()) return;
-    world_.trace().record(world_.kernel().now(), TraceKind::AgentStarted, host.name, "",
+    trace_.record(kernel_.now(), TraceKind::AgentStarted, host.name, "",
                           "swarmkit-mon container restarted");
     start_container(index);
   });

@@ -15,16 +15,37 @@
 // services, health checks.
 #pragma once
 
+#include <string>
+
 #include "model/time.hpp"
+#include "sim/cattle_sim.hpp"
+#include "sim/kernel.hpp"
+#include "sim/random.hpp"
 #include "sim/swarm_sim.hpp"
+#include "sim/trace.hpp"
 
 namespace swarmsim::sim {
 
-class World;
+struct HostSim;
 
 class SchedulerSim {
  public:
-  explicit SchedulerSim(World& world) : world_(world) {}
+  // What the scheduler needs from the world around it: the machines (each
+  // with its engine and swarmkit-mon container), whether a machine's engine
+  // can run the swarmkit-mon image, and its random streams.
+  class Env {
+   public:
+    virtual HostSim& host(HostIndex index) = 0;
+    // Pulls the image if needed; false when it has no build for the machine.
+    virtual bool pull_and_check_image(HostSim& host) = 0;
+    virtual Rng rng_for(const std::string& stream) const = 0;
+
+   protected:
+    ~Env() = default;
+  };
+  SchedulerSim(Env& env, Kernel& kernel, Trace& trace, CattleSim& cattle,
+               Duration container_restart_ns)
+      : env_(env), kernel_(kernel), trace_(trace), cattle_(cattle), restart_ns_(container_restart_ns) {}
   // A new host: start swarmkit-mon after the agent start-up delay.
   void handle_host_added(HostIndex host);
   // The host's engine came back: restart its swarmkit-mon container.
@@ -35,7 +56,11 @@ class SchedulerSim {
   void start_container(HostIndex host);
 
  private:
-  World& world_;
+  Env& env_;
+  Kernel& kernel_;
+  Trace& trace_;
+  CattleSim& cattle_;
+  Duration restart_ns_;  // after a reboot, before the container starts again
 };
 
 }  // namespace swarmsim::sim

@@ -206,8 +206,16 @@ void World::add_host(const EventSpec& e) {
                            h.index % 250 + 2);
   h.seen_addr = seen_address(h, *profile);
   h.endpoint = network_->add_endpoint(h.stream_key, profile->link);
-  h.engine = std::make_unique<EngineSim>(*this, h.index);
-  h.mon = std::make_unique<MonSim>(*this, h.index, mon_options());
+  h.engine = std::make_unique<EngineSim>(
+      *this, kernel_, trace_, *network_, *rpc_,
+      EngineSim::Options{options_.engine_api_latency_ns, options_.join_timeout_ns,
+                         spec_.swarm.registration_delay, spec_.swarm.removed_node_sees_error},
+      h.index);
+  h.mon = std::make_unique<MonSim>(
+      *this, kernel_, trace_, *rpc_, cattle_, server_,
+      MonSim::Options{options_.metadata_api_latency_ns, options_.cattle_timeout_ns,
+                      options_.probe_timeout_ns},
+      h.index, mon_options());
   hosts_.push_back(std::move(h));
   register_in_rancher(hosts_.back(), "");
 }

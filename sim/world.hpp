@@ -24,8 +24,10 @@
 #include "model/removal_policy.hpp"
 #include "model/swarmkit_mon.hpp"
 #include "sim/cattle_sim.hpp"
+#include "sim/engine_sim.hpp"
 #include "sim/host_sim.hpp"
 #include "sim/kernel.hpp"
+#include "sim/mon_sim.hpp"
 #include "sim/network_sim.hpp"
 #include "sim/random.hpp"
 #include "sim/rpc_sim.hpp"
@@ -52,7 +54,9 @@ struct WorldOptions {
   std::function<void(const std::string& stream, Duration value)> on_draw;
 };
 
-class World {
+// The world is the wiring: it owns every part and answers each fake's Env,
+// the short list of what that fake needs from the rest.
+class World final : public EngineSim::Env, public MonSim::Env, public SchedulerSim::Env {
  public:
   World(const ScenarioSpec& spec, WorldOptions options);
   ~World();
@@ -93,12 +97,12 @@ class World {
   // makes more than one (see swarm_sim.hpp).
   SwarmSim& swarm() { return *swarms_[environment_swarm()]; }
   const SwarmSim& swarm() const { return *swarms_[environment_swarm()]; }
-  SwarmSim& swarm(std::size_t number) { return *swarms_[number]; }
+  SwarmSim& swarm(std::size_t number) override { return *swarms_[number]; }
   const SwarmSim& swarm(std::size_t number) const { return *swarms_[number]; }
   std::size_t swarm_count() const { return swarms_.size(); }
   // A `swarm init` on an engine in no swarm: the first swarm if it has never
   // been created, else a new one; `splits`: another swarm still has managers.
-  std::size_t swarm_for_init(bool& splits);
+  std::size_t swarm_for_init(bool& splits) override;
   const ScenarioSpec& spec() const { return spec_; }
   const WorldOptions& options() const { return options_; }
   EndpointId rancher_server() const { return server_; }
@@ -106,15 +110,18 @@ class World {
   std::vector<HostSim>& hosts() { return hosts_; }
   const std::vector<HostSim>& hosts() const { return hosts_; }
   HostSim* host_named(const std::string& name);  // the current host of that name
-  HostSim* host_at_addr(const std::string& addr);  // "ip" or "ip:port"
-  Rng rng_for(const std::string& component) const { return Rng::substream(options_.seed, component); }
+  HostSim* host_at_addr(const std::string& addr) override;  // "ip" or "ip:port"
+  HostSim& host(HostIndex index) override { return hosts_[index]; }
+  Rng rng_for(const std::string& component) const override {
+    return Rng::substream(options_.seed, component);
+  }
 
   // Set when the logic or the simulator hit an impossible state; the run
   // ends as an internal error.
-  void report_internal_fault(std::string what);
+  void report_internal_fault(std::string what) override;
   // The stack: the container start of swarmkit-mon on `h` pulls the image if
   // it must (not cached, or always_pull) and says whether it runs there.
-  bool pull_and_check_image(HostSim& h);
+  bool pull_and_check_image(HostSim& h) override;
   // Whether a whole-host PUT of an older copy ever reverted host `uuid`'s
   // claim on `node_id` (the fixed policy's binding label).
   // When it last did; nothing if never.
@@ -141,6 +148,18 @@ class World {
       decisive_read_observers;
 
  private:
+  // The rest of the fakes' Env.
+  void swarm_split(const SwarmSim& created, HostIndex host) override {
+    for (auto& fn : split_observers) fn(created, host);
+  }
+  void heartbeats_changed(HostIndex host) override { refresh_heartbeats(host); }
+  void read_decided(HostIndex host, std::uint64_t pass, Instant as_of) override {
+    for (auto& fn : decisive_read_observers) fn(host, pass, as_of);
+  }
+  void read_failed(HostIndex host, std::uint64_t pass, const std::string& what) override {
+    for (auto& fn : failed_read_observers) fn(host, pass, what);
+  }
+
   void add_host(const EventSpec& e);
   void readd_machine(const std::string& name);
   void register_in_rancher(HostSim& h, const std::string& how);
@@ -180,7 +199,7 @@ class World {
   void refresh_swarm(std::size_t swarm, int passes);
   bool beating(const SwarmSim& swarm, const std::string& id, HostIndex host) const;
   std::unordered_map<std::string, std::size_t> by_addr_;
-  SchedulerSim scheduler_{*this};
+  SchedulerSim scheduler_{*this, kernel_, trace_, cattle_, options_.container_restart_ns};
   EndpointId server_ = 0;
   std::optional<std::string> internal_fault_;
   std::map<std::pair<std::string, std::string>, Instant> reverted_claims_;  // (host uuid, node ID)
