@@ -95,7 +95,12 @@ void MetadataReplicaSim::answer_empty_for(Duration d) {
 
 model::MetaAnswer<model::MetaHost> MetadataReplicaSim::self_host() {
   catch_up();
-  const model::MetaHost* h = snapshot_ ? snapshot_->find_host(opt_.host_uuid) : nullptr;
+  // Found once per version loaded: a loop reads its own host first thing.
+  if (snapshot_ && self_found_in_ != snapshot_->version) {
+    self_found_in_ = snapshot_->version;
+    self_ = snapshot_->find_host(opt_.host_uuid);
+  }
+  const model::MetaHost* h = snapshot_ ? self_ : nullptr;
   if (!h) return {model::MetaAnswerKind::NotFound, {}};
   return {model::MetaAnswerKind::Json, *h};
 }

@@ -97,6 +97,9 @@ class MetadataReplicaSim {
   Instant reload_at_ = 0;      // when reload_pending_
   std::size_t delivered_ = 0;  // Cattle versions up to this one have reached the replica
   std::uint64_t name_hash_ = 0;
+  // This host's entry in the loaded version, and which version that is.
+  const model::MetaHost* self_ = nullptr;
+  std::uint64_t self_found_in_ = ~std::uint64_t{0};
   Instant stall_until_ = 0;
   Instant empty_until_ = 0;
 };

@@ -61,7 +61,7 @@ void MonSim::pump() {
         pump();
       });
     } else {
-      execute(std::get<model::Call>(*action));
+      execute(std::move(std::get<model::Call>(*action)));
     }
   }
 }
@@ -161,11 +161,10 @@ std::string arguments(const model::Request& r) {
 }
 }  // namespace
 
-void MonSim::execute(const model::Call& asked_call) {
+void MonSim::execute(model::Call call) {
   HostSim& h = env_.host(host_);
   // Pass numbers restart with every run of the logic; with the incarnation
   // in the high bits they are unique per host for the checkers.
-  model::Call call = asked_call;
   if (call.pass != 0) call.pass |= incarnation_ << 32;
   asked_ = Asked{model::request_name(call.request), arguments(call.request),
                  options_.policy.decides_on(call.request), call.pass, {}};

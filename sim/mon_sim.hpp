@@ -67,7 +67,7 @@ class MonSim {
 
  private:
   void pump();
-  void execute(const model::Call& call);
+  void execute(model::Call call);
   // What execute() remembers of a call until its reply comes back.
   struct Asked {
     // The request as the trace shows it: a fixed name, or for requests with

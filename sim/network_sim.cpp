@@ -16,7 +16,7 @@ std::size_t NetworkSim::link_index(const std::string& name) const {
 }
 
 EndpointId NetworkSim::add_endpoint(const std::string& name, const std::string& link_class) {
-  endpoints_.push_back(Endpoint{name, link_index(link_class)});
+  endpoints_.push_back(Endpoint{name, link_index(link_class), {}, {}});
   return static_cast<EndpointId>(endpoints_.size() - 1);
 }
 
@@ -29,13 +29,20 @@ bool NetworkSim::connected(EndpointId a, EndpointId b) const {
 }
 
 NetworkSim::PairStream& NetworkSim::pair_stream(EndpointId from, EndpointId to) {
-  auto it = pair_streams_.find({from, to});
-  if (it == pair_streams_.end()) {
-    std::string name = "net/" + endpoints_.at(from).name + "->" + endpoints_.at(to).name;
-    Rng rng = Rng::substream(seed_, name);
-    it = pair_streams_.emplace(std::make_pair(from, to), PairStream{std::move(name), rng}).first;
-  }
-  return it->second;
+  Endpoint& sender = endpoints_.at(from);
+  Endpoint& receiver = endpoints_.at(to);
+  const bool by_sender = sender.sends.size() <= receiver.receives.size();
+  const auto& list = by_sender ? sender.sends : receiver.receives;
+  const EndpointId peer = by_sender ? to : from;
+  for (const auto& [other, index] : list)
+    if (other == peer) return streams_[index];
+  std::string name = "net/" + sender.name + "->" + receiver.name;
+  const Rng rng = Rng::substream(seed_, name);
+  const auto index = static_cast<std::uint32_t>(streams_.size());
+  streams_.push_back(PairStream{std::move(name), rng});
+  sender.sends.emplace_back(to, index);
+  receiver.receives.emplace_back(from, index);
+  return streams_[index];
 }
 
 Duration NetworkSim::delay_on(const Link& a, const Link& b, PairStream& stream, EndpointId from,

@@ -12,7 +12,6 @@
 // Request/response exchanges above this layer time out instead.
 #pragma once
 
-#include <unordered_map>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -81,6 +80,10 @@ class NetworkSim {
   struct Endpoint {
     std::string name;
     std::size_t link;  // index into links_
+    // The pair streams this endpoint sends on and receives on: (peer, index
+    // into streams_). A host talks to a handful of peers, so the shorter of
+    // the two lists of a pair is a short scan (the Rancher server's are long).
+    std::vector<std::pair<EndpointId, std::uint32_t>> sends, receives;
   };
 
   std::size_t link_index(const std::string& name) const;
@@ -103,15 +106,7 @@ class NetworkSim {
   PairStream& pair_stream(EndpointId from, EndpointId to);
   Duration delay_on(const Link& a, const Link& b, PairStream& stream, EndpointId from,
                     EndpointId to);
-  struct PairHash {
-    std::size_t operator()(const std::pair<EndpointId, EndpointId>& p) const {
-      // Mixed, so that the buckets of one endpoint's pairs do not line up.
-      std::uint64_t k = (static_cast<std::uint64_t>(p.first) << 32) | p.second;
-      k *= 0x9e3779b97f4a7c15ULL;
-      return static_cast<std::size_t>(k ^ (k >> 32));
-    }
-  };
-  std::unordered_map<std::pair<EndpointId, EndpointId>, PairStream, PairHash> pair_streams_;
+  std::vector<PairStream> streams_;
   std::function<void(const std::string&, Duration)> on_draw_;
 };
 

@@ -15,6 +15,14 @@
 // Exchanges live in a pool and the events of an exchange name it by index,
 // so that an exchange costs no allocation beyond the caller's two
 // callbacks: a busy fleet makes millions of them.
+//
+// Timers that would find nothing to do are left out: a retransmission timer
+// is due only if no copy of its message gets through before it, and the
+// time-out only once a retransmission was needed. Each keeps its place in
+// the order of events (Kernel::reserve_place) and is scheduled the moment
+// it turns out to be needed, so every event that does something runs at
+// the same instant and in the same order as if all timers were scheduled,
+// and an exchange that goes well costs two events, its two arrivals.
 #pragma once
 
 #include <cstdint>
@@ -45,21 +53,49 @@ class RpcSim {
   std::size_t in_flight() const { return pool_.size() - free_.size(); }
 
  private:
-  enum class Step : std::uint8_t { Timeout, RequestArrives, RequestRetry, ReplyArrives, ReplyRetry };
+  // An arrival "early" is due before its leg's retransmission timer.
+  enum class Step : std::uint8_t {
+    Timeout,
+    RequestArrives,
+    RequestArrivesEarly,
+    RequestRetry,
+    ReplyArrives,
+    ReplyArrivesEarly,
+    ReplyRetry
+  };
+  // A timer that keeps its place until it is known to be needed.
+  struct Owed {
+    Instant at = 0;
+    std::uint64_t place = 0;
+    bool owed = false;  // not scheduled yet, and may still be needed
+  };
+  // One direction's latest send: its retransmission timer is owed while
+  // copies that arrive before it are in flight; it is scheduled if they
+  // all fail.
+  struct Leg {
+    Duration next_rto = 0;  // the time-out of the send the timer makes
+    Owed retry;
+    int early_in_flight = 0;  // copies due before retry.at, not arrived yet
+  };
   struct Exchange {
     EndpointId from = 0, to = 0;
     std::function<model::Response()> serve;
     std::function<void(model::Response)> on_reply;
     std::optional<model::Response> response;
     bool request_arrived = false, done = false;
-    TimerId timeout = 0;
-    Duration request_rto = 0, reply_rto = 0;  // the next retransmission's time-out
-    int pending = 0;                           // events of this exchange still queued
+    Owed timeout;
+    TimerId timeout_timer = 0;
+    bool timeout_scheduled = false;
+    Leg request, reply;
+    int pending = 0;  // events of this exchange still queued
   };
-  TimerId schedule(std::uint32_t x, Duration after, Step step);
+  void schedule(std::uint32_t x, Instant at, std::uint64_t place, Step step, TimerId* id = nullptr);
   void fire(std::uint32_t x, Step step);
-  void send_request(std::uint32_t x, Duration rto);
-  void send_reply(std::uint32_t x, Duration rto);
+  void send(std::uint32_t x, Leg& leg, EndpointId from, EndpointId to, Duration rto, Step arrives,
+            Step retry);
+  // A copy due before its leg's retransmission arrived (or was cut).
+  void early_copy_done(std::uint32_t x, Leg& leg, bool got_through, Step retry);
+  void owe_timeout_no_longer(std::uint32_t x);
   void finish(std::uint32_t x, model::Response r);
 
   Kernel& kernel_;
