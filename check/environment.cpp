@@ -236,6 +236,29 @@ sim::ScenarioSpec to_scenario(const EnvCase& c, const std::string& name) {
     worst_startup = std::max(worst_startup, stretched_startup(h));
     worst_busy = std::max<Duration>(worst_busy, seconds(h.busy_s) * cpu_factor(h));
   }
+  if (c.burst) {
+    HostCase b;
+    b.aarch64 = true;
+    b.edge = true;
+    b.lag_ms = std::max(c.burst->lag_ms, 1);
+    b.startup_s = 10;
+    s.profiles.push_back(profile_for(b, "burst"));
+    sim::HostGroupSpec g;
+    g.prefix = "burst-";
+    g.width = 2;
+    g.profile = s.profiles.back().name;
+    g.count = static_cast<std::size_t>(std::clamp(c.burst->count, 1, 99));
+    g.at = seconds(std::max(c.burst->from_s, 0));
+    if (c.burst->over_s > 0) {
+      if (c.burst->poisson)
+        g.per_minute = static_cast<double>(g.count) * 60.0 / c.burst->over_s;
+      else
+        g.over.emplace(g.at, g.at + seconds(c.burst->over_s));
+    }
+    for (auto& e : sim::expand_host_group(g, s.seed)) s.events.push_back(std::move(e));
+    worst_lag = std::max<Duration>(worst_lag, b.lag_ms * kMillisecond);
+    worst_startup = std::max(worst_startup, stretched_startup(b));
+  }
   s.stack.always_pull = c.always_pull;
   if (c.image_x86_only_at_s) {
     EventSpec push;
@@ -334,6 +357,9 @@ std::vector<std::string> describe(const EnvCase& c) {
   if (c.image_x86_only_at_s) tags.push_back("event=image-without-aarch64");
   if (c.image_x86_only_at_s && c.always_pull) tags.push_back("event=image-without-aarch64-always-pulled");
   if (c.upgrade_at_s) tags.push_back("event=stack-upgrade");
+  if (c.burst)
+    tags.push_back(fmt::format("event=join-burst-of-{}",
+                               c.burst->count < 10 ? "2-9" : c.burst->count < 25 ? "10-24" : "25+"));
   if (c.upgrade_at_s && c.upgrade_manager_scale > 0 && c.upgrade_manager_scale != c.managers)
     tags.push_back("event=stack-upgrade-new-manager-scale");
   if (nat) tags.push_back("mech=node-address-nat");

@@ -66,6 +66,19 @@ struct HostCase {
   std::optional<Window> ui_edit;
 };
 
+// A join storm: `count` plain aarch64 workers on the edge link, nothing
+// wrong with their names or their hosts, arriving as a host group (see
+// sim::HostGroupSpec): all at once, uniformly in a window, or as a Poisson
+// process at `count` per window on average. Many Cattle changes close
+// together, many joins for the leader to take, many promotions to pick from.
+struct JoinBurst {
+  int count = 2;
+  int from_s = 60;
+  int over_s = 0;        // 0: all at once at from_s
+  bool poisson = false;  // with over_s > 0: Poisson arrivals instead of uniform
+  int lag_ms = 1;        // their replicas' metadata lag, as HostCase::lag_ms
+};
+
 struct EnvCase {
   int seed = 1;      // the simulation seed the case runs under
   int managers = 1;  // MANAGER_SCALE, 1..3
@@ -86,6 +99,7 @@ struct EnvCase {
   int upgrade_manager_scale = 0;
   HostCase leader;
   std::vector<HostCase> others;  // the first most_managers-1 are core hosts
+  std::optional<JoinBurst> burst;  // drawn only with GenOptions::join_bursts
 };
 
 // Kernel hostnames the generators write out, as the 2017 fleets had them:

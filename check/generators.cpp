@@ -77,6 +77,16 @@ rc::Gen<HostCase> gen_host() {
       gen::set(&HostCase::ui_edit, sometimes(6, gen_window(60, 120))));
 }
 
+rc::Gen<JoinBurst> gen_burst() {
+  return gen::build<JoinBurst>(
+      gen::set(&JoinBurst::count, gen::inRange(2, 41)),
+      gen::set(&JoinBurst::from_s, gen::inRange(0, 301)),
+      gen::set(&JoinBurst::over_s, gen::weightedOneOf<int>({{1, gen::just(0)}, {2, gen::inRange(5, 301)}})),
+      gen::set(&JoinBurst::poisson, gen::weightedElement<bool>({{1, false}, {1, true}})),
+      gen::set(&JoinBurst::lag_ms, gen::weightedOneOf<int>({{3, gen::inRange(1, 2001)},
+                                                            {1, gen::inRange(1, 30001)}})));
+}
+
 rc::Gen<EnvCase> gen_environment(const GenOptions& options) {
   const int max_others = std::max(options.max_hosts - 1, 0);
   return gen::build<EnvCase>(
@@ -107,7 +117,10 @@ rc::Gen<EnvCase> gen_environment(const GenOptions& options) {
                         [max_others](std::vector<HostCase> v) {
                           if (static_cast<int>(v.size()) > max_others) v.resize(max_others);
                           return v;
-                        })));
+                        })),
+      // Last, so that the fields above draw the same with or without it.
+      gen::set(&EnvCase::burst, options.join_bursts ? sometimes(3, gen_burst())
+                                                    : gen::just(std::optional<JoinBurst>{})));
 }
 
 }  // namespace swarmsim::check

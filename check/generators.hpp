@@ -13,10 +13,14 @@ namespace swarmsim::check {
 
 struct GenOptions {
   int max_hosts = 20;  // leader included
+  // One case in three also gets a join storm (EnvCase::burst). Off by
+  // default: turning it on changes which cases a seed draws.
+  bool join_bursts = false;
 };
 
 rc::Gen<Window> gen_window(int max_at_s, int max_for_s);
 rc::Gen<HostCase> gen_host();
+rc::Gen<JoinBurst> gen_burst();
 rc::Gen<EnvCase> gen_environment(const GenOptions& options);
 
 }  // namespace swarmsim::check

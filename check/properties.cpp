@@ -232,6 +232,7 @@ struct Outcome {
 
 std::size_t fingerprint(const EnvCase& c) {
   std::size_t h = std::hash<int>{}(c.seed) ^ (c.others.size() << 20);
+  if (c.burst) h ^= static_cast<std::size_t>(c.burst->count) << 40;
   for (const auto& t : describe(c)) h = h * 1000003u ^ std::hash<std::string>{}(t);
   return h;
 }
@@ -392,6 +393,7 @@ CheckReport run_check(const CheckOptions& o) {
   CheckReport report;
   GenOptions go;
   go.max_hosts = std::max(o.max_hosts, 1);
+  go.join_bursts = o.join_bursts;
   // Shrinking only accepts failing candidates, so the last failing case seen
   // is the final, minimal counterexample.
   struct Last {

@@ -74,6 +74,7 @@ struct CheckOptions {
   int cases = 100;
   std::uint64_t seed = 1;  // RapidCheck's seed
   int max_hosts = 20;
+  bool join_bursts = false;  // GenOptions::join_bursts
   // Checked only where the policy promises them (properties_for).
   std::vector<Property> properties = all_properties();
   std::string reproduce;   // a reproduce string from an earlier failure

@@ -117,6 +117,7 @@ int command_check(const CheckArgs& args) {
   o.cases = args.cases;
   o.seed = args.seed;
   o.max_hosts = args.max_hosts;
+  o.join_bursts = args.join_bursts;
   o.reproduce = args.reproduce;
   o.jobs = args.jobs;
   if (!args.property.empty()) {

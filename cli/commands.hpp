@@ -47,6 +47,7 @@ struct CheckArgs {
   int cases = 100;
   std::uint64_t seed = 1;
   int max_hosts = 20;
+  bool join_bursts = false;
   std::string out;
   std::string property;
   std::string reproduce;

@@ -180,6 +180,10 @@ int run_cli(int argc, char** argv) {
   check_cmd->add_option("--max-hosts", check.max_hosts, "Most hosts in one environment (1..20)")
       ->capture_default_str()
       ->check(CLI::Range(1, 20));
+  check_cmd->add_flag("--join-bursts", check.join_bursts,
+                      "Also give one environment in three a join storm: 2 to 40 more aarch64 "
+                      "workers arriving as a host group (at once, in a window, or as a Poisson "
+                      "process). Changes which environments a seed draws");
   check_cmd->add_option("--out", check.out,
                         "Where to write the counterexample (default "
                         "counterexample-POLICY-seedS.yaml)");

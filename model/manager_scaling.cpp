@@ -73,10 +73,18 @@ std::vector<RoleChange> plan_manager_scaling(const NodeList& nodes,
                                fmt::format("promote {}: {} of {} managers", ready_workers[i]->ID,
                                            managers, manager_scale)});
   } else if (managers > manager_scale && !other_managers.empty()) {
-    const Node& n = *other_managers.front();
-    out.push_back(RoleChange{n.ID, n.VersionIndex, NodeRole::Worker,
-                             fmt::format("demote {}: {} of {} managers", n.ID, managers,
-                                         manager_scale)});
+    // Stepping down keeps the count odd too: from an odd count two go in
+    // the same pass, so that the swarm spends milliseconds, not a loop, at
+    // an even count that one lost machine would leave without quorum.
+    int want = 1;
+    if (keep_count_odd && managers % 2 == 1) want = managers - 2 >= manager_scale ? 2 : 0;
+    want = std::min<int>(want, static_cast<int>(other_managers.size()));
+    for (int i = 0; i < want; ++i) {
+      const Node& n = *other_managers[static_cast<std::size_t>(i)];
+      out.push_back(RoleChange{n.ID, n.VersionIndex, NodeRole::Worker,
+                               fmt::format("demote {}: {} of {} managers", n.ID, managers,
+                                           manager_scale)});
+    }
   }
   return out;
 }

@@ -18,8 +18,9 @@
 // outnumber unreachable ones, and promotes the first ready, active worker
 // while there are too few managers, or demotes the first manager other than
 // itself while there are too many. A policy that keeps the count odd never
-// stops at two managers: losing either loses raft quorum, and it promotes
-// the oldest workers first. With `promotable`, only those nodes are
+// stops at two managers: losing either loses raft quorum. It promotes the
+// oldest workers first, two at a time from an odd count, and demotes two at
+// a time from an odd count too, in the same pass. With `promotable`, only those nodes are
 // promoted (fixed: nodes bound to a host active in Cattle, so that a
 // manager is never made of a node nothing ties to a live host).
 #pragma once

@@ -89,8 +89,9 @@ struct RemovalPolicy {
   // second manager beside one makes a swarm that loses raft quorum with
   // either.
   bool joins_as_worker() const { return kind == Kind::Fixed; }
-  // Promotion never leaves an even number of managers behind: with two,
-  // removing the node of either host loses raft quorum for good.
+  // Promotion and demotion never leave an even number of managers behind
+  // for longer than a pass takes: with two, losing either host loses raft
+  // quorum for good.
   bool keeps_manager_count_odd() const { return kind == Kind::Fixed; }
 
   // ---- Promises a policy makes, which the checkers hold it to ----

@@ -19,9 +19,42 @@
 #include <set>
 #include <string_view>
 
+#include "sim/random.hpp"
 #include "sim/utf8.hpp"
 
 namespace swarmsim::sim {
+
+std::vector<EventSpec> expand_host_group(const HostGroupSpec& g, std::uint64_t seed) {
+  Rng rng = Rng::substream(seed, "host-group/" + g.prefix + "{i}" + g.suffix);
+  std::vector<Duration> times(g.count, g.at);
+  if (g.over) {
+    const auto span = static_cast<std::uint64_t>(g.over->second - g.over->first);
+    for (auto& t : times) t = g.over->first + static_cast<Duration>(rng.uniform_u64(span + 1));
+    std::sort(times.begin(), times.end());
+  } else if (g.per_minute) {
+    const double mean_ns = 60e9 / *g.per_minute;
+    double t = static_cast<double>(g.at);
+    for (auto& at : times) {
+      t += -std::log(1.0 - rng.uniform01()) * mean_ns;
+      at = static_cast<Duration>(std::min(t, static_cast<double>(limits::kDuration)));
+    }
+  }
+  std::vector<EventSpec> out;
+  out.reserve(g.count);
+  for (std::size_t i = 0; i < g.count; ++i) {
+    EventSpec e;
+    e.kind = EventKind::AddHost;
+    e.line = g.line;
+    e.at_ns = times[i];
+    e.profile = g.profile;
+    std::string number = std::to_string(i + 1);
+    if (number.size() < static_cast<std::size_t>(g.width))
+      number.insert(0, static_cast<std::size_t>(g.width) - number.size(), '0');
+    e.host = g.prefix + number + g.suffix;
+    out.push_back(std::move(e));
+  }
+  return out;
+}
 
 Instant quiet_time(const ScenarioSpec& spec) {
   Instant quiet = 0;

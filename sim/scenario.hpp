@@ -11,6 +11,7 @@
 #include <optional>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "model/time.hpp"
@@ -178,6 +179,25 @@ struct EventSpec {
            labels == o.labels && arches == o.arches && manager_scale == o.manager_scale;
   }
 };
+
+// A host group as scenario files write it: `count` hosts named by a
+// pattern (prefix, number, suffix), arriving all at once (at), uniformly in
+// a window (over) or as a Poisson process (per_minute, from at). Generators
+// of environments use it too.
+struct HostGroupSpec {
+  std::string prefix, suffix;  // the name around its number
+  int width = 0;               // numbers zero-padded to this many digits
+  std::string profile;
+  std::size_t count = 0;
+  Duration at = 0;
+  std::optional<std::pair<Duration, Duration>> over;
+  std::optional<double> per_minute;
+  int line = 0;  // in the scenario file; 0 if generated
+};
+// Its AddHost events, in order of arrival. The times draw from `seed` on a
+// stream named by the pattern, so a group's arrivals do not depend on what
+// else the scenario holds.
+std::vector<EventSpec> expand_host_group(const HostGroupSpec& g, std::uint64_t seed);
 
 struct ScenarioSpec {
   std::string name;

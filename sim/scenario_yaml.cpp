@@ -285,16 +285,8 @@ class Loader {
   // A host group: `count` hosts named by a pattern, arriving all at once
   // (`at`), uniformly over a window (`over`) or as a Poisson process
   // (`per_minute`, from `at`). Expanded once the file's seed is known.
-  struct HostGroup {
+  struct HostGroup : HostGroupSpec {
     YAML::Mark mark;
-    int line = 0;
-    std::string prefix, suffix;  // the name around its {i}
-    int width = 0;               // {i:0N}: zero-padded to N digits
-    std::string profile;
-    std::size_t count = 0;
-    Duration at = 0;
-    std::optional<std::pair<Duration, Duration>> over;
-    std::optional<double> per_minute;
   };
   void read_host_group(const YAML::Node& node);
   void expand_host_groups(std::uint64_t seed, std::vector<EventSpec>& out);
@@ -633,34 +625,8 @@ void Loader::read_host_group(const YAML::Node& node) {
 // varies what happens to a fleet, not the fleet. Each group draws from a
 // stream named by its pattern, so adding a group changes no other's.
 void Loader::expand_host_groups(std::uint64_t seed, std::vector<EventSpec>& out) {
-  for (const auto& g : groups_) {
-    Rng rng = Rng::substream(seed, "host-group/" + g.prefix + "{i}" + g.suffix);
-    std::vector<Duration> times(g.count, g.at);
-    if (g.over) {
-      const auto span = static_cast<std::uint64_t>(g.over->second - g.over->first);
-      for (auto& t : times) t = g.over->first + static_cast<Duration>(rng.uniform_u64(span + 1));
-      std::sort(times.begin(), times.end());
-    } else if (g.per_minute) {
-      const double mean_ns = 60e9 / *g.per_minute;
-      double t = static_cast<double>(g.at);
-      for (auto& at : times) {
-        t += -std::log(1.0 - rng.uniform01()) * mean_ns;
-        at = static_cast<Duration>(std::min(t, static_cast<double>(limits::kDuration)));
-      }
-    }
-    for (std::size_t i = 0; i < g.count; ++i) {
-      EventSpec e;
-      e.kind = EventKind::AddHost;
-      e.line = g.line;
-      e.at_ns = times[i];
-      e.profile = g.profile;
-      std::string number = std::to_string(i + 1);
-      if (number.size() < static_cast<std::size_t>(g.width))
-        number.insert(0, static_cast<std::size_t>(g.width) - number.size(), '0');
-      e.host = g.prefix + number + g.suffix;
-      out.push_back(std::move(e));
-    }
-  }
+  for (const auto& g : groups_)
+    for (auto& e : expand_host_group(g, seed)) out.push_back(std::move(e));
 }
 
 void Loader::read_event(const YAML::Node& node, std::vector<EventSpec>& out) {
