@@ -10,10 +10,13 @@
 //  - GeneratedCase: one 20-host generated environment under fixed, the unit
 //    of work of `swarmsim check`.
 //  - Fleet/N: N hosts (three in four aarch64, joining over the first 30
-//    minutes) for one simulated hour under fixed, written as host groups:
-//    wall time, events per second, and the process's peak resident memory
-//    per host (the peak is the process's, so run one size per process for
-//    exact memory: --benchmark_filter=Fleet/1000).
+//    minutes) for one simulated hour under fixed, written as host groups
+//    (scenarios/capacity/fleet-1k.yaml at N = 1,000): wall time, events per
+//    second, and the process's peak resident memory per host (the peak is
+//    the process's, so run one size per process for exact memory:
+//    --benchmark_filter=Fleet/10000). N = 1,000 and 10,000 run by default;
+//    100,000 (about five minutes) when SWARMSIM_BENCH_100K=1 is set. The
+//    table at the end gives the fitted growth exponent between sizes.
 //  - LoadFleet: reading a 100,000-host scenario file.
 //
 // At the end a table prints each benchmark's nanoseconds per kernel event
@@ -23,6 +26,8 @@
 
 #include <sys/resource.h>
 
+#include <cmath>
+#include <cstdlib>
 #include <functional>
 #include <map>
 #include <queue>
@@ -108,6 +113,7 @@ void Fleet(benchmark::State& state) {
   state.counters["kernel_events"] = static_cast<double>(events);
   state.counters["peak_MiB"] = peak_rss_mib();
   state.counters["KiB_per_host"] = peak_rss_mib() * 1024.0 / hosts;
+  state.counters["hosts"] = hosts;
 }
 
 void LoadFleet(benchmark::State& state) {
@@ -171,6 +177,8 @@ class RatioReporter : public benchmark::ConsoleReporter {
       auto it = r.counters.find("kernel_events");
       if (it == r.counters.end() || it->second.value <= 0) continue;
       ns_per_event_[r.benchmark_name()] = r.real_accumulated_time * 1e9 / it->second.value;
+      if (auto hosts = r.counters.find("hosts"); hosts != r.counters.end())
+        fleets_.emplace_back(hosts->second.value, r.real_accumulated_time);
     }
     ConsoleReporter::ReportRuns(runs);
   }
@@ -184,10 +192,19 @@ class RatioReporter : public benchmark::ConsoleReporter {
     std::printf("\n%-24s %14s %10s\n", "benchmark", "ns/event", "x kernel");
     for (const auto& [name, ns] : ns_per_event_)
       std::printf("%-24s %14.1f %10.1f\n", name.c_str(), ns, ns / base->second);
+    // Time ~ N^k between consecutive fleet sizes.
+    const std::pair<double, double>* last = nullptr;
+    for (const auto& f : fleets_) {
+      if (last)
+        std::printf("Fleet %.0f -> %.0f hosts: time grows like N^%.2f (the target is at most 1.2)\n",
+                    last->first, f.first, std::log(f.second / last->second) / std::log(f.first / last->first));
+      last = &f;
+    }
   }
 
  private:
   std::map<std::string, double> ns_per_event_;
+  std::vector<std::pair<double, double>> fleets_;  // hosts, seconds
 };
 
 }  // namespace
@@ -197,10 +214,12 @@ BENCHMARK(BareHeapLoop);
 BENCHMARK(Incident);
 BENCHMARK(StaleMetadata);
 BENCHMARK(GeneratedCase);
-BENCHMARK(Fleet)->Arg(100)->Arg(300)->Arg(1000)->Iterations(1)->Unit(benchmark::kSecond);
+BENCHMARK(Fleet)->Arg(1000)->Arg(10000)->Iterations(1)->Unit(benchmark::kSecond);
 BENCHMARK(LoadFleet)->Unit(benchmark::kMillisecond);
 
 int main(int argc, char** argv) {
+  if (const char* big = std::getenv("SWARMSIM_BENCH_100K"); big && std::string(big) == "1")
+    benchmark::RegisterBenchmark("Fleet", Fleet)->Arg(100000)->Iterations(1)->Unit(benchmark::kSecond);
   benchmark::Initialize(&argc, argv);
   RatioReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);

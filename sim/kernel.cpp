@@ -1,6 +1,8 @@
 #include "sim/kernel.hpp"
 
+#include <algorithm>
 #include <cassert>
+#include <functional>
 
 namespace swarmsim::sim {
 
@@ -27,35 +29,13 @@ TimerId Kernel::schedule_reserved(Instant at, std::uint64_t place, Callback fn) 
 }
 
 void Kernel::push(Entry e) {
-  std::size_t i = heap_.size();
   heap_.push_back(e);
-  while (i > 0) {
-    const std::size_t parent = (i - 1) / 4;
-    if (!(e < heap_[parent])) break;
-    heap_[i] = heap_[parent];
-    i = parent;
-  }
-  heap_[i] = e;
+  std::push_heap(heap_.begin(), heap_.end(), std::greater<>());
 }
 
 void Kernel::pop() {
-  const Entry last = heap_.back();
+  std::pop_heap(heap_.begin(), heap_.end(), std::greater<>());
   heap_.pop_back();
-  const std::size_t n = heap_.size();
-  if (n == 0) return;
-  std::size_t i = 0;
-  for (;;) {
-    const std::size_t first = 4 * i + 1;
-    if (first >= n) break;
-    std::size_t best = first;
-    const std::size_t end = first + 4 < n ? first + 4 : n;
-    for (std::size_t c = first + 1; c < end; ++c)
-      if (heap_[c] < heap_[best]) best = c;
-    if (!(heap_[best] < last)) break;
-    heap_[i] = heap_[best];
-    i = best;
-  }
-  heap_[i] = last;
 }
 
 void Kernel::free_slot(std::uint32_t slot) {
@@ -82,17 +62,24 @@ bool Kernel::step() {
   while (!heap_.empty()) {
     const Entry e = heap_.front();
     pop();
-    Slot& s = slots_[e.slot];
-    if (!s.live || s.generation != e.generation) continue;  // cancelled
-    assert(e.at >= now_);
-    now_ = e.at;
-    Callback fn = std::move(s.fn);
-    free_slot(e.slot);
-    ++events_run_;
-    fn();
-    return true;
+    if (run(e)) return true;
   }
   return false;
+}
+
+// Runs the event `e` (already off the heap) unless it was cancelled.
+bool Kernel::run(const Entry& e) {
+  Slot& s = slots_[e.slot];
+  if (!s.live || s.generation != e.generation) return false;  // cancelled
+  assert(e.at >= now_);
+  now_ = e.at;
+  Callback fn = std::move(s.fn);  // the callback may schedule: slots_ may grow
+  s.live = false;
+  ++s.generation;
+  free_slots_.push_back(e.slot);
+  ++events_run_;
+  fn();
+  return true;
 }
 
 void Kernel::run_until(Instant until) {
@@ -104,14 +91,10 @@ void Kernel::run_until(Instant until) {
       }
       if (progress_) progress_(now_);
     }
-    const Entry& e = heap_.front();
+    const Entry e = heap_.front();
     if (e.at > until) break;
-    const Slot& s = slots_[e.slot];
-    if (!s.live || s.generation != e.generation) {
-      pop();
-      continue;
-    }
-    step();
+    pop();
+    run(e);
   }
   if (!stop_requested_ && now_ < until) now_ = until;
 }

@@ -66,7 +66,7 @@ class Kernel {
     std::uint64_t seq;   // insertion order: breaks ties between equal times
     std::uint32_t slot;  // where the callback waits
     std::uint32_t generation;
-    bool operator<(const Entry& o) const { return at != o.at ? at < o.at : seq < o.seq; }
+    bool operator>(const Entry& o) const { return at != o.at ? at > o.at : seq > o.seq; }
   };
   // Callbacks wait in a slot table so that the heap moves only small
   // entries. A slot is reused once its event ran or was cancelled, so memory
@@ -83,12 +83,12 @@ class Kernel {
   }
   void free_slot(std::uint32_t slot);
 
-  // A 4-ary min-heap on (at, seq): half the depth of a binary heap, and a
-  // node's children share a cache line or two. (at, seq) is a total order,
-  // so events run in the same order as with any other correct heap.
+  // A binary min-heap on (at, seq), a total order: events run in the same
+  // order as with any other correct heap.
   std::vector<Entry> heap_;
   void push(Entry e);
   void pop();
+  bool run(const Entry& e);
   std::vector<Slot> slots_;
   std::vector<std::uint32_t> free_slots_;
   Instant now_ = 0;
