@@ -1,0 +1,73 @@
+// The Cattle API on the wire (api/cattle_wire.hpp): hosts and their
+// collection read back as written, the whole-label-map PUT, the service
+// metadata, basic auth with the environment's keys, and answers that
+// become ApiErrors rather than throws.
+#include <gtest/gtest.h>
+
+#include "api/cattle_wire.hpp"
+
+namespace swarmsim::api {
+namespace {
+
+TEST(CattleWire, HostsReadBackAsWrittenRemovedOnesIncluded) {
+  const model::CattleHost pi{"uuid-pi1", "pi1", "10.0.0.2", model::CattleHostState::Active,
+                             {{"swarmkit.node_id", "n1"}}};
+  const model::CattleHost gone{"uuid-pi2", "pi2", "10.0.0.3", model::CattleHostState::Removed, {}};
+  const auto r = cattle_hosts_from_http(
+      {200, cattle_hosts_to_json(std::vector<model::CattleHost>{pi, gone}).dump()});
+  const auto& hosts = std::get<model::CattleHostList>(r);
+  ASSERT_EQ(hosts.size(), 2u);
+  EXPECT_EQ(hosts.front().labels.at("swarmkit.node_id"), "n1");
+  EXPECT_EQ(hosts.find("uuid-pi2")->state, model::CattleHostState::Removed);
+  const auto one = cattle_host_from_http({200, cattle_host_to_json(pi).dump()});
+  EXPECT_EQ(std::get<model::CattleHostList>(one).size(), 1u) << "one host, as a list of one";
+  EXPECT_EQ(cattle_host_from_json(nlohmann::json{{"uuid", "u"}, {"state", "purging"}}).state,
+            model::CattleHostState::Removed);
+}
+
+TEST(CattleWire, WritesAreRequestsTheServerSideReadsBack) {
+  const std::map<std::string, std::string> labels = {{"swarm", "manager"}, {"location", "shelf-1"}};
+  const auto put = cattle_from_http(cattle_put_labels("uuid-pi1", labels));
+  ASSERT_TRUE(put.has_value());
+  EXPECT_EQ(put->kind, CattleCall::Kind::PutLabels);
+  EXPECT_EQ(put->uuid, "uuid-pi1");
+  EXPECT_EQ(put->labels, labels) << "the whole label map, as the UI and the script PUT it";
+  EXPECT_EQ(cattle_from_http(cattle_get_host("uuid-pi1"))->kind, CattleCall::Kind::GetHost);
+  EXPECT_EQ(cattle_from_http(cattle_list_hosts())->kind, CattleCall::Kind::ListHosts);
+  const auto md = cattle_from_http(cattle_put_service_metadata({"SWMTKN-w", "SWMTKN-m", {}}));
+  ASSERT_TRUE(md.has_value());
+  EXPECT_EQ(md->kind, CattleCall::Kind::PutServiceMetadata);
+  EXPECT_EQ(md->metadata.manager_token, "SWMTKN-m");
+  EXPECT_EQ(cattle_from_http(cattle_get_service())->kind, CattleCall::Kind::GetService);
+  EXPECT_FALSE(cattle_from_http({"GET", "/v1/projects", ""}).has_value());
+  EXPECT_FALSE(cattle_from_http({"DELETE", "/v1/hosts/u", ""}).has_value());
+  EXPECT_THROW(cattle_from_http({"PUT", "/v1/hosts/u", "{}"}), WireError);
+  EXPECT_THROW(cattle_from_http({"PUT", "/v1/hosts/u", R"({"labels":{"a":1}})"}), WireError);
+}
+
+TEST(CattleWire, BasicAuthCarriesTheKeysAndNothingElseParses) {
+  const std::string header = basic_auth("ACCESSKEY", "s3cr3t:with-colon");
+  EXPECT_EQ(header.rfind("Basic ", 0), 0u);
+  const auto keys = parse_basic_auth(header);
+  ASSERT_TRUE(keys.has_value());
+  EXPECT_EQ(keys->first, "ACCESSKEY");
+  EXPECT_EQ(keys->second, "s3cr3t:with-colon");
+  EXPECT_EQ(basic_auth("a", "b"), "Basic YTpi");
+  for (const char* bad : {"Bearer YTpi", "Basic", "Basic YTp", "Basic Y=pi", "Basic ****"})
+    EXPECT_FALSE(parse_basic_auth(bad).has_value()) << bad;
+  EXPECT_FALSE(parse_basic_auth("Basic " + std::string("bm9jb2xvbg==")).has_value()) << "no colon";
+}
+
+TEST(CattleWire, ErrorsAndUnreadableAnswersBecomeApiErrors) {
+  const auto denied = cattle_hosts_from_http({401, R"({"message":"Unauthorized"})"});
+  ASSERT_TRUE(std::holds_alternative<model::ApiError>(denied));
+  EXPECT_EQ(std::get<model::ApiError>(denied).status, 401);
+  EXPECT_EQ(std::get<model::ApiError>(denied).message, "Unauthorized");
+  EXPECT_TRUE(std::holds_alternative<model::ApiError>(cattle_hosts_from_http({200, "[]"})));
+  EXPECT_TRUE(std::holds_alternative<model::ApiError>(cattle_host_from_http({200, "not json"})));
+  const auto service = cattle_service_from_http({200, R"({"metadata":{"worker_token":"SWMTKN-w"}})"});
+  EXPECT_EQ(std::get<model::MetaAnswer<model::ServiceMetadata>>(service).value.worker_token, "SWMTKN-w");
+}
+
+}  // namespace
+}  // namespace swarmsim::api
