@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <chrono>
 #include <stdexcept>
@@ -370,6 +372,57 @@ std::optional<model::Request> from_http(const HttpRequest& h) {
     }
   }
   return std::nullopt;
+}
+
+// ---- API version negotiation ------------------------------------------------
+
+std::optional<HttpResponse> version_answer(const HttpRequest& h) {
+  std::string_view path, query;
+  split_target(h.target, path, query);
+  if (path == "/_ping" && (h.method == "GET" || h.method == "HEAD"))
+    return HttpResponse{200, h.method == "HEAD" ? "" : "OK",
+                        {{"API-Version", std::string(kApiVersion)}, {"OSType", "linux"}}};
+  if (path == "/version" && h.method == "GET")
+    return HttpResponse{200,
+                        json{{"Version", "swarmsim"},
+                             {"ApiVersion", kApiVersion},
+                             {"MinAPIVersion", kMinApiVersion},
+                             {"Os", "linux"},
+                             {"Arch", "amd64"},
+                             {"Components", json::array()}}
+                            .dump()};
+  return std::nullopt;
+}
+
+namespace {
+// "1.41" -> {1, 41}; nothing when it is not two numbers.
+std::optional<std::pair<int, int>> version_of(std::string_view v) {
+  const auto dot = v.find('.');
+  if (dot == std::string_view::npos) return std::nullopt;
+  int major = 0, minor = 0;
+  const auto a = std::from_chars(v.data(), v.data() + dot, major);
+  const auto b = std::from_chars(v.data() + dot + 1, v.data() + v.size(), minor);
+  if (a.ec != std::errc() || a.ptr != v.data() + dot || b.ec != std::errc() || b.ptr != v.data() + v.size())
+    return std::nullopt;
+  return std::make_pair(major, minor);
+}
+}  // namespace
+
+std::optional<std::string> negotiate(const HttpResponse& ping) {
+  // Header names are case-insensitive: the Engine writes Api-Version.
+  auto lower = [](std::string s) {
+    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+  };
+  auto it = std::find_if(ping.headers.begin(), ping.headers.end(),
+                         [&](const auto& h) { return lower(h.first) == "api-version"; });
+  if (ping.status != 200 || it == ping.headers.end()) return std::nullopt;
+  const auto theirs = version_of(it->second), ours = version_of(kApiVersion),
+             oldest = version_of(kMinApiVersion);
+  if (!theirs) return std::nullopt;
+  if (*theirs < *oldest) return std::nullopt;
+  if (*theirs > *ours) return std::string(kApiVersion);
+  return it->second;
 }
 
 // ---- responses ---------------------------------------------------------

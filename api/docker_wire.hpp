@@ -21,7 +21,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <map>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -43,6 +45,7 @@ struct HttpRequest {
 struct HttpResponse {
   int status = 200;
   std::string body;  // JSON, or empty
+  std::map<std::string, std::string> headers = {};  // beyond Content-Type and Content-Length
 };
 
 // Thrown when a body or a target is not what the API sends.
@@ -77,6 +80,21 @@ HttpRequest to_http(const model::Request& r);
 // route this API does not serve (404). Throws WireError for a known route
 // with a body or query it cannot read (400).
 std::optional<model::Request> from_http(const HttpRequest& h);
+
+// ---- API version negotiation ------------------------------------------------
+// The API version the simulated engine speaks, and the oldest it accepts
+// (swarm mode came with 1.24).
+inline constexpr std::string_view kApiVersion = "1.41";
+inline constexpr std::string_view kMinApiVersion = "1.24";
+// Server side: the answer to `GET|HEAD /_ping` (API-Version header) and
+// `GET /version`, as a client negotiates before anything else; nothing for
+// any other request.
+std::optional<HttpResponse> version_answer(const HttpRequest& h);
+// Client side: the version to put in front of every path after a ping,
+// as the docker CLI does: the engine's API-Version if it is at least
+// kMinApiVersion and at most kApiVersion, else kApiVersion when the engine
+// is newer, or nothing when it is older (it cannot run swarm mode).
+std::optional<std::string> negotiate(const HttpResponse& ping);
 
 // ---- responses ---------------------------------------------------------
 // Server side: the HTTP answer to `request` that `response` makes.

@@ -94,9 +94,11 @@ struct Call : std::enable_shared_from_this<Call<Socket>> {
       http::async_read(self->socket, self->buffer, self->response,
                        [self](beast::error_code ec2, std::size_t) {
                          if (ec2) return self->fail("receive", ec2);
-                         self->finish({api::HttpResponse{static_cast<int>(self->response.result_int()),
-                                                         std::move(self->response.body())},
-                                       ""});
+                         api::HttpResponse r{static_cast<int>(self->response.result_int()),
+                                             std::move(self->response.body()), {}};
+                         for (const auto& f : self->response)
+                           r.headers[std::string(f.name_string())] = std::string(f.value());
+                         self->finish({std::move(r), ""});
                        });
     });
   }
@@ -139,7 +141,15 @@ struct Session : std::enable_shared_from_this<Session<Socket>> {
     for (const auto& f : request) headers[std::string(f.name_string())] = std::string(f.value());
     const api::HttpRequest r{std::string(request.method_string()), std::string(request.target()),
                              request.body()};
-    const api::HttpResponse a = (*handler)(r, headers);
+    answered = false;
+    (*handler)(r, headers, [self = this->shared_from_this()](api::HttpResponse a) {
+      self->respond(std::move(a));
+    });
+  }
+  bool answered = false;
+  void respond(api::HttpResponse a) {
+    if (answered) return;  // a handler that answers twice: the first answer stands
+    answered = true;
     response = {};
     response.version(request.version());
     response.result(static_cast<unsigned>(a.status));
@@ -149,6 +159,7 @@ struct Session : std::enable_shared_from_this<Session<Socket>> {
       const bool json = a.body.front() == '{' || a.body.front() == '[' || a.body.front() == '"';
       response.set(http::field::content_type, json ? "application/json" : "text/plain");
     }
+    for (const auto& [k, v] : a.headers) response.set(k, v);
     response.body() = a.body;
     response.prepare_payload();
     http::async_write(socket, response, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {

@@ -53,10 +53,19 @@ void async_http(boost::asio::io_context& io, const Endpoint& to, api::HttpReques
                 std::function<void(HttpResult)> done);
 
 // Answers requests on `at` until stopped or destroyed. The handler gets the
-// request and its headers and returns the answer at once.
+// request, its headers and a function to call with the answer, now or later
+// (a simulated engine answers after its own latency, in virtual time); a
+// connection waits for its answer before reading the next request.
 class HttpServer {
  public:
-  using Handler = std::function<api::HttpResponse(const api::HttpRequest&, const Headers&)>;
+  using Respond = std::function<void(api::HttpResponse)>;
+  using Handler = std::function<void(const api::HttpRequest&, const Headers&, Respond)>;
+  // For a handler that answers at once.
+  static Handler immediate(std::function<api::HttpResponse(const api::HttpRequest&, const Headers&)> fn) {
+    return [fn = std::move(fn)](const api::HttpRequest& r, const Headers& h, Respond respond) {
+      respond(fn(r, h));
+    };
+  }
   // Binds at once; throws boost::system::system_error when it cannot (a
   // unix socket path already in use is removed first). A TCP port of 0
   // takes any free port: local() says which.

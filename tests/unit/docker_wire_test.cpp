@@ -155,6 +155,23 @@ TEST(DockerWire, AnswersTheModelCannotReadBecomeErrorsNeverThrows) {
   ASSERT_TRUE(std::holds_alternative<model::NodeList>(listed));
 }
 
+TEST(DockerWire, TheVersionIsNegotiatedAsTheDockerCliDoes) {
+  const auto ping = version_answer({"HEAD", "/_ping", ""});
+  ASSERT_TRUE(ping.has_value());
+  EXPECT_EQ(ping->headers.at("API-Version"), kApiVersion);
+  EXPECT_EQ(negotiate(*ping), std::string(kApiVersion));
+  const auto version = version_answer({"GET", "/v1.41/version", ""});
+  ASSERT_TRUE(version.has_value());
+  EXPECT_EQ(json::parse(version->body)["ApiVersion"], kApiVersion);
+  EXPECT_FALSE(version_answer({"GET", "/info", ""}).has_value());
+  EXPECT_EQ(negotiate({200, "OK", {{"Api-Version", "1.30"}}}), "1.30") << "an older engine: its version";
+  EXPECT_EQ(negotiate({200, "OK", {{"Api-Version", "1.45"}}}), std::string(kApiVersion))
+      << "a newer engine: ours";
+  EXPECT_FALSE(negotiate({200, "OK", {{"Api-Version", "1.12"}}}).has_value()) << "before swarm mode";
+  EXPECT_FALSE(negotiate({200, "OK", {}}).has_value());
+  EXPECT_FALSE(negotiate({200, "OK", {{"Api-Version", "one"}}}).has_value());
+}
+
 TEST(DockerWire, TheServerSideWritesWhatTheClientSideReads) {
   const model::Request list = model::ListNodes{};
   const model::Response nodes = model::NodeList(std::vector<model::Node>{registered_manager()});

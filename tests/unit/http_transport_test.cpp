@@ -7,6 +7,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
 #include <filesystem>
@@ -64,7 +65,7 @@ TEST(HttpTransport, EndpointsAreReadAsTheDockerCliWritesThem) {
 
 TEST(HttpTransport, TheEngineApiOverTcpReadsBackIntoTheModel) {
   boost::asio::io_context io;
-  HttpServer server(io, Endpoint{"", "127.0.0.1", 0}, engine);
+  HttpServer server(io, Endpoint{"", "127.0.0.1", 0}, HttpServer::immediate(engine));
   ASSERT_NE(server.local().port, 0);
   const HttpResult info = call(io, server.local(), api::to_http(model::Request{model::GetInfo{}}));
   ASSERT_TRUE(info.response.has_value()) << info.error;
@@ -86,7 +87,7 @@ TEST(HttpTransport, TheEngineApiOverAUnixSocketReadsBackIntoTheModel) {
   std::filesystem::create_directories(dir);
   boost::asio::io_context io;
   {
-    HttpServer server(io, Endpoint{(dir / "docker.sock").string(), "", 0}, engine);
+    HttpServer server(io, Endpoint{(dir / "docker.sock").string(), "", 0}, HttpServer::immediate(engine));
     const HttpResult nodes = call(io, server.local(), {"GET", "/v1.41/nodes", ""});
     ASSERT_TRUE(nodes.response.has_value()) << nodes.error;
     const auto list = api::from_http(model::ListNodes{}, *nodes.response);
@@ -95,6 +96,27 @@ TEST(HttpTransport, TheEngineApiOverAUnixSocketReadsBackIntoTheModel) {
   }
   EXPECT_FALSE(std::filesystem::exists(dir / "docker.sock")) << "the socket goes with its server";
   std::filesystem::remove_all(dir);
+}
+
+TEST(HttpTransport, AnAnswerCanComeLaterAndHeadersTravel) {
+  boost::asio::io_context io;
+  boost::asio::steady_timer later(io);
+  // Answers the ping 50 ms after the request, as a simulated engine answers
+  // after its latency in virtual time.
+  HttpServer server(io, Endpoint{"", "127.0.0.1", 0},
+                    [&](const api::HttpRequest& r, const Headers&, HttpServer::Respond respond) {
+                      later.expires_after(50ms);
+                      later.async_wait([r, respond](const boost::system::error_code&) {
+                        respond(*api::version_answer(r));
+                      });
+                    });
+  const auto start = std::chrono::steady_clock::now();
+  const HttpResult ping = call(io, server.local(), {"GET", "/_ping", ""});
+  ASSERT_TRUE(ping.response.has_value()) << ping.error;
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 50ms);
+  EXPECT_EQ(ping.response->body, "OK");
+  EXPECT_EQ(api::negotiate(*ping.response), std::string(api::kApiVersion))
+      << "the API-Version header came over the socket";
 }
 
 TEST(HttpTransport, NobodyListeningAndASilentServerAreResultsWithinTheTimeOut) {
