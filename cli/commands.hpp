@@ -29,6 +29,19 @@ struct RunArgs {
 // line per seed and a summary. Exits with the worst verdict.
 int command_run(const RunArgs& args);
 
+struct ServeArgs {
+  std::string file;
+  std::optional<std::uint64_t> seed;
+  std::string policy;
+  double speed = 1.0;
+  bool json = false;
+};
+
+// Runs one scenario in real time (times `speed`) and serves each host's
+// Docker Engine API on a loopback port; prints the ports, then, when the
+// scenario's time is over or on Ctrl-C, the verdict. Exits as `run` does.
+int command_serve(const ServeArgs& args);
+
 struct CompareArgs {
   std::vector<std::string> files;
   std::string seeds = "1..50";

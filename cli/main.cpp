@@ -110,6 +110,21 @@ int run_cli(int argc, char** argv) {
       "a second signal quits at once.\n\n{}",
       kExitCodes));
 
+  ServeArgs serve;
+  std::string serve_seed;
+  auto* serve_cmd = app.add_subcommand(
+      "serve",
+      "Run one scenario in real time and serve each host's Docker Engine API on a loopback port, "
+      "for real clients (docker -H tcp://127.0.0.1:PORT node ls).");
+  serve_cmd->add_option("file", serve.file, "Scenario YAML file (schema: scenarios/README.md)")->required();
+  serve_cmd->add_option("--seed", serve_seed, "Seed (default: the scenario's `seed`)");
+  serve_cmd->add_option("--policy", serve.policy, "Removal policy (default: the scenario's)");
+  serve_cmd->add_option("--speed", serve.speed,
+                        "Virtual seconds per wall second (default 1; 20 runs a minute in 3 s)")
+      ->capture_default_str();
+  serve_cmd->add_flag("--json", serve.json,
+                      "Print the endpoints as JSON lines and the verdict as `run --json` does");
+
   RunArgs run;
   std::string run_seed;
   auto* run_cmd = app.add_subcommand(
@@ -251,6 +266,17 @@ int run_cli(int argc, char** argv) {
     return kExitUsage;
   }
   install_signal_handlers();
+  if (serve_cmd->parsed()) {
+    if (!serve_seed.empty()) {
+      const auto s = parse_u64(serve_seed);
+      if (!s) {
+        print_error("--seed: expected a number, got '" + serve_seed + "'");
+        return kExitUsage;
+      }
+      serve.seed = *s;
+    }
+    return command_serve(serve);
+  }
   run.color = isatty(STDOUT_FILENO) != 0;
   if (run_cmd->parsed()) return command_run(run);
   if (compare_cmd->parsed()) return command_compare(compare);

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <vector>
 
 #include "model/time.hpp"
@@ -58,6 +59,11 @@ class Kernel {
   bool aborted() const { return aborted_; }
 
   std::uint64_t events_run() const { return events_run_; }
+  // When the next queued event is due (it may turn out to be cancelled).
+  std::optional<Instant> next_event_at() const {
+    if (heap_.empty()) return std::nullopt;
+    return heap_.front().at;
+  }
   std::size_t queued() const { return heap_.size(); }
 
  private:

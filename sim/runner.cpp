@@ -41,7 +41,8 @@ RunResult run_scenario(const ScenarioSpec& spec, const RunOptions& options) {
   r.seed = options.seed;
   r.policy = policy->name();
   r.liveness_checked_at_ns = run_end(spec);
-  world.kernel().run_until(r.liveness_checked_at_ns);
+  if (options.drive) options.drive(world, r.liveness_checked_at_ns);
+  else world.kernel().run_until(r.liveness_checked_at_ns);
   world.catch_up_replicas();
   if (world.internal_fault()) throw InternalError(*world.internal_fault());
 

@@ -16,6 +16,8 @@
 
 namespace swarmsim::sim {
 
+class World;
+
 // Inconclusive: a liveness promise was not kept, but only where the
 // environment never gave the logic a chance (Violation::environment).
 enum class Verdict { Pass, Safety, Liveness, Inconclusive };
@@ -33,6 +35,11 @@ struct RunOptions {
   // Called every thousand or so events with the virtual time reached and
   // the time the run ends at; for progress lines on long runs.
   std::function<void(Instant now, Instant end)> on_progress;
+  // Instead of running the world as fast as it goes, hand it to this
+  // function, which must run its kernel up to `end` (or less, when stopped
+  // from outside) and return: `swarmsim serve` runs it in real time while
+  // outside clients talk to it.
+  std::function<void(World& world, Instant end)> drive;
   // Every metadata lag and network delay drawn, with the name of its stream
   // (WorldOptions::on_draw).
   std::function<void(const std::string& stream, Duration value)> on_draw;

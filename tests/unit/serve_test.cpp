@@ -1,0 +1,104 @@
+// `swarmsim serve` as a real client meets it: the binary runs the incident
+// scenario in real time (100x), prints each host's Docker endpoint, and a
+// client reads `GET /nodes` from manager-1's port over a real socket while
+// the world runs. What it lists must be the swarm the run reports at the end
+// (the same node IDs, created in the run's own timeline), and the run must
+// end with the verdict and exit code `run` gives. When the docker CLI is
+// installed, `docker node ls` must list the same nodes.
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <set>
+#include <string>
+#include <sys/wait.h>
+#include <thread>
+
+#include "api/docker_wire.hpp"
+#include "live/http_transport.hpp"
+
+namespace swarmsim::live {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string read_line(FILE* f) {
+  std::string line;
+  for (int c = std::fgetc(f); c != EOF && c != '\n'; c = std::fgetc(f)) line += static_cast<char>(c);
+  return line;
+}
+
+std::set<std::string> listed_ids(const Endpoint& at) {
+  boost::asio::io_context io;
+  std::set<std::string> ids;
+  async_http(io, at, api::to_http(model::Request{model::ListNodes{}}), {}, 2s, [&](HttpResult r) {
+    if (!r.response) return;
+    const auto nodes = api::from_http(model::ListNodes{}, *r.response);
+    if (const auto* list = std::get_if<model::NodeList>(&nodes))
+      for (const auto& n : *list) ids.insert(n.ID);
+  });
+  io.run();
+  return ids;
+}
+
+TEST(Serve, AClientListsTheSimulatedSwarmOverARealSocketWhileTheWorldRuns) {
+  const std::string command = std::string(SWARMSIM_BINARY) + " serve " + SWARMSIM_SOURCE_DIR +
+                              "/scenarios/incident-2017.yaml --policy fixed --speed 100 --json";
+  FILE* out = popen(command.c_str(), "r");
+  ASSERT_NE(out, nullptr);
+  std::map<std::string, Endpoint> endpoints;
+  for (int i = 0; i < 4; ++i) {
+    const auto j = nlohmann::json::parse(read_line(out), nullptr, false);
+    ASSERT_TRUE(j.is_object() && j.contains("host")) << "an endpoint line";
+    endpoints[j["host"]] = *Endpoint::parse(j["docker_host"].get<std::string>());
+  }
+  ASSERT_EQ(endpoints.size(), 4u);
+
+  // The pis join within the first three and a half simulated minutes: about
+  // two seconds here.
+  std::set<std::string> ids;
+  const auto give_up = std::chrono::steady_clock::now() + 4s;
+  while (ids.size() < 4 && std::chrono::steady_clock::now() < give_up) {
+    ids = listed_ids(endpoints.at("manager-1"));
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(ids.size(), 4u) << "manager-1 and the three pis";
+
+  std::string docker_listed;
+  if (std::system("command -v docker >/dev/null 2>&1") == 0) {
+    const std::string cli = "docker -H " + endpoints.at("manager-1").describe() +
+                            " node ls --format '{{.ID}}' 2>&1";
+    if (FILE* d = popen(cli.c_str(), "r")) {
+      for (std::string line = read_line(d); !line.empty(); line = read_line(d)) docker_listed += line + " ";
+      pclose(d);
+    }
+    for (const auto& id : ids) EXPECT_NE(docker_listed.find(id), std::string::npos) << docker_listed;
+  }
+
+  std::string report;
+  for (int c = std::fgetc(out); c != EOF; c = std::fgetc(out)) report += static_cast<char>(c);
+  const int status = pclose(out);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << report;
+  const auto verdict = nlohmann::json::parse(report, nullptr, false);
+  ASSERT_TRUE(verdict.is_object()) << report;
+  EXPECT_EQ(verdict["result"], "pass");
+  std::set<std::string> created;
+  for (const auto& e : verdict["events"])
+    if (e["kind"] == "node-created" || e["kind"] == "swarm-init") created.insert(e["node_id"]);
+  for (const auto& id : ids) EXPECT_TRUE(created.contains(id)) << id << " is a node of the run";
+}
+
+TEST(Serve, ABadSpeedIsAUsageError) {
+  const std::string command = std::string(SWARMSIM_BINARY) + " serve " + SWARMSIM_SOURCE_DIR +
+                              "/scenarios/incident-2017.yaml --speed 0 2>/dev/null";
+  const int status = std::system(command.c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 64);
+}
+
+}  // namespace
+}  // namespace swarmsim::live
