@@ -4,6 +4,7 @@
 
 #include <vector>
 
+#include "api/json_fields.hpp"
 #include "api/metadata_wire.hpp"
 
 namespace swarmsim::api {
@@ -11,25 +12,6 @@ namespace swarmsim::api {
 using nlohmann::json;
 
 namespace {
-
-std::string field(const json& j, const char* key) {
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return {};
-  if (!it->is_string()) throw WireError(fmt::format("{}: expected a string, got {}", key, it->dump()));
-  return it->get<std::string>();
-}
-
-std::map<std::string, std::string> labels_of(const json& j, const char* key) {
-  std::map<std::string, std::string> out;
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return out;
-  if (!it->is_object()) throw WireError(fmt::format("{}: expected an object, got {}", key, it->dump()));
-  for (const auto& [k, v] : it->items()) {
-    if (!v.is_string()) throw WireError(fmt::format("label {}: expected a string, got {}", k, v.dump()));
-    out[k] = v.get<std::string>();
-  }
-  return out;
-}
 
 json parse_body(const HttpRequest& h) {
   try {
@@ -56,16 +38,16 @@ json cattle_host_to_json(const model::CattleHost& h) {
 model::CattleHost cattle_host_from_json(const json& j) {
   if (!j.is_object()) throw WireError("a Cattle host: expected an object, got " + j.dump());
   model::CattleHost h;
-  h.uuid = field(j, "uuid");
-  h.hostname = field(j, "hostname");
-  h.agent_ip = field(j, "agentIpAddress");
-  const std::string state = field(j, "state");
+  h.uuid = fields::text(j, "uuid");
+  h.hostname = fields::text(j, "hostname");
+  h.agent_ip = fields::text(j, "agentIpAddress");
+  const std::string state = fields::text(j, "state");
   // Cattle's states on the way out (removing, purging, purged) count as
   // removed: the host is going, which is what the logic asks.
   h.state = state == "removed" || state == "removing" || state == "purging" || state == "purged"
                 ? model::CattleHostState::Removed
                 : model::CattleHostState::Active;
-  h.labels = labels_of(j, "labels");
+  h.labels = fields::text_map(j, "labels", true);
   return h;
 }
 
@@ -128,7 +110,7 @@ std::optional<CattleCall> cattle_from_http(const HttpRequest& h) {
     const json b = parse_body(h);
     if (!b.is_object() || !b.contains("labels")) throw WireError("PUT " + h.target + ": no labels in the body");
     c.kind = CattleCall::Kind::PutLabels;
-    c.labels = labels_of(b, "labels");
+    c.labels = fields::text_map(b, "labels", true);
     return c;
   }
   return std::nullopt;

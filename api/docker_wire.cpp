@@ -9,6 +9,8 @@
 #include <stdexcept>
 #include <type_traits>
 
+#include "api/json_fields.hpp"
+
 namespace swarmsim::api {
 
 using nlohmann::json;
@@ -97,13 +99,6 @@ model::NodeRole role_from(const json& j) {
                                                      {"manager", model::NodeRole::Manager}});
 }
 
-std::string string_at(const json& j, const char* key) {
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return {};
-  if (!it->is_string()) throw WireError(fmt::format("{}: expected a string, got {}", key, it->dump()));
-  return it->get<std::string>();
-}
-
 const json& object_at(const json& j, const char* key) {
   static const json kEmpty = json::object();
   auto it = j.find(key);
@@ -143,23 +138,23 @@ json node_to_json(const model::Node& n, Instant epoch) {
 model::Node node_from_json(const json& j, Instant epoch) {
   if (!j.is_object()) throw WireError("a node: expected an object, got " + j.dump());
   model::Node n;
-  n.ID = string_at(j, "ID");
+  n.ID = fields::text(j, "ID");
   const json& version = object_at(j, "Version");
   if (auto it = version.find("Index"); it != version.end() && it->is_number_unsigned())
     n.VersionIndex = it->get<std::uint64_t>();
-  if (const std::string created = string_at(j, "CreatedAt"); !created.empty())
+  if (const std::string created = fields::text(j, "CreatedAt"); !created.empty())
     n.CreatedAt = parse_rfc3339(created, epoch);
   const json& spec = object_at(j, "Spec");
-  n.Spec.Name = string_at(spec, "Name");
+  n.Spec.Name = fields::text(spec, "Name");
   if (auto it = spec.find("Role"); it != spec.end()) n.Spec.Role = role_from(*it);
-  if (const std::string a = string_at(spec, "Availability"); !a.empty()) n.Spec.Availability = a;
+  if (const std::string a = fields::text(spec, "Availability"); !a.empty()) n.Spec.Availability = a;
   for (const auto& [k, v] : object_at(spec, "Labels").items())
     if (v.is_string()) n.Spec.Labels[k] = v.get<std::string>();
   const json& description = object_at(j, "Description");
-  n.Description.Hostname = string_at(description, "Hostname");
+  n.Description.Hostname = fields::text(description, "Hostname");
   const json& platform = object_at(description, "Platform");
-  n.Description.Architecture = string_at(platform, "Architecture");
-  if (const std::string os = string_at(platform, "OS"); !os.empty()) n.Description.OS = os;
+  n.Description.Architecture = fields::text(platform, "Architecture");
+  if (const std::string os = fields::text(platform, "OS"); !os.empty()) n.Description.OS = os;
   const json& status = object_at(j, "Status");
   if (auto it = status.find("State"); it != status.end())
     n.Status.State = enum_from<model::NodeState>(*it, "Status.State",
@@ -167,7 +162,7 @@ model::Node node_from_json(const json& j, Instant epoch) {
                                                   {"down", model::NodeState::Down},
                                                   {"ready", model::NodeState::Ready},
                                                   {"disconnected", model::NodeState::Disconnected}});
-  n.Status.Addr = string_at(status, "Addr");
+  n.Status.Addr = fields::text(status, "Addr");
   if (auto it = j.find("ManagerStatus"); it != j.end() && it->is_object()) {
     model::ManagerStatus ms;
     if (auto l = it->find("Leader"); l != it->end() && l->is_boolean()) ms.Leader = l->get<bool>();
@@ -176,7 +171,7 @@ model::Node node_from_json(const json& j, Instant epoch) {
           *r, "ManagerStatus.Reachability", {{"unknown", model::Reachability::Unknown},
                                              {"unreachable", model::Reachability::Unreachable},
                                              {"reachable", model::Reachability::Reachable}});
-    ms.Addr = string_at(*it, "Addr");
+    ms.Addr = fields::text(*it, "Addr");
     n.ManagerStatus_ = ms;
   }
   return n;
@@ -208,9 +203,9 @@ model::SwarmInfo info_from_json(const json& j) {
   if (!j.is_object()) throw WireError("GET /info: expected an object, got " + j.dump());
   const json& swarm = object_at(j, "Swarm");
   model::SwarmInfo s;
-  s.NodeID = string_at(swarm, "NodeID");
-  s.NodeAddr = string_at(swarm, "NodeAddr");
-  const std::string state = string_at(swarm, "LocalNodeState");
+  s.NodeID = fields::text(swarm, "NodeID");
+  s.NodeAddr = fields::text(swarm, "NodeAddr");
+  const std::string state = fields::text(swarm, "LocalNodeState");
   // The Engine reports "" for a daemon that never joined a swarm.
   s.LocalNodeState_ = state.empty() ? model::LocalNodeState::Inactive
                                     : enum_from<model::LocalNodeState>(
@@ -222,7 +217,7 @@ model::SwarmInfo info_from_json(const json& j) {
                                            {"locked", model::LocalNodeState::Locked}});
   if (auto it = swarm.find("ControlAvailable"); it != swarm.end() && it->is_boolean())
     s.ControlAvailable = it->get<bool>();
-  s.Error = string_at(swarm, "Error");
+  s.Error = fields::text(swarm, "Error");
   return s;
 }
 
@@ -233,7 +228,7 @@ json swarm_to_json(const model::JoinTokens& t) {
 model::JoinTokens tokens_from_json(const json& j) {
   if (!j.is_object()) throw WireError("GET /swarm: expected an object, got " + j.dump());
   const json& tokens = object_at(j, "JoinTokens");
-  return {string_at(tokens, "Worker"), string_at(tokens, "Manager")};
+  return {fields::text(tokens, "Worker"), fields::text(tokens, "Manager")};
 }
 
 // ---- requests --------------------------------------------------------------
@@ -336,13 +331,13 @@ std::optional<model::Request> from_http(const HttpRequest& h) {
   if (h.method == "GET" && path == "/nodes") return model::ListNodes{};
   if (h.method == "POST" && path == "/swarm/init") {
     const json b = body_of(h);
-    return model::SwarmInit{string_at(b, "AdvertiseAddr")};
+    return model::SwarmInit{fields::text(b, "AdvertiseAddr")};
   }
   if (h.method == "POST" && path == "/swarm/join") {
     const json b = body_of(h);
     model::SwarmJoin j;
-    j.join_token = string_at(b, "JoinToken");
-    j.advertise_addr = string_at(b, "AdvertiseAddr");
+    j.join_token = fields::text(b, "JoinToken");
+    j.advertise_addr = fields::text(b, "AdvertiseAddr");
     if (auto it = b.find("RemoteAddrs"); it != b.end() && it->is_array())
       for (const auto& a : *it)
         if (a.is_string()) j.remote_addrs.push_back(a.get<std::string>());
@@ -452,7 +447,7 @@ model::Response from_http(const model::Request& request, const HttpResponse& h, 
     }
   }
   if (h.status < 200 || h.status >= 300) {
-    std::string message = body.is_object() ? string_at(body, "message") : std::string();
+    std::string message = body.is_object() ? fields::text(body, "message") : std::string();
     return model::ApiError{h.status, message.empty() ? h.body : message};
   }
   try {

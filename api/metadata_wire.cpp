@@ -6,28 +6,13 @@
 #include <type_traits>
 #include <vector>
 
+#include "api/json_fields.hpp"
+
 namespace swarmsim::api {
 
 using nlohmann::json;
 
 namespace {
-
-std::string text_at(const json& j, const char* key) {
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return {};
-  if (!it->is_string()) throw WireError(fmt::format("{}: expected a string, got {}", key, it->dump()));
-  return it->get<std::string>();
-}
-
-std::map<std::string, std::string> string_map_at(const json& j, const char* key) {
-  std::map<std::string, std::string> out;
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return out;
-  if (!it->is_object()) throw WireError(fmt::format("{}: expected an object, got {}", key, it->dump()));
-  for (const auto& [k, v] : it->items())
-    if (v.is_string()) out[k] = v.get<std::string>();
-  return out;
-}
 
 void expect_object(const json& j, const char* what) {
   if (!j.is_object()) throw WireError(fmt::format("{}: expected an object, got {}", what, j.dump()));
@@ -44,10 +29,10 @@ model::MetaHost host_from_json(const json& j) {
   expect_object(j, "a metadata host");
   // A hostname the agent could not compute is JSON null; the script's jq
   // prints it as the string "null", and so does the model.
-  std::string hostname = text_at(j, "hostname");
+  std::string hostname = fields::text(j, "hostname");
   if (auto it = j.find("hostname"); it != j.end() && it->is_null()) hostname = "null";
-  return {text_at(j, "name"), text_at(j, "uuid"), hostname, text_at(j, "agent_ip"),
-          string_map_at(j, "labels")};
+  return {fields::text(j, "name"), fields::text(j, "uuid"), hostname, fields::text(j, "agent_ip"),
+          fields::text_map(j, "labels", false)};
 }
 
 json container_to_json(const model::MetaContainer& c) {
@@ -57,7 +42,7 @@ json container_to_json(const model::MetaContainer& c) {
 
 model::MetaContainer container_from_json(const json& j) {
   expect_object(j, "a metadata container");
-  model::MetaContainer c{text_at(j, "name"), 0, text_at(j, "primary_ip"), text_at(j, "host_uuid")};
+  model::MetaContainer c{fields::text(j, "name"), 0, fields::text(j, "primary_ip"), fields::text(j, "host_uuid")};
   if (auto it = j.find("create_index"); it != j.end()) {
     if (!it->is_number_unsigned())
       throw WireError("create_index: expected a number, got " + it->dump());
@@ -76,7 +61,7 @@ json service_metadata_to_json(const model::ServiceMetadata& m) {
 
 model::ServiceMetadata service_metadata_from_json(const json& j) {
   expect_object(j, "the service metadata");
-  return {text_at(j, "worker_token"), text_at(j, "manager_token"), string_map_at(j, "departed")};
+  return {fields::text(j, "worker_token"), fields::text(j, "manager_token"), fields::text_map(j, "departed", false)};
 }
 
 bool is_metadata_request(const model::Request& r) {

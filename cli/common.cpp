@@ -13,6 +13,7 @@
 #include "reports/reports.hpp"
 #include "reports/text.hpp"
 #include "reports/version.hpp"
+#include "sim/scenario_yaml.hpp"
 
 namespace swarmsim::cli {
 
@@ -64,6 +65,18 @@ std::variant<SeedRange, std::string> parse_seed_range(const std::string& s) {
                        kMaxSeeds);
   }
   return range;
+}
+
+int load_scenario_and_policy(const std::string& file, const std::string& policy,
+                             sim::ScenarioSpec& spec, std::string& chosen) {
+  try {
+    spec = sim::load_scenario_file(file);
+  } catch (const sim::ScenarioError& e) {
+    print_error(e.what());
+    return kExitBadInput;
+  }
+  chosen = policy.empty() ? spec.policy : policy;
+  return known_policy(chosen) ? 0 : kExitUsage;
 }
 
 bool known_policy(const std::string& name) {

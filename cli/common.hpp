@@ -58,6 +58,10 @@ inline constexpr int kMaxJobs = 256;
 
 // True for a policy name the model knows; otherwise prints why and the valid names.
 bool known_policy(const std::string& name);
+// A command's scenario file and policy (the file's unless `policy` is set):
+// 0 when both are good, else the exit code, the error printed.
+int load_scenario_and_policy(const std::string& file, const std::string& policy,
+                             sim::ScenarioSpec& spec, std::string& chosen);
 std::vector<std::string> split(const std::string& s, char separator);
 
 // The scenario under `policy` for every seed of the range, `jobs` runs at a

@@ -74,14 +74,8 @@ void print_results(const RunArgs& args, const std::string& policy, bool many,
 
 int command_run(const RunArgs& args) {
   sim::ScenarioSpec spec;
-  try {
-    spec = sim::load_scenario_file(args.file);
-  } catch (const sim::ScenarioError& e) {
-    print_error(e.what());
-    return kExitBadInput;
-  }
-  const std::string policy = args.policy.empty() ? spec.policy : args.policy;
-  if (!known_policy(policy)) return kExitUsage;
+  std::string policy;
+  if (const int bad = load_scenario_and_policy(args.file, args.policy, spec, policy)) return bad;
   SeedRange seeds{spec.seed, spec.seed};
   if (args.seed) seeds = SeedRange{*args.seed, *args.seed};
   if (!args.seeds.empty()) {

@@ -16,14 +16,8 @@ namespace swarmsim::cli {
 
 int command_serve(const ServeArgs& args) {
   sim::ScenarioSpec spec;
-  try {
-    spec = sim::load_scenario_file(args.file);
-  } catch (const sim::ScenarioError& e) {
-    print_error(e.what());
-    return kExitBadInput;
-  }
-  const std::string policy = args.policy.empty() ? spec.policy : args.policy;
-  if (!known_policy(policy)) return kExitUsage;
+  std::string policy;
+  if (const int bad = load_scenario_and_policy(args.file, args.policy, spec, policy)) return bad;
   if (!(args.speed > 0 && args.speed <= 1000)) {
     print_error(fmt::format("--speed must be above 0 and at most 1000, got {}", args.speed));
     return kExitUsage;
