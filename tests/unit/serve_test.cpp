@@ -92,6 +92,55 @@ TEST(Serve, AClientListsTheSimulatedSwarmOverARealSocketWhileTheWorldRuns) {
   for (const auto& id : ids) EXPECT_TRUE(created.contains(id)) << id << " is a node of the run";
 }
 
+TEST(Serve, ANodeRemovedByAClientIsRemovedInTheWorldAndTheCheckersSeeIt) {
+  const std::string command = std::string(SWARMSIM_BINARY) + " serve " + SWARMSIM_SOURCE_DIR +
+                              "/scenarios/incident-2017.yaml --policy fixed --speed 50 --json";
+  FILE* out = popen(command.c_str(), "r");
+  ASSERT_NE(out, nullptr);
+  std::map<std::string, Endpoint> endpoints;
+  for (int i = 0; i < 4; ++i) {
+    const auto j = nlohmann::json::parse(read_line(out), nullptr, false);
+    ASSERT_TRUE(j.is_object() && j.contains("host"));
+    endpoints[j["host"]] = *Endpoint::parse(j["docker_host"].get<std::string>());
+  }
+  // Wait for pi1's node, then remove it as `docker node rm --force` does.
+  std::string pi1;
+  const auto give_up = std::chrono::steady_clock::now() + 8s;
+  while (pi1.empty() && std::chrono::steady_clock::now() < give_up) {
+    boost::asio::io_context io;
+    async_http(io, endpoints.at("manager-1"), api::to_http(model::Request{model::ListNodes{}}), {}, 2s,
+               [&](HttpResult r) {
+                 if (!r.response) return;
+                 const auto nodes = api::from_http(model::ListNodes{}, *r.response);
+                 if (const auto* list = std::get_if<model::NodeList>(&nodes))
+                   for (const auto& n : *list)
+                     if (n.Description.Hostname.rfind("pi1", 0) == 0) pi1 = n.ID;
+               });
+    io.run();
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_FALSE(pi1.empty()) << "pi1 joined";
+  boost::asio::io_context io;
+  std::optional<int> status;
+  async_http(io, endpoints.at("manager-1"), {"DELETE", "/v1.41/nodes/" + pi1 + "?force=1", ""}, {}, 2s,
+             [&](HttpResult r) {
+               if (r.response) status = r.response->status;
+             });
+  io.run();
+  EXPECT_EQ(status, 200) << "the simulated manager removed it";
+
+  std::string report;
+  for (int c = std::fgetc(out); c != EOF; c = std::fgetc(out)) report += static_cast<char>(c);
+  const int exit_status = pclose(out);
+  ASSERT_TRUE(WIFEXITED(exit_status));
+  EXPECT_EQ(WEXITSTATUS(exit_status), 1) << "a live host's node was removed: a safety violation";
+  const auto verdict = nlohmann::json::parse(report, nullptr, false);
+  ASSERT_TRUE(verdict.is_object()) << report;
+  EXPECT_EQ(verdict["result"], "safety");
+  ASSERT_FALSE(verdict["violations"].empty());
+  EXPECT_EQ(verdict["violations"][0]["node_id"], pi1);
+}
+
 TEST(Serve, ABadSpeedIsAUsageError) {
   const std::string command = std::string(SWARMSIM_BINARY) + " serve " + SWARMSIM_SOURCE_DIR +
                               "/scenarios/incident-2017.yaml --speed 0 2>/dev/null";
