@@ -240,10 +240,48 @@ bool is_engine_request(const model::Request& r) {
         return std::is_same_v<T, model::GetInfo> || std::is_same_v<T, model::SwarmInit> ||
                std::is_same_v<T, model::GetSwarm> || std::is_same_v<T, model::SwarmJoin> ||
                std::is_same_v<T, model::SwarmLeave> || std::is_same_v<T, model::ListNodes> ||
-               std::is_same_v<T, model::RemoveNode> || std::is_same_v<T, model::UpdateNodeRole>;
+               std::is_same_v<T, model::RemoveNode> || std::is_same_v<T, model::UpdateNodeRole> ||
+               std::is_same_v<T, model::InspectNode>;
       },
       r);
 }
+
+namespace {
+
+// A node reference (an ID, or a hostname, which may hold any printable
+// character) as one segment of a path, escaped as Go's net/url escapes it;
+// and back. IDs are letters and digits, unchanged either way.
+bool unreserved(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+std::string path_segment(std::string_view s) {
+  std::string out;
+  for (const char c : s) {
+    if (unreserved(c)) out += c;
+    else out += fmt::format("%{:02X}", static_cast<unsigned char>(c));
+  }
+  return out;
+}
+
+std::optional<std::string> unescape(std::string_view s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '%') {
+      out += s[i];
+      continue;
+    }
+    unsigned byte = 0;
+    if (i + 2 >= s.size()) return std::nullopt;
+    const auto r = std::from_chars(s.data() + i + 1, s.data() + i + 3, byte, 16);
+    if (r.ec != std::errc() || r.ptr != s.data() + i + 3) return std::nullopt;
+    out += static_cast<char>(byte);
+    i += 2;
+  }
+  return out;
+}
+
+}  // namespace
 
 HttpRequest to_http(const model::Request& r) {
   return std::visit(
@@ -267,6 +305,8 @@ HttpRequest to_http(const model::Request& r) {
           return {"POST", q.force ? "/swarm/leave?force=1" : "/swarm/leave", ""};
         } else if constexpr (std::is_same_v<T, model::ListNodes>) {
           return {"GET", "/nodes", ""};
+        } else if constexpr (std::is_same_v<T, model::InspectNode>) {
+          return {"GET", "/nodes/" + path_segment(q.id), ""};
         } else if constexpr (std::is_same_v<T, model::RemoveNode>) {
           return {"DELETE", "/nodes/" + q.id + (q.force ? "?force=1" : ""), ""};
         } else if constexpr (std::is_same_v<T, model::UpdateNodeRole>) {
@@ -347,6 +387,11 @@ std::optional<model::Request> from_http(const HttpRequest& h) {
   constexpr std::string_view kNodes = "/nodes/";
   if (path.substr(0, kNodes.size()) == kNodes && path.size() > kNodes.size()) {
     std::string_view rest = path.substr(kNodes.size());
+    if (h.method == "GET" && rest.find('/') == std::string_view::npos) {
+      auto ref = unescape(rest);
+      if (!ref) throw WireError(fmt::format("{} {}: a bad escape in the node reference", h.method, h.target));
+      return model::InspectNode{*ref};
+    }
     if (h.method == "DELETE" && rest.find('/') == std::string_view::npos)
       return model::RemoveNode{std::string(rest), truthy(query_value(query, "force"))};
     constexpr std::string_view kUpdate = "/update";
@@ -432,6 +477,11 @@ HttpResponse to_http(const model::Request& request, const model::Response& respo
   if (std::holds_alternative<model::ListNodes>(request))
     if (const auto* n = std::get_if<model::NodeList>(&response))
       return {200, nodes_to_json(*n, epoch).dump()};
+  // One node, as an object: the engine answers an inspection with the
+  // listing's entry for it.
+  if (std::holds_alternative<model::InspectNode>(request))
+    if (const auto* n = std::get_if<model::NodeList>(&response); n && n->size() == 1)
+      return {200, node_to_json(n->front(), epoch).dump()};
   if (std::holds_alternative<model::Ok>(response)) return {200, ""};
   return {500, json{{"message", "the simulated engine gave an answer this API cannot carry"}}.dump()};
 }
@@ -454,6 +504,8 @@ model::Response from_http(const model::Request& request, const HttpResponse& h, 
     if (std::holds_alternative<model::GetInfo>(request)) return info_from_json(body);
     if (std::holds_alternative<model::GetSwarm>(request)) return tokens_from_json(body);
     if (std::holds_alternative<model::ListNodes>(request)) return nodes_from_json(body, epoch);
+    if (std::holds_alternative<model::InspectNode>(request))
+      return model::NodeList({node_from_json(body, epoch)});
     return model::Ok{};
   } catch (const WireError& e) {
     return model::ApiError{h.status, e.what()};

@@ -97,7 +97,9 @@ std::optional<HttpResponse> version_answer(const HttpRequest& h);
 std::optional<std::string> negotiate(const HttpResponse& ping);
 
 // ---- responses ---------------------------------------------------------
-// Server side: the HTTP answer to `request` that `response` makes.
+// Server side: the HTTP answer to `request` that `response` makes. An
+// inspection (model::InspectNode) is answered with a NodeList of one node,
+// which goes on the wire as that node's object, not as a list.
 HttpResponse to_http(const model::Request& request, const model::Response& response,
                      Instant epoch = 0);
 // Client side: the model's response to `request` from an HTTP answer.

@@ -25,6 +25,7 @@ struct Namer {
   const char* operator()(const ReadSavedToken&) const { return "read the saved worker token"; }
   const char* operator()(const SaveToken&) const { return "save the worker token"; }
   const char* operator()(const ProbeManager&) const { return "tcp probe :2377"; }
+  const char* operator()(const InspectNode&) const { return "GET /nodes/{id}"; }
 };
 }  // namespace
 

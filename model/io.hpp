@@ -38,6 +38,10 @@ struct UpdateNodeRole {                              // POST /nodes/{id}/update?
   std::uint64_t version = 0;
   NodeRole role = NodeRole::Worker;
 };
+// GET /nodes/{id}: one node, by ID, hostname or unique ID prefix, as the
+// Engine resolves it. Only clients of `swarmsim serve` (`docker node
+// inspect|promote|demote`) send it; the logic reads the whole list.
+struct InspectNode { std::string id; };
 // Rancher metadata, the host's own replica.
 struct MetaSelfHost {};                              // /self/host
 struct MetaHosts {};                                 // /hosts
@@ -72,7 +76,8 @@ using Request = std::variant<GetInfo, SwarmInit, GetSwarm, SwarmJoin, SwarmLeave
                              RemoveNode, UpdateNodeRole, MetaSelfHost, MetaHosts,
                              MetaServiceContainers, MetaServiceMetadata, CattlePublishTokens,
                              CattleSetHostLabel, CattleListHosts, CattleGetHost, CattleNoteDeparture,
-                             CattleGetService, ReadSavedToken, SaveToken, ProbeManager>;
+                             CattleGetService, ReadSavedToken, SaveToken, ProbeManager,
+                             InspectNode>;
 
 const char* request_name(const Request& r);
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <memory>
+#include <vector>
 
 #include "sim/host_sim.hpp"
 
@@ -10,6 +11,28 @@ namespace swarmsim::sim {
 
 using model::ApiError;
 using model::LocalNodeState;
+
+namespace {
+
+// `GET /nodes/{id}` resolves its argument as the Engine does: a full node
+// ID, else an exact hostname, else a prefix of an ID; none is a 404 and more
+// than one a 400. The answer is the listing's own entry, so an inspected
+// node reads exactly as `GET /nodes` shows it.
+model::Response inspect(const model::NodeList& nodes, const std::string& ref) {
+  if (const model::Node* n = nodes.find(ref)) return model::NodeList({*n});
+  std::vector<model::Node> found;
+  for (const auto& n : nodes)
+    if (!ref.empty() && n.Description.Hostname == ref) found.push_back(n);
+  if (found.empty())
+    for (const auto& n : nodes)
+      if (n.ID.compare(0, ref.size(), ref) == 0) found.push_back(n);
+  if (found.empty()) return ApiError{404, fmt::format("node {} not found", ref)};
+  if (found.size() > 1)
+    return ApiError{400, fmt::format("node {} is ambiguous ({} matches found)", ref, found.size())};
+  return model::NodeList(std::move(found));
+}
+
+}  // namespace
 
 EngineSim::EngineSim(Env& env, Kernel& kernel, Trace& trace, NetworkSim& network, RpcSim& rpc,
                      Options options, HostIndex host)
@@ -110,6 +133,9 @@ model::Response EngineSim::serve(const model::Call& call) {
         } else if constexpr (std::is_same_v<T, model::ListNodes>) {
           if (!manager_here()) return not_manager;
           return swarm()->list_nodes();
+        } else if constexpr (std::is_same_v<T, model::InspectNode>) {
+          if (!manager_here()) return not_manager;
+          return inspect(swarm()->list_nodes(), req.id);
         } else if constexpr (std::is_same_v<T, model::RemoveNode>) {
           if (!manager_here()) return not_manager;
           const SwarmNodeRecord* target = swarm()->node(req.id);

@@ -4,9 +4,9 @@
 // Models: `/info` (LocalNodeState, NodeID, ControlAvailable, Error), swarm
 // init, join (a request to a manager over the network, a certificate, then
 // registration with the kernel hostname after a delay), leave, and the
-// manager-only calls (`GET /nodes`, `node rm`, role updates) that need a
-// manager with quorum. Every local step is stretched by the host's CPU
-// factor.
+// manager-only calls (`GET /nodes`, `GET /nodes/{id}`, `node rm`, role
+// updates) that need a manager with quorum. Every local step is stretched
+// by the host's CPU factor.
 // Faults: the engine crashes and reboots with its swarm state intact; a
 // host can be busy after joining and send no heartbeats; a removed node
 // learns it was removed on its next contact, and whether `/info` then shows

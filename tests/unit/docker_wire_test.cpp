@@ -107,7 +107,9 @@ TEST(DockerWire, EveryEngineCallMakesARequestThatReadsBackAsTheSameCall) {
       model::SwarmLeave{false},
       model::ListNodes{},
       model::RemoveNode{"n1", true},
-      model::UpdateNodeRole{"n1", 7, model::NodeRole::Manager}};
+      model::UpdateNodeRole{"n1", 7, model::NodeRole::Manager},
+      model::InspectNode{"n1"},
+      model::InspectNode{"black pearl"}};
   for (const auto& call : calls) {
     ASSERT_TRUE(is_engine_request(call)) << model::request_name(call);
     const HttpRequest h = to_http(call);
@@ -136,6 +138,72 @@ TEST(DockerWire, TheDockerCliRequestsAreUnderstoodVersionedOrNot) {
       << "no version";
   EXPECT_THROW(from_http({"POST", "/nodes/n1/update?version=3", "{"}), WireError) << "not JSON";
   EXPECT_THROW(from_http({"POST", "/nodes/n1/update?version=3", R"({"Role":"boss"})"}), WireError);
+}
+
+TEST(DockerWire, GetNodesByIdIsAnInspectionOfThatNode) {
+  // `docker node inspect|promote|demote ID` all start with this request.
+  auto inspect = from_http({"GET", "/v1.41/nodes/abcdefghijklmnopqrstuvwxy", ""});
+  ASSERT_TRUE(inspect && std::holds_alternative<model::InspectNode>(*inspect));
+  EXPECT_EQ(std::get<model::InspectNode>(*inspect).id, "abcdefghijklmnopqrstuvwxy");
+  // A hostname is sent escaped as Go's net/url escapes a path.
+  auto by_name = from_http({"GET", "/v1.41/nodes/black%20pearl", ""});
+  ASSERT_TRUE(by_name && std::holds_alternative<model::InspectNode>(*by_name));
+  EXPECT_EQ(std::get<model::InspectNode>(*by_name).id, "black pearl");
+  EXPECT_EQ(to_http(model::Request{model::InspectNode{"black pearl"}}).target, "/nodes/black%20pearl");
+  EXPECT_THROW(from_http({"GET", "/nodes/pi%2", ""}), WireError) << "a cut-off escape";
+  EXPECT_THROW(from_http({"GET", "/nodes/pi%zz", ""}), WireError);
+  EXPECT_FALSE(from_http({"GET", "/nodes/n1/tasks", ""}).has_value()) << "not served: 404";
+  EXPECT_TRUE(std::holds_alternative<model::ListNodes>(*from_http({"GET", "/v1.41/nodes", ""})))
+      << "the list is still the list";
+
+  // Found: the node itself, as one object (the CLI reads Version.Index and
+  // Spec from it and sends the Spec back with the role changed).
+  const model::Request request = model::InspectNode{"pi1"};
+  const HttpResponse found =
+      to_http(request, model::NodeList(std::vector<model::Node>{registered_manager()}));
+  EXPECT_EQ(found.status, 200);
+  const json body = json::parse(found.body);
+  ASSERT_TRUE(body.is_object()) << found.body;
+  EXPECT_EQ(body["ID"], "abcdefghijklmnopqrstuvwxy");
+  EXPECT_EQ(body["Version"]["Index"], 42);
+  EXPECT_EQ(body["Spec"]["Role"], "manager");
+  EXPECT_EQ(body["Spec"]["Availability"], "active");
+  const auto back = from_http(request, found);
+  ASSERT_TRUE(std::holds_alternative<model::NodeList>(back));
+  ASSERT_EQ(std::get<model::NodeList>(back).size(), 1u);
+  EXPECT_EQ(std::get<model::NodeList>(back).front().VersionIndex, 42u);
+  EXPECT_EQ(std::get<model::NodeList>(back).front().Description.Hostname, "pi1");
+
+  // Not found: a 404 whose message the CLI prints, read back as an ApiError.
+  const HttpResponse missing = to_http(request, model::ApiError{404, "node pi1 not found"});
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(json::parse(missing.body), (json{{"message", "node pi1 not found"}}));
+  const auto error = from_http(request, missing);
+  ASSERT_TRUE(std::holds_alternative<model::ApiError>(error));
+  EXPECT_EQ(std::get<model::ApiError>(error).status, 404);
+  EXPECT_EQ(std::get<model::ApiError>(error).message, "node pi1 not found");
+  EXPECT_TRUE(std::holds_alternative<model::ApiError>(from_http(request, {200, "[]"})))
+      << "a list where one node belongs is unreadable";
+}
+
+TEST(DockerWire, AnUpdateReadsTheSpecTheCliSendsBack) {
+  // `docker node promote` reads the node, changes Spec.Role and posts the
+  // whole spec it read, with the version it read in the query.
+  json spec = node_to_json(registered_manager())["Spec"];
+  spec["Role"] = "worker";
+  auto update = from_http({"POST", "/v1.41/nodes/abcdefghijklmnopqrstuvwxy/update?version=42", spec.dump()});
+  ASSERT_TRUE(update && std::holds_alternative<model::UpdateNodeRole>(*update));
+  const auto& u = std::get<model::UpdateNodeRole>(*update);
+  EXPECT_EQ(u.id, "abcdefghijklmnopqrstuvwxy");
+  EXPECT_EQ(u.version, 42u);
+  EXPECT_EQ(u.role, model::NodeRole::Worker);
+  // As Go marshals a swarm.NodeSpec: Name omitted when empty, Labels null
+  // when the map is nil.
+  auto promote = from_http({"POST", "/v1.41/nodes/w1/update?version=3",
+                            R"({"Labels":null,"Role":"manager","Availability":"active"})"});
+  ASSERT_TRUE(promote && std::holds_alternative<model::UpdateNodeRole>(*promote));
+  EXPECT_EQ(std::get<model::UpdateNodeRole>(*promote).role, model::NodeRole::Manager);
+  EXPECT_EQ(std::get<model::UpdateNodeRole>(*promote).version, 3u);
 }
 
 TEST(DockerWire, AnswersTheModelCannotReadBecomeErrorsNeverThrows) {
