@@ -31,4 +31,21 @@ struct Namer {
 
 const char* request_name(const Request& r) { return std::visit(Namer{}, r); }
 
+std::string request_arguments(const Request& r) {
+  return std::visit(
+      [](const auto& q) -> std::string {
+        using T = std::decay_t<decltype(q)>;
+        if constexpr (std::is_same_v<T, RemoveNode>) return "node rm --force " + q.id;
+        else if constexpr (std::is_same_v<T, UpdateNodeRole>)
+          return std::string("node update --role ") + to_string(q.role) + " " + q.id;
+        else if constexpr (std::is_same_v<T, CattleSetHostLabel>)
+          return "label " + q.key + "=" + (q.value.empty() ? std::string("(deleted)") : q.value);
+        else if constexpr (std::is_same_v<T, SwarmJoin>)
+          return "swarm join " + (q.remote_addrs.empty() ? std::string() : q.remote_addrs[0]);
+        else if constexpr (std::is_same_v<T, ProbeManager>) return "probe " + q.addr;
+        else return {};
+      },
+      r);
+}
+
 }  // namespace swarmsim::model

@@ -80,6 +80,10 @@ using Request = std::variant<GetInfo, SwarmInit, GetSwarm, SwarmJoin, SwarmLeave
                              InspectNode>;
 
 const char* request_name(const Request& r);
+// The request's arguments as traces and the live agent's reports show them
+// ("node rm --force ID", "label KEY=VALUE", "probe ADDR"); empty for a
+// request whose name says it all. Never a join token.
+std::string request_arguments(const Request& r);
 
 using RequestId = std::uint64_t;
 

@@ -74,11 +74,15 @@ std::string SafetyChecker::explain(const SwarmNodeRecord& n, const SwarmOrigin& 
   const Instant now = world_.kernel().now();
   const HostSim& victim = world_.hosts()[n.host];
   const HostSim& asker = world_.hosts()[origin.host];
+  const std::string who = origin.why == kOutsideClientWhy
+                              ? (asker.external_agent ? "the external swarmkit-mon (or another client) on "
+                                                      : "a client of the Engine API on ")
+                              : "the hook on ";
   std::string out = fmt::format(
-      "the hook on {} acted on the node of {} host {} (uuid {}), which is active in Cattle. "
+      "{}{} acted on the node of {} host {} (uuid {}), which is active in Cattle. "
       "Reason given: \"{}\". Identity: the engine reports '{}', Rancher registered '{}' "
       "(the legacy key is '{}'). Node age {}, {}.",
-      asker.name, to_string(victim.profile.arch), victim.name, victim.uuid, origin.why,
+      who, asker.name, to_string(victim.profile.arch), victim.name, victim.uuid, origin.why,
       n.hostname.empty() ? std::string("(not registered yet)") : n.hostname,
       victim.rancher_hostname, model::metadata_hostname_key(victim.rancher_hostname),
       format_duration_ms(now - n.created_sim),
@@ -109,7 +113,9 @@ void SafetyChecker::on_removed(const SwarmNodeRecord& n, const SwarmOrigin& orig
   const HostSim& victim = world_.hosts()[n.host];
   if (n.host == origin.host && victim.engine->node_id() == n.id) {
     report(Violation{true, "removed-self", now, victim.name, n.id,
-                     "the hook removed the node of the host it runs on: " + origin.why, {}});
+                     (origin.why == kOutsideClientWhy ? "a client of the host's Engine API removed its own node"
+                                                      : "the hook removed the node of the host it runs on: " + origin.why),
+                     {}});
   }
   const auto from = world_.hosts()[origin.host].engine->swarm_number();
   if (from && !world_.swarm(*from).has_manager()) {

@@ -28,6 +28,11 @@
 
 namespace swarmsim::sim {
 
+// The reason given for a call that came into a host's engine from outside
+// the simulator (`swarmsim serve`: the docker CLI, an external
+// swarmkit-mon): the reports then name the host's Engine API, not its hook.
+inline constexpr const char* kOutsideClientWhy = "a client of the served Engine API";
+
 class World;
 
 struct Violation {

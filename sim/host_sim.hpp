@@ -74,6 +74,9 @@ struct HostSim {
   bool in_rancher = true;  // false once removed or deleted from Cattle
   bool machine_on = true;  // false once shut down (remove_host) or dead (machine_dies)
   bool container_created = false;  // the scheduler placed swarmkit-mon here
+  // swarmkit-mon on this host is a process outside the simulator (`swarmsim
+  // serve --external`): the container is placed, but no logic runs in it.
+  bool external_agent = false;
   // Every Rancher registration of this machine, oldest first: when, and the
   // host uuid Cattle gave it. A machine re-added with same_machine has several.
   std::vector<std::pair<Instant, std::string>> registrations;

@@ -33,6 +33,11 @@ Instant MonSim::local_now() const {
 
 void MonSim::start() {
   ++incarnation_;
+  if (env_.host(host_).external_agent) {
+    trace_.record(kernel_.now(), TraceKind::AgentStarted, env_.host(host_).name, "",
+                  "swarmkit-mon runs outside the simulator (external)");
+    return;
+  }
   logic_ = std::make_unique<model::SwarmkitMon>(options_);
   logic_->handle_start(local_now());
   pump();
@@ -140,33 +145,12 @@ void MonSim::deliver(std::uint32_t incarnation, std::uint32_t id, model::Respons
   pump();
 }
 
-namespace {
-// The request's arguments as the trace shows them; empty for a request
-// that has none worth showing (its name says it all).
-std::string arguments(const model::Request& r) {
-  return std::visit(
-      [](const auto& q) -> std::string {
-        using T = std::decay_t<decltype(q)>;
-        if constexpr (std::is_same_v<T, model::RemoveNode>) return "node rm --force " + q.id;
-        else if constexpr (std::is_same_v<T, model::UpdateNodeRole>)
-          return fmt::format("node update --role {} {}", to_string(q.role), q.id);
-        else if constexpr (std::is_same_v<T, model::CattleSetHostLabel>)
-          return fmt::format("label {}={}", q.key, q.value.empty() ? "(deleted)" : q.value);
-        else if constexpr (std::is_same_v<T, model::SwarmJoin>)
-          return "swarm join " + (q.remote_addrs.empty() ? std::string() : q.remote_addrs[0]);
-        else if constexpr (std::is_same_v<T, model::ProbeManager>) return "probe " + q.addr;
-        else return {};
-      },
-      r);
-}
-}  // namespace
-
 void MonSim::execute(model::Call call) {
   HostSim& h = env_.host(host_);
   // Pass numbers restart with every run of the logic; with the incarnation
   // in the high bits they are unique per host for the checkers.
   if (call.pass != 0) call.pass |= incarnation_ << 32;
-  asked_ = Asked{model::request_name(call.request), arguments(call.request),
+  asked_ = Asked{model::request_name(call.request), model::request_arguments(call.request),
                  options_.policy.decides_on(call.request), call.pass, {}};
   asked_id_ = call.id;
   if (std::holds_alternative<model::CattleListHosts>(call.request))

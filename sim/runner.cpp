@@ -29,6 +29,7 @@ RunResult run_scenario(const ScenarioSpec& spec, const RunOptions& options) {
   wo.keep_trace = options.keep_trace;
   wo.keep_calls = options.keep_calls;
   wo.on_draw = options.on_draw;
+  wo.external_agents = options.external_agents;
   World world(spec, wo);
   world.kernel().set_abort_flag(options.interrupt);
   const Instant end = run_end(spec);

@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -40,6 +41,8 @@ struct RunOptions {
   // from outside) and return: `swarmsim serve` runs it in real time while
   // outside clients talk to it.
   std::function<void(World& world, Instant end)> drive;
+  // Hosts whose swarmkit-mon is an outside process (with `drive`).
+  std::set<std::string> external_agents;
   // Every metadata lag and network delay drawn, with the name of its stream
   // (WorldOptions::on_draw).
   std::function<void(const std::string& stream, Duration value)> on_draw;

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
+
 #include "sim/engine_sim.hpp"
 #include "sim/metadata_sim.hpp"
 #include "sim/mon_sim.hpp"
@@ -45,6 +47,37 @@ World::World(const ScenarioSpec& spec, WorldOptions options)
 }
 
 World::~World() = default;
+
+std::string agent_ip_for(std::size_t index) {
+  return fmt::format("10.{}.{}.{}", 1 + index / 62500, (index / 250) % 250, index % 250 + 2);
+}
+
+std::vector<std::pair<std::string, std::string>> planned_agent_ips(const ScenarioSpec& spec) {
+  // The kernel runs events due at the same time in the order they were
+  // scheduled, which is the file's order.
+  std::vector<const EventSpec*> order;
+  for (const auto& e : spec.events) order.push_back(&e);
+  std::stable_sort(order.begin(), order.end(),
+                   [](const EventSpec* a, const EventSpec* b) { return a->at_ns < b->at_ns; });
+  std::vector<std::pair<std::string, std::string>> out;
+  std::set<std::string> in_rancher, machines;
+  for (const EventSpec* e : order) {
+    if (e->kind == EventKind::AddHost) {
+      if (in_rancher.count(e->host) > 0) continue;
+      if (e->same_machine) {  // the machine comes back, with its address; or nothing happens
+        if (machines.count(e->host) > 0) in_rancher.insert(e->host);
+        continue;
+      }
+      if (spec.find_profile(e->profile) == nullptr) continue;
+      in_rancher.insert(e->host);
+      machines.insert(e->host);
+      out.emplace_back(e->host, agent_ip_for(out.size()));
+    } else if (e->kind == EventKind::RemoveHost || e->kind == EventKind::DeleteHost) {
+      in_rancher.erase(e->host);
+    }
+  }
+  return out;
+}
 
 void World::catch_up_replicas() {
   for (auto& h : hosts_)
@@ -202,9 +235,9 @@ void World::add_host(const EventSpec& e) {
   h.rancher_hostname = e.rancher_hostname.empty()
                            ? rancher_hostname(name, h.kernel_hostname, *profile)
                            : e.rancher_hostname;
-  h.agent_ip = fmt::format("10.{}.{}.{}", 1 + h.index / 62500, (h.index / 250) % 250,
-                           h.index % 250 + 2);
+  h.agent_ip = agent_ip_for(h.index);
   h.seen_addr = seen_address(h, *profile);
+  h.external_agent = options_.external_agents.count(name) > 0;
   h.endpoint = network_->add_endpoint(h.stream_key, profile->link);
   h.engine = std::make_unique<EngineSim>(
       *this, kernel_, trace_, *network_, *rpc_,

@@ -49,10 +49,22 @@ struct WorldOptions {
   Duration join_timeout_ns = 20 * kSecond;
   Duration probe_timeout_ns = 2 * kSecond;
   Duration container_restart_ns = 5 * kSecond;          // after a reboot (before stretch)
+  // Hosts whose swarmkit-mon runs outside (`swarmsim serve --external`).
+  std::set<std::string> external_agents;
   // Called with every metadata lag and network delay drawn (the stream's
   // name and the value), for tests that check the streams stay apart.
   std::function<void(const std::string& stream, Duration value)> on_draw;
 };
+
+// The address the Rancher agent reports for the `index`-th machine added.
+std::string agent_ip_for(std::size_t index);
+// The addresses the timeline will give its machines, in the order they are
+// added: (host name, agent_ip). Exact as long as every addition takes place
+// when its turn comes, which only a name added again while its host is
+// still in Rancher prevents (World skips such an addition, and so does this).
+// `swarmsim serve` prints them before the world starts, so that an outside
+// agent can be told where each manager's port 2377 is.
+std::vector<std::pair<std::string, std::string>> planned_agent_ips(const ScenarioSpec& spec);
 
 // The world is the wiring: it owns every part and answers each fake's Env,
 // the short list of what that fake needs from the rest.
