@@ -1,0 +1,431 @@
+#include "live/agent.hpp"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <sys/stat.h>
+
+#include "api/cattle_wire.hpp"
+#include "api/docker_wire.hpp"
+#include "api/metadata_wire.hpp"
+
+namespace swarmsim::live {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using model::ApiError;
+using model::Response;
+using Reply = std::function<void(Response)>;
+using SteadyClock = std::chrono::steady_clock;
+
+namespace {
+
+// The answer to a PUT: 2xx is done, anything else an error with the
+// message the server gave.
+Response put_outcome(const HttpResult& r) {
+  if (!r.response) return ApiError{0, r.error};
+  if (r.response->status >= 200 && r.response->status < 300) return model::Ok{};
+  const auto j = nlohmann::json::parse(r.response->body, nullptr, false);
+  std::string message = r.response->body.substr(0, 200);
+  if (j.is_object() && j.contains("message") && j["message"].is_string()) message = j["message"];
+  return ApiError{r.response->status, message};
+}
+
+template <typename T>
+std::string meta_text(const model::MetaAnswer<T>& a, const std::string& json_text) {
+  switch (a.kind) {
+    case model::MetaAnswerKind::Json: return json_text;
+    case model::MetaAnswerKind::Empty: return "empty body";
+    case model::MetaAnswerKind::NotFound: return "Not found (404)";
+  }
+  return json_text;
+}
+
+// Whether a response is an answer: an error, an empty metadata body and a
+// metadata `Not found` are not.
+bool succeeded(const Response& r) {
+  return std::visit(
+      [](const auto& a) {
+        using T = std::decay_t<decltype(a)>;
+        if constexpr (std::is_same_v<T, ApiError>) return false;
+        else if constexpr (requires { a.kind; a.value; }) return a.kind == model::MetaAnswerKind::Json;
+        else return true;
+      },
+      r);
+}
+
+}  // namespace
+
+std::string LiveAgent::describe(const Response& r) {
+  return std::visit(
+      [](const auto& a) -> std::string {
+        using T = std::decay_t<decltype(a)>;
+        if constexpr (std::is_same_v<T, ApiError>) {
+          if (a.status == 0) return "no connection: " + a.message;
+          return fmt::format("{} {}", a.status, a.message);
+        } else if constexpr (std::is_same_v<T, model::Ok>) {
+          return "ok";
+        } else if constexpr (std::is_same_v<T, model::SwarmInfo>) {
+          return fmt::format("swarm {}{}{}", to_string(a.LocalNodeState_),
+                             a.NodeID.empty() ? "" : ", node " + a.NodeID,
+                             a.ControlAvailable ? ", manager" : "");
+        } else if constexpr (std::is_same_v<T, model::JoinTokens>) {
+          return "the join tokens (not shown)";
+        } else if constexpr (std::is_same_v<T, model::NodeList>) {
+          return fmt::format("{} nodes", a.size());
+        } else if constexpr (std::is_same_v<T, model::MetaAnswer<model::MetaHost>>) {
+          return meta_text(a, "host " + a.value.hostname + " " + a.value.uuid);
+        } else if constexpr (std::is_same_v<T, model::MetaAnswer<model::HostList>>) {
+          return meta_text(a, fmt::format("{} hosts", a.value.size()));
+        } else if constexpr (std::is_same_v<T, model::MetaAnswer<model::ContainerList>>) {
+          return meta_text(a, fmt::format("{} containers", a.value.size()));
+        } else if constexpr (std::is_same_v<T, model::MetaAnswer<model::ServiceMetadata>>) {
+          return meta_text(a, fmt::format("service metadata: tokens {}, {} departure notes",
+                                          a.value.worker_token.empty() ? "not published" : "published (not shown)",
+                                          a.value.departed.size()));
+        } else if constexpr (std::is_same_v<T, model::CattleHostList>) {
+          return fmt::format("{} hosts", a.size());
+        } else if constexpr (std::is_same_v<T, model::SavedToken>) {
+          return a.worker_token.empty() ? "no saved token" : "a saved token (not shown)";
+        } else {
+          return "?";
+        }
+      },
+      r);
+}
+
+struct LiveAgent::Impl : std::enable_shared_from_this<LiveAgent::Impl> {
+  Impl(asio::io_context& io_, AgentConfig c)
+      : io(io_), config(std::move(c)), started(SteadyClock::now()),
+        wall_start(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count()) {}
+
+  asio::io_context& io;
+  AgentConfig config;
+  SteadyClock::time_point started;
+  Instant wall_start;
+  std::unique_ptr<model::SwarmkitMon> logic;
+  std::map<model::RequestId, std::unique_ptr<asio::steady_timer>> sleeps;
+  bool in_flight = false;
+  bool stopping = false;
+  std::function<void()> on_stopped;
+  bool stopped = false;
+  std::optional<std::string> api_version;  // negotiated with the engine
+  std::string saved_token;                 // when there is no state directory
+  std::optional<std::string> fault;
+
+  // The logic's clock: the wall clock at start, then running time_scale
+  // times as fast as the steady clock.
+  Instant now() const {
+    const auto elapsed = std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now() - started);
+    return wall_start + static_cast<Instant>(static_cast<double>(elapsed.count()) * config.time_scale);
+  }
+  std::chrono::milliseconds scaled(std::chrono::milliseconds d) const {
+    const auto ms = static_cast<std::int64_t>(static_cast<double>(d.count()) / config.time_scale);
+    return std::chrono::milliseconds(std::max<std::int64_t>(ms, 1));
+  }
+
+  void pump() {
+    while (logic && !stopping) {
+      if (const auto& f = logic->fault()) {
+        fault = *f;
+        stopping = true;
+        if (config.on_fault) config.on_fault(*f);
+        return;
+      }
+      auto action = logic->poll_action();
+      if (!action) return;
+      if (auto* sleep = std::get_if<model::Sleep>(&*action)) {
+        auto timer = std::make_unique<asio::steady_timer>(io);
+        timer->expires_after(std::chrono::nanoseconds(static_cast<std::int64_t>(
+            static_cast<double>(sleep->duration_ns) / config.time_scale)));
+        const auto id = sleep->id;
+        timer->async_wait([self = shared_from_this(), id](const boost::system::error_code& ec) {
+          self->sleeps.erase(id);
+          if (ec || self->stopping || !self->logic) return self->finish_stop();
+          self->logic->handle_wakeup(self->now(), id);
+          self->pump();
+        });
+        sleeps[id] = std::move(timer);
+      } else {
+        execute(std::move(std::get<model::Call>(*action)));
+      }
+    }
+  }
+
+  void finish_stop() {
+    if (!stopping || in_flight || !sleeps.empty() || !on_stopped) return;
+    auto done = std::move(on_stopped);
+    on_stopped = nullptr;
+    stopped = true;
+    done();
+  }
+
+  void execute(model::Call call) {
+    in_flight = true;
+    const auto t0 = SteadyClock::now();
+    auto self = shared_from_this();
+    Reply reply = [self, call, t0](Response r) {
+      // Always on a fresh turn of the io_context, never inside pump().
+      asio::post(self->io, [self, call, t0, r = std::move(r)] { self->answered(call, t0, r); });
+    };
+    dispatch(call.request, std::move(reply));
+  }
+
+  void answered(const model::Call& call, SteadyClock::time_point t0, const Response& r) {
+    in_flight = false;
+    if (config.report) {
+      nlohmann::ordered_json j;
+      j["time"] = api::rfc3339(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
+      j["request"] = model::request_name(call.request);
+      if (auto args = model::request_arguments(call.request); !args.empty()) j["arguments"] = args;
+      j["why"] = call.why;
+      if (call.pass != 0) j["pass"] = call.pass;
+      if (call.eviction) j["eviction"] = true;
+      j["outcome"] = describe(r);
+      j["ok"] = succeeded(r);
+      j["latency_ms"] = std::chrono::duration<double, std::milli>(SteadyClock::now() - t0).count();
+      config.report(j);
+    }
+    if (stopping || !logic) return finish_stop();
+    logic->handle_response(now(), call.id, r);
+    pump();
+  }
+
+  // ---- where each request goes ----------------------------------------
+  void dispatch(const model::Request& req, Reply reply) {
+    if (api::is_engine_request(req)) return docker(req, std::move(reply));
+    if (api::is_metadata_request(req)) return metadata(req, std::move(reply));
+    if (std::holds_alternative<model::CattleListHosts>(req))
+      return cattle(api::cattle_list_hosts(), [reply](HttpResult r) {
+        reply(r.response ? api::cattle_hosts_from_http(*r.response) : Response(ApiError{0, r.error}));
+      });
+    if (auto* g = std::get_if<model::CattleGetHost>(&req)) return get_host(g->host_uuid, std::move(reply));
+    if (std::holds_alternative<model::CattleGetService>(req)) return get_service(std::move(reply));
+    if (auto* p = std::get_if<model::CattlePublishTokens>(&req)) {
+      const auto tokens = p->tokens;
+      return update_service([tokens](model::ServiceMetadata& m) {
+        m.worker_token = tokens.worker_token;
+        m.manager_token = tokens.manager_token;
+      }, std::move(reply));
+    }
+    if (auto* d = std::get_if<model::CattleNoteDeparture>(&req)) {
+      const auto note = *d;
+      return update_service([note](model::ServiceMetadata& m) { m.departed[note.node_id] = note.host_uuid; },
+                            std::move(reply));
+    }
+    if (auto* l = std::get_if<model::CattleSetHostLabel>(&req)) return write_label(*l, std::move(reply), 1);
+    if (std::holds_alternative<model::ReadSavedToken>(req)) return reply(read_token());
+    if (auto* s = std::get_if<model::SaveToken>(&req)) return reply(save_token(s->worker_token));
+    if (auto* p = std::get_if<model::ProbeManager>(&req)) return probe(p->addr, std::move(reply));
+    reply(ApiError{500, std::string("the live agent cannot carry out ") + model::request_name(req)});
+  }
+
+  // Docker Engine API, behind the version the engine agreed to.
+  void docker(const model::Request& req, Reply reply) {
+    if (!api_version) {
+      async_http(io, config.docker, {"GET", "/_ping", ""}, {}, scaled(config.docker_timeout),
+                 [self = shared_from_this(), req, reply](HttpResult r) {
+                   if (!r.response)
+                     return reply(ApiError{0, "Cannot connect to the Docker daemon: " + r.error});
+                   const auto v = api::negotiate(*r.response);
+                   if (!v)
+                     return reply(ApiError{400, "the Docker engine's API is older than 1.24 (no swarm mode)"});
+                   self->api_version = *v;
+                   self->docker(req, reply);
+                 });
+      return;
+    }
+    api::HttpRequest h = api::to_http(req);
+    h.target = "/v" + *api_version + h.target;
+    async_http(io, config.docker, std::move(h), {}, scaled(config.docker_timeout),
+               [self = shared_from_this(), req, reply](HttpResult r) {
+                 if (!r.response) {
+                   self->api_version.reset();  // the engine may come back another version
+                   return reply(ApiError{0, "Cannot connect to the Docker daemon: " + r.error});
+                 }
+                 reply(api::from_http(req, *r.response));
+               });
+  }
+
+  void metadata(const model::Request& req, Reply reply) {
+    async_http(io, config.metadata, api::metadata_to_http(req, config.metadata_prefix),
+               {{"Accept", "application/json"}}, scaled(config.metadata_timeout),
+               [req, reply](HttpResult r) {
+                 if (!r.response) return reply(ApiError{0, r.error});
+                 reply(api::metadata_answer_from_http(req, *r.response));
+               });
+  }
+
+  void cattle(api::HttpRequest h, std::function<void(HttpResult)> done) {
+    async_http(io, config.cattle, std::move(h),
+               {{"Authorization", api::basic_auth(config.access_key, config.secret_key)},
+                {"Accept", "application/json"}},
+               scaled(config.cattle_timeout), std::move(done));
+  }
+
+  void get_host(const std::string& uuid, Reply reply) {
+    cattle(api::cattle_get_host(uuid), [reply](HttpResult r) {
+      reply(r.response ? api::cattle_host_from_http(*r.response) : Response(ApiError{0, r.error}));
+    });
+  }
+  void get_service(Reply reply) {
+    cattle(api::cattle_get_service(), [reply](HttpResult r) {
+      reply(r.response ? api::cattle_service_from_http(*r.response) : Response(ApiError{0, r.error}));
+    });
+  }
+  // Read the service, change its metadata, PUT it back.
+  void update_service(std::function<void(model::ServiceMetadata&)> change, Reply reply) {
+    get_service([self = shared_from_this(), change, reply](Response got) {
+      auto* md = std::get_if<model::MetaAnswer<model::ServiceMetadata>>(&got);
+      if (md == nullptr) return reply(std::move(got));
+      model::ServiceMetadata m = md->value;
+      change(m);
+      self->cattle(api::cattle_put_service_metadata(m), [reply](HttpResult r) { reply(put_outcome(r)); });
+    });
+  }
+
+  // The script's label write: GET the host, change one label in the copy,
+  // PUT the labels back, GET again; until the value reads back, start over.
+  static constexpr int kLabelWriteTries = 5;
+  void write_label(const model::CattleSetHostLabel& label, Reply reply, int attempt) {
+    auto self = shared_from_this();
+    get_host(label.host_uuid, [self, label, reply, attempt](Response got) {
+      auto* read = std::get_if<model::CattleHostList>(&got);
+      if (read == nullptr || read->empty()) return reply(std::move(got));
+      auto labels = read->front().labels;
+      if (label.value.empty()) labels.erase(label.key);
+      else labels[label.key] = label.value;
+      self->cattle(api::cattle_put_labels(label.host_uuid, labels), [self, label, reply, attempt](HttpResult put) {
+        Response written = put_outcome(put);
+        if (!std::holds_alternative<model::Ok>(written)) return reply(std::move(written));
+        self->get_host(label.host_uuid, [self, label, reply, attempt](Response again) {
+          auto* check = std::get_if<model::CattleHostList>(&again);
+          if (check == nullptr || check->empty()) return reply(std::move(again));
+          const auto& now_labels = check->front().labels;
+          const auto it = now_labels.find(label.key);
+          const bool seen = label.value.empty() ? it == now_labels.end()
+                                                : it != now_labels.end() && it->second == label.value;
+          if (seen) return reply(model::Ok{});
+          if (attempt < kLabelWriteTries) return self->write_label(label, reply, attempt + 1);
+          reply(ApiError{409, fmt::format("label {} not seen after {} writes", label.key, attempt)});
+        });
+      });
+    });
+  }
+
+  // ---- the host's disk --------------------------------------------------
+  std::string token_path() const { return config.state_dir + "/worker-token"; }
+  Response read_token() {
+    if (config.state_dir.empty()) return model::SavedToken{saved_token};
+    std::ifstream in(token_path());
+    if (!in) return model::SavedToken{""};  // a machine that never joined
+    std::string token;
+    std::getline(in, token);
+    return model::SavedToken{token};
+  }
+  Response save_token(const std::string& token) {
+    if (config.state_dir.empty()) {
+      saved_token = token;
+      return model::Ok{};
+    }
+    // A new file beside the old one, renamed over it: a crash leaves one or
+    // the other, never half a token.
+    const std::string tmp = token_path() + ".tmp";
+    std::FILE* f = std::fopen(tmp.c_str(), "w");
+    if (f == nullptr) return ApiError{500, "cannot write " + tmp};
+    ::chmod(tmp.c_str(), 0600);
+    const bool ok = std::fputs((token + "\n").c_str(), f) >= 0;
+    if (std::fclose(f) != 0 || !ok || std::rename(tmp.c_str(), token_path().c_str()) != 0) {
+      std::remove(tmp.c_str());
+      return ApiError{500, "cannot write " + token_path()};
+    }
+    return model::Ok{};
+  }
+
+  // ---- `nc -z ADDR 2377` ----------------------------------------------------
+  void probe(const std::string& addr, Reply reply) {
+    const auto colon = addr.rfind(':');
+    const std::string ip = addr.substr(0, colon);
+    Endpoint to{"", ip, 2377};
+    if (colon != std::string::npos) to.port = static_cast<std::uint16_t>(std::atoi(addr.c_str() + colon + 1));
+    if (auto it = config.resolve.find(ip); it != config.resolve.end()) to = it->second;
+    struct Probe {
+      explicit Probe(asio::io_context& io) : socket(io), timer(io), resolver(io) {}
+      tcp::socket socket;
+      asio::steady_timer timer;
+      tcp::resolver resolver;
+      Reply reply;
+      bool done = false;
+      void finish(Response r) {
+        if (done) return;
+        done = true;
+        boost::system::error_code ignored;
+        timer.cancel();
+        resolver.cancel();
+        socket.close(ignored);
+        reply(std::move(r));
+      }
+    };
+    auto p = std::make_shared<Probe>(io);
+    p->reply = std::move(reply);
+    p->timer.expires_after(scaled(config.probe_timeout));
+    p->timer.async_wait([p](const boost::system::error_code& ec) {
+      if (!ec) p->finish(ApiError{0, "connection timed out"});
+    });
+    p->resolver.async_resolve(to.host, std::to_string(to.port),
+                              [p](const boost::system::error_code& ec, tcp::resolver::results_type found) {
+                                if (ec) return p->finish(ApiError{0, "no route to host: " + ec.message()});
+                                asio::async_connect(p->socket, found,
+                                                    [p](const boost::system::error_code& ec2, const tcp::endpoint&) {
+                                                      if (ec2) return p->finish(ApiError{0, ec2.message()});
+                                                      p->finish(model::Ok{});
+                                                    });
+                              });
+  }
+};
+
+void LiveAgent::carry_out(const model::Request& request, std::function<void(model::Response)> done) {
+  impl_->dispatch(request, [io = &impl_->io, done = std::move(done)](Response r) {
+    asio::post(*io, [done, r = std::move(r)] { done(r); });
+  });
+}
+
+LiveAgent::LiveAgent(asio::io_context& io, AgentConfig config)
+    : impl_(std::make_shared<Impl>(io, std::move(config))) {}
+
+LiveAgent::~LiveAgent() {
+  impl_->stopping = true;
+  for (auto& [id, timer] : impl_->sleeps) timer->cancel();
+}
+
+void LiveAgent::start() {
+  impl_->logic = std::make_unique<model::SwarmkitMon>(impl_->config.mon);
+  impl_->logic->handle_start(impl_->now());
+  impl_->pump();
+}
+
+void LiveAgent::stop(std::function<void()> done) {
+  impl_->stopping = true;
+  impl_->on_stopped = std::move(done);
+  for (auto& [id, timer] : impl_->sleeps) timer->cancel();
+  impl_->finish_stop();
+}
+
+const std::optional<std::string>& LiveAgent::fault() const { return impl_->fault; }
+
+bool LiveAgent::stopped() const { return impl_->stopped; }
+
+}  // namespace swarmsim::live
