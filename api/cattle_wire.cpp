@@ -65,6 +65,10 @@ model::CattleHostList cattle_hosts_from_json(const json& j) {
   return hosts;
 }
 
+json cattle_service_to_json(const model::ServiceMetadata& metadata) {
+  return {{"type", "service"}, {"name", kMonService}, {"metadata", service_metadata_to_json(metadata)}};
+}
+
 HttpRequest cattle_list_hosts() { return {"GET", std::string(kHosts), ""}; }
 HttpRequest cattle_get_host(std::string_view uuid) {
   return {"GET", fmt::format("{}/{}", kHosts, uuid), ""};

@@ -28,6 +28,10 @@ model::CattleHost cattle_host_from_json(const nlohmann::json& j);
 nlohmann::json cattle_hosts_to_json(const model::CattleHostList& hosts);
 model::CattleHostList cattle_hosts_from_json(const nlohmann::json& j);
 
+// GET /v1/services/swarmkit-mon as the server answers it: the service,
+// its metadata included.
+nlohmann::json cattle_service_to_json(const model::ServiceMetadata& metadata);
+
 // The reads and writes, client side.
 HttpRequest cattle_list_hosts();
 HttpRequest cattle_get_host(std::string_view uuid);

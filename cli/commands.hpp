@@ -35,11 +35,14 @@ struct ServeArgs {
   std::string policy;
   double speed = 1.0;
   bool json = false;
+  std::vector<std::string> external;  // hosts whose swarmkit-mon runs outside
+  std::string run_dir;                // default: a new directory under $TMPDIR
 };
 
 // Runs one scenario in real time (times `speed`) and serves each host's
-// Docker Engine API on a loopback port; prints the ports, then, when the
-// scenario's time is over or on Ctrl-C, the verdict. Exits as `run` does.
+// Docker Engine API, metadata and swarm port, and the Cattle API, on
+// loopback sockets (live/serve_world.hpp); prints the endpoints, then, when
+// the scenario's time is over or on Ctrl-C, the verdict. Exits as `run` does.
 int command_serve(const ServeArgs& args);
 
 struct CompareArgs {

@@ -114,8 +114,11 @@ int run_cli(int argc, char** argv) {
   std::string serve_seed;
   auto* serve_cmd = app.add_subcommand(
       "serve",
-      "Run one scenario in real time and serve each host's Docker Engine API on a loopback port, "
-      "for real clients (docker -H tcp://127.0.0.1:PORT node ls).");
+      "Run one scenario in real time and serve it to real clients over loopback sockets: per "
+      "host its Docker Engine API (docker -H tcp://127.0.0.1:PORT node ls), its metadata "
+      "replica and its swarm port; once, the Cattle API (keys in RUN_DIR/cattle.env). Hosts "
+      "named by --external run no built-in swarmkit-mon: start build/bin/swarmkit-mon for each "
+      "with the endpoints printed.");
   serve_cmd->add_option("file", serve.file, "Scenario YAML file (schema: scenarios/README.md)")->required();
   serve_cmd->add_option("--seed", serve_seed, "Seed (default: the scenario's `seed`)");
   serve_cmd->add_option("--policy", serve.policy, "Removal policy (default: the scenario's)");
@@ -124,6 +127,12 @@ int run_cli(int argc, char** argv) {
       ->capture_default_str();
   serve_cmd->add_flag("--json", serve.json,
                       "Print the endpoints as JSON lines and the verdict as `run --json` does");
+  serve_cmd->add_option("--external", serve.external,
+                        "Hosts (comma-separated) whose swarmkit-mon is an outside process")
+      ->delimiter(',');
+  serve_cmd->add_option("--run-dir", serve.run_dir,
+                        "Where the unix sockets and cattle.env go (default: a new directory in "
+                        "$TMPDIR or /tmp, removed at the end)");
 
   RunArgs run;
   std::string run_seed;

@@ -45,13 +45,14 @@ std::set<std::string> listed_ids(const Endpoint& at) {
 }
 
 // Starts `swarmsim serve` on the incident at 50x under fixed and reads the
-// endpoint line of each of its four hosts.
+// endpoint line of each of its four hosts, and the line of the world's own
+// endpoints (the Cattle API) after them.
 FILE* start_serve(std::map<std::string, Endpoint>& endpoints) {
   const std::string command = std::string(SWARMSIM_BINARY) + " serve " + SWARMSIM_SOURCE_DIR +
                               "/scenarios/incident-2017.yaml --policy fixed --speed 50 --json";
   FILE* out = popen(command.c_str(), "r");
   if (out == nullptr) return nullptr;
-  for (int i = 0; i < 4; ++i) {
+  for (;;) {
     const auto j = nlohmann::json::parse(read_line(out), nullptr, false);
     if (!j.is_object() || !j.contains("host")) break;
     endpoints[j["host"]] = *Endpoint::parse(j["docker_host"].get<std::string>());
