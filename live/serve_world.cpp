@@ -185,12 +185,13 @@ class Served {
   ServedWorld open(const sim::ScenarioSpec& spec) {
     ServedWorld out;
     out.run_dir = o_.run_dir;
-    for (const auto& [name, addr] : sim::planned_agent_ips(spec)) {
+    for (const auto& planned : sim::planned_agent_ips(spec)) {
+      const std::string& name = planned.first;
       if (std::any_of(out.hosts.begin(), out.hosts.end(), [&](const ServedHost& h) { return h.name == name; }))
         continue;  // a name added again as a new machine: its first address is printed
       ServedHost h;
       h.name = name;
-      h.addr = addr;
+      h.addr = planned.second;
       h.external = o_.external.count(name) > 0;
       servers_.push_back(std::make_unique<HttpServer>(io_, Endpoint{"", o_.bind, 0}, engine_handler(name)));
       h.engine = servers_.back()->local();
