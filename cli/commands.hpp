@@ -78,6 +78,30 @@ struct CheckArgs {
 // (liveness) or 70 (determinism, simulator fault).
 int command_check(const CheckArgs& args);
 
+struct StudyArgs {
+  std::string file;
+  std::string out;
+  int jobs = 1;
+  std::string shard;   // "I/N", 0-based
+  int shards = 0;      // with the index from JOB_COMPLETION_INDEX
+  bool resume = false;
+  bool quiet = false;
+};
+
+// Runs a study file's grid of scenario variants and seeds (or this shard's
+// share of it) into OUT: study.json and one line per finished run in
+// runs.jsonl. Exits 0 when every run of the shard is on disk, 130/143 when
+// interrupted (what finished is kept; --resume goes on), 64/65/73 as usual.
+int command_study(const StudyArgs& args);
+
+struct MergeArgs {
+  std::vector<std::string> dirs;
+  std::string out;
+};
+
+// Joins the directories of a study's shards into one, every run once.
+int command_merge(const MergeArgs& args);
+
 struct SweepArgs {
   std::string file;
   std::string vary;                 // dot path into the scenario, e.g. swarm.loop_interval

@@ -73,7 +73,7 @@ void suggest(const CLI::App& app) {
       guess = closest(word, subcommands);
       if (!guess) {
         print_error(fmt::format("unknown subcommand '{}'; the subcommands are run, compare, "
-                                "sweep, check and gate",
+                                "sweep, check, gate, study, merge, report and serve",
                                 word));
         continue;
       }
@@ -189,6 +189,35 @@ int run_cli(int argc, char** argv) {
   sweep_cmd->add_option("--html", sweep.html, "Write an HTML report with a chart");
   sweep_cmd->add_option("--csv", sweep.csv, "Write the numbers as CSV");
 
+  StudyArgs study;
+  auto* study_cmd = app.add_subcommand(
+      "study",
+      "Run a study: a grid of knobs over a base scenario (any key path: host-group counts, "
+      "aarch64 share, managers, reconcile interval, metadata lag, link class, policy), each point "
+      "under several seeds, with the metrics of every run (time to ready, evictions per join, "
+      "leader API load, ...). Writes OUT/study.json and one JSON line per finished run to "
+      "OUT/runs.jsonl; a killed study goes on with --resume, losing and repeating nothing. "
+      "Shards split the runs for several machines (a Kubernetes Indexed Job, a CI matrix); "
+      "`swarmsim merge` joins them, `swarmsim report` shows them. Schema: scenarios/README.md.");
+  study_cmd->add_option("file", study.file, "Study YAML file (scenarios/capacity/*.study.yaml)")->required();
+  study_cmd->add_option("--out", study.out, "Directory for study.json and runs.jsonl")->required();
+  add_jobs_option(study_cmd, study.jobs);
+  study_cmd->add_option("--shard", study.shard, "Run only shard I of N (0-based), e.g. --shard 0/4");
+  study_cmd->add_option("--shards", study.shards,
+                        "Split into N shards and take the index from JOB_COMPLETION_INDEX (as a "
+                        "Kubernetes Indexed Job sets it)")
+      ->check(CLI::Range(1, 100000));
+  study_cmd->add_flag("--resume", study.resume, "Go on with the study already in --out");
+  study_cmd->add_flag("-q,--quiet", study.quiet, "No progress on stderr");
+
+  MergeArgs merge;
+  auto* merge_cmd = app.add_subcommand(
+      "merge",
+      "Join the --out directories of a study's shards into one, every run once (the result is "
+      "the study run whole, run for run).");
+  merge_cmd->add_option("dirs", merge.dirs, "The shards' directories")->required();
+  merge_cmd->add_option("--out", merge.out, "Directory for the merged study")->required();
+
   CheckArgs check;
   std::string check_seed = "1";
   auto* check_cmd = app.add_subcommand(
@@ -292,6 +321,8 @@ int run_cli(int argc, char** argv) {
   if (check_cmd->parsed()) return command_check(check);
   if (sweep_cmd->parsed()) return command_sweep(sweep);
   if (gate_cmd->parsed()) return command_gate(gate);
+  if (study_cmd->parsed()) return command_study(study);
+  if (merge_cmd->parsed()) return command_merge(merge);
   return kExitUsage;
 }
 

@@ -1,0 +1,168 @@
+// swarmsim study / merge: a capacity question as a grid of scenario
+// variants and seeds, run into a directory one line per run, resumable,
+// and split into shards for a Kubernetes Indexed Job or a CI matrix.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <chrono>
+#include <cstdlib>
+#include <iostream>
+#include <mutex>
+
+#include "cli/commands.hpp"
+#include "cli/interrupt.hpp"
+#include "sim/scenario_yaml.hpp"
+#include "study/study_dir.hpp"
+
+namespace swarmsim::cli {
+
+namespace {
+
+std::optional<int> whole(std::string_view s) {
+  int v = 0;
+  const auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (r.ec != std::errc() || r.ptr != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+std::string clock_text(double seconds) {
+  if (!(seconds >= 0) || seconds > 360000) return "?";
+  const auto s = static_cast<long>(seconds + 0.5);
+  return s >= 3600 ? fmt::format("{}h{:02}m", s / 3600, s / 60 % 60) : fmt::format("{}m{:02}s", s / 60, s % 60);
+}
+
+// A bar redrawn in place on a terminal; a plain line every ten seconds
+// otherwise (CI logs, pods).
+class Progress {
+ public:
+  explicit Progress(bool quiet) : quiet_(quiet), tty_(::isatty(2) != 0), start_(Clock::now()) {}
+  void update(std::size_t done, std::size_t total) {
+    if (quiet_) return;
+    std::lock_guard<std::mutex> lock(lock_);
+    const auto now = Clock::now();
+    if (first_done_ < 0) first_done_ = static_cast<long>(done) - 1;
+    const bool last = done == total;
+    if (!last && now - last_ < (tty_ ? std::chrono::milliseconds(200) : std::chrono::milliseconds(10000))) return;
+    last_ = now;
+    const double elapsed = std::chrono::duration<double>(now - start_).count();
+    const double ran = static_cast<double>(done) - static_cast<double>(first_done_);
+    const double rate = elapsed > 0 ? ran / elapsed : 0;
+    const double eta = rate > 0 ? static_cast<double>(total - done) / rate : -1;
+    const int width = 30;
+    const int filled = total > 0 ? static_cast<int>(width * done / total) : width;
+    const std::string line = fmt::format("{}/{} runs  {:.1f} runs/s  ETA {}", done, total, rate, clock_text(eta));
+    if (tty_) {
+      std::cerr << fmt::format("\r[{}{}] {}\033[K", std::string(static_cast<std::size_t>(filled), '='),
+                               std::string(static_cast<std::size_t>(width - filled), ' '), line);
+      if (last) std::cerr << "\n";
+    } else {
+      std::cerr << "study: " << line << "\n";
+    }
+  }
+  void finish() {
+    if (!quiet_ && tty_) std::cerr << "\n";
+  }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  bool quiet_, tty_;
+  Clock::time_point start_, last_{};
+  long first_done_ = -1;
+  std::mutex lock_;
+};
+
+}  // namespace
+
+int command_study(const StudyArgs& args) {
+  // Which shard: --shard I/N, or --shards N with the index from the
+  // Indexed Job's JOB_COMPLETION_INDEX (or a CI matrix's variable of that name).
+  int shard = 0, shards = 1;
+  if (!args.shard.empty() && args.shards > 0) {
+    print_error("give --shard I/N or --shards N (index from JOB_COMPLETION_INDEX), not both");
+    return kExitUsage;
+  }
+  if (!args.shard.empty()) {
+    const auto slash = args.shard.find('/');
+    const auto i = slash == std::string::npos ? std::nullopt : whole(std::string_view(args.shard).substr(0, slash));
+    const auto n = slash == std::string::npos ? std::nullopt : whole(std::string_view(args.shard).substr(slash + 1));
+    if (!i || !n || *n < 1 || *i < 0 || *i >= *n) {
+      print_error(fmt::format("--shard: expected I/N with 0 <= I < N (e.g. 0/4), got '{}'", args.shard));
+      return kExitUsage;
+    }
+    shard = *i;
+    shards = *n;
+  } else if (args.shards > 0) {
+    const char* index = std::getenv("JOB_COMPLETION_INDEX");
+    const auto i = index == nullptr ? std::nullopt : whole(index);
+    if (!i || *i < 0 || *i >= args.shards) {
+      print_error(fmt::format("--shards {}: JOB_COMPLETION_INDEX must be set to a whole number from 0 to {} (a "
+                              "Kubernetes Indexed Job sets it), got '{}'",
+                              args.shards, args.shards - 1, index == nullptr ? "(unset)" : index));
+      return kExitUsage;
+    }
+    shard = *i;
+    shards = args.shards;
+  }
+
+  study::StudySpec spec;
+  std::vector<study::Point> points;
+  try {
+    spec = study::load_study_file(args.file);
+    points = study::expand(spec);
+  } catch (const sim::ScenarioError& e) {
+    print_error(e.what());
+    return kExitBadInput;
+  }
+  Progress progress(args.quiet);
+  study::StudyRunOptions o;
+  o.out = args.out;
+  o.jobs = args.jobs;
+  o.shard = shard;
+  o.shards = shards;
+  o.resume = args.resume;
+  o.interrupt = interrupt_flag();
+  o.on_progress = [&progress](std::size_t done, std::size_t total) { progress.update(done, total); };
+  if (!args.quiet)
+    std::cerr << fmt::format("study {}: {} points x {} seeds{}; {} at a time, into {}\n", spec.name, points.size(),
+                             spec.seeds, shards > 1 ? fmt::format(", shard {} of {}", shard, shards) : "",
+                             args.jobs, args.out);
+  study::StudyRunSummary s;
+  try {
+    s = study::run_study(spec, points, o);
+  } catch (const study::StudyUsageError& e) {
+    print_error(e.what());
+    return kExitUsage;
+  } catch (const study::StudyWriteError& e) {
+    print_error(e.what());
+    return kExitCannotWrite;
+  }
+  if (s.interrupted) {
+    progress.finish();
+    std::cerr << fmt::format("study: interrupted; {} of {} runs are in {}; run the same command with --resume "
+                             "to go on\n",
+                             s.found + s.ran, s.planned, args.out);
+    return interrupted_exit_code();
+  }
+  if (!args.quiet)
+    std::cerr << fmt::format("study: {} runs in {} ({} run now, {} found there){}\n", s.planned, args.out, s.ran,
+                             s.found,
+                             shards > 1 ? "; `swarmsim merge` joins the shards" : "; `swarmsim report` shows them");
+  return kExitPass;
+}
+
+int command_merge(const MergeArgs& args) {
+  try {
+    const std::size_t n = study::merge_study_dirs(args.dirs, args.out);
+    std::cerr << fmt::format("merge: {} runs from {} directories in {}\n", n, args.dirs.size(), args.out);
+  } catch (const study::StudyUsageError& e) {
+    print_error(e.what());
+    return kExitBadInput;
+  } catch (const study::StudyWriteError& e) {
+    print_error(e.what());
+    return kExitCannotWrite;
+  }
+  return kExitPass;
+}
+
+}  // namespace swarmsim::cli

@@ -1,0 +1,212 @@
+#include "study/study_dir.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <sstream>
+#include <thread>
+
+#include "reports/reports.hpp"
+#include "sim/runner.hpp"
+
+namespace swarmsim::study {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string runs_path(const std::string& dir) { return (fs::path(dir) / "runs.jsonl").string(); }
+std::string study_path(const std::string& dir) { return (fs::path(dir) / "study.json").string(); }
+
+std::pair<std::string, std::uint64_t> key_of(const nlohmann::ordered_json& run) {
+  return {run.value("point", std::string()), run.value("seed", std::uint64_t{0})};
+}
+
+// A run as it would be written by any shard: without its wall time.
+nlohmann::ordered_json comparable(nlohmann::ordered_json run) {
+  run.erase("wall_s");
+  return run;
+}
+
+}  // namespace
+
+StudyDir read_study_dir(const std::string& dir) {
+  StudyDir d;
+  std::ifstream study(study_path(dir));
+  if (!study) throw std::runtime_error(fmt::format("{}: no study.json here (is it a study's --out directory?)", dir));
+  d.study = nlohmann::ordered_json::parse(study, nullptr, false);
+  if (!d.study.is_object() || d.study.value("command", "") != "study")
+    throw std::runtime_error(fmt::format("{}: not a study's study.json (expected JSON with \"command\": \"study\")",
+                                         study_path(dir)));
+  std::ifstream runs(runs_path(dir), std::ios::binary);
+  if (!runs) return d;
+  std::stringstream all;
+  all << runs.rdbuf();
+  const std::string text = all.str();
+  std::size_t start = 0, line_number = 0;
+  while (start < text.size()) {
+    const auto end = text.find('\n', start);
+    if (end == std::string::npos) {  // the run being written when the study was killed
+      d.torn_bytes = text.size() - start;
+      break;
+    }
+    ++line_number;
+    auto j = nlohmann::ordered_json::parse(text.substr(start, end - start), nullptr, false);
+    if (!j.is_object() || !j.contains("point") || !j.contains("seed"))
+      throw std::runtime_error(fmt::format("{}:{}: not a run (expected a JSON object with point and seed)",
+                                           runs_path(dir), line_number));
+    d.runs.push_back(std::move(j));
+    start = end + 1;
+  }
+  return d;
+}
+
+bool same_study(const nlohmann::ordered_json& a, const nlohmann::ordered_json& b) {
+  for (const char* key : {"study", "knobs", "points", "seeds_per_point", "first_seed"})
+    if (a.value(key, nlohmann::ordered_json()) != b.value(key, nlohmann::ordered_json())) return false;
+  return true;
+}
+
+StudyRunSummary run_study(const StudySpec& spec, const std::vector<Point>& points, const StudyRunOptions& o) {
+  std::error_code ec;
+  fs::create_directories(o.out, ec);
+  if (ec) throw StudyWriteError(fmt::format("cannot make {}: {}", o.out, ec.message()));
+
+  nlohmann::ordered_json wanted = study_json(spec, points);
+  wanted["shard"] = {{"index", o.shard}, {"count", o.shards}};
+  std::set<std::pair<std::string, std::uint64_t>> done;
+  if (fs::exists(study_path(o.out))) {
+    StudyDir there;
+    try {
+      there = read_study_dir(o.out);
+    } catch (const std::runtime_error& e) {
+      throw StudyUsageError(e.what());
+    }
+    if (!o.resume)
+      throw StudyUsageError(fmt::format("{} already holds a study ({} runs); add --resume to go on with it, or "
+                                        "choose another --out",
+                                        o.out, there.runs.size()));
+    if (!same_study(there.study, wanted) || there.study.value("shard", nlohmann::ordered_json()) != wanted["shard"])
+      throw StudyUsageError(fmt::format("{} holds another study, or another shard of it: --resume goes on only "
+                                        "with the same study file and --shard",
+                                        o.out));
+    if (there.torn_bytes > 0) {
+      const auto size = fs::file_size(runs_path(o.out));
+      fs::resize_file(runs_path(o.out), size - there.torn_bytes, ec);
+      if (ec) throw StudyWriteError(fmt::format("cannot cut the torn last line of {}: {}", runs_path(o.out), ec.message()));
+    }
+    for (const auto& r : there.runs) done.insert(key_of(r));
+  } else {
+    try {
+      reports::write_file_atomically(study_path(o.out), wanted.dump(2) + "\n");
+    } catch (const std::runtime_error& e) {
+      throw StudyWriteError(e.what());
+    }
+  }
+
+  StudyRunSummary summary;
+  std::vector<RunKey> todo;
+  for (const RunKey& k : plan(spec, points.size(), o.shard, o.shards)) {
+    ++summary.planned;
+    if (done.count({points[k.point].id, k.seed}) > 0) ++summary.found;
+    else todo.push_back(k);
+  }
+  const int fd = ::open(runs_path(o.out).c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) throw StudyWriteError(fmt::format("cannot write {}: {}", runs_path(o.out), std::strerror(errno)));
+
+  std::mutex write_lock;
+  std::atomic<std::size_t> next{0};
+  std::size_t finished = summary.found;
+  std::string write_failure;  // under write_lock
+  std::atomic<bool> write_failed{false};
+  auto stop = [&] { return (o.interrupt != nullptr && o.interrupt->load()) || write_failed.load(); };
+  auto worker = [&] {
+    while (!stop()) {
+      const std::size_t i = next.fetch_add(1);
+      if (i >= todo.size()) return;
+      const RunKey k = todo[i];
+      const auto t0 = std::chrono::steady_clock::now();
+      nlohmann::ordered_json line;
+      try {
+        line = run_line(points[k.point], k.seed);
+      } catch (const std::exception& e) {
+        // Kept as a run, so that the study goes on and the report shows it.
+        line = {{"point", points[k.point].id}, {"knobs", points[k.point].knobs}, {"seed", k.seed},
+                {"policy", points[k.point].scenario.policy}, {"verdict", "internal-error"}, {"error", e.what()}};
+      }
+      line["wall_s"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      const std::string text = line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+      std::lock_guard<std::mutex> lock(write_lock);
+      // One write per line (O_APPEND): a kill leaves whole lines and at
+      // most one torn last line.
+      const ssize_t n = ::write(fd, text.data(), text.size());
+      if (n != static_cast<ssize_t>(text.size())) {
+        write_failure = fmt::format("cannot write {}: {}", runs_path(o.out), n < 0 ? std::strerror(errno) : "short write");
+        write_failed = true;
+        return;
+      }
+      ++summary.ran;
+      ++finished;
+      if (o.on_progress) o.on_progress(finished, summary.planned);
+    }
+  };
+  const int threads = std::clamp(o.jobs, 1, static_cast<int>(std::max<std::size_t>(todo.size(), 1)));
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+  ::close(fd);
+  if (!write_failure.empty()) throw StudyWriteError(write_failure);
+  summary.interrupted = summary.found + summary.ran < summary.planned;
+  return summary;
+}
+
+std::size_t merge_study_dirs(const std::vector<std::string>& dirs, const std::string& out) {
+  std::optional<nlohmann::ordered_json> study;
+  std::map<std::pair<std::string, std::uint64_t>, nlohmann::ordered_json> runs;
+  for (const auto& dir : dirs) {
+    StudyDir d;
+    try {
+      d = read_study_dir(dir);
+    } catch (const std::runtime_error& e) {
+      throw StudyUsageError(e.what());
+    }
+    if (!study) study = d.study;
+    else if (!same_study(*study, d.study))
+      throw StudyUsageError(fmt::format("{} holds another study than {}: only shards of one study merge", dir, dirs[0]));
+    for (auto& r : d.runs) {
+      const auto key = key_of(r);
+      auto [it, inserted] = runs.emplace(key, r);
+      if (!inserted && comparable(it->second) != comparable(r))
+        throw StudyUsageError(fmt::format("point {} seed {} is in two directories with different results: {} and {}",
+                                          key.first, key.second, it->second.value("digest", "?"),
+                                          r.value("digest", "?")));
+    }
+  }
+  std::error_code ec;
+  fs::create_directories(out, ec);
+  if (ec) throw StudyWriteError(fmt::format("cannot make {}: {}", out, ec.message()));
+  study->erase("shard");
+  std::string lines;
+  for (const auto& [key, r] : runs)
+    lines += r.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+  try {
+    reports::write_file_atomically(runs_path(out), lines);
+    reports::write_file_atomically(study_path(out), study->dump(2) + "\n");
+  } catch (const std::runtime_error& e) {
+    throw StudyWriteError(e.what());
+  }
+  return runs.size();
+}
+
+}  // namespace swarmsim::study

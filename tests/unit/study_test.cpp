@@ -1,0 +1,210 @@
+// `swarmsim study` and `swarmsim merge` as a capacity planner and a CI
+// matrix meet them, with the real binary:
+//  - a 2x2 grid with 3 seeds per point, run whole, and run as two shards
+//    (one by --shard, one by --shards with JOB_COMPLETION_INDEX) then
+//    merged, gives the same runs with the same metrics and digests;
+//  - a study killed with SIGKILL midway and resumed ends with every run
+//    exactly once; a torn last line is cut and its run done again;
+//  - knobs reach any key path (host groups, list entries), and a path that
+//    is not in the scenario is an error naming the study file (exit 65);
+//  - an --out that holds a study needs --resume; a bad shard is a usage
+//    error; shards of different studies do not merge.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+#include "sim/scenario_yaml.hpp"
+#include "study/study.hpp"
+
+namespace swarmsim::study {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+const std::string kGrid = std::string(SWARMSIM_SOURCE_DIR) + "/tests/study/grid-2x2.study.yaml";
+
+std::string scratch(const std::string& name) {
+  std::string pattern = "/tmp/swarmsim-study-" + name + "-XXXXXX";
+  if (::mkdtemp(pattern.data()) == nullptr) return "/tmp";
+  return pattern;
+}
+
+// A shell command line's exit code, its stderr in `err`.
+int shell(const std::string& command, std::string* err = nullptr) {
+  const std::string err_file = fs::temp_directory_path() / ("swarmsim-study-err-" + std::to_string(::getpid()));
+  const int status = std::system((command + " 2>" + err_file).c_str());
+  if (err != nullptr) {
+    std::ifstream in(err_file);
+    std::stringstream s;
+    s << in.rdbuf();
+    *err = s.str();
+  }
+  std::remove(err_file.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+int run(const std::string& args, std::string* err = nullptr) {
+  return shell(std::string(SWARMSIM_BINARY) + " " + args, err);
+}
+
+// point/seed -> the run's line without its wall time.
+std::map<std::string, nlohmann::json> runs_of(const std::string& dir, int* lines = nullptr) {
+  std::map<std::string, nlohmann::json> out;
+  std::ifstream in(dir + "/runs.jsonl");
+  int n = 0;
+  for (std::string line; std::getline(in, line);) {
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    if (!j.is_object()) continue;
+    ++n;
+    j.erase("wall_s");
+    out[j["point"].get<std::string>() + "/" + std::to_string(j["seed"].get<int>())] = j;
+  }
+  if (lines != nullptr) *lines = n;
+  return out;
+}
+
+TEST(Study, TwoShardsMergedAreTheWholeStudyRunForRun) {
+  const std::string d = scratch("shards");
+  ASSERT_EQ(run("study " + kGrid + " --out " + d + "/whole -q -j 2"), 0);
+  ASSERT_EQ(run("study " + kGrid + " --out " + d + "/s0 -q --shard 0/2"), 0);
+  // The second shard as a Kubernetes Indexed Job's pod 1 runs it.
+  ASSERT_EQ(shell("JOB_COMPLETION_INDEX=1 " + std::string(SWARMSIM_BINARY) + " study " + kGrid + " --out " + d +
+                  "/s1 -q --shards 2"),
+            0);
+  ASSERT_EQ(run("merge " + d + "/s0 " + d + "/s1 --out " + d + "/merged"), 0);
+
+  int whole_lines = 0, s0 = 0, s1 = 0;
+  const auto whole = runs_of(d + "/whole", &whole_lines);
+  runs_of(d + "/s0", &s0);
+  runs_of(d + "/s1", &s1);
+  EXPECT_EQ(whole_lines, 12) << "4 points x 3 seeds";
+  EXPECT_EQ(s0 + s1, 12);
+  EXPECT_GT(s0, 0);
+  EXPECT_GT(s1, 0);
+  EXPECT_EQ(runs_of(d + "/merged"), whole);
+  // The grid's points differ where they should: legacy evicts, fixed does not.
+  std::set<std::string> verdicts;
+  for (const auto& [key, r] : whole) verdicts.insert(r["policy"].get<std::string>() + ":" + r["verdict"].get<std::string>());
+  EXPECT_TRUE(verdicts.count("legacy:safety") > 0 && verdicts.count("fixed:pass") > 0);
+  fs::remove_all(d);
+}
+
+TEST(Study, AStudyKilledMidwayAndResumedHasEveryRunExactlyOnce) {
+  const std::string d = scratch("kill");
+  // A slower study (1,000 hosts an hour, about a second a run) so that the
+  // kill lands between runs and in one.
+  const std::string study = d + "/slow.study.yaml";
+  std::ofstream(study) << "name: slow\nbase: " << SWARMSIM_SOURCE_DIR
+                       << "/scenarios/capacity/fleet-1k.yaml\nseeds: 3\n"
+                          "grid:\n  - {name: managers, path: swarm.manager_scale, values: [1, 3]}\n";
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::execl(SWARMSIM_BINARY, SWARMSIM_BINARY, "study", study.c_str(), "--out", (d + "/out").c_str(), "-q", "-j", "1",
+            static_cast<char*>(nullptr));
+    std::_Exit(127);
+  }
+  ASSERT_GT(pid, 0);
+  int before_kill = 0;
+  for (int i = 0; i < 600 && before_kill < 2; ++i) {
+    std::this_thread::sleep_for(50ms);
+    runs_of(d + "/out", &before_kill);
+  }
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  runs_of(d + "/out", &before_kill);
+  EXPECT_GE(before_kill, 2);
+  EXPECT_LT(before_kill, 6) << "killed midway";
+
+  std::string err;
+  EXPECT_EQ(run("study " + study + " --out " + d + "/out -q", &err), 64) << "an existing study needs --resume";
+  EXPECT_NE(err.find("--resume"), std::string::npos) << err;
+  ASSERT_EQ(run("study " + study + " --out " + d + "/out -q --resume"), 0);
+  int lines = 0;
+  const auto runs = runs_of(d + "/out", &lines);
+  EXPECT_EQ(lines, 6) << "every run once: none lost, none repeated";
+  EXPECT_EQ(runs.size(), 6u);
+  fs::remove_all(d);
+}
+
+TEST(Study, ATornLastLineIsCutAndItsRunDoneAgain) {
+  const std::string d = scratch("torn");
+  ASSERT_EQ(run("study " + kGrid + " --out " + d + " -q"), 0);
+  const auto before = runs_of(d);
+  // Drop the last two lines and leave half of one, as a kill during a
+  // write would.
+  std::ifstream in(d + "/runs.jsonl");
+  std::vector<std::string> lines;
+  for (std::string l; std::getline(in, l);) lines.push_back(l);
+  in.close();
+  std::ofstream out(d + "/runs.jsonl", std::ios::trunc);
+  for (std::size_t i = 0; i + 2 < lines.size(); ++i) out << lines[i] << "\n";
+  out << lines[lines.size() - 2].substr(0, 40);
+  out.close();
+  ASSERT_EQ(run("study " + kGrid + " --out " + d + " -q --resume"), 0);
+  int n = 0;
+  EXPECT_EQ(runs_of(d, &n), before);
+  EXPECT_EQ(n, 12);
+  fs::remove_all(d);
+}
+
+TEST(Study, KnobsReachHostGroupsAndListEntries) {
+  const std::string base = sim::read_scenario_text(std::string(SWARMSIM_SOURCE_DIR) + "/scenarios/capacity/fleet-1k.yaml");
+  const std::string text = apply_knobs(base, {{"hosts.2.count", YAML::Load("100")}, {"swarm.loop_interval", YAML::Load("10s")}},
+                                       "test");
+  const sim::ScenarioSpec s = sim::load_scenario_string(text, "test");
+  std::size_t pis = 0;
+  for (const auto& e : s.events)
+    if (e.kind == sim::EventKind::AddHost && e.profile == "pi") ++pis;
+  EXPECT_EQ(pis, 100u);
+  EXPECT_EQ(s.swarm.loop_interval_ns, 10 * kSecond);
+  EXPECT_THROW(apply_knobs(base, {{"hosts.7.count", YAML::Load("1")}}, "test"), std::invalid_argument);
+  EXPECT_THROW(apply_knobs(base, {{"nosuch.key", YAML::Load("1")}}, "test"), std::invalid_argument);
+}
+
+TEST(Study, BadStudiesAndBadShardsAreErrorsThatSayWhat) {
+  const std::string d = scratch("bad");
+  std::string err;
+  const std::string bad_path = d + "/bad-path.study.yaml";
+  std::ofstream(bad_path) << "name: bad\nbase: " << SWARMSIM_SOURCE_DIR
+                          << "/scenarios/incident-2017.yaml\ngrid:\n  - {name: x, path: hosts.9.at, values: [1s]}\n";
+  EXPECT_EQ(run("study " + bad_path + " --out " + d + "/o -q", &err), 65);
+  EXPECT_NE(err.find("hosts.9"), std::string::npos) << err;
+  const std::string unknown = d + "/unknown.study.yaml";
+  std::ofstream(unknown) << "name: u\nbase: " << SWARMSIM_SOURCE_DIR << "/scenarios/incident-2017.yaml\ngrids: []\n";
+  EXPECT_EQ(run("study " + unknown + " --out " + d + "/o -q", &err), 65);
+  EXPECT_NE(err.find("unknown.study.yaml:3:1"), std::string::npos) << err;
+  EXPECT_EQ(run("study " + kGrid + " --out " + d + "/o -q --shard 2/2", &err), 64);
+  EXPECT_EQ(shell("env -u JOB_COMPLETION_INDEX " + std::string(SWARMSIM_BINARY) + " study " + kGrid + " --out " + d +
+                  "/o -q --shards 2",
+                  &err),
+            64);
+  EXPECT_NE(err.find("JOB_COMPLETION_INDEX"), std::string::npos) << err;
+  // Shards of two different studies do not merge.
+  ASSERT_EQ(run("study " + kGrid + " --out " + d + "/a -q --shard 0/2"), 0);
+  const std::string other = d + "/other.study.yaml";
+  std::ofstream(other) << "name: other\nbase: " << SWARMSIM_SOURCE_DIR
+                       << "/scenarios/incident-2017.yaml\nseeds: 1\ngrid:\n  - {name: policy, values: [fixed]}\n";
+  ASSERT_EQ(run("study " + other + " --out " + d + "/b -q"), 0);
+  EXPECT_EQ(run("merge " + d + "/a " + d + "/b --out " + d + "/m", &err), 65);
+  EXPECT_NE(err.find("another study"), std::string::npos) << err;
+  fs::remove_all(d);
+}
+
+}  // namespace
+}  // namespace swarmsim::study
