@@ -177,6 +177,26 @@ TEST(Study, KnobsReachHostGroupsAndListEntries) {
   EXPECT_THROW(apply_knobs(base, {{"nosuch.key", YAML::Load("1")}}, "test"), std::invalid_argument);
 }
 
+TEST(Study, TheShippedStudiesLoadAndEveryPointIsAGoodScenario) {
+  int studies = 0;
+  for (const auto& entry : fs::directory_iterator(std::string(SWARMSIM_SOURCE_DIR) + "/scenarios/capacity")) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() < 11 || name.substr(name.size() - 11) != ".study.yaml") continue;
+    ++studies;
+    const StudySpec spec = load_study_file(entry.path().string());
+    EXPECT_FALSE(spec.question.empty()) << name << " says what it answers";
+    std::size_t expected = 1;
+    for (const auto& k : spec.knobs) expected *= k.values.size();
+    const auto points = expand(spec);
+    EXPECT_EQ(points.size(), expected) << name;
+    // The knobs took: no two points are the same scenario.
+    std::set<std::string> texts;
+    for (const auto& p : points) texts.insert(sim::to_yaml(p.scenario));
+    EXPECT_EQ(texts.size(), points.size()) << name;
+  }
+  EXPECT_GE(studies, 2) << "join-storm and edge-fleet";
+}
+
 TEST(Study, BadStudiesAndBadShardsAreErrorsThatSayWhat) {
   const std::string d = scratch("bad");
   std::string err;
