@@ -118,6 +118,20 @@ struct SweepArgs {
 // the sweep ran (it reports, it does not judge).
 int command_sweep(const SweepArgs& args);
 
+struct ReportArgs {
+  std::string dir;   // a study's directory: study.json and runs.jsonl
+  std::string html;  // a page with the summary table and plots
+  std::string md;    // the summary table, for a ticket
+  std::string csv;   // one row per point of the grid
+};
+
+// A study's directory (what `swarmsim study` wrote) as reports: per point of
+// the grid, verdict rates with Wilson intervals, time-to-ready quantiles
+// with an interval for the p99, and the other metrics across runs. Exits 0;
+// 64 when no output is named; 65 when DIR holds no readable study.json; 73
+// when an output cannot be written.
+int command_report(const ReportArgs& args);
+
 struct GateArgs {
   std::vector<std::string> paths;  // scenario files or folders; default tests/regression scenarios
   std::string junit;

@@ -218,6 +218,36 @@ int run_cli(int argc, char** argv) {
   merge_cmd->add_option("dirs", merge.dirs, "The shards' directories")->required();
   merge_cmd->add_option("--out", merge.out, "Directory for the merged study")->required();
 
+  ReportArgs report;
+  auto* report_cmd = app.add_subcommand(
+      "report",
+      "Turn a study's directory into reports: per point of the grid, the share of runs that "
+      "passed, broke safety or liveness (each with its Wilson 95% interval), time to ready per "
+      "host profile (p50, p95, p99 and an interval for the p99), the other metrics across runs "
+      "(mean, p50, p95) and the leader's API load. Writes nothing to DIR.");
+  report_cmd->add_option("dir", report.dir,
+                         "A study's directory, as `swarmsim study --out DIR` or `swarmsim merge --out DIR` "
+                         "leaves it: DIR/study.json (the grid: knobs, values, points) and DIR/runs.jsonl (one "
+                         "JSON line per finished run; a torn last line is skipped with a warning)")
+      ->required();
+  report_cmd->add_option("--html", report.html,
+                         "Write one self-contained page (inline SVG and CSS, no script, no external link): "
+                         "the question, the summary table, plots of the safety-failure rate and of the p99 "
+                         "time to ready against a numeric knob with 95% bands, a heat map of the "
+                         "safety-failure rate over two knobs, the leader's API load against `hosts`, the "
+                         "per-metric tables and the method");
+  report_cmd->add_option("--md", report.md,
+                         "Write the question and the summary table as Markdown, for pasting into a ticket");
+  report_cmd->add_option("--csv", report.csv,
+                         "Write one row per point: a column per knob, runs, verdict counts, then per metric "
+                         "(pass_rate, pass_rate_lo, pass_rate_hi, time_to_ready_s_p99.PROFILE, "
+                         "NAME_mean, ...); bare numbers, empty when missing");
+  report_cmd->footer(
+      "\nAt least one of --html, --md, --csv. Each file is written to a temporary name beside it and "
+      "renamed.\nExit codes: 0 written; 64 usage error; 65 DIR has no readable study.json; 73 an output "
+      "could not be written.\n\nExample:\n  swarmsim report study-join-storm --html join-storm.html "
+      "--md join-storm.md --csv join-storm.csv");
+
   CheckArgs check;
   std::string check_seed = "1";
   auto* check_cmd = app.add_subcommand(
@@ -323,6 +353,7 @@ int run_cli(int argc, char** argv) {
   if (gate_cmd->parsed()) return command_gate(gate);
   if (study_cmd->parsed()) return command_study(study);
   if (merge_cmd->parsed()) return command_merge(merge);
+  if (report_cmd->parsed()) return command_report(report);
   return kExitUsage;
 }
 
