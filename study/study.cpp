@@ -214,6 +214,11 @@ std::vector<Point> expand(const StudySpec& spec) {
   for (const auto& k : spec.knobs) total *= k.values.size();
   if (total > 100000)
     throw ScenarioError(spec.file, 0, 0, fmt::format("the grid has {} points; at most 100000", total));
+  if (total * static_cast<std::size_t>(spec.seeds) > 10000000)
+    throw ScenarioError(spec.file, 0, 0,
+                        fmt::format("{} points x {} seeds is {} runs; at most 10,000,000 (shard a bigger study "
+                                    "into several files)",
+                                    total, spec.seeds, total * static_cast<std::size_t>(spec.seeds)));
   std::vector<Point> points;
   std::vector<std::size_t> at(spec.knobs.size(), 0);
   for (std::size_t n = 0; n < total; ++n) {
