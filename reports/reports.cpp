@@ -9,6 +9,7 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <stdexcept>
 
 #include <sys/stat.h>
@@ -129,6 +130,37 @@ nlohmann::ordered_json run_to_json(const sim::RunResult& r, const std::string& f
   j["kernel_events"] = r.kernel_events;
   j["sim_time_ns"] = r.sim_time_ns;
   j["interrupted"] = r.interrupted;
+  j["metrics"] = metrics_to_json(r.metrics);
+  return j;
+}
+
+nlohmann::ordered_json metrics_to_json(const sim::RunMetrics& m) {
+  auto optional = [](const std::optional<double>& v) {
+    return v ? nlohmann::ordered_json(*v) : nlohmann::ordered_json(nullptr);
+  };
+  nlohmann::ordered_json j;
+  j["duration_s"] = m.duration_s;
+  j["time_to_ready_s"] = nlohmann::ordered_json::object();
+  for (const auto& [host, s] : m.time_to_ready_s) j["time_to_ready_s"][host] = s;
+  j["time_to_ready_s_by_profile"] = nlohmann::ordered_json::object();
+  for (const auto& [profile, values] : m.time_to_ready_s_by_profile)
+    j["time_to_ready_s_by_profile"][profile] = values;
+  j["never_ready_hosts"] = m.never_ready_hosts;
+  j["converged_at_s"] = optional(m.converged_at_s);
+  j["joins"] = m.joins;
+  j["join_attempts"] = m.join_attempts;
+  j["spurious_evictions"] = m.spurious_evictions;
+  j["spurious_evictions_per_join"] = m.spurious_evictions_per_join;
+  const auto& c = m.removed_host_cleanup_s;
+  j["removed_host_cleanup_s"] = {{"max", optional(c.max_s)},
+                                 {"mean", optional(c.mean_s)},
+                                 {"count", c.count},
+                                 {"never", c.never}};
+  j["leader_calls_per_s"] = nlohmann::ordered_json::object();
+  for (const auto& [name, rate] : m.leader_calls_per_s) j["leader_calls_per_s"][name] = rate;
+  j["leader_calls_per_s_total"] = m.leader_calls_per_s_total;
+  j["metadata_reads_per_s"] = m.metadata_reads_per_s;
+  j["peak_nodes_down"] = m.peak_nodes_down;
   return j;
 }
 

@@ -24,6 +24,8 @@ std::string render_text(const sim::RunResult& r, const std::string& file, const 
 // The run as the JSON fields reports/README.md documents (the caller adds
 // the document header).
 nlohmann::ordered_json run_to_json(const sim::RunResult& r, const std::string& file);
+// The run's metrics as the `metrics` object of run_to_json (reports/README.md).
+nlohmann::ordered_json metrics_to_json(const sim::RunMetrics& m);
 // Chrome trace event JSON (load it in Perfetto or chrome://tracing): one
 // track per host, every trace event as an instant on it, and each node's
 // life (certificate to removal, or to the end of the run) as a slice.

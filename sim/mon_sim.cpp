@@ -161,6 +161,7 @@ void MonSim::execute(model::Call call) {
   if (auto* d = std::get_if<model::CattleNoteDeparture>(&call.request))
     h.last_tie_written[d->node_id] = kernel_.now();
   trace_.record_call(kernel_.now(), h.name, asked_.what(), call.why);
+  env_.call_made(host_, call.request, logic_->is_leader());
   auto reply = reply_to(call);
   const auto& req = call.request;
   // Local reads are named by the request's index, so that the event fits

@@ -43,6 +43,8 @@ class MonSim {
     virtual void read_decided(HostIndex host, std::uint64_t pass, Instant as_of) = 0;
     // Such a read failed or listed nothing.
     virtual void read_failed(HostIndex host, std::uint64_t pass, const std::string& what) = 0;
+    // The logic made a call; `leader`: it led when it did (for metrics).
+    virtual void call_made(HostIndex host, const model::Request& request, bool leader) = 0;
     virtual void report_internal_fault(std::string what) = 0;
 
    protected:

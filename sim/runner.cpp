@@ -36,6 +36,7 @@ RunResult run_scenario(const ScenarioSpec& spec, const RunOptions& options) {
   if (options.on_progress)
     world.kernel().set_progress([&options, end](Instant now) { options.on_progress(now, end); });
   SafetyChecker safety(world, options.stop_at_first_violation);
+  MetricsCollector metrics(world);
 
   RunResult r;
   r.scenario = spec.name;
@@ -70,6 +71,7 @@ RunResult run_scenario(const ScenarioSpec& spec, const RunOptions& options) {
     for (const auto& [host, n] : world.swarm(i).certificates_by_host()) r.joins_by_host[host] += n;
   r.failed_calls = world.trace().count(TraceKind::MonCallFailed);
   r.labels_lost = world.trace().count(TraceKind::LabelLost);
+  r.metrics = metrics.finish(safety.violations(), r.joins_by_host);
   return r;
 }
 

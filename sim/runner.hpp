@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "sim/checkers.hpp"
+#include "sim/metrics.hpp"
 #include "sim/scenario.hpp"
 #include "sim/trace.hpp"
 
@@ -66,6 +67,7 @@ struct RunResult {
   std::uint64_t labels_lost = 0;   // label updates reverted by a whole-host PUT of an older copy
   std::uint64_t failed_calls = 0;  // calls of the logic answered with an error, empty or Not found
   std::map<std::string, int> joins_by_host;  // certificates issued per host name
+  RunMetrics metrics;                        // what the run measured (sim/metrics.hpp)
 };
 
 // Thrown when the simulator or the logic reaches an impossible state (exit 70).

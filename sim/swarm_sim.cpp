@@ -89,6 +89,7 @@ std::string SwarmSim::init(HostIndex host, const std::string& host_name,
   indexed(n);
   const std::string id = n.id;
   where_[id] = nodes_.insert_or_assign(id, std::move(n)).first;
+  state_changed(where_[id]->second);
   return *leader_;
 }
 
@@ -134,6 +135,7 @@ void SwarmSim::register_node(const std::string& id, const std::string& hostname,
   trace_.record(kernel_.now(), TraceKind::NodeReady, it->second.host_name, id,
                 fmt::format("registered: hostname '{}', {}, {}", hostname, arch,
                             to_string(it->second.role)));
+  state_changed(it->second);
 }
 
 bool SwarmSim::silent_too_long(const SwarmNodeRecord& n) const {
@@ -291,6 +293,7 @@ void SwarmSim::set_silent(const std::string& id, bool silent) {
     n.raft_pending = false;  // a node promoted while away joins raft now
     if (was_down) trace_.record(kernel_.now(), TraceKind::NodeUp, n.host_name, id, "heartbeats again");
     if (!leader_) elect_leader();
+    state_changed(n);
     return;
   }
   n.silent_since = kernel_.now();
@@ -298,6 +301,7 @@ void SwarmSim::set_silent(const std::string& id, bool silent) {
   turns_down_.emplace(kernel_.now() + spec_.down_after_ns, id);
   const std::uint64_t silence = ++n.silences;
   if (leader_ && *leader_ == id) elect_leader();
+  state_changed(n);
   // One event per silence, not per missed heartbeat: it only writes the
   // moment the node turns down into the trace. A silence is told apart by
   // its count, not its start time: two can start at the same instant.
@@ -307,6 +311,7 @@ void SwarmSim::set_silent(const std::string& id, bool silent) {
       return;
     trace_.record(kernel_.now(), TraceKind::NodeDown, node->second.host_name, id,
                   "no heartbeat for " + format_duration_ms(spec_.down_after_ns));
+    state_changed(node->second);
   });
 }
 

@@ -122,6 +122,10 @@ class SwarmSim {
   // Observers (checkers, engines): called after the registry changed.
   std::function<void(const SwarmNodeRecord&, const SwarmOrigin&)> on_removed;
   std::function<void(const SwarmNodeRecord&, const SwarmOrigin&)> on_demoted;
+  // Called after anything that can change a node's state_of(): its creation,
+  // registration, a silence starting or ending, a silence turning it down.
+  // The observer compares with what it saw before (metrics).
+  std::function<void(const SwarmNodeRecord&)> on_state_changed;
 
  private:
   // A node ID drawn from the stream of the machine it is for (`stream_key`),
@@ -153,6 +157,9 @@ class SwarmSim {
   static model::NodeList::Key list_key(std::string_view id);
   model::Node node_view(const std::string& id, const SwarmNodeRecord& n) const;
   void changed(const std::string& id) const { unlisted_.push_back(id); }
+  void state_changed(const SwarmNodeRecord& n) const {
+    if (on_state_changed) on_state_changed(n);
+  }
   mutable model::NodeList listed_;
   mutable std::vector<std::string> unlisted_;            // changed since the last listing
   mutable std::optional<std::string> listed_leader_;     // the leader the listing shows

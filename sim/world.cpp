@@ -312,6 +312,7 @@ void World::register_in_rancher(HostSim& h, const std::string& how) {
   h.metadata->start();
   if (h.mon) h.mon->set_options(mon_options());  // a machine back: the stack as deployed now
   scheduler_.handle_host_added(h.index);
+  host_changed(h.index);
 }
 
 void World::remove_host(HostSim& h) {
@@ -325,6 +326,7 @@ void World::remove_host(HostSim& h) {
   h.metadata->stop();
   h.engine->shut_down();
   cattle_.remove_host(kernel_.now(), h.uuid);
+  host_changed(h.index);
 }
 
 void World::delete_host(HostSim& h) {
@@ -336,6 +338,7 @@ void World::delete_host(HostSim& h) {
   trace_.record(kernel_.now(), TraceKind::HostRemoved, h.name, h.engine->node_id(),
                 "host deleted in Cattle; the machine keeps running");
   cattle_.remove_host(kernel_.now(), h.uuid);
+  host_changed(h.index);
 }
 
 // The Rancher UI's edit dialog holds the host object it loaded; saving PUTs
@@ -419,6 +422,9 @@ std::size_t World::add_swarm() {
   };
   s->on_demoted = [this](const SwarmNodeRecord& n, const SwarmOrigin& o) {
     for (auto& fn : demoted_observers) fn(n, o);
+  };
+  s->on_state_changed = [this, swarm = s.get()](const SwarmNodeRecord& n) {
+    for (auto& fn : node_state_observers) fn(*swarm, n);
   };
   swarms_.push_back(std::move(s));
   return number;

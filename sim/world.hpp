@@ -158,13 +158,33 @@ class World final : public EngineSim::Env, public MonSim::Env, public SchedulerS
   // its answer was made.
   std::vector<std::function<void(HostIndex host, std::uint64_t pass, Instant as_of)>>
       decisive_read_observers;
+  // Observers for the run's metrics (sim/metrics.hpp).
+  // A node's state may have changed (SwarmSim::on_state_changed); its
+  // removal goes to removed_observers.
+  std::vector<std::function<void(const SwarmSim& swarm, const SwarmNodeRecord& n)>>
+      node_state_observers;
+  // A host was registered in Rancher, removed or deleted from it, or its
+  // engine changed (went down, came back, joined or left a swarm).
+  std::vector<std::function<void(HostIndex host)>> host_observers;
+  // swarmkit-mon on `host` made a call; `leader`: its logic led then.
+  std::vector<std::function<void(HostIndex host, const model::Request& request, bool leader)>>
+      call_observers;
 
  private:
   // The rest of the fakes' Env.
   void swarm_split(const SwarmSim& created, HostIndex host) override {
     for (auto& fn : split_observers) fn(created, host);
   }
-  void heartbeats_changed(HostIndex host) override { refresh_heartbeats(host); }
+  void heartbeats_changed(HostIndex host) override {
+    refresh_heartbeats(host);
+    host_changed(host);
+  }
+  void host_changed(HostIndex host) {
+    for (auto& fn : host_observers) fn(host);
+  }
+  void call_made(HostIndex host, const model::Request& request, bool leader) override {
+    for (auto& fn : call_observers) fn(host, request, leader);
+  }
   void read_decided(HostIndex host, std::uint64_t pass, Instant as_of) override {
     for (auto& fn : decisive_read_observers) fn(host, pass, as_of);
   }
