@@ -1,5 +1,13 @@
 #include "reports/study_report.hpp"
 
+// GCC 12 at -O3 reports fmt 9's fill copy (a format spec with a fill, as
+// in "{:>8}") as writing past a four-byte buffer: a false
+// -Wstringop-overflow in fmt's header, as the -Wrestrict one the top-level
+// CMakeLists.txt turns off for GCC < 13. Only this file's specs trigger it.
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ < 13
+#pragma GCC diagnostic ignored "-Wstringop-overflow"
+#endif
+
 #include <fmt/format.h>
 
 #include <algorithm>

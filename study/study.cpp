@@ -116,20 +116,6 @@ void set_path(YAML::Node doc, const std::string& path, const YAML::Node& value, 
   }
 }
 
-// What a run measured (reports::metrics_to_json once RunMetrics exists).
-nlohmann::ordered_json metrics_of(const sim::RunResult& r) {
-  nlohmann::ordered_json m;
-  int joins = 0, spurious = 0;
-  for (const auto& [host, n] : r.joins_by_host) joins += n;
-  for (const auto& v : r.violations) spurious += v.kind == "spurious-eviction" ? 1 : 0;
-  m["joins"] = joins;
-  m["spurious_evictions"] = spurious;
-  m["spurious_evictions_per_join"] = joins > 0 ? static_cast<double>(spurious) / joins : 0.0;
-  m["failed_calls"] = r.failed_calls;
-  m["duration_s"] = static_cast<double>(r.sim_time_ns) / 1e9;
-  return m;
-}
-
 }  // namespace
 
 StudySpec load_study_file(const std::string& path) {
@@ -300,7 +286,7 @@ nlohmann::ordered_json run_line(const Point& point, std::uint64_t seed) {
   j["policy"] = r.policy;
   j["verdict"] = sim::to_string(r.verdict);
   j["digest"] = reports::format_digest(r.digest);
-  j["metrics"] = metrics_of(r);
+  j["metrics"] = reports::metrics_to_json(r.metrics);
   return j;
 }
 
