@@ -5,13 +5,12 @@
 #include <unistd.h>
 
 #include <charconv>
-#include <chrono>
 #include <cstdlib>
 #include <iostream>
-#include <mutex>
 
 #include "cli/commands.hpp"
 #include "cli/interrupt.hpp"
+#include "cli/progress.hpp"
 #include "sim/scenario_yaml.hpp"
 #include "study/study_dir.hpp"
 
@@ -25,52 +24,6 @@ std::optional<int> whole(std::string_view s) {
   if (r.ec != std::errc() || r.ptr != s.data() + s.size()) return std::nullopt;
   return v;
 }
-
-std::string clock_text(double seconds) {
-  if (!(seconds >= 0) || seconds > 360000) return "?";
-  const auto s = static_cast<long>(seconds + 0.5);
-  return s >= 3600 ? fmt::format("{}h{:02}m", s / 3600, s / 60 % 60) : fmt::format("{}m{:02}s", s / 60, s % 60);
-}
-
-// A bar redrawn in place on a terminal; a plain line every ten seconds
-// otherwise (CI logs, pods).
-class Progress {
- public:
-  explicit Progress(bool quiet) : quiet_(quiet), tty_(::isatty(2) != 0), start_(Clock::now()) {}
-  void update(std::size_t done, std::size_t total) {
-    if (quiet_) return;
-    std::lock_guard<std::mutex> lock(lock_);
-    const auto now = Clock::now();
-    if (first_done_ < 0) first_done_ = static_cast<long>(done) - 1;
-    const bool last = done == total;
-    if (!last && now - last_ < (tty_ ? std::chrono::milliseconds(200) : std::chrono::milliseconds(10000))) return;
-    last_ = now;
-    const double elapsed = std::chrono::duration<double>(now - start_).count();
-    const double ran = static_cast<double>(done) - static_cast<double>(first_done_);
-    const double rate = elapsed > 0 ? ran / elapsed : 0;
-    const double eta = rate > 0 ? static_cast<double>(total - done) / rate : -1;
-    const int width = 30;
-    const int filled = total > 0 ? static_cast<int>(width * done / total) : width;
-    const std::string line = fmt::format("{}/{} runs  {:.1f} runs/s  ETA {}", done, total, rate, clock_text(eta));
-    if (tty_) {
-      std::cerr << fmt::format("\r[{}{}] {}\033[K", std::string(static_cast<std::size_t>(filled), '='),
-                               std::string(static_cast<std::size_t>(width - filled), ' '), line);
-      if (last) std::cerr << "\n";
-    } else {
-      std::cerr << "study: " << line << "\n";
-    }
-  }
-  void finish() {
-    if (!quiet_ && tty_) std::cerr << "\n";
-  }
-
- private:
-  using Clock = std::chrono::steady_clock;
-  bool quiet_, tty_;
-  Clock::time_point start_, last_{};
-  long first_done_ = -1;
-  std::mutex lock_;
-};
 
 }  // namespace
 

@@ -21,8 +21,8 @@ namespace {
   throw ScenarioError(file, m.line >= 0 ? m.line + 1 : 0, m.column >= 0 ? m.column + 1 : 0, message);
 }
 
-// A YAML scalar as a report shows it: a number when it reads as one, a
-// boolean for true/false, else the text.
+}  // namespace
+
 nlohmann::ordered_json label_of(const YAML::Node& v) {
   if (!v.IsScalar()) {
     YAML::Emitter e;
@@ -44,6 +44,8 @@ nlohmann::ordered_json label_of(const YAML::Node& v) {
   if (s == "false") return false;
   return s;
 }
+
+namespace {
 
 void only_keys(const std::string& file, const YAML::Node& map, std::initializer_list<const char*> keys,
                const char* what) {

@@ -62,6 +62,10 @@ struct RunKey {
   bool operator==(const RunKey&) const = default;
 };
 
+// A YAML value as reports label it: a number when it reads as one, a
+// boolean for true/false, else its text (a mapping or list in flow style).
+nlohmann::ordered_json label_of(const YAML::Node& value);
+
 // Reads and checks a study file. Throws sim::ScenarioError naming the file,
 // line and column of what is wrong.
 StudySpec load_study_file(const std::string& path);
