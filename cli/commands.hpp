@@ -104,18 +104,29 @@ int command_merge(const MergeArgs& args);
 
 struct SweepArgs {
   std::string file;
-  std::string vary;                 // dot path into the scenario, e.g. swarm.loop_interval
+  std::string vary;                 // key path into the scenario, e.g. swarm.loop_interval or hosts.1.at
   std::vector<std::string> values;  // YAML values for it
   std::string seeds = "1..50";
   std::string policies = "legacy,grace,fixed";
+  std::string out;  // the study directory; default sweep-<file stem>-<vary with '_' for '.'>
+  bool resume = false;
   std::string html;
+  std::string md;
   std::string csv;
   int jobs = 1;
+  bool quiet = false;
 };
 
 // One knob through several values, each under several policies and seeds:
-// a table, and optionally CSV and an HTML report with a chart. Exits 0 when
-// the sweep ran (it reports, it does not judge).
+// a study of two knobs (the path and `policy`) built in memory and run as
+// `swarmsim study` runs one, into OUT (study.json, runs.jsonl; resumable).
+// Prints a table of safety rates with Wilson 95% intervals and liveness
+// counts per value and policy; optionally the study's HTML, Markdown and
+// CSV reports. Exits 0 when every run is on disk (it reports, it does not
+// judge); 130/143 when interrupted (what finished is kept); 64 for a bad
+// option, a path the scenario lacks or OUT holding a study without
+// --resume; 65 when the file or a value is rejected by the loader; 73 when
+// OUT or a report cannot be written.
 int command_sweep(const SweepArgs& args);
 
 struct ReportArgs {

@@ -103,7 +103,7 @@ int run_cli(int argc, char** argv) {
       "  swarmsim gate --junit gate.xml                          # the CI regression gate\n"
       "  swarmsim sweep scenarios/stale-metadata.yaml --vary "
       "profiles.manager-vm.metadata_lag.lognormal \\\n"
-      "      --value 2s --value 10s --value 30s --html lag.html   # how much lag is too much\n"
+      "      --value 2s --value 10s --value 30s --out lag --html lag.html   # how much lag is too much\n"
       "  swarmsim compare scenarios/*.yaml --seeds 1..50 --policies legacy,grace,fixed\n"
       "\nEach subcommand has its own --help. Scenario files: scenarios/README.md.\n"
       "Ctrl-C or SIGTERM stops a command after the step in flight and reports what ran;\n"
@@ -175,19 +175,40 @@ int run_cli(int argc, char** argv) {
   SweepArgs sweep;
   auto* sweep_cmd = app.add_subcommand(
       "sweep",
-      "Turn one knob of a scenario through several values and report, per policy, the share of "
-      "seeds that fail (table; CSV and an HTML chart on request). For capacity questions such "
-      "as: how much metadata lag can the logic take?");
+      "Turn one knob of a scenario through several values and report, per value and policy, how "
+      "often a node was evicted while its host existed (with a Wilson 95% interval) and how many "
+      "runs ended stuck. A one-knob study: the same runs `swarmsim study` makes from a study file "
+      "with the knob and `policy` as its grid, kept in --out (study.json, one line per run in "
+      "runs.jsonl), so a killed sweep goes on with --resume and `swarmsim report DIR` renders "
+      "them again. For capacity questions such as: how much metadata lag can the logic take?");
   sweep_cmd->add_option("file", sweep.file, "Scenario YAML file")->required();
   sweep_cmd->add_option("--vary", sweep.vary,
-                        "Dot path of the knob, e.g. profiles.manager-vm.metadata_lag.lognormal "
-                        "or swarm.loop_interval")
+                        "Key path of the knob, dot-separated, list entries by index from 0: "
+                        "profiles.manager-vm.metadata_lag.lognormal, swarm.loop_interval, hosts.1.at")
       ->required();
-  sweep_cmd->add_option("--value", sweep.values, "A value for it (repeat: --value 5s --value 20s)")
+  sweep_cmd->add_option("--value", sweep.values,
+                        "A value for it, any YAML (repeat: --value 5s --value 20s)")
       ->required();
   add_batch_options(sweep_cmd, sweep.seeds, sweep.policies, sweep.jobs);
-  sweep_cmd->add_option("--html", sweep.html, "Write an HTML report with a chart");
-  sweep_cmd->add_option("--csv", sweep.csv, "Write the numbers as CSV");
+  sweep_cmd->add_option("--out", sweep.out,
+                        "Directory for study.json and runs.jsonl (default: sweep-<file stem>-<knob "
+                        "path with _ for .> here)");
+  sweep_cmd->add_flag("--resume", sweep.resume,
+                      "Go on with the sweep already in --out: run only what is missing");
+  sweep_cmd->add_option("--html", sweep.html,
+                        "Write the study's HTML page: summary table and plots against the knob");
+  sweep_cmd->add_option("--md", sweep.md, "Write the summary table as Markdown, for a ticket");
+  sweep_cmd->add_option("--csv", sweep.csv,
+                        "Write one row per value and policy: the knobs, verdict counts and rates "
+                        "with their intervals, the metrics");
+  sweep_cmd->add_flag("-q,--quiet", sweep.quiet, "No progress on stderr");
+  sweep_cmd->footer(
+      "\nExit codes: 0 every run is on disk (a sweep reports, it does not judge); 64 usage error, a key "
+      "path the scenario lacks, or --out already holding a study without --resume; 65 the file or a "
+      "value rejected by the scenario loader; 73 --out or a report could not be written; 130/143 "
+      "interrupted (the finished runs are kept).\n\nExample:\n  swarmsim sweep scenarios/stale-metadata.yaml "
+      "--vary hosts.1.at --value 5s --value 90s --value 5m --policies legacy,fixed --out pi1-at\n"
+      "  swarmsim report pi1-at --html pi1-at.html");
 
   StudyArgs study;
   auto* study_cmd = app.add_subcommand(

@@ -2,56 +2,132 @@
 // each value run under several policies over a seed range. The question a
 // capacity planner asks: how much metadata lag (or CPU slowness, or loss)
 // can the membership logic take before it starts evicting nodes?
+//
+// A sweep is the one-knob shorthand of `swarmsim study`: it builds the study
+// in memory (the knob x the policies) and runs it through the same code. So
+// the knob may be any key path a study accepts, list entries included
+// (hosts.1.at); every finished run is kept in --out, one line each, and a
+// killed sweep goes on with --resume; the rates come with Wilson intervals;
+// and `swarmsim report DIR` renders the same directory again later.
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
-#include <cmath>
+#include <algorithm>
+#include <filesystem>
 #include <iostream>
+#include <map>
+#include <set>
 
 #include "cli/commands.hpp"
 #include "cli/interrupt.hpp"
-#include "model/removal_policy.hpp"
-#include "reports/plot.hpp"
-#include "reports/reports.hpp"
-#include "sim/runner.hpp"
+#include "cli/progress.hpp"
+#include "reports/study_report.hpp"
 #include "sim/scenario_yaml.hpp"
+#include "study/study.hpp"
+#include "study/study_dir.hpp"
 
 namespace swarmsim::cli {
 
 namespace {
 
-// The scenario file with `path` (dot-separated keys, e.g.
-// profiles.manager-vm.metadata_lag.lognormal) set to `value` (any YAML).
-// Every key but the last must exist; errors name the missing key.
-std::string with_value(const YAML::Node& original, const std::vector<std::string>& path,
-                       const std::string& value) {
-  YAML::Node root = YAML::Clone(original);
-  YAML::Node at = root;
-  std::string where;
-  for (std::size_t i = 0; i + 1 < path.size(); ++i) {
-    if (!at.IsMap() || !at[path[i]])
-      throw std::invalid_argument(fmt::format("--vary: no key '{}' under '{}'", path[i],
-                                              where.empty() ? "(top)" : where));
-    at.reset(at[path[i]]);
-    where += (where.empty() ? "" : ".") + path[i];
-  }
-  if (!at.IsMap())
-    throw std::invalid_argument(fmt::format("--vary: '{}' is not a map", where.empty() ? "(top)" : where));
-  try {
-    at[path.back()] = YAML::Load(value);
-  } catch (const YAML::Exception& e) {
-    throw std::invalid_argument(
-        fmt::format("--value '{}' is not valid YAML: {}", value, e.msg));
-  }
-  YAML::Emitter out;
-  out << root;
-  return out.c_str();
+// The most runs one study may plan (study::expand refuses more); checked
+// here first so that too long a --seeds range is a usage error naming it.
+constexpr std::size_t kMaxRuns = 10'000'000;
+
+// sweep-<file stem>-<path with '.' as '_'>: the same sweep lands in the same
+// directory, so that rerunning it with --resume finds its runs.
+std::string default_out(const std::string& file, const std::string& path) {
+  std::string knob = path;
+  std::replace(knob.begin(), knob.end(), '.', '_');
+  return fmt::format("sweep-{}-{}", std::filesystem::path(file).stem().string(), knob);
 }
 
-struct Tally {
-  int runs = 0, safety = 0, liveness = 0, inconclusive = 0;
-  double failing_percent() const { return runs ? 100.0 * (safety + liveness) / runs : NAN; }
-};
+// Whole percents, but a tenth near the ends, so that a bound just above 0%
+// (or below 100%) does not read as 0% (or 100%).
+std::string percent(double share) {
+  const bool near_an_end = (share > 0 && share < 0.1) || (share > 0.99 && share < 1);
+  return near_an_end ? fmt::format("{:.1f}%", 100 * share) : fmt::format("{:.0f}%", 100 * share);
+}
+
+// "45% [26%, 66%] of 20": the share of runs that evicted a node, its Wilson
+// 95% interval and how many runs it counts.
+std::string safety_cell(const reports::PointStats& p) {
+  if (p.runs == 0) return "not run";
+  const reports::Rate& r = p.safety_rate;
+  return fmt::format("{} [{}, {}] of {}", percent(r.p), percent(r.ci.lo), percent(r.ci.hi), r.n);
+}
+
+std::string liveness_cell(const reports::PointStats& p) {
+  if (p.runs == 0) return "-";
+  return p.inconclusive ? fmt::format("{} (+{} env)", p.liveness, p.inconclusive) : std::to_string(p.liveness);
+}
+
+std::string padded(const std::string& text, std::size_t width) {
+  return text.size() >= width ? text : text + std::string(width - text.size(), ' ');
+}
+
+// The table on stdout: a row per value, a column group per policy.
+void print_table(const SweepArgs& args, const std::string& scenario, const std::string& out,
+                 const std::vector<std::string>& policies, const std::vector<study::Point>& points,
+                 const reports::StudyStats& stats) {
+  std::map<std::string, const reports::PointStats*> by_id;
+  for (const auto& p : stats.points) by_id[p.id] = &p;
+  // Points are in grid order with the policy varying fastest.
+  auto stats_of = [&](std::size_t value, std::size_t policy) -> const reports::PointStats* {
+    const auto it = by_id.find(points[value * policies.size() + policy].id);
+    return it == by_id.end() ? nullptr : it->second;
+  };
+  const reports::PointStats none;
+  std::vector<std::vector<std::string>> cells(args.values.size());
+  std::size_t value_width = 5, safety_width = 6, liveness_width = 8;
+  bool any_inconclusive = false;
+  std::size_t errored = 0;
+  for (std::size_t v = 0; v < args.values.size(); ++v) {
+    value_width = std::max(value_width, args.values[v].size());
+    for (std::size_t p = 0; p < policies.size(); ++p) {
+      const reports::PointStats* s = stats_of(v, p);
+      const reports::PointStats& st = s ? *s : none;
+      cells[v].push_back(safety_cell(st));
+      cells[v].push_back(liveness_cell(st));
+      safety_width = std::max(safety_width, cells[v][2 * p].size());
+      liveness_width = std::max(liveness_width, cells[v][2 * p + 1].size());
+      any_inconclusive = any_inconclusive || st.inconclusive > 0;
+      errored += st.errored;
+    }
+  }
+  value_width += 2;
+  safety_width += 2;
+  liveness_width += 2;
+  std::cout << fmt::format("sweep of {} in {} ({}): seeds {} per value and policy; runs in {}\n", args.vary, scenario,
+                           args.file, args.seeds, out);
+  std::cout << "  safety: runs in which a node was evicted while its host existed (share, Wilson 95% interval, "
+               "of how many runs)\n"
+               "  liveness: runs whose end state lacked exactly one ready node per live host\n";
+  if (any_inconclusive)
+    std::cout << "  env: runs in which only the environment kept liveness from holding (inconclusive)\n";
+  std::cout << "\n";
+  auto print_line = [](std::string line) {
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    std::cout << line << "\n";
+  };
+  std::string line = std::string(value_width, ' ');
+  for (const auto& p : policies) line += padded(p, safety_width + liveness_width);
+  print_line(line);
+  line = padded("value", value_width);
+  for (std::size_t p = 0; p < policies.size(); ++p)
+    line += padded("safety", safety_width) + padded("liveness", liveness_width);
+  print_line(line);
+  for (std::size_t v = 0; v < args.values.size(); ++v) {
+    line = padded(args.values[v], value_width);
+    for (std::size_t p = 0; p < policies.size(); ++p)
+      line += padded(cells[v][2 * p], safety_width) + padded(cells[v][2 * p + 1], liveness_width);
+    print_line(line);
+  }
+  if (errored > 0)
+    std::cout << fmt::format("\n{} run(s) ended in an internal error and are not counted; {}/runs.jsonl has the "
+                             "messages\n",
+                             errored, out);
+}
 
 }  // namespace
 
@@ -60,107 +136,149 @@ int command_sweep(const SweepArgs& args) {
   for (const auto& p : policies) {
     if (!known_policy(p)) return kExitUsage;
   }
+  if (policies.empty()) {
+    print_error("--policies needs at least one policy, e.g. legacy,fixed");
+    return kExitUsage;
+  }
+  if (std::set<std::string>(policies.begin(), policies.end()).size() != policies.size()) {
+    print_error(fmt::format("--policies '{}' names a policy twice", args.policies));
+    return kExitUsage;
+  }
   const auto parsed = parse_seed_range(args.seeds);
   if (const auto* error = std::get_if<std::string>(&parsed)) {
     print_error("--seeds: " + *error);
     return kExitUsage;
   }
   const SeedRange range = std::get<SeedRange>(parsed);
-  const auto path = split(args.vary, '.');
-  if (path.empty() || args.values.empty() || policies.empty()) {
-    print_error("sweep needs --vary PATH, at least one --value and --policies");
+  if (args.vary.empty() || args.values.empty()) {
+    print_error("sweep needs --vary PATH and at least one --value");
     return kExitUsage;
   }
-  YAML::Node original;
+  // The policies are the sweep's second knob, named and set as `policy`.
+  if (args.vary == "policy") {
+    print_error("--vary policy: the policies are chosen with --policies (e.g. --policies legacy,fixed)");
+    return kExitUsage;
+  }
+  const std::size_t runs = args.values.size() * policies.size() * range.count();
+  if (runs > kMaxRuns) {
+    print_error(fmt::format("--seeds {}: {} values x {} policies x {} seeds is {} runs; at most 10,000,000",
+                            args.seeds, args.values.size(), policies.size(), range.count(), runs));
+    return kExitUsage;
+  }
+
+  study::StudySpec spec;
+  spec.file = args.file;
+  spec.base_file = args.file;
+  sim::ScenarioSpec base;
   try {
-    sim::load_scenario_file(args.file);  // the file itself must be valid
-    original = YAML::LoadFile(args.file);
+    spec.base_text = sim::read_scenario_text(args.file);
+    base = sim::load_scenario_string(spec.base_text, args.file);  // the file alone must be a good scenario
   } catch (const sim::ScenarioError& e) {
     print_error(e.what());
     return kExitBadInput;
-  } catch (const YAML::Exception& e) {
-    print_error(fmt::format("{}: {}", args.file, e.what()));
+  }
+
+  study::Knob knob{args.vary, args.vary, {}};
+  std::set<std::string> seen;
+  for (const auto& text : args.values) {
+    if (!seen.insert(text).second) {
+      print_error(fmt::format("--value '{}' is given twice", text));
+      return kExitUsage;
+    }
+    YAML::Node node;
+    try {
+      node = YAML::Load(text);
+    } catch (const YAML::Exception& e) {
+      print_error(fmt::format("--value '{}' is not valid YAML: {}", text, e.msg));
+      return kExitUsage;
+    }
+    // A path that does not lead anywhere in the scenario is a mistake on the
+    // command line (64); a value the scenario's loader rejects is bad input
+    // (65, from expand below). expand reports both the same way, so the path
+    // is tried on its own first.
+    try {
+      study::apply_knobs(spec.base_text, {{args.vary, node}}, fmt::format("{} (--vary {})", args.file, args.vary));
+    } catch (const std::invalid_argument& e) {
+      print_error(e.what());
+      return kExitUsage;
+    }
+    knob.values.push_back({study::label_of(node), {{args.vary, node}}});
+  }
+  study::Knob policy{"policy", "policy", {}};
+  for (const auto& p : policies) {
+    const YAML::Node node(p);
+    policy.values.push_back({study::label_of(node), {{"policy", node}}});
+  }
+  spec.name = fmt::format("sweep of {} in {}", args.vary, base.name);
+  spec.question =
+      fmt::format("How does {} change how often each policy evicts a node on {}?", args.vary, base.name);
+  spec.knobs = {std::move(knob), std::move(policy)};
+  spec.seeds = static_cast<int>(range.count());
+  spec.first_seed = range.first;
+
+  std::vector<study::Point> points;
+  try {
+    points = study::expand(spec);
+  } catch (const sim::ScenarioError& e) {
+    print_error(e.what());
     return kExitBadInput;
   }
 
-  std::vector<std::vector<Tally>> tally(args.values.size(), std::vector<Tally>(policies.size()));
-  std::string scenario_name;
+  const std::string out = args.out.empty() ? default_out(args.file, args.vary) : args.out;
+  if (!args.quiet)
+    std::cerr << fmt::format("sweep: {} values x {} policies x {} seeds = {} runs, {} at a time, into {}\n",
+                             args.values.size(), policies.size(), range.count(), runs, args.jobs, out);
+  Progress progress(args.quiet, "sweep");
+  study::StudyRunOptions o;
+  o.out = out;
+  o.jobs = args.jobs;
+  o.resume = args.resume;
+  o.interrupt = interrupt_flag();
+  o.on_progress = [&progress](std::size_t done, std::size_t total) { progress.update(done, total); };
+  study::StudyRunSummary s;
   try {
-    for (std::size_t v = 0; v < args.values.size() && !interrupted(); ++v) {
-      const std::string label = fmt::format("{} [{}={}]", args.file, args.vary, args.values[v]);
-      sim::ScenarioSpec spec;
-      try {
-        spec = sim::load_scenario_string(with_value(original, path, args.values[v]), label);
-      } catch (const std::invalid_argument& e) {
-        print_error(e.what());
-        return kExitUsage;
-      } catch (const sim::ScenarioError& e) {
-        print_error(e.what());
-        return kExitBadInput;
-      }
-      scenario_name = spec.name;
-      for (std::size_t p = 0; p < policies.size(); ++p) {
-        for (const auto& r : run_seeds(spec, policies[p], range, args.jobs)) {
-          auto& t = tally[v][p];
-          ++t.runs;
-          t.safety += r.verdict == sim::Verdict::Safety;
-          t.liveness += r.verdict == sim::Verdict::Liveness;
-          t.inconclusive += r.verdict == sim::Verdict::Inconclusive;
-        }
-      }
-      std::cerr << fmt::format("  ... {} = {} done\n", args.vary, args.values[v]);
-    }
-  } catch (const sim::InternalError& e) {
-    print_error(std::string("internal error: ") + e.what());
-    return kExitInternal;
+    s = study::run_study(spec, points, o);
+  } catch (const study::StudyUsageError& e) {
+    print_error(e.what());
+    if (args.resume)
+      print_error("a sweep goes on only with the same FILE, --vary, --value list, --seeds and --policies");
+    return kExitUsage;
+  } catch (const study::StudyWriteError& e) {
+    progress.finish();
+    print_error(e.what());
+    return kExitCannotWrite;
+  }
+  if (s.interrupted) {
+    progress.finish();
+    std::cerr << fmt::format("sweep: interrupted; {} of {} runs are in {}; run the same command with --resume to "
+                             "go on (`swarmsim report {}` shows what is there)\n",
+                             s.found + s.ran, s.planned, out, out);
+    return interrupted_exit_code();
   }
 
-  // Text table, CSV rows and the chart from the same tallies.
-  std::cout << fmt::format("{} over seeds {}: share of seeds failing per policy\n", args.vary,
-                           args.seeds);
-  std::vector<std::vector<std::string>> table{{"value"}};
-  for (const auto& p : policies) table[0].push_back(p + " failing");
-  std::string csv = "value,policy,runs,safety,liveness,inconclusive,failing_percent\n";
-  reports::Chart chart;
-  chart.title = fmt::format("{}: nodes evicted while their host exists", scenario_name);
-  chart.x_label = args.vary;
-  chart.y_label = fmt::format("% of seeds {} evicting", args.seeds);
-  chart.x = args.values;
-  for (const auto& p : policies) chart.series.push_back({p, {}});
-  for (std::size_t v = 0; v < args.values.size(); ++v) {
-    std::vector<std::string> row{args.values[v]};
-    for (std::size_t p = 0; p < policies.size(); ++p) {
-      const Tally& t = tally[v][p];
-      row.push_back(t.runs ? fmt::format("{:.0f}% ({} evicted, {} stuck{})", t.failing_percent(),
-                                         t.safety, t.liveness,
-                                         t.inconclusive ? fmt::format(", {} env", t.inconclusive)
-                                                        : std::string())
-                           : "not run");
-      csv += fmt::format("{},{},{},{},{},{},{:.2f}\n", args.values[v], policies[p], t.runs,
-                         t.safety, t.liveness, t.inconclusive,
-                         t.runs ? t.failing_percent() : 0.0);
-      chart.series[p].y.push_back(t.runs ? 100.0 * t.safety / t.runs : NAN);
-    }
-    table.push_back(std::move(row));
+  // The numbers come from the directory, as `swarmsim report` reads it, so
+  // that a resumed sweep counts the runs of every earlier attempt.
+  reports::StudyData data;
+  try {
+    data = reports::load_study_dir(out);
+  } catch (const reports::NotAStudy& e) {
+    print_error(fmt::format("cannot read back the sweep's runs: {}", e.what()));
+    return kExitInternal;
   }
-  for (const auto& row : table) {
-    std::string line = fmt::format("{:<12}", row[0]);
-    for (std::size_t i = 1; i < row.size(); ++i) line += fmt::format("  {:<26}", row[i]);
-    std::cout << line << "\n";
-  }
-  const auto html = [&] {
-    const std::string intro = fmt::format(
-          "Scenario {} ({}), {} set to each value in turn, seeds {}, policies {}. The chart "
-          "shows the share of seeds in which a node was evicted while its host existed "
-          "(safety); the table also counts seeds stuck without exactly one ready node per live "
-          "host at the end (liveness).{}",
-          scenario_name, args.file, args.vary, args.seeds, args.policies,
-          interrupted() ? " Interrupted: the last values were not run." : "");
-    return reports::render_html(chart.title, intro, {chart}, table);
-  };
-  if (!write_report(args.csv, [&] { return csv; }) || !write_report(args.html, html))
+  for (const auto& w : data.warnings) print_error("warning: " + w);
+  const reports::StudyStats stats = reports::aggregate(data);
+  print_table(args, base.name, out, policies, points, stats);
+  if (!write_report(args.html, [&] { return reports::render_study_html(data, stats); }) ||
+      !write_report(args.md, [&] { return reports::render_study_markdown(data, stats); }) ||
+      !write_report(args.csv, [&] { return reports::render_study_csv(data, stats); }))
     return kExitCannotWrite;
-  if (interrupted()) return interrupted_exit_code();
+  for (const auto& [path, what] : {std::pair{args.html, "HTML page"}, std::pair{args.md, "Markdown summary"},
+                                   std::pair{args.csv, "CSV, one row per value and policy"}})
+    if (!path.empty()) std::cout << fmt::format("  wrote {} ({})\n", path, what);
+  if (!args.quiet)
+    std::cerr << fmt::format("sweep: {} runs in {} ({} run now, {} found there); `swarmsim report {}` renders them "
+                             "again\n",
+                             s.planned, out, s.ran, s.found, out);
   return kExitPass;
 }
 

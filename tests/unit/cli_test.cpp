@@ -2,8 +2,16 @@
 // scenario file says.
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -169,37 +177,222 @@ TEST(Cli, TraceOutWritesChromeTraceJsonWithNodeLifetimes) {
   EXPECT_NE(json.find("\"name\":\"pi1\""), std::string::npos) << "a track named after the host";
 }
 
-TEST(Cli, SweepWritesAChartAndCsvAndRefusesAnUnknownPath) {
+namespace {
+
+std::string file_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+std::size_t line_count(const std::string& path) {
+  const std::string text = file_text(path);
+  return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+}
+
+// The rows of a study's CSV (render_study_csv: CRLF lines, a header row; the
+// fields these tests read hold no comma or quote), each by column name.
+std::vector<std::map<std::string, std::string>> csv_rows(const std::string& path) {
+  std::vector<std::vector<std::string>> lines;
+  std::stringstream in(file_text(path));
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    std::vector<std::string> fields;
+    std::stringstream fs(line);
+    for (std::string f; std::getline(fs, f, ',');) fields.push_back(f);
+    if (!line.empty() && line.back() == ',') fields.emplace_back();
+    lines.push_back(std::move(fields));
+  }
+  std::vector<std::map<std::string, std::string>> rows;
+  for (std::size_t i = 1; i < lines.size(); ++i) {
+    std::map<std::string, std::string> row;
+    for (std::size_t c = 0; c < lines[0].size() && c < lines[i].size(); ++c) row[lines[0][c]] = lines[i][c];
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+// The row of `knob` = `value` under `policy`; fails the test when missing.
+std::map<std::string, std::string> csv_row(const std::vector<std::map<std::string, std::string>>& rows,
+                                           const std::string& knob, const std::string& value,
+                                           const std::string& policy) {
+  for (const auto& r : rows)
+    if (r.count(knob) && r.at(knob) == value && r.count("policy") && r.at("policy") == policy) return r;
+  ADD_FAILURE() << "no CSV row " << knob << "=" << value << " policy=" << policy;
+  return {};
+}
+
+// A fresh directory for a sweep's --out, removed when the test ends.
+struct TempDir {
+  explicit TempDir(const std::string& name)
+      : path(std::filesystem::temp_directory_path() /
+             ("swarmsim-" + name + "-" + std::to_string(::getpid()))) {
+    std::filesystem::remove_all(path);
+  }
+  ~TempDir() { std::filesystem::remove_all(path); }
+  std::string str() const { return path.string(); }
+  std::filesystem::path path;
+};
+
+}  // namespace
+
+TEST(Cli, SweepRunsAOneKnobStudyIntoOutWithIntervalsAndRefusesAnUnknownPath) {
+  const TempDir dir("sweep-lag");
   SweepArgs a;
   a.file = source("scenarios/stale-metadata.yaml");
   a.vary = "profiles.manager-vm.metadata_lag.lognormal";
   a.values = {"1s", "60s"};
   a.seeds = "1..20";
   a.policies = "legacy,fixed";
-  a.html = (std::filesystem::temp_directory_path() / "swarmsim-sweep.html").string();
-  a.csv = (std::filesystem::temp_directory_path() / "swarmsim-sweep.csv").string();
+  a.out = (dir.path / "out").string();
+  a.html = (dir.path / "sweep.html").string();
+  a.md = (dir.path / "sweep.md").string();
+  a.csv = (dir.path / "sweep.csv").string();
+  a.quiet = true;
   testing::internal::CaptureStdout();
   testing::internal::CaptureStderr();
   EXPECT_EQ(command_sweep(a), kExitPass);
-  testing::internal::GetCapturedStdout();
+  const std::string table = testing::internal::GetCapturedStdout();
   testing::internal::GetCapturedStderr();
-  std::ifstream html_in(a.html), csv_in(a.csv);
-  const std::string html((std::istreambuf_iterator<char>(html_in)), std::istreambuf_iterator<char>());
-  const std::string csv((std::istreambuf_iterator<char>(csv_in)), std::istreambuf_iterator<char>());
+  // Every run is on disk as a study's: 2 values x 2 policies x 20 seeds.
+  EXPECT_EQ(line_count(a.out + "/runs.jsonl"), 80u);
+  const auto study = nlohmann::json::parse(file_text(a.out + "/study.json"));
+  EXPECT_EQ(study.at("command"), "study");
+  EXPECT_EQ(study.at("knobs").at(0).at("path"), a.vary);
+  EXPECT_EQ(study.at("knobs").at(1).at("name"), "policy");
+
+  const auto rows = csv_rows(a.csv);
+  ASSERT_EQ(rows.size(), 4u);
+  // No lag to speak of: legacy evicts nothing in 20 runs, and the Wilson
+  // interval of 0 of 20 reaches up to 16.1%.
+  auto quick_legacy = csv_row(rows, a.vary, "1s", "legacy");
+  EXPECT_EQ(quick_legacy["runs"], "20");
+  EXPECT_EQ(quick_legacy["safety"], "0");
+  EXPECT_EQ(quick_legacy["safety_rate"], "0");
+  EXPECT_NEAR(std::stod(quick_legacy["safety_rate_hi"]), 0.161, 0.001);
+  // A minute of lag: legacy evicts the joining Pi in some runs.
+  auto slow_legacy = csv_row(rows, a.vary, "60s", "legacy");
+  EXPECT_EQ(slow_legacy["runs"], "20");
+  EXPECT_GT(std::stoi(slow_legacy["safety"]), 0) << file_text(a.csv);
+  EXPECT_GT(std::stod(slow_legacy["safety_rate_lo"]), 0);
+  // fixed never evicts, whatever the lag.
+  for (const char* value : {"1s", "60s"}) {
+    auto fixed = csv_row(rows, a.vary, value, "fixed");
+    EXPECT_EQ(fixed["runs"], "20") << value;
+    EXPECT_EQ(fixed["safety"], "0") << value;
+  }
+  // The table says the same, with the interval.
+  EXPECT_NE(table.find("0% [0%, 16%] of 20"), std::string::npos) << table;
+  EXPECT_NE(table.find("liveness"), std::string::npos) << table;
+  EXPECT_NE(table.find(fmt::format("{}% [", 5 * std::stoi(slow_legacy["safety"]))), std::string::npos) << table;
+  const std::string html = file_text(a.html);
   EXPECT_NE(html.find("<svg"), std::string::npos);
   EXPECT_NE(html.find("legacy"), std::string::npos);
-  EXPECT_NE(csv.find("1s,legacy,20,0,0,0,0.00"), std::string::npos) << csv;  // no lag: no eviction
-  EXPECT_NE(csv.find("60s,fixed,20,0,"), std::string::npos) << csv;        // fixed never evicts
+  EXPECT_NE(file_text(a.md).find("| 60s | legacy | 20 |"), std::string::npos) << file_text(a.md);
 
+  // A path the scenario lacks is a usage error naming it; nothing is run.
   a.vary = "profiles.no-such-profile.metadata_lag";
+  a.out = (dir.path / "no-such").string();
   testing::internal::CaptureStderr();
   EXPECT_EQ(command_sweep(a), kExitUsage);
-  EXPECT_NE(testing::internal::GetCapturedStderr().find("no-such-profile"), std::string::npos);
+  EXPECT_NE(testing::internal::GetCapturedStderr().find("the scenario has no 'profiles.no-such-profile'"),
+            std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(a.out));
+  // A value the scenario loader rejects is bad input, named with the path.
   a.vary = "swarm.loop_interval";
   a.values = {"soon"};
   testing::internal::CaptureStderr();
   EXPECT_EQ(command_sweep(a), kExitBadInput);
+  EXPECT_NE(testing::internal::GetCapturedStderr().find("swarm.loop_interval=soon"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(a.out));
+}
+
+TEST(Cli, SweepVariesAListEntryAndResumesWithoutRunningAgain) {
+  const TempDir dir("sweep-list");
+  std::filesystem::create_directories(dir.path);
+  SweepArgs a;
+  a.file = source("scenarios/stale-metadata.yaml");
+  a.vary = "hosts.1.at";  // pi1, the second entry of the hosts list
+  a.values = {"5s", "90s"};
+  a.seeds = "1..20";
+  a.policies = "legacy";
+  a.csv = (dir.path / "sweep.csv").string();
+  a.quiet = true;
+  // Without --out, the runs go to sweep-<file stem>-<path> here.
+  const auto cwd = std::filesystem::current_path();
+  std::filesystem::current_path(dir.path);
+  testing::internal::CaptureStdout();
+  testing::internal::CaptureStderr();
+  const int code = command_sweep(a);
+  testing::internal::GetCapturedStdout();
   testing::internal::GetCapturedStderr();
+  std::filesystem::current_path(cwd);
+  EXPECT_EQ(code, kExitPass);
+  const std::string runs = (dir.path / "sweep-stale-metadata-hosts_1_at" / "runs.jsonl").string();
+  ASSERT_EQ(line_count(runs), 40u);
+  // The value reached the list entry: a Pi added 5 s in is evicted in none
+  // of the 20 runs, one added at 90 s (the file's own time) in some.
+  const auto rows = csv_rows(a.csv);
+  EXPECT_EQ(csv_row(rows, a.vary, "5s", "legacy")["safety"], "0") << file_text(a.csv);
+  EXPECT_GT(std::stoi(csv_row(rows, a.vary, "90s", "legacy")["safety"]), 0) << file_text(a.csv);
+
+  // The same sweep again into the same directory: refused without
+  // --resume; with it, every run is found there and none is run again.
+  a.out = (dir.path / "sweep-stale-metadata-hosts_1_at").string();
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(command_sweep(a), kExitUsage);
+  EXPECT_NE(testing::internal::GetCapturedStderr().find("add --resume"), std::string::npos);
+  a.resume = true;
+  a.quiet = false;
+  testing::internal::CaptureStdout();
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(command_sweep(a), kExitPass);
+  testing::internal::GetCapturedStdout();
+  EXPECT_NE(testing::internal::GetCapturedStderr().find("(0 run now, 40 found there)"), std::string::npos);
+  EXPECT_EQ(line_count(runs), 40u);
+  // --resume with another seed range is another study: refused.
+  a.seeds = "1..21";
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(command_sweep(a), kExitUsage);
+  testing::internal::GetCapturedStderr();
+  EXPECT_EQ(line_count(runs), 40u);
+}
+
+TEST(Cli, ASweepKilledBySigtermGoesOnWithResumeLosingAndRepeatingNoRun) {
+  const TempDir dir("sweep-killed");
+  std::filesystem::create_directories(dir.path);
+  const std::string out = (dir.path / "out").string();
+  const std::string code_file = (dir.path / "code").string();
+  const std::string command =
+      fmt::format("{} sweep {} --vary hosts.1.at --value 5s --value 90s --seeds 1..150 --policies legacy,fixed "
+                  "-j 1 -q --out {}",
+                  SWARMSIM_BINARY, source("scenarios/stale-metadata.yaml"), out);
+  // SIGTERM (as a CI runner's time-out sends it) once the first run is on
+  // disk; the sweep finishes the runs in flight and exits 143.
+  const std::string script = fmt::format(
+      "{} >/dev/null 2>&1 & pid=$!; i=0; while [ ! -s {}/runs.jsonl ] && [ $i -lt 600 ]; do sleep 0.05; "
+      "i=$((i+1)); done; kill -TERM $pid; wait $pid; echo $? > {}",
+      command, out, code_file);
+  ASSERT_EQ(std::system(script.c_str()), 0);
+  const int code = std::stoi(file_text(code_file));
+  const std::size_t planned = 2 * 2 * 150;
+  const std::size_t kept = line_count(out + "/runs.jsonl");
+  if (code == 0) {
+    EXPECT_EQ(kept, planned) << "finished before the signal";
+  } else {
+    EXPECT_EQ(code, 143);
+    EXPECT_GT(kept, 0u);
+    EXPECT_LT(kept, planned);
+  }
+  ASSERT_EQ(std::system((command + " --resume >/dev/null 2>&1").c_str()), 0);
+  std::set<std::pair<std::string, std::uint64_t>> runs;
+  std::stringstream lines(file_text(out + "/runs.jsonl"));
+  std::size_t n = 0;
+  for (std::string line; std::getline(lines, line); ++n) {
+    const auto j = nlohmann::json::parse(line);
+    runs.emplace(j.at("point").get<std::string>(), j.at("seed").get<std::uint64_t>());
+  }
+  EXPECT_EQ(n, planned);
+  EXPECT_EQ(runs.size(), planned) << "a run was written twice";
 }
 
 TEST(Cli, ParallelSeedRunsPrintExactlyWhatOneThreadPrints) {
