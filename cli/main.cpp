@@ -215,7 +215,8 @@ int run_cli(int argc, char** argv) {
       "study",
       "Run a study: a grid of knobs over a base scenario (any key path: host-group counts, "
       "aarch64 share, managers, reconcile interval, metadata lag, link class, policy), each point "
-      "under several seeds, with the metrics of every run (time to ready, evictions per join, "
+      "under a number of seeds, or in batches until a rate is known to a target precision "
+      "(`precision:` in the file), with the metrics of every run (time to ready, evictions per join, "
       "leader API load, ...). Writes OUT/study.json and one JSON line per finished run to "
       "OUT/runs.jsonl; a killed study goes on with --resume, losing and repeating nothing. "
       "Shards split the runs for several machines (a Kubernetes Indexed Job, a CI matrix); "

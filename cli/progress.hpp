@@ -44,19 +44,24 @@ class Progress {
     if (tty_) {
       std::cerr << fmt::format("\r[{}{}] {}\033[K", std::string(static_cast<std::size_t>(filled), '='),
                                std::string(static_cast<std::size_t>(width - filled), ' '), line);
+      drawn_ = !last;
       if (last) std::cerr << "\n";
     } else {
       std::cerr << what_ << ": " << line << "\n";
     }
   }
+  // Ends a bar left half-drawn (before other output, or when interrupted).
   void finish() {
-    if (!quiet_ && tty_) std::cerr << "\n";
+    std::lock_guard<std::mutex> lock(lock_);
+    if (drawn_) std::cerr << "\n";
+    drawn_ = false;
   }
 
  private:
   using Clock = std::chrono::steady_clock;
   std::string what_;
   bool quiet_, tty_;
+  bool drawn_ = false;  // a bar is on the terminal's last line
   Clock::time_point start_, last_{};
   long first_done_ = -1;
   std::mutex lock_;

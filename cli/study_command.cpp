@@ -2,6 +2,7 @@
 // variants and seeds, run into a directory one line per run, resumable,
 // and split into shards for a Kubernetes Indexed Job or a CI matrix.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <unistd.h>
 
 #include <charconv>
@@ -76,10 +77,20 @@ int command_study(const StudyArgs& args) {
   o.resume = args.resume;
   o.interrupt = interrupt_flag();
   o.on_progress = [&progress](std::size_t done, std::size_t total) { progress.update(done, total); };
-  if (!args.quiet)
-    std::cerr << fmt::format("study {}: {} points x {} seeds{}; {} at a time, into {}\n", spec.name, points.size(),
-                             spec.seeds, shards > 1 ? fmt::format(", shard {} of {}", shard, shards) : "",
-                             args.jobs, args.out);
+  if (!args.quiet) {
+    const std::string seeds =
+        spec.precision
+            ? fmt::format("seeds until the {} rate is known to +-{:g}% ({} at a time, at most {})",
+                          spec.precision->rate, 100 * spec.precision->half_width, spec.precision->batch,
+                          spec.precision->max_seeds)
+            : fmt::format("{} seeds", spec.seeds);
+    std::cerr << fmt::format("study {}: {} points x {}{}; {} at a time, into {}\n", spec.name, points.size(), seeds,
+                             shards > 1 ? fmt::format(", shard {} of {}", shard, shards) : "", args.jobs, args.out);
+    o.on_round = [&progress](int round, std::size_t open, std::size_t all) {
+      progress.finish();
+      std::cerr << fmt::format("study: round {}: {} of {} points still short of the target\n", round, open, all);
+    };
+  }
   study::StudyRunSummary s;
   try {
     s = study::run_study(spec, points, o);
@@ -97,6 +108,11 @@ int command_study(const StudyArgs& args) {
                              s.found + s.ran, s.planned, args.out);
     return interrupted_exit_code();
   }
+  if (!s.imprecise_points.empty())
+    std::cerr << fmt::format("study: {} point(s) reached max_seeds ({}) with the {} rate's interval still wider "
+                             "than +-{:g}%: {}\n",
+                             s.imprecise_points.size(), spec.precision->max_seeds, spec.precision->rate,
+                             100 * spec.precision->half_width, fmt::join(s.imprecise_points, ", "));
   if (!args.quiet)
     std::cerr << fmt::format("study: {} runs in {} ({} run now, {} found there){}\n", s.planned, args.out, s.ran,
                              s.found,

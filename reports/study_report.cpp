@@ -52,6 +52,14 @@ Interval wilson_interval(std::size_t successes, std::size_t n, double z) {
   return {successes == 0 ? 0.0 : std::max(0.0, centre - half), successes == n ? 1.0 : std::min(1.0, centre + half)};
 }
 
+bool wilson_within(std::size_t successes, std::size_t n, double half_width) {
+  if (n == 0) return false;
+  const Interval ci = wilson_interval(successes, n);
+  // The relative slack keeps a half-width that equals the target on paper
+  // from missing it by a rounding error.
+  return (ci.hi - ci.lo) / 2 <= half_width * (1 + 1e-9);
+}
+
 double nearest_rank_quantile(const std::vector<double>& sorted, double q) {
   if (sorted.empty()) return kNaN;
   const double n = static_cast<double>(sorted.size());
@@ -247,6 +255,10 @@ StudyData parse_study(const std::string& dir, const std::string& study_json, con
   d.question = text("question");
   d.base = text("base");
   if (auto s = j.find("seeds_per_point"); s != j.end() && s->is_number_integer()) d.seeds_per_point = s->get<int>();
+  if (auto p = j.find("precision"); p != j.end() && p->is_object() && p->value("rate", nlohmann::json()).is_string() &&
+                                    p->value("half_width", nlohmann::json()).is_number() &&
+                                    p->value("max_seeds", nlohmann::json()).is_number_integer())
+    d.precision = *p;
   if (auto m = j.find("metrics"); m != j.end()) {
     if (!m->is_array()) throw NotAStudy(fmt::format("{}: \"metrics\" is a {}; expected a list of metric names", file, type_name(*m)));
     for (const auto& name : *m)
@@ -1464,6 +1476,27 @@ std::vector<std::string> study_plot_titles(const StudyData& data, const StudySta
   return out;
 }
 
+std::string seeds_text(const StudyData& d, const StudyStats& s) {
+  if (d.precision.is_null()) return fmt::format("{} seeds", d.seeds_per_point);
+  const std::string rate = d.precision["rate"].get<std::string>();
+  const double half_width = d.precision["half_width"].get<double>();
+  const int max_seeds = d.precision["max_seeds"].get<int>();
+  std::vector<std::string> short_of;
+  for (const auto& p : s.points) {
+    const Rate& r = rate == "pass" ? p.pass_rate : rate == "liveness" ? p.liveness_rate : p.safety_rate;
+    if (p.runs + p.errored >= static_cast<std::size_t>(max_seeds) && !wilson_within(r.k, r.n, half_width))
+      short_of.push_back(p.id);
+  }
+  std::string text = fmt::format(
+      "seeds until the {} rate's 95% interval is within ±{:g} points ({} at a time, at most {})", rate,
+      100 * half_width, d.precision.value("batch", 0), max_seeds);
+  if (!short_of.empty())
+    text += fmt::format("; {} stopped at {} seeds still short of that: {}",
+                        short_of.size() == 1 ? "one point" : fmt::format("{} points", short_of.size()), max_seeds,
+                        fmt::join(short_of, ", "));
+  return text;
+}
+
 std::string render_study_html(const StudyData& d, const StudyStats& s) {
   const std::string title = d.name.empty() ? "Study report" : "Study: " + d.name;
   std::size_t runs = 0, errored = 0;
@@ -1496,9 +1529,10 @@ std::string render_study_html(const StudyData& d, const StudyStats& s) {
                          k.path != k.name ? fmt::format(" (<code>{}</code>)", esc(k.path)) : "", esc(fmt::format("{}", fmt::join(values, ", "))));
   }
   h += fmt::format(
-      "<p class=\"meta\">Base scenario <code>{}</code>. Knobs: {}. {} points × {} seeds; {} runs found in "
+      "<p class=\"meta\">Base scenario <code>{}</code>. Knobs: {}. {} points × {}; {} runs found in "
       "<code>{}</code>{}.</p>\n",
-      esc(d.base.empty() ? "(not stated)" : d.base), knobs.empty() ? "none" : knobs, s.points.size(), d.seeds_per_point, runs,
+      esc(d.base.empty() ? "(not stated)" : d.base), knobs.empty() ? "none" : knobs, s.points.size(),
+      esc(seeds_text(d, s)), runs,
       esc((fs::path(d.dir) / "runs.jsonl").string()),
       errored ? fmt::format(", and {} that ended in an error (not counted)", errored) : "");
   if (!d.warnings.empty()) {
@@ -1604,7 +1638,8 @@ std::string render_study_markdown(const StudyData& d, const StudyStats& s) {
                               cell(d.question.empty() ? "(the study states none)" : d.question));
   std::size_t runs = 0;
   for (const auto& p : s.points) runs += p.runs;
-  m += fmt::format("Base scenario `{}`; {} points × {} seeds; {} runs.\n\n", cell(d.base), s.points.size(), d.seeds_per_point, runs);
+  m += fmt::format("Base scenario `{}`; {} points × {}; {} runs.\n\n", cell(d.base), s.points.size(),
+                   cell(seeds_text(d, s)), runs);
   const Table t = summary_table(d, s);
   m += "|";
   for (const auto& h : t.header) m += " " + cell(h) + " |";

@@ -33,6 +33,10 @@ struct Interval {
 // Wilson score interval of a proportion: `successes` out of `n` (n > 0).
 Interval wilson_interval(std::size_t successes, std::size_t n, double z = kZ95);
 
+// The Wilson 95% interval of k of n is at most +-half_width wide (n > 0):
+// the rule a study with a target precision stops a point by.
+bool wilson_within(std::size_t successes, std::size_t n, double half_width);
+
 // Nearest-rank quantile of sorted values: the ceil(q*n)-th smallest (1-based,
 // at least the first). NaN when `sorted` is empty. q in (0, 1].
 double nearest_rank_quantile(const std::vector<double>& sorted, double q);
@@ -95,7 +99,10 @@ struct StudyData {
   std::string base;
   std::vector<StudyKnob> knobs;
   std::vector<std::string> metrics;  // what the study asks to report; empty: all
-  int seeds_per_point = 0;
+  int seeds_per_point = 0;  // 0 under a target precision
+  // A target precision in place of seeds_per_point: {rate, half_width,
+  // batch, max_seeds}; null for a fixed seed count.
+  nlohmann::json precision;
   std::vector<StudyPoint> points;
   std::vector<StudyRun> runs;
   std::vector<std::string> warnings;  // lines skipped and why, for stderr and the page
@@ -159,6 +166,10 @@ std::vector<std::string> study_plot_titles(const StudyData& data, const StudySta
 std::string render_study_html(const StudyData& data, const StudyStats& stats);
 std::string render_study_markdown(const StudyData& data, const StudyStats& stats);
 std::string render_study_csv(const StudyData& data, const StudyStats& stats);
+
+// How many seeds each point had, in words: "3 seeds", or the target
+// precision and, when some points stopped at max_seeds short of it, which.
+std::string seeds_text(const StudyData& data, const StudyStats& stats);
 
 // A knob value as reports show it: a string as it is, anything else as JSON.
 std::string knob_label(const nlohmann::json& value);

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "reports/reports.hpp"
+#include "reports/study_report.hpp"
 #include "sim/runner.hpp"
 #include "sim/scenario_yaml.hpp"
 
@@ -118,7 +119,74 @@ void set_path(YAML::Node doc, const std::string& path, const YAML::Node& value, 
   }
 }
 
+// half_width: a fraction (0.01) or a percentage ('1%').
+double half_width_of(const std::string& file, const YAML::Node& v) {
+  const std::string what = "precision.half_width: expected a fraction (0.01) or a percentage (1%) above 0 and at "
+                           "most 50%";
+  if (!v.IsScalar()) fail(file, v, what);
+  std::string text = v.Scalar();
+  double scale = 1;
+  if (!text.empty() && text.back() == '%') {
+    text.pop_back();
+    scale = 0.01;
+  }
+  double x = 0;
+  const auto r = std::from_chars(text.data(), text.data() + text.size(), x);
+  if (text.empty() || r.ec != std::errc() || r.ptr != text.data() + text.size())
+    fail(file, v, fmt::format("{}, got '{}'", what, v.Scalar()));
+  x *= scale;
+  if (!(x > 0 && x <= 0.5)) fail(file, v, fmt::format("{}, got '{}'", what, v.Scalar()));
+  return x;
+}
+
+Precision precision_of(const std::string& file, const YAML::Node& p) {
+  if (!p.IsMap()) fail(file, p, "precision: expected a mapping {rate, half_width, batch, max_seeds}");
+  only_keys(file, p, {"rate", "half_width", "batch", "max_seeds"}, "precision");
+  Precision out;
+  if (!p["rate"] || !p["rate"].IsScalar()) fail(file, p, "precision needs rate: safety, liveness or pass");
+  out.rate = p["rate"].Scalar();
+  if (out.rate != "safety" && out.rate != "liveness" && out.rate != "pass")
+    fail(file, p["rate"], fmt::format("precision.rate: expected safety, liveness or pass, got '{}'", out.rate));
+  if (!p["half_width"]) fail(file, p, "precision needs half_width, e.g. 1% (the rate known to within +-1 point)");
+  out.half_width = half_width_of(file, p["half_width"]);
+  if (p["batch"]) out.batch = positive_int(file, p["batch"], "precision.batch", 100000);
+  if (p["max_seeds"]) out.max_seeds = positive_int(file, p["max_seeds"], "precision.max_seeds", 1000000);
+  if (out.batch > out.max_seeds)
+    fail(file, p["batch"], fmt::format("precision.batch ({}) is more than max_seeds ({})", out.batch, out.max_seeds));
+  return out;
+}
+
 }  // namespace
+
+bool counted_verdict(const std::string& verdict) {
+  return verdict == "pass" || verdict == "safety" || verdict == "liveness" || verdict == "inconclusive";
+}
+
+bool precise_enough(const Precision& p, std::size_t k, std::size_t n) {
+  return reports::wilson_within(k, n, p.half_width);
+}
+
+std::optional<Stop> stop_point(const Precision& p, const std::vector<std::string>& verdicts) {
+  const auto max_seeds = static_cast<std::size_t>(p.max_seeds);
+  std::size_t k = 0, n = 0, seen = 0;
+  for (std::size_t boundary = std::min<std::size_t>(static_cast<std::size_t>(p.batch), max_seeds);;
+       boundary = std::min(boundary + static_cast<std::size_t>(p.batch), max_seeds)) {
+    if (verdicts.size() < boundary) return std::nullopt;
+    for (; seen < boundary; ++seen) {
+      n += counted_verdict(verdicts[seen]);
+      k += verdicts[seen] == p.rate;
+    }
+    if (precise_enough(p, k, n)) return Stop{boundary, true};
+    if (boundary == max_seeds) return Stop{boundary, false};
+  }
+}
+
+std::vector<std::size_t> points_of_shard(std::size_t points, int shard, int shards) {
+  std::vector<std::size_t> out;
+  for (std::size_t p = 0; p < points; ++p)
+    if (static_cast<int>(p % static_cast<std::size_t>(shards)) == shard) out.push_back(p);
+  return out;
+}
 
 StudySpec load_study_file(const std::string& path) {
   StudySpec s;
@@ -131,7 +199,8 @@ StudySpec load_study_file(const std::string& path) {
     throw ScenarioError(path, e.mark.line + 1, e.mark.column + 1, e.msg);
   }
   if (!doc.IsMap()) throw ScenarioError(path, 1, 1, "a study is a mapping with name, base, grid and seeds");
-  only_keys(path, doc, {"name", "question", "base", "grid", "seeds", "first_seed", "metrics"}, "a study");
+  only_keys(path, doc, {"name", "question", "base", "grid", "seeds", "precision", "first_seed", "metrics"},
+            "a study");
   auto required = [&](const char* key) {
     if (!doc[key]) throw ScenarioError(path, 1, 1, fmt::format("a study needs '{}'", key));
     return doc[key];
@@ -144,7 +213,11 @@ StudySpec load_study_file(const std::string& path) {
   s.base_file = (dir / base.Scalar()).lexically_normal().string();
   s.base_text = sim::read_scenario_text(s.base_file);
   sim::load_scenario_string(s.base_text, s.base_file);  // the base alone must be a good scenario
+  if (doc["seeds"] && doc["precision"])
+    fail(path, doc["precision"], "give either seeds (a count per point) or precision (seeds until a rate is "
+                                 "known well enough), not both");
   if (doc["seeds"]) s.seeds = positive_int(path, doc["seeds"], "seeds", 1000000);
+  if (const YAML::Node p = doc["precision"]) s.precision = precision_of(path, p);
   if (doc["first_seed"]) {
     try {
       s.first_seed = doc["first_seed"].as<std::uint64_t>();
@@ -202,11 +275,13 @@ std::vector<Point> expand(const StudySpec& spec) {
   for (const auto& k : spec.knobs) total *= k.values.size();
   if (total > 100000)
     throw ScenarioError(spec.file, 0, 0, fmt::format("the grid has {} points; at most 100000", total));
-  if (total * static_cast<std::size_t>(spec.seeds) > 10000000)
+  const int seeds = spec.precision ? spec.precision->max_seeds : spec.seeds;
+  if (total * static_cast<std::size_t>(seeds) > 10000000)
     throw ScenarioError(spec.file, 0, 0,
-                        fmt::format("{} points x {} seeds is {} runs; at most 10,000,000 (shard a bigger study "
+                        fmt::format("{} points x {} seeds{} is {} runs; at most 10,000,000 (shard a bigger study "
                                     "into several files)",
-                                    total, spec.seeds, total * static_cast<std::size_t>(spec.seeds)));
+                                    total, seeds, spec.precision ? " at most" : "",
+                                    total * static_cast<std::size_t>(seeds)));
   std::vector<Point> points;
   std::vector<std::size_t> at(spec.knobs.size(), 0);
   for (std::size_t n = 0; n < total; ++n) {
@@ -265,7 +340,15 @@ nlohmann::ordered_json study_json(const StudySpec& spec, const std::vector<Point
     knobs.push_back(kj);
   }
   j["metrics"] = spec.metrics;
-  j["seeds_per_point"] = spec.seeds;
+  if (spec.precision) {
+    j["seeds_per_point"] = nullptr;
+    j["precision"] = {{"rate", spec.precision->rate},
+                      {"half_width", spec.precision->half_width},
+                      {"batch", spec.precision->batch},
+                      {"max_seeds", spec.precision->max_seeds}};
+  } else {
+    j["seeds_per_point"] = spec.seeds;
+  }
   j["first_seed"] = spec.first_seed;
   auto& ps = j["points"] = nlohmann::ordered_json::array();
   for (const auto& p : points) ps.push_back({{"id", p.id}, {"knobs", p.knobs}});

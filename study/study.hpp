@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,38 @@ struct Knob {
   std::vector<KnobValue> values;
 };
 
+// Seeds per point until a rate is known well enough, in place of a fixed
+// count: every point runs `batch` seeds at a time (first_seed upwards) and
+// stops once the Wilson 95% interval of its `rate` is at most
+// +-`half_width`, or at `max_seeds`. The decision after each batch looks
+// only at that point's runs, so the runs a study ends with depend on the
+// study alone: not on -j, on shards (which split points, not runs, in this
+// mode) or on how often it was killed and resumed.
+struct Precision {
+  std::string rate;  // "safety", "liveness" or "pass": the share of runs with that verdict
+  double half_width = 0.05;
+  int batch = 20;
+  int max_seeds = 10000;
+};
+
+// The verdicts a rate counts: a run that ended in an internal error counts
+// for none (the report leaves it out too).
+bool counted_verdict(const std::string& verdict);
+// A point whose runs so far gave `k` of `n` counted runs with the rate's
+// verdict needs no more seeds.
+bool precise_enough(const Precision& p, std::size_t k, std::size_t n);
+
+// Where a point stops under `p`, given the verdicts of its seeds from
+// first_seed up, in seed order: the first batch boundary (batch, 2 batch,
+// ..., max_seeds) at which the runs up to it are precise enough, or
+// max_seeds. nullopt when the verdicts end before that boundary (the point
+// needs more seeds). `precise` says whether the target was met.
+struct Stop {
+  std::size_t seeds = 0;
+  bool precise = false;
+};
+std::optional<Stop> stop_point(const Precision& p, const std::vector<std::string>& verdicts);
+
 struct StudySpec {
   std::string file;      // the study file as given
   std::string name;
@@ -43,7 +76,8 @@ struct StudySpec {
   std::string base_file;  // the base scenario, as resolved from the study file
   std::string base_text;
   std::vector<Knob> knobs;
-  int seeds = 10;               // per point
+  int seeds = 10;               // per point, unless `precision` is set
+  std::optional<Precision> precision;
   std::uint64_t first_seed = 1;
   std::vector<std::string> metrics;  // what the report shows first; empty: all
 };
@@ -82,8 +116,13 @@ std::string apply_knobs(const std::string& base_text, const std::vector<std::pai
 
 // The runs of shard `shard` of `shards` (0-based), in the order they are
 // handed out: run i of the whole study (points in order, seeds in order
-// within a point) belongs to shard i mod shards.
+// within a point) belongs to shard i mod shards. Not for a study with
+// `precision`, whose runs are not known in advance (see points_of_shard).
 std::vector<RunKey> plan(const StudySpec& spec, std::size_t points, int shard, int shards);
+
+// The points shard `shard` of `shards` runs under `precision`: point i
+// belongs to shard i mod shards, with all of its seeds.
+std::vector<std::size_t> points_of_shard(std::size_t points, int shard, int shards);
 
 // study.json: what the study is and its points, so that a report or a
 // merge needs nothing else.

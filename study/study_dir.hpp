@@ -42,14 +42,22 @@ struct StudyRunOptions {
   const std::atomic<bool>* interrupt = nullptr;
   // After every finished run: done and total for this shard, runs found on
   // disk at the start included.
+  // Under `precision`, `total` is what is known so far (the runs on disk
+  // and the round in flight) and grows round by round.
   std::function<void(std::size_t done, std::size_t total)> on_progress;
+  // Under `precision`, before each round: its number (from 1), the points
+  // still short of the target and the points of this shard.
+  std::function<void(int round, std::size_t open_points, std::size_t points)> on_round;
 };
 
 struct StudyRunSummary {
-  std::size_t planned = 0;  // runs of this shard
+  std::size_t planned = 0;  // runs of this shard (under `precision`: those it ended with)
   std::size_t found = 0;    // already on disk (--resume)
   std::size_t ran = 0;
   bool interrupted = false;
+  // Under `precision`: points of this shard that reached max_seeds with
+  // their interval still wider than the target.
+  std::vector<std::string> imprecise_points;
 };
 
 // Errors the caller reports with an exit code.
@@ -60,7 +68,8 @@ struct StudyWriteError : std::runtime_error {  // 73
   using std::runtime_error::runtime_error;
 };
 
-// Runs this shard's runs that are not on disk yet, `jobs` at a time.
+// Runs this shard's runs that are not on disk yet, `jobs` at a time. Under
+// `precision`, in rounds of one batch per point still short of the target.
 StudyRunSummary run_study(const StudySpec& spec, const std::vector<Point>& points, const StudyRunOptions& o);
 
 // Joins the directories of a study's shards into `out`: study.json without

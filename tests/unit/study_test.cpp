@@ -8,7 +8,11 @@
 //  - knobs reach any key path (host groups, list entries), and a path that
 //    is not in the scenario is an error naming the study file (exit 65);
 //  - an --out that holds a study needs --resume; a bad shard is a usage
-//    error; shards of different studies do not merge.
+//    error; shards of different studies do not merge;
+//  - under a target precision each point runs batches of seeds until its
+//    rate's Wilson interval is narrow enough or it reaches max_seeds, and
+//    the runs are the same whole, as shards merged, and cut off anywhere
+//    (a kill) then resumed.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -26,6 +30,7 @@
 #include <thread>
 #include <unistd.h>
 
+#include "reports/study_report.hpp"
 #include "sim/scenario_yaml.hpp"
 #include "study/study.hpp"
 
@@ -36,6 +41,7 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 const std::string kGrid = std::string(SWARMSIM_SOURCE_DIR) + "/tests/study/grid-2x2.study.yaml";
+const std::string kPrecision = std::string(SWARMSIM_SOURCE_DIR) + "/tests/study/precision.study.yaml";
 
 std::string scratch(const std::string& name) {
   std::string pattern = "/tmp/swarmsim-study-" + name + "-XXXXXX";
@@ -197,6 +203,138 @@ TEST(Study, TheShippedStudiesLoadAndEveryPointIsAGoodScenario) {
   EXPECT_GE(studies, 2) << "join-storm and edge-fleet";
 }
 
+// The seeds a point of tests/study/precision.study.yaml should end with,
+// worked out here from its runs: after each batch of 5 (seeds 1 up), stop
+// once the safety rate's Wilson 95% interval is at most +-8 points wide,
+// or at 120 seeds.
+int seeds_by_the_rule(const std::map<std::uint64_t, std::string>& verdict_by_seed) {
+  for (int n = 5;; n += 5) {
+    int safety = 0;
+    for (int seed = 1; seed <= n; ++seed) {
+      const auto it = verdict_by_seed.find(static_cast<std::uint64_t>(seed));
+      if (it == verdict_by_seed.end()) return -1;  // a seed the study should have run is missing
+      safety += it->second == "safety";
+    }
+    const reports::Interval ci = reports::wilson_interval(static_cast<std::size_t>(safety), static_cast<std::size_t>(n));
+    if ((ci.hi - ci.lo) / 2 <= 0.08 || n == 120) return n;
+  }
+}
+
+std::vector<std::string> verdicts(std::initializer_list<std::pair<int, const char*>> runs) {
+  std::vector<std::string> out;
+  for (const auto& [count, verdict] : runs) out.insert(out.end(), static_cast<std::size_t>(count), verdict);
+  return out;
+}
+
+TEST(Study, APointStopsAtTheFirstBatchBoundaryWhereItsIntervalIsNarrowEnough) {
+  const Precision p{"safety", 0.10, 5, 30};
+  // 0 of 20 is [0, 16.1%]: +-8.05 points. 0 of 15 is +-10.2: not yet.
+  EXPECT_FALSE(stop_point(p, verdicts({{15, "pass"}})).has_value());
+  EXPECT_FALSE(stop_point(p, verdicts({{19, "pass"}})).has_value()) << "the boundary at 20 is not reached";
+  auto s = stop_point(p, verdicts({{20, "pass"}}));
+  ASSERT_TRUE(s.has_value());
+  EXPECT_EQ(s->seeds, 20u);
+  EXPECT_TRUE(s->precise);
+  // The 20th run counts: 1 of 20 is +-11.4 points, 1 of 25 is +-9.4.
+  s = stop_point(p, verdicts({{19, "pass"}, {1, "safety"}, {10, "pass"}}));
+  ASSERT_TRUE(s.has_value());
+  EXPECT_EQ(s->seeds, 25u);
+  // Later runs do not matter once it stopped.
+  s = stop_point(p, verdicts({{20, "safety"}, {10, "pass"}}));
+  ASSERT_TRUE(s.has_value());
+  EXPECT_EQ(s->seeds, 20u);
+  // Half failing stays +-17 points wide at 30 seeds: it stops there, short.
+  std::vector<std::string> half;
+  for (int i = 0; i < 30; ++i) half.push_back(i % 2 == 0 ? "safety" : "pass");
+  s = stop_point(p, half);
+  ASSERT_TRUE(s.has_value());
+  EXPECT_EQ(s->seeds, 30u);
+  EXPECT_FALSE(s->precise);
+  // A run that ended in an internal error is not counted: 0 of 15 counted at 20.
+  s = stop_point(p, verdicts({{5, "internal-error"}, {25, "pass"}}));
+  ASSERT_TRUE(s.has_value());
+  EXPECT_EQ(s->seeds, 25u);
+  // liveness and pass are rates too; a last batch cut short by max_seeds.
+  s = stop_point(Precision{"pass", 0.10, 7, 10}, verdicts({{10, "pass"}}));
+  ASSERT_TRUE(s.has_value());
+  EXPECT_EQ(s->seeds, 10u);
+  EXPECT_FALSE(s->precise) << "10 of 10 is [72.2%, 100%]";
+  s = stop_point(Precision{"liveness", 0.10, 5, 30}, verdicts({{19, "safety"}, {1, "liveness"}, {10, "pass"}}));
+  ASSERT_TRUE(s.has_value());
+  EXPECT_EQ(s->seeds, 25u) << "1 liveness failure in 20 (the safety ones are not the rate)";
+}
+
+TEST(Study, UnderATargetPrecisionEachPointStopsWhenItsIntervalIsNarrowEnough) {
+  const std::string d = scratch("precision");
+  ASSERT_EQ(run("study " + kPrecision + " --out " + d + " -q -j 2"), 0);
+  std::map<std::string, std::map<std::uint64_t, std::string>> by_point;
+  for (const auto& [key, r] : runs_of(d)) {
+    by_point[r["point"]][r["seed"].get<std::uint64_t>()] = r["verdict"];
+  }
+  ASSERT_EQ(by_point.size(), 4u);
+  for (const auto& [point, verdicts] : by_point) {
+    const int expected = seeds_by_the_rule(verdicts);
+    EXPECT_EQ(static_cast<int>(verdicts.size()), expected) << point << ": no seed more, none fewer";
+    EXPECT_EQ(verdicts.rbegin()->first, static_cast<std::uint64_t>(verdicts.size())) << point << ": seeds 1 up";
+  }
+  // fixed never evicts: 0 of 25 is [0, 13.3%], narrow enough after five
+  // batches (0 of 20 is not). legacy evicts about a run in four: 100 seeds
+  // pin that down at a 30s interval; at 15s it stops at max_seeds.
+  EXPECT_EQ(by_point["p0001"].size(), 25u);
+  EXPECT_EQ(by_point["p0003"].size(), 25u);
+  EXPECT_EQ(by_point["p0000"].size(), 120u);
+  EXPECT_EQ(by_point["p0002"].size(), 100u);
+  // The report says which points stopped short of the target.
+  ASSERT_EQ(run("report " + d + " --md " + d + "/r.md"), 0);
+  std::ifstream md(d + "/r.md");
+  std::stringstream text;
+  text << md.rdbuf();
+  EXPECT_NE(text.str().find("within ±8 points"), std::string::npos) << text.str();
+  EXPECT_NE(text.str().find("one point stopped at 120 seeds still short of that: p0000;"), std::string::npos)
+      << text.str();
+  fs::remove_all(d);
+}
+
+TEST(Study, UnderATargetPrecisionShardsAndResumptionsEndWithTheSameRuns) {
+  const std::string d = scratch("precision-shards");
+  ASSERT_EQ(run("study " + kPrecision + " --out " + d + "/whole -q -j 2"), 0);
+  int whole_lines = 0;
+  const auto whole = runs_of(d + "/whole", &whole_lines);
+  EXPECT_EQ(whole_lines, 270);
+  ASSERT_EQ(run("study " + kPrecision + " --out " + d + "/s0 -q --shard 0/3"), 0);
+  ASSERT_EQ(run("study " + kPrecision + " --out " + d + "/s1 -q --shard 1/3"), 0);
+  ASSERT_EQ(run("study " + kPrecision + " --out " + d + "/s2 -q --shard 2/3 -j 2"), 0);
+  ASSERT_EQ(run("merge " + d + "/s0 " + d + "/s1 " + d + "/s2 --out " + d + "/merged"), 0);
+  EXPECT_EQ(runs_of(d + "/merged"), whole);
+  int s0 = 0, s1 = 0, s2 = 0;
+  runs_of(d + "/s0", &s0);
+  runs_of(d + "/s1", &s1);
+  runs_of(d + "/s2", &s2);
+  EXPECT_EQ(s0 + s1 + s2, 270) << "no run in two shards";
+  EXPECT_TRUE(s0 > 0 && s1 > 0 && s2 > 0);
+
+  // A kill leaves the runs finished so far (any order, from -j 2) and
+  // perhaps half a line; cut the whole study's file there, in the first
+  // round, mid-study and in the last round, and resume.
+  std::ifstream in(d + "/whole/runs.jsonl");
+  std::vector<std::string> lines;
+  for (std::string l; std::getline(in, l);) lines.push_back(l);
+  for (const std::size_t cut : {std::size_t{7}, std::size_t{101}, std::size_t{230}, std::size_t{269}}) {
+    const std::string r = d + "/cut" + std::to_string(cut);
+    fs::create_directories(r);
+    fs::copy_file(d + "/whole/study.json", r + "/study.json");
+    std::ofstream out(r + "/runs.jsonl");
+    for (std::size_t i = 0; i < cut; ++i) out << lines[i] << "\n";
+    out << lines[cut].substr(0, 30);
+    out.close();
+    ASSERT_EQ(run("study " + kPrecision + " --out " + r + " -q --resume"), 0) << cut;
+    int n = 0;
+    EXPECT_EQ(runs_of(r, &n), whole) << "cut after " << cut << " runs";
+    EXPECT_EQ(n, 270) << "cut after " << cut << " runs: every run once";
+  }
+  fs::remove_all(d);
+}
+
 TEST(Study, BadStudiesAndBadShardsAreErrorsThatSayWhat) {
   const std::string d = scratch("bad");
   std::string err;
@@ -223,6 +361,25 @@ TEST(Study, BadStudiesAndBadShardsAreErrorsThatSayWhat) {
   ASSERT_EQ(run("study " + other + " --out " + d + "/b -q"), 0);
   EXPECT_EQ(run("merge " + d + "/a " + d + "/b --out " + d + "/m", &err), 65);
   EXPECT_NE(err.find("another study"), std::string::npos) << err;
+  // A target precision that cannot be met or is given with a seed count.
+  const std::string head = "name: p\nbase: " + std::string(SWARMSIM_SOURCE_DIR) +
+                           "/scenarios/incident-2017.yaml\ngrid:\n  - {name: policy, values: [fixed]}\n";
+  const std::pair<std::string, std::string> bad_precision[] = {
+      {"seeds: 5\nprecision: {rate: safety, half_width: 1%}\n", "not both"},
+      {"precision: {rate: evicted, half_width: 1%}\n", "expected safety, liveness or pass, got 'evicted'"},
+      {"precision: {rate: safety, half_width: 0}\n", "above 0 and at most 50%, got '0'"},
+      {"precision: {rate: safety, half_width: 80%}\n", "got '80%'"},
+      {"precision: {rate: safety}\n", "precision needs half_width"},
+      {"precision: {rate: safety, half_width: 0.05, batch: 50, max_seeds: 10}\n", "is more than max_seeds"},
+      {"precision: {rate: safety, half_width: 0.05, every: 5}\n", "unknown key 'every'"},
+  };
+  for (const auto& [text, says] : bad_precision) {
+    const std::string f = d + "/precision.study.yaml";
+    std::ofstream(f) << head << text;
+    EXPECT_EQ(run("study " + f + " --out " + d + "/pp -q", &err), 65) << text;
+    EXPECT_NE(err.find(says), std::string::npos) << text << err;
+    EXPECT_NE(err.find("precision.study.yaml:"), std::string::npos) << "names the file and line: " << err;
+  }
   fs::remove_all(d);
 }
 
