@@ -1477,7 +1477,7 @@ std::vector<std::string> study_plot_titles(const StudyData& data, const StudySta
 }
 
 std::string seeds_text(const StudyData& d, const StudyStats& s) {
-  if (d.precision.is_null()) return fmt::format("{} seeds", d.seeds_per_point);
+  if (d.precision.is_null()) return fmt::format("{} seeds each", d.seeds_per_point);
   const std::string rate = d.precision["rate"].get<std::string>();
   const double half_width = d.precision["half_width"].get<double>();
   const int max_seeds = d.precision["max_seeds"].get<int>();
@@ -1488,7 +1488,7 @@ std::string seeds_text(const StudyData& d, const StudyStats& s) {
       short_of.push_back(p.id);
   }
   std::string text = fmt::format(
-      "seeds until the {} rate's 95% interval is within ±{:g} points ({} at a time, at most {})", rate,
+      "each run until its {} rate's 95% interval is within ±{:g} points ({} seeds at a time, at most {})", rate,
       100 * half_width, d.precision.value("batch", 0), max_seeds);
   if (!short_of.empty())
     text += fmt::format("; {} stopped at {} seeds still short of that: {}",
@@ -1529,7 +1529,7 @@ std::string render_study_html(const StudyData& d, const StudyStats& s) {
                          k.path != k.name ? fmt::format(" (<code>{}</code>)", esc(k.path)) : "", esc(fmt::format("{}", fmt::join(values, ", "))));
   }
   h += fmt::format(
-      "<p class=\"meta\">Base scenario <code>{}</code>. Knobs: {}. {} points × {}; {} runs found in "
+      "<p class=\"meta\">Base scenario <code>{}</code>. Knobs: {}. {} points, {}; {} runs found in "
       "<code>{}</code>{}.</p>\n",
       esc(d.base.empty() ? "(not stated)" : d.base), knobs.empty() ? "none" : knobs, s.points.size(),
       esc(seeds_text(d, s)), runs,
@@ -1638,7 +1638,7 @@ std::string render_study_markdown(const StudyData& d, const StudyStats& s) {
                               cell(d.question.empty() ? "(the study states none)" : d.question));
   std::size_t runs = 0;
   for (const auto& p : s.points) runs += p.runs;
-  m += fmt::format("Base scenario `{}`; {} points × {}; {} runs.\n\n", cell(d.base), s.points.size(),
+  m += fmt::format("Base scenario `{}`; {} points, {}; {} runs.\n\n", cell(d.base), s.points.size(),
                    cell(seeds_text(d, s)), runs);
   const Table t = summary_table(d, s);
   m += "|";

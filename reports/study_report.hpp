@@ -167,7 +167,7 @@ std::string render_study_html(const StudyData& data, const StudyStats& stats);
 std::string render_study_markdown(const StudyData& data, const StudyStats& stats);
 std::string render_study_csv(const StudyData& data, const StudyStats& stats);
 
-// How many seeds each point had, in words: "3 seeds", or the target
+// How many seeds each point had, in words: "3 seeds each", or the target
 // precision and, when some points stopped at max_seeds short of it, which.
 std::string seeds_text(const StudyData& data, const StudyStats& stats);
 
