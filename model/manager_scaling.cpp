@@ -89,4 +89,80 @@ std::vector<RoleChange> plan_manager_scaling(const NodeList& nodes,
   return out;
 }
 
+FixedScaling plan_fixed_scaling(const FixedScalingView& v) {
+  FixedScaling out;
+  int reachable = 0, unreachable = 0;
+  std::vector<const Node*> down, condemned, staying, workers;
+  for (const auto& n : *v.nodes) {
+    if (v.going.contains(n.ID)) continue;
+    if (n.Spec.Role == NodeRole::Manager) {
+      if (n.ManagerStatus_) {
+        const bool up = n.ManagerStatus_->Reachability_ == Reachability::Reachable;
+        (up ? reachable : unreachable) += 1;
+      }
+      const bool self = n.ID == v.self_node_id;
+      if (self && v.self_leaving) continue;
+      if (!self && v.condemned.contains(n.ID)) condemned.push_back(&n);
+      else if (!self && n.Status.State == NodeState::Down) down.push_back(&n);
+      else staying.push_back(&n);
+    } else if (n.Status.State == NodeState::Ready && n.Spec.Availability == "active" &&
+               !v.condemned.contains(n.ID) &&
+               (v.promotable == nullptr || v.promotable->contains(n.ID))) {
+      workers.push_back(&n);
+    }
+  }
+  if (reachable <= unreachable) return out;  // majority lost: touch nothing
+  // The hosts that have been there longest are the likeliest to stay.
+  auto oldest_first = [](const Node* a, const Node* b) { return a->CreatedAt < b->CreatedAt; };
+  std::stable_sort(workers.begin(), workers.end(), oldest_first);
+  const int stay = static_cast<int>(staying.size());
+  int target = std::min(v.manager_scale, stay + static_cast<int>(workers.size()));
+  if (target % 2 == 0) --target;
+  target = std::max(target, 0);
+  out.target = target;
+  out.staying = stay;
+  auto count = [&](int managers) {
+    return fmt::format("{} manager{} stay, {} wanted", managers, managers == 1 ? "" : "s", target);
+  };
+  for (const Node* n : down)
+    out.changes.push_back(RoleChange{n->ID, n->VersionIndex, NodeRole::Worker,
+                                     fmt::format("demote {}: its node is down, and a manager "
+                                                 "that does not vote only brings the quorum "
+                                                 "closer ({})",
+                                                 n->ID, count(stay))});
+  for (const Node* n : condemned) {
+    out.evicting.insert(n->ID);
+    out.changes.push_back(RoleChange{n->ID, n->VersionIndex, NodeRole::Worker,
+                                     fmt::format("demote {}: the removal hook condemns it ({})",
+                                                 n->ID, count(stay))});
+  }
+  if (stay < target) {
+    for (int i = 0; i < target - stay; ++i)
+      out.changes.push_back(RoleChange{workers[static_cast<std::size_t>(i)]->ID,
+                                       workers[static_cast<std::size_t>(i)]->VersionIndex,
+                                       NodeRole::Manager,
+                                       fmt::format("promote {}: {}",
+                                                   workers[static_cast<std::size_t>(i)]->ID,
+                                                   count(stay))});
+  } else if (stay > target) {
+    // The unreachable first, then the newest: the leader never.
+    std::vector<const Node*> others;
+    for (const Node* n : staying)
+      if (n->ID != v.self_node_id) others.push_back(n);
+    std::stable_sort(others.begin(), others.end(), [](const Node* a, const Node* b) {
+      const bool a_up = a->ManagerStatus_ && a->ManagerStatus_->Reachability_ == Reachability::Reachable;
+      const bool b_up = b->ManagerStatus_ && b->ManagerStatus_->Reachability_ == Reachability::Reachable;
+      if (a_up != b_up) return !a_up;
+      return a->CreatedAt > b->CreatedAt;
+    });
+    const int want = std::min(stay - target, static_cast<int>(others.size()));
+    for (int i = 0; i < want; ++i) {
+      const Node& n = *others[static_cast<std::size_t>(i)];
+      out.changes.push_back(RoleChange{n.ID, n.VersionIndex, NodeRole::Worker,
+                                       fmt::format("demote {}: {}", n.ID, count(stay))});
+    }
+  }
+  return out;
+}
+
 }  // namespace swarmsim::model

@@ -13,16 +13,15 @@
 // ready or not, whatever the count: one per pass. It never demotes a
 // reachable manager.
 //
-// plan_manager_scaling is the fixed policy's step: it counts the managers
-// that remain after this pass's evictions, stops when reachable ones do not
+// plan_manager_scaling is go-rewrite's step: it counts the managers that
+// remain after this pass's evictions, stops when reachable ones do not
 // outnumber unreachable ones, and promotes the first ready, active worker
 // while there are too few managers, or demotes the first manager other than
-// itself while there are too many. A policy that keeps the count odd never
-// stops at two managers: losing either loses raft quorum. It promotes the
-// oldest workers first, two at a time from an odd count, and demotes two at
-// a time from an odd count too, in the same pass. With `promotable`, only those nodes are
-// promoted (fixed: nodes bound to a host active in Cattle, so that a
-// manager is never made of a node nothing ties to a live host).
+// itself while there are too many, one per pass. (With keep_count_odd it
+// steps two at a time from an odd count; with `promotable` it promotes only
+// those nodes.)
+//
+// plan_fixed_scaling is the fixed policy's step, below.
 #pragma once
 
 #include <optional>
@@ -55,5 +54,45 @@ std::vector<RoleChange> plan_manager_scaling(const NodeList& nodes,
                                              const std::string& self_node_id, int manager_scale,
                                              bool keep_count_odd,
                                              const std::set<std::string>* promotable = nullptr);
+
+// The fixed policy's manager-count step. Raft keeps a quorum through the
+// loss of a minority of its members, so the step keeps the managers at
+//
+//   target = min(MANAGER_SCALE, managers that stay + promotable workers),
+//            made odd by taking one away (never below one),
+//
+// which is MANAGER_SCALE when the fleet allows it, or the largest odd
+// count the ready workers bound to live hosts allow: two managers survive
+// no loss that one manager does not, and lose the swarm to either one.
+// It touches nothing when the reachable managers do not outnumber the
+// unreachable ones (no write can commit). Otherwise, in one pass:
+//  - a manager whose node is `down` is demoted: its machine is gone or cut
+//    off, and a member that does not vote only brings the quorum closer
+//    (its node stays, a worker, for when the machine comes back);
+//  - a manager the removal hook condemns (its host is gone from Cattle) is
+//    demoted now, even when its removal waits for a later pass;
+//  - the oldest promotable workers are promoted up to the target, or the
+//    newest managers other than the leader are demoted down to it, the
+//    unreachable ones first.
+// The managers that stay are the others; the leader is one of them unless
+// `self_leaving` (its own host is gone: it hands the lead over and stays a
+// manager until the next leader demotes it).
+struct FixedScalingView {
+  const NodeList* nodes = nullptr;
+  std::string self_node_id;
+  bool self_leaving = false;
+  int manager_scale = 3;
+  std::set<std::string> going;      // removed this pass: not counted at all
+  std::set<std::string> condemned;  // the removal hook's verdict, this pass's removals included
+  // Workers that may be promoted (fixed: bound to a host active in Cattle).
+  const std::set<std::string>* promotable = nullptr;
+};
+struct FixedScaling {
+  std::vector<RoleChange> changes;  // in the order to make them
+  // Demotions of condemned managers: evictions, as the safety checker sees them.
+  std::set<std::string> evicting;
+  int target = 0, staying = 0;  // for the trace
+};
+FixedScaling plan_fixed_scaling(const FixedScalingView& view);
 
 }  // namespace swarmsim::model

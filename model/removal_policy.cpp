@@ -159,7 +159,10 @@ std::vector<Eviction> select_by_hostname(const RemovalPolicy& p, const Reconcile
 // host has the removed host's agent IP, a node of the removed host is left
 // alone until it is superseded: the live host claims a node created after
 // it. Then it is stale, and goes when it is down.
-std::vector<Eviction> select_by_identity(const RemovalPolicy& p, const ReconcileView& v) {
+//
+// Every node the evidence condemns is returned, the leader's own included:
+// the bound per pass and the leader's own node are plan_removals' business.
+std::vector<Eviction> condemn_by_identity(const ReconcileView& v) {
   std::vector<Eviction> out;
   if (v.cattle_hosts == nullptr || v.cattle_hosts->empty()) return out;  // no evidence: do nothing
   struct Claims {
@@ -197,8 +200,6 @@ std::vector<Eviction> select_by_identity(const RemovalPolicy& p, const Reconcile
            n.Status.State == NodeState::Down;
   };
   for (const auto& n : *v.nodes) {
-    if (static_cast<int>(out.size()) >= p.max_removals_per_pass) break;
-    if (n.ID == v.self_node_id) continue;  // the leader never removes itself
     const auto claim = claims.find(n.ID);
     if (claim != claims.end() && claim->second.live) continue;
     // The agent of a host deleted while its machine ran noted, before its
@@ -264,12 +265,35 @@ std::vector<Eviction> select_by_address(const ReconcileView& v) {
 
 }  // namespace
 
-std::vector<Eviction> select_stale_nodes(const RemovalPolicy& p, const ReconcileView& v) {
+RemovalPlan plan_removals(const RemovalPolicy& p, const ReconcileView& v) {
+  RemovalPlan plan;
   switch (p.kind) {
-    case RemovalPolicy::Kind::Fixed: return select_by_identity(p, v);
-    case RemovalPolicy::Kind::GoRewrite: return select_by_address(v);
-    default: return select_by_hostname(p, v);
+    case RemovalPolicy::Kind::Fixed:
+      // The leader never removes its own node. When the evidence condemns
+      // it, the host it runs on is gone from Rancher: it is no leader.
+      for (auto& e : condemn_by_identity(v)) {
+        if (e.node_id == v.self_node_id) plan.self_condemned = std::move(e);
+        else plan.condemned.push_back(std::move(e));
+      }
+      if (plan.self_condemned) return plan;
+      for (const auto& e : plan.condemned) {
+        if (static_cast<int>(plan.evictions.size()) >= p.max_removals_per_pass) break;
+        plan.evictions.push_back(e);
+      }
+      return plan;
+    case RemovalPolicy::Kind::GoRewrite:
+      plan.evictions = select_by_address(v);
+      break;
+    default:
+      plan.evictions = select_by_hostname(p, v);
+      break;
   }
+  plan.condemned = plan.evictions;
+  return plan;
+}
+
+std::vector<Eviction> select_stale_nodes(const RemovalPolicy& p, const ReconcileView& v) {
+  return plan_removals(p, v).evictions;
 }
 
 std::optional<Eviction> select_unreachable_manager(const RemovalPolicy& p,

@@ -127,7 +127,24 @@ struct Eviction {
   std::string why;            // the comparison that condemned it, for the trace
 };
 
+// What the removal hook found this pass.
+struct RemovalPlan {
+  // The nodes it removes now: at most the policy's bound, never the leader's.
+  std::vector<Eviction> evictions;
+  // Every node the evidence condemns, the ones left for later passes
+  // included (fixed: the manager count leaves them out, and a condemned
+  // manager is demoted at once). Never the leader's own node.
+  std::vector<Eviction> condemned;
+  // fixed: the evidence condemns the leader's own node (its host was
+  // deleted in Cattle while its machine runs on and its replica, stale,
+  // still lists it). Such a leader removes nothing: it hands the lead over
+  // (see plan_fixed_scaling) and lets the next manager remove its node.
+  std::optional<Eviction> self_condemned;
+};
+
 // remove_old_hosts: which nodes the hook removes this pass.
+RemovalPlan plan_removals(const RemovalPolicy& policy, const ReconcileView& view);
+// plan_removals(...).evictions.
 std::vector<Eviction> select_stale_nodes(const RemovalPolicy& policy, const ReconcileView& view);
 // Step 3: the first unreachable manager, if the policy removes those.
 std::optional<Eviction> select_unreachable_manager(const RemovalPolicy& policy,

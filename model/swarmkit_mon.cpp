@@ -13,7 +13,7 @@
 
 #include <algorithm>
 // mpl::vector<> holds at most 20 rows; the longer tables name their size.
-#include <boost/mpl/vector/vector40.hpp>
+#include <boost/mpl/vector/vector50.hpp>
 #include <boost/msm/back/state_machine.hpp>
 #include <boost/msm/front/functor_row.hpp>
 #include <boost/msm/front/state_machine_def.hpp>
@@ -87,6 +87,16 @@ struct SwarmkitMon::Impl {
   SwarmInfo info;
   ContainerList containers;  // in create_index order
   std::optional<MetaContainer> leader;
+  // fixed: the containers of hosts labelled swarm=manager, in create_index
+  // order (the leader rule's candidates; joiners probe them in turn).
+  std::vector<MetaContainer> manager_order;
+  // The manager a joiner probes and joins: the leader, or under fixed the
+  // labelled manager whose port answered.
+  std::optional<MetaContainer> join_target;
+  std::size_t probe_candidate = 0;  // index into join_candidates() this round
+  bool handing_over = false;        // fixed: a pass run by a manager whose host is gone
+  std::set<std::string> condemned;  // this pass's removal hook: every node it condemns
+  std::optional<Eviction> self_condemned;
   JoinTokens tokens;
   std::string join_token;
   std::string published_worker;  // the worker token read when joining: what is saved
@@ -182,7 +192,9 @@ struct SwarmkitMon::Impl {
   // on a later loop as a worker, or on the removal's error.
   bool noted_worker(const Response* r) const { return noted(r) && !info.ControlAvailable; }
   bool noted_manager(const Response* r) const { return noted(r) && info.ControlAvailable; }
-  void wait_for_demotion(const Response*) { sleep(opt.loop_interval_ns); }
+  // While it waits it hands the lead over: a pass that removes nothing and
+  // promotes successors when no other manager stays (see plan_fixed_scaling).
+  void start_hand_over(const Response* r);
   void leave_deleted_host(const Response*) {
     call(SwarmLeave{true},
          fmt::format("host {} was deleted from Rancher: leave the swarm", self.uuid));
@@ -301,22 +313,74 @@ struct SwarmkitMon::Impl {
   }
   // fixed: the leader is the lowest create_index among hosts labelled
   // swarm=manager, or the lowest of all while no host is; with no usable
-  // /hosts answer, nobody is known to lead this loop.
+  // /hosts answer, nobody is known to lead this loop. A manager passes over
+  // a labelled host whose manager node is not reachable (its machine died,
+  // or it is cut off): see lead_past_unreachable.
   void note_managers(const Response* r) {
+    manager_order.clear();
     auto a = as<MetaAnswer<HostList>>(r);
     if (!a || a->kind != MetaAnswerKind::Json) {
       leader.reset();
       return;
     }
-    // Walk the containers from the oldest and stop at the first manager's:
-    // the managers are the oldest hosts, so this reads a few entries.
-    auto first = std::find_if(containers.begin(), containers.end(), [&](const MetaContainer& c) {
+    // The managers are the oldest hosts, so the first few containers hold
+    // them; the rest are walked only to be sure none is left out.
+    for (const auto& c : containers) {
       const MetaHost* h = a->value.find(c.host_uuid);
-      if (!h) return false;
+      if (!h) continue;
       auto it = h->labels.find("swarm");
-      return it != h->labels.end() && it->second == "manager";
-    });
-    if (first != containers.end()) leader = *first;
+      if (it != h->labels.end() && it->second == "manager") manager_order.push_back(c);
+    }
+    if (!manager_order.empty()) leader = manager_order.front();
+  }
+  // This host's engine is a manager (with quorum) and a labelled manager
+  // comes before it: whether that one still leads depends on its node,
+  // which only GET /nodes tells.
+  bool my_container_first() const {
+    for (const auto& c : manager_order) {
+      if (c.host_uuid == self.uuid) return true;
+      if (c.primary_ip != self.agent_ip) return false;
+    }
+    return true;  // no other labelled manager
+  }
+  bool manager_may_lead(const Response* r) {
+    note_managers(r);
+    return opt.policy.leads_among_managers() && info.ControlAvailable && !my_container_first();
+  }
+  void ask_nodes_for_lead(const Response*) {
+    call(ListNodes{}, "a labelled manager comes first: is its node still a reachable manager?");
+  }
+  // The first labelled manager whose manager node is reachable leads, this
+  // host if none before it is. Managers advertise their agent IP on 2377,
+  // which ManagerStatus.Addr shows whatever address their traffic comes from.
+  void lead_past_unreachable(const Response* r) {
+    auto nodes_read = as<NodeList>(r);
+    leader.reset();
+    if (!nodes_read) return;  // no answer: nobody is known to lead
+    std::set<std::string> reachable;
+    for (const auto& n : *nodes_read)
+      if (n.Spec.Role == NodeRole::Manager && n.ManagerStatus_ &&
+          n.ManagerStatus_->Reachability_ == Reachability::Reachable)
+        reachable.insert(n.ManagerStatus_->Addr);
+    for (const auto& c : manager_order) {
+      if (c.host_uuid == self.uuid || c.primary_ip == self.agent_ip) break;
+      if (reachable.contains(c.primary_ip + ":2377")) {
+        leader = c;
+        return;
+      }
+    }
+    auto mine = std::find_if(containers.begin(), containers.end(),
+                             [&](const MetaContainer& c) { return c.host_uuid == self.uuid; });
+    if (mine != containers.end()) leader = *mine;
+    else leader = MetaContainer{self.name, 0, self.agent_ip, self.uuid};
+  }
+  bool lead_after_nodes(const Response* r) {
+    lead_past_unreachable(r);
+    return leads();
+  }
+  bool no_lead_after_nodes(const Response* r) {
+    lead_past_unreachable(r);
+    return !leads();
   }
   bool leads_among_managers(const Response*) const { return opt.policy.leads_among_managers(); }
   void keep_containers_ask_hosts(const Response* r) {
@@ -344,16 +408,13 @@ struct SwarmkitMon::Impl {
     return !leads() && !joins();
   }
   bool i_lead_among_managers(const Response* r) {
-    note_managers(r);
-    return leads();
+    return !manager_may_lead(r) && leads();
   }
   bool should_join_a_manager(const Response* r) {
-    note_managers(r);
-    return joins();
+    return !manager_may_lead(r) && joins();
   }
   bool no_manager_work(const Response* r) {
-    note_managers(r);
-    return !leads() && !joins();
+    return !manager_may_lead(r) && !leads() && !joins();
   }
   void start_join(const Response*);
   void start_pass(const Response*);
@@ -362,6 +423,7 @@ struct SwarmkitMon::Impl {
   void announce(const char* value) { call(CattleSetHostLabel{self.uuid, "swarm", value}); }
   void announce_wait_leader(const Response*) {
     probes_failed = 0;
+    probe_candidate = 0;
     // Among the first MANAGER_SCALE swarmkit-mon containers: join as manager.
     // A host not listed yet ranks after the whole list.
     join_as_manager = false;
@@ -374,13 +436,41 @@ struct SwarmkitMon::Impl {
     }
     announce("wait_leader");
   }
-  void probe_leader(const Response*) { call(ProbeManager{leader->primary_ip + ":2377"}); }
-  bool probe_ok(const Response* r) const { return ok(r); }
-  bool probes_left(const Response* r) const {
-    return !ok(r) && probes_failed + 1 < opt.probe_attempts_max;
+  // The managers a joiner may join through, in the order it probes them:
+  // the leader; under fixed every labelled manager, so that a joiner gets in
+  // while the first one's machine is dead.
+  std::vector<MetaContainer> join_candidates() const {
+    std::vector<MetaContainer> out;
+    if (opt.policy.leads_among_managers())
+      for (const auto& c : manager_order)
+        if (c.host_uuid != self.uuid && c.primary_ip != self.agent_ip) out.push_back(c);
+    if (out.empty() && leader) out.push_back(*leader);
+    return out;
   }
-  bool probes_exhausted(const Response* r) const { return !ok(r) && !probes_left(r); }
-  void back_off(const Response*) { sleep(opt.probe_backoff_ns << probes_failed++); }
+  void probe_leader(const Response*) {
+    const auto candidates = join_candidates();
+    join_target = candidates[std::min(probe_candidate, candidates.size() - 1)];
+    call(ProbeManager{join_target->primary_ip + ":2377"});
+  }
+  bool probe_ok(const Response* r) const { return ok(r); }
+  // A failed probe moves on to the next candidate at once; a round in
+  // which none answered backs off, doubling, up to probe_attempts_max rounds.
+  bool next_candidate(const Response* r) const {
+    return !ok(r) && probe_candidate + 1 < join_candidates().size();
+  }
+  bool round_failed(const Response* r) const { return !ok(r) && !next_candidate(r); }
+  bool probes_left(const Response* r) const {
+    return round_failed(r) && probes_failed + 1 < opt.probe_attempts_max;
+  }
+  bool probes_exhausted(const Response* r) const { return round_failed(r) && !probes_left(r); }
+  void probe_next(const Response* r) {
+    ++probe_candidate;
+    probe_leader(r);
+  }
+  void back_off(const Response*) {
+    probe_candidate = 0;
+    sleep(opt.probe_backoff_ns << probes_failed++);
+  }
   void announce_wait_token(const Response*) { announce("wait_token"); }
   void ask_token(const Response*) { call(MetaServiceMetadata{}); }
   bool has_token(const Response* r) const {
@@ -392,9 +482,11 @@ struct SwarmkitMon::Impl {
     auto& md = as<MetaAnswer<ServiceMetadata>>(r)->value;
     join_token = join_as_manager ? md.manager_token : md.worker_token;
     published_worker = md.worker_token;
-    call(SwarmJoin{join_token, self.agent_ip + ":2377", {leader->primary_ip + ":2377"}},
-         fmt::format("join as {} via leader {}", join_as_manager ? "manager" : "worker",
-                     leader->primary_ip));
+    call(SwarmJoin{join_token, self.agent_ip + ":2377", {join_target->primary_ip + ":2377"}},
+         fmt::format("join as {} via {} {}", join_as_manager ? "manager" : "worker",
+                     join_target->primary_ip == (leader ? leader->primary_ip : "") ? "leader"
+                                                                                 : "manager",
+                     join_target->primary_ip));
   }
   // The script tests `$?` after an `echo`, so a failed join goes unnoticed:
   // both outcomes continue to the labels.
@@ -527,10 +619,18 @@ struct SwarmkitMon::Impl {
     plan_removals();
   }
   void plan_removals() {
-    for (const auto& e : select_stale_nodes(opt.policy, view())) queue_eviction(e, "remove_old_hosts");
+    RemovalPlan plan = model::plan_removals(opt.policy, view());
+    condemned.clear();
+    for (const auto& e : plan.condemned) condemned.insert(e.node_id);
+    self_condemned = std::move(plan.self_condemned);
+    // A manager whose host is gone removes nothing: the next leader, whose
+    // replica no longer lists this host, does that and removes this node too.
+    if (!self_condemned && !handing_over)
+      for (const auto& e : plan.evictions) queue_eviction(e, "remove_old_hosts");
     next_work(nullptr);
   }
   void plan_scaling(const Response* r);
+  void plan_fixed_step();
   void plan_purge(const Response* r);
   bool has_work(const Response*) const { return !work.empty(); }
   bool work_finished(const Response*) const { return work.empty(); }
@@ -574,6 +674,7 @@ inline constexpr char Sleeping[] = "Sleeping", WaitAgentIp[] = "WaitAgentIp",
                       VerifyBinding[] = "VerifyBinding", BindIdentity[] = "BindIdentity",
                       ReadSavedToken[] = "ReadSavedToken", CheckToken[] = "CheckToken",
                       FixRoleLabel[] = "FixRoleLabel", FindManagers[] = "FindManagers",
+                      ReadManagers[] = "ReadManagers",
                       FindLeader[] = "FindLeader",
                       Joining[] = "Joining", Leading[] = "Leading";
 // Join
@@ -624,11 +725,12 @@ struct I::LoopFsm_ : FsmBase<I::LoopFsm_> {
   using FixRoleLabel = Phase<names::FixRoleLabel, 0>;
   using FindLeader = Phase<names::FindLeader, 0>;
   using FindManagers = Phase<names::FindManagers, 0>;
+  using ReadManagers = Phase<names::ReadManagers, 0>;
   using Joining = Phase<names::Joining, 0>;
   using Leading = Phase<names::Leading, 0>;
   using initial_state = Sleeping;
   // clang-format off
-  struct transition_table : boost::mpl::vector38<
+  struct transition_table : boost::mpl::vector41<
     //  from          event          to            action                          guard
     Row<Sleeping,     ev::Wakeup,    WaitAgentIp,  Do<&I::ask_self_host>,           none>,
     Row<WaitAgentIp,  ev::Reply,     CheckEngine,  Do<&I::keep_self_ask_info>,      If<&I::has_agent_ip>>,
@@ -638,7 +740,7 @@ struct I::LoopFsm_ : FsmBase<I::LoopFsm_> {
     Row<InfoToLeave,  ev::Reply,     NoteDeparture, Do<&I::note_departure>,         If<&I::can_note_departure>>,
     Row<InfoToLeave,  ev::Reply,     Sleeping,     Do<&I::sleep_loop>,              If<&I::nothing_to_leave>>,
     Row<NoteDeparture, ev::Reply,    Leaving,      Do<&I::leave_deleted_host>,      If<&I::noted_worker>>,
-    Row<NoteDeparture, ev::Reply,    Sleeping,     Do<&I::wait_for_demotion>,       If<&I::noted_manager>>,
+    Row<NoteDeparture, ev::Reply,    Leading,      Do<&I::start_hand_over>,         If<&I::noted_manager>>,
     Row<NoteDeparture, ev::Reply,    Sleeping,     Do<&I::sleep_loop>,              If<&I::not_noted>>,
     Row<ConfirmDeleted, ev::Reply,   WaitAgentIp,  Do<&I::poll_again>,              If<&I::self_not_removed>>,
     Row<WaitAgentIp,  ev::Wakeup,    none,         Do<&I::ask_self_host>,           none>,
@@ -663,6 +765,9 @@ struct I::LoopFsm_ : FsmBase<I::LoopFsm_> {
     Row<FindLeader,   ev::Reply,     Leading,      Do<&I::start_pass>,              If<&I::i_am_leader>>,
     Row<FindLeader,   ev::Reply,     Joining,      Do<&I::start_join>,              If<&I::should_join>>,
     Row<FindLeader,   ev::Reply,     Sleeping,     Do<&I::sleep_loop>,              If<&I::nothing_to_do>>,
+    Row<FindManagers, ev::Reply,     ReadManagers, Do<&I::ask_nodes_for_lead>,      If<&I::manager_may_lead>>,
+    Row<ReadManagers, ev::Reply,     Leading,      Do<&I::start_pass>,              If<&I::lead_after_nodes>>,
+    Row<ReadManagers, ev::Reply,     Sleeping,     Do<&I::sleep_loop>,              If<&I::no_lead_after_nodes>>,
     Row<FindManagers, ev::Reply,     Leading,      Do<&I::start_pass>,              If<&I::i_lead_among_managers>>,
     Row<FindManagers, ev::Reply,     Joining,      Do<&I::start_join>,              If<&I::should_join_a_manager>>,
     Row<FindManagers, ev::Reply,     Sleeping,     Do<&I::sleep_loop>,              If<&I::no_manager_work>>,
@@ -690,6 +795,7 @@ struct I::JoinFsm_ : FsmBase<I::JoinFsm_> {
     Row<Idle,               ev::Start,   AnnounceWaitLeader, Do<&I::announce_wait_leader>, none>,
     Row<AnnounceWaitLeader, ev::Reply,   WaitLeader,         Do<&I::probe_leader>,         none>,
     Row<WaitLeader,         ev::Reply,   AnnounceWaitToken,  Do<&I::announce_wait_token>,  If<&I::probe_ok>>,
+    Row<WaitLeader,         ev::Reply,   none,               Do<&I::probe_next>,           If<&I::next_candidate>>,
     Row<WaitLeader,         ev::Reply,   none,               Do<&I::back_off>,             If<&I::probes_left>>,
     Row<WaitLeader,         ev::Reply,   Idle,               Do<&I::finish_join>,          If<&I::probes_exhausted>>,
     Row<WaitLeader,         ev::Wakeup,  none,               Do<&I::probe_leader>,         none>,
@@ -801,9 +907,22 @@ void I::start_pass(const Response*) {
   current_pass = ++passes_started;
   pass_done = false;
   bootstrap_done = false;
+  handing_over = false;
+  self_condemned.reset();
+  condemned.clear();
   bootstrapping = needs_bootstrap();
   if (bootstrapping) bootstrap->process_event(ev::Start{});
   else pass->process_event(ev::Start{});
+}
+
+void I::start_hand_over(const Response*) {
+  current_pass = ++passes_started;
+  pass_done = false;
+  handing_over = true;
+  self_condemned.reset();
+  condemned.clear();
+  bootstrapping = false;
+  pass->process_event(ev::Start{});
 }
 
 void I::queue_eviction(const Eviction& e, const std::string& step, bool force) {
@@ -842,6 +961,8 @@ void I::plan_scaling(const Response* r) {
       const RoleChange& c = *step.promotion;
       work.push_back(Call{0, UpdateNodeRole{c.node_id, c.version, c.role}, c.why});
     }
+  } else if (opt.policy.keeps_manager_count_odd()) {
+    plan_fixed_step();
   } else {
     std::set<std::string> going;
     if (auto e = select_unreachable_manager(opt.policy, view())) {
@@ -851,22 +972,48 @@ void I::plan_scaling(const Response* r) {
     for (const auto& e : select_down_nodes(opt.policy, view())) {
       if (going.insert(e.node_id).second) queue_eviction(e, "purge down nodes");
     }
-    std::optional<std::set<std::string>> bound;
-    if (opt.policy.publishes_node_identity()) {
-      bound.emplace();
-      if (cattle_hosts)
-        for (const auto& h : *cattle_hosts) {
-          auto claim = h.labels.find(kNodeIdLabel);
-          if (h.state == CattleHostState::Active && claim != h.labels.end())
-            bound->insert(claim->second);
-        }
-    }
     for (const auto& c : plan_manager_scaling(nodes, going, info.NodeID, opt.manager_scale,
-                                              opt.policy.keeps_manager_count_odd(),
-                                              bound ? &*bound : nullptr))
+                                              opt.policy.keeps_manager_count_odd(), nullptr))
       work.push_back(Call{0, UpdateNodeRole{c.node_id, c.version, c.role}, c.why});
   }
   next_work(nullptr);
+}
+
+// fixed: the managers at MANAGER_SCALE or the largest odd count the fleet
+// allows, promoting only nodes bound to a host active in Cattle.
+void I::plan_fixed_step() {
+  FixedScalingView v;
+  v.nodes = &nodes;
+  v.self_node_id = view().self_node_id;
+  v.self_leaving = handing_over || self_condemned.has_value();
+  v.manager_scale = opt.manager_scale;
+  v.condemned = condemned;
+  std::set<std::string> bound;
+  if (cattle_hosts)
+    for (const auto& h : *cattle_hosts) {
+      auto claim = h.labels.find(kNodeIdLabel);
+      if (h.state == CattleHostState::Active && claim != h.labels.end()) bound.insert(claim->second);
+    }
+  v.promotable = &bound;
+  const FixedScaling plan = plan_fixed_scaling(v);
+  if (!v.self_leaving) {
+    for (const auto& c : plan.changes)
+      work.push_back(Call{0, UpdateNodeRole{c.node_id, c.version, c.role}, c.why,
+                          plan.evicting.contains(c.node_id)});
+    return;
+  }
+  // A manager whose host is gone only hands the lead over: it promotes
+  // successors when no other reachable manager would lead after it, and
+  // leaves every other change to the next leader.
+  for (const auto& n : nodes)
+    if (n.ID != v.self_node_id && n.Spec.Role == NodeRole::Manager && n.ManagerStatus_ &&
+        n.ManagerStatus_->Reachability_ == Reachability::Reachable)
+      return;
+  for (const auto& c : plan.changes)
+    if (c.role == NodeRole::Manager)
+      work.push_back(Call{0, UpdateNodeRole{c.node_id, c.version, c.role},
+                          fmt::format("hand over, this host {} being gone from Rancher: {}",
+                                      self.uuid, c.why)});
 }
 
 void I::plan_purge(const Response* r) {
@@ -875,10 +1022,11 @@ void I::plan_purge(const Response* r) {
     for (const auto& e : select_down_nodes(opt.policy, view()))
       queue_eviction(e, "purge down nodes", false);
   }
-  // The leader's own `swarm` label follows ControlAvailable.
+  // The leader's own `swarm` label follows ControlAvailable (not on a host
+  // that is gone: there is no label to write).
   auto label = self.labels.find("swarm");
   const bool labelled = label != self.labels.end() && label->second == "manager";
-  if (info.ControlAvailable != labelled)
+  if (info.ControlAvailable != labelled && !handing_over && !self_condemned)
     work.push_back(Call{0, CattleSetHostLabel{self.uuid, "swarm", info.ControlAvailable ? "manager" : ""}, {}});
   next_work(nullptr);
 }

@@ -173,7 +173,8 @@ void EngineSim::join(const model::SwarmJoin& req, std::function<void(model::Resp
   const HostIndex target_index = target->index;
   const std::string token = req.join_token;
   auto granted_by = std::make_shared<std::size_t>(0);
-  auto serve = [this, target_index, token, granted_by]() -> model::Response {
+  auto serve = [this, target_index, token, granted_by,
+                advertise = req.advertise_addr]() -> model::Response {
     HostSim& t = env_.host(target_index);
     SwarmSim* target_swarm = t.engine->swarm();
     if (!t.engine->up() || !target_swarm ||
@@ -181,7 +182,7 @@ void EngineSim::join(const model::SwarmJoin& req, std::function<void(model::Resp
       return ApiError{0, "connection refused: the remote is not a reachable manager"};
     auto r = target_swarm->issue_certificate(host_, host().name, host().stream_key, token,
                                              host().seen_addr,
-                                             kernel_.now() + t.profile.clock_skew_ns);
+                                             kernel_.now() + t.profile.clock_skew_ns, advertise);
     if (auto* e = std::get_if<ApiError>(&r)) return *e;
     model::SwarmInfo granted;
     granted.NodeID = std::get<std::string>(r);

@@ -98,7 +98,8 @@ std::variant<ApiError, std::string> SwarmSim::issue_certificate(HostIndex host,
                                                                  const std::string& stream_key,
                                                                  const std::string& token,
                                                                  const std::string& addr,
-                                                                 Instant manager_clock) {
+                                                                 Instant manager_clock,
+                                                                 const std::string& advertise_addr) {
   if (token.empty() || (token != tokens_.Worker && token != tokens_.Manager))
     return ApiError{400, "rpc error: code = InvalidArgument desc = A valid join token is necessary "
                          "to join this cluster"};
@@ -110,6 +111,7 @@ std::variant<ApiError, std::string> SwarmSim::issue_certificate(HostIndex host,
   n.created_at = manager_clock;
   n.created_sim = kernel_.now();
   n.addr = addr;
+  n.advertise_addr = advertise_addr;
   trace_.record(kernel_.now(), TraceKind::NodeCreated, host_name, n.id,
                 fmt::format("certificate issued as {}; state unknown, no hostname yet",
                             to_string(n.role)));
@@ -174,7 +176,7 @@ model::Node SwarmSim::node_view(const std::string& id, const SwarmNodeRecord& n)
     ms.Leader = leader_ && *leader_ == id;
     ms.Reachability_ = n.silent_since ? model::Reachability::Unreachable
                                       : model::Reachability::Reachable;
-    ms.Addr = n.addr + ":2377";
+    ms.Addr = n.advertise_addr.empty() ? n.addr + ":2377" : n.advertise_addr;
     m.ManagerStatus_ = ms;
   }
   return m;

@@ -49,7 +49,8 @@ struct SwarmNodeRecord {
   bool registered = false;
   std::string hostname;  // Description.Hostname, once registered
   std::string arch;
-  std::string addr;
+  std::string addr;            // Status.Addr: where the managers see it connect from
+  std::string advertise_addr;  // ManagerStatus.Addr once a manager: what it advertised
   std::optional<Instant> silent_since;
   std::uint64_t silences = 0;  // how many times it went silent
   // Promoted while silent: its role is manager, but it joins raft (and gets
@@ -94,7 +95,8 @@ class SwarmSim {
                                                                 const std::string& stream_key,
                                                                 const std::string& token,
                                                                 const std::string& addr,
-                                                                Instant manager_clock);
+                                                                Instant manager_clock,
+                                                                const std::string& advertise_addr = "");
   void register_node(const std::string& id, const std::string& hostname, const std::string& arch);
 
   // GET /nodes. The list is kept from one call to the next and only the

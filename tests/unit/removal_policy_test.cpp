@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <set>
 
 #include "model/manager_scaling.hpp"
 #include "model/removal_policy.hpp"
@@ -213,16 +214,43 @@ TEST(FixedPolicy, DoesNothingWithoutEvidence) {
   EXPECT_TRUE(r.evicted(policy("fixed")).empty()) << "empty Cattle answer";
 }
 
-TEST(FixedPolicy, NeverRemovesItselfAndAtMostTheBoundPerPass) {
+TEST(FixedPolicy, AtMostTheBoundPerPassAndEveryCondemnedNodeListed) {
   Reading r;
   r.nodes = {node("m1", "vm0", NodeRole::Manager), node("a", "x"), node("b", "y"), node("c", "z")};
-  r.cattle_hosts = {cattle("u0", "10.0.0.1", CattleHostState::Removed, "m1"),
+  r.cattle_hosts = {cattle("u0", "10.0.0.1", CattleHostState::Active, "m1"),
                     cattle("u1", "10.0.0.2", CattleHostState::Removed, "a"),
                     cattle("u2", "10.0.0.3", CattleHostState::Removed, "b"),
                     cattle("u3", "10.0.0.4", CattleHostState::Removed, "c")};
   RemovalPolicy p = policy("fixed");
   p.max_removals_per_pass = 2;
   EXPECT_EQ(r.evicted(p), (Ids{"a", "b"}));
+  const NodeList nodes = r.nodes;
+  const CattleHostList hosts = r.cattle_hosts;
+  const RemovalPlan plan = plan_removals(p, ReconcileView{r.now, "m1", &nodes, &r.hosts, &hosts, &r.departed});
+  Ids condemned;
+  for (const auto& e : plan.condemned) condemned.push_back(e.node_id);
+  EXPECT_EQ(condemned, (Ids{"a", "b", "c"})) << "the manager count leaves all three out";
+  EXPECT_FALSE(plan.self_condemned.has_value());
+}
+
+// The leader's own host deleted in Cattle while its machine runs and its
+// replica, stale, still lists it: the evidence condemns its own node. It
+// removes nothing, not even the others it condemns: it is no leader.
+TEST(FixedPolicy, ALeaderWhoseOwnNodeIsCondemnedRemovesNothing) {
+  Reading r;
+  r.nodes = {node("m1", "vm0", NodeRole::Manager), node("a", "x")};
+  r.cattle_hosts = {cattle("u0", "10.0.0.1", CattleHostState::Removed, "m1"),
+                    cattle("u1", "10.0.0.2", CattleHostState::Removed, "a")};
+  EXPECT_TRUE(r.evicted(policy("fixed")).empty());
+  const NodeList nodes = r.nodes;
+  const CattleHostList hosts = r.cattle_hosts;
+  const RemovalPlan plan =
+      plan_removals(policy("fixed"), ReconcileView{r.now, "m1", &nodes, &r.hosts, &hosts, &r.departed});
+  ASSERT_TRUE(plan.self_condemned.has_value());
+  EXPECT_EQ(plan.self_condemned->node_id, "m1");
+  // Given any other identity (its host uuid, say), the leader would take its
+  // own node for anybody's and remove it.
+  EXPECT_EQ(r.evicted(policy("fixed"), "u0"), (Ids{"m1"}));
 }
 
 // Down or not: a node whose host was deleted in Cattle while its machine ran
@@ -384,4 +412,135 @@ TEST(GoRewritePolicy, BehindNatALiveNodeCanBeTakenForTheStaleOne) {
                     cattle("u1", "10.0.0.2", CattleHostState::Active),
                     cattle("u2", "10.0.0.3", CattleHostState::Removed)};
   EXPECT_EQ(r.evicted(policy("go-rewrite")), (Ids{"a-live"}));
+}
+
+namespace {
+
+// The fixed policy's manager-count step on a node list: the changes as
+// "+id" (promote) and "-id" (demote), in order.
+struct Fleet {
+  std::vector<Node> nodes;
+  std::set<std::string> condemned;
+  std::set<std::string> promotable;  // empty: every worker
+  std::string self = "m1";
+  bool self_leaving = false;
+  int scale = 3;
+
+  Node& add(const std::string& id, NodeRole role, NodeState state = NodeState::Ready) {
+    nodes.push_back(node(id, id, role, state));
+    nodes.back().CreatedAt = static_cast<Instant>(nodes.size()) * kSecond;  // listed = age order
+    if (role == NodeRole::Manager && state == NodeState::Down)
+      nodes.back().ManagerStatus_->Reachability_ = Reachability::Unreachable;
+    return nodes.back();
+  }
+  Ids changes() const {
+    const NodeList list = nodes;
+    std::set<std::string> every;
+    for (const auto& n : nodes) every.insert(n.ID);
+    FixedScalingView v;
+    v.nodes = &list;
+    v.self_node_id = self;
+    v.self_leaving = self_leaving;
+    v.manager_scale = scale;
+    v.condemned = condemned;
+    v.promotable = promotable.empty() ? &every : &promotable;
+    Ids out;
+    for (const auto& c : plan_fixed_scaling(v).changes)
+      out.push_back((c.role == NodeRole::Manager ? "+" : "-") + c.node_id);
+    return out;
+  }
+};
+
+}  // namespace
+
+TEST(FixedScaling, PromotesTheOldestWorkersUpToManagerScale) {
+  Fleet f;
+  f.add("m1", NodeRole::Manager);
+  f.add("old", NodeRole::Worker);
+  f.add("older-still", NodeRole::Worker).CreatedAt = 0;
+  f.add("new", NodeRole::Worker);
+  EXPECT_EQ(f.changes(), (Ids{"+older-still", "+old"}));
+  f.scale = 5;
+  EXPECT_EQ(f.changes(), (Ids{"+older-still", "+old"})) << "four nodes make three managers, not four";
+  f.add("newest", NodeRole::Worker);
+  EXPECT_EQ(f.changes(), (Ids{"+older-still", "+old", "+new", "+newest"}));
+}
+
+TEST(FixedScaling, SettlesAtTheLargestOddCountTheFleetAllows) {
+  Fleet f;
+  f.add("m1", NodeRole::Manager);
+  f.add("a", NodeRole::Worker);
+  EXPECT_TRUE(f.changes().empty()) << "two nodes: one manager, never two";
+  Fleet two;
+  two.add("m1", NodeRole::Manager);
+  two.add("m2", NodeRole::Manager);
+  EXPECT_EQ(two.changes(), (Ids{"-m2"})) << "two managers survive no loss one does not";
+  two.scale = 1;
+  EXPECT_EQ(two.changes(), (Ids{"-m2"}));
+}
+
+TEST(FixedScaling, ADownManagerIsDemotedAndReplaced) {
+  Fleet f;
+  f.add("m1", NodeRole::Manager);
+  f.add("dead", NodeRole::Manager, NodeState::Down);
+  f.add("m3", NodeRole::Manager);
+  f.add("w", NodeRole::Worker);
+  EXPECT_EQ(f.changes(), (Ids{"-dead", "+w"}));
+  // No worker to replace it with: the two that stay make one.
+  f.nodes.pop_back();
+  EXPECT_EQ(f.changes(), (Ids{"-dead", "-m3"}));
+}
+
+TEST(FixedScaling, CondemnedManagersAreDemotedAndNeverCountedOrPromoted) {
+  Fleet f;
+  f.add("m1", NodeRole::Manager);
+  f.add("gone1", NodeRole::Manager);
+  f.add("gone2", NodeRole::Manager);
+  f.add("gone3", NodeRole::Worker);
+  f.add("w", NodeRole::Worker);
+  f.condemned = {"gone1", "gone2", "gone3"};
+  // m1 and w are all that stay: one manager.
+  EXPECT_EQ(f.changes(), (Ids{"-gone1", "-gone2"}));
+  f.add("w2", NodeRole::Worker);
+  EXPECT_EQ(f.changes(), (Ids{"-gone1", "-gone2", "+w", "+w2"}));
+}
+
+TEST(FixedScaling, NeverDemotesTheLeaderAndTouchesNothingWithoutAMajority) {
+  Fleet f;
+  f.add("m2", NodeRole::Manager);
+  f.add("m1", NodeRole::Manager);
+  f.add("m3", NodeRole::Manager);
+  f.scale = 1;
+  EXPECT_EQ(f.changes(), (Ids{"-m3", "-m2"})) << "the newest first, the leader never";
+  Fleet lost;
+  lost.add("m1", NodeRole::Manager);
+  lost.add("d1", NodeRole::Manager, NodeState::Down);
+  lost.add("d2", NodeRole::Manager, NodeState::Down);
+  lost.add("w", NodeRole::Worker);
+  EXPECT_TRUE(lost.changes().empty());
+}
+
+TEST(FixedScaling, OnlyWorkersBoundToLiveHostsArePromoted) {
+  Fleet f;
+  f.add("m1", NodeRole::Manager);
+  f.add("unbound", NodeRole::Worker);
+  f.add("a", NodeRole::Worker);
+  f.add("b", NodeRole::Worker);
+  f.promotable = {"a", "b"};
+  EXPECT_EQ(f.changes(), (Ids{"+a", "+b"}));
+}
+
+// The leader's own host is gone: it counts itself out and promotes
+// successors, so that the next leader can demote and remove it.
+TEST(FixedScaling, ALeaderWhoseHostIsGoneCountsItselfOut) {
+  Fleet f;
+  f.add("m1", NodeRole::Manager);
+  f.add("a", NodeRole::Worker);
+  f.add("b", NodeRole::Worker);
+  f.add("c", NodeRole::Worker);
+  f.self_leaving = true;
+  f.scale = 1;
+  EXPECT_EQ(f.changes(), (Ids{"+a"}));
+  f.scale = 3;
+  EXPECT_EQ(f.changes(), (Ids{"+a", "+b", "+c"}));
 }
