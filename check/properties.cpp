@@ -35,6 +35,8 @@ const char* to_string(Property p) {
     case Property::SparesItself: return "spares-itself";
     case Property::NoRemovalOnFailedRead: return "no-removal-on-failed-read";
     case Property::OneSwarm: return "one-swarm";
+    case Property::ManagerCount: return "manager-count";
+    case Property::SoundPromotions: return "sound-promotions";
     case Property::SimulatorFault: return "simulator-fault";
   }
   return "?";
@@ -44,7 +46,8 @@ const std::vector<Property>& all_properties() {
   static const std::vector<Property> all = {
       Property::NoSpuriousEviction, Property::Cleanup,         Property::Convergence,
       Property::NoFlapping,         Property::Determinism,     Property::BoundedRemovals,
-      Property::SparesItself,       Property::NoRemovalOnFailedRead, Property::OneSwarm};
+      Property::SparesItself,       Property::NoRemovalOnFailedRead, Property::OneSwarm,
+      Property::ManagerCount,       Property::SoundPromotions};
   return all;
 }
 
@@ -55,6 +58,8 @@ bool promised_by(Property p, const std::string& policy_name) {
     case Property::BoundedRemovals: return policy->promises_bounded_removals();
     case Property::SparesItself: return policy->promises_to_spare_itself();
     case Property::NoRemovalOnFailedRead: return policy->promises_no_removal_on_failed_read();
+    case Property::ManagerCount: return policy->promises_manager_count();
+    case Property::SoundPromotions: return policy->promises_sound_promotions();
     default: return true;
   }
 }
@@ -123,6 +128,7 @@ CaseVerdict evaluate(const sim::ScenarioSpec& spec, const std::string& policy,
       {Property::SparesItself, {"demoted-self"}},
       {Property::NoRemovalOnFailedRead, {"removed-after-failed-read"}},
       {Property::OneSwarm, {"second-swarm"}},
+      {Property::SoundPromotions, {"unsound-promotion"}},
   };
   for (const auto& [property, names] : kinds) {
     if (!wants(properties, property)) continue;
@@ -144,6 +150,10 @@ CaseVerdict evaluate(const sim::ScenarioSpec& spec, const std::string& policy,
         break;
       }
     }
+  }
+  if (wants(properties, Property::ManagerCount)) {
+    auto why = first_violation(r, {"manager-count"});
+    if (!why.empty()) fail(Property::ManagerCount, why);
   }
   if (wants(properties, Property::NoFlapping) && r.verdict != sim::Verdict::Safety) {
     std::map<std::string, int> additions;
@@ -457,6 +467,7 @@ CheckReport run_check(const CheckOptions& o) {
   params.seed = o.seed;
   params.maxSuccess = o.cases;
   params.maxSize = 100;
+  params.disableShrinking = !o.shrink;
   std::unordered_map<std::string, rc::detail::Reproduce> reproduce;
   if (!o.reproduce.empty()) {
     const auto config = rc::detail::configFromString("reproduce=" + o.reproduce, {});

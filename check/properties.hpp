@@ -16,7 +16,13 @@
 //  - spares-itself: the leader never demotes or removes its own node;
 //  - no-removal-on-failed-read: nothing is removed in a pass whose decisive
 //    read (Cattle's hosts, or metadata /hosts, and `GET /nodes`) failed or
-//    came back empty.
+//    came back empty;
+//  - manager-count: once the world is quiet (by the liveness bound), the
+//    managers are MANAGER_SCALE, or the largest odd count the live nodes
+//    allow, each a live host's ready node (a raft quorum the world took, as
+//    sim/quorum_checker.hpp excuses it, excuses this too);
+//  - sound-promotions: no node is made a manager whose host had left
+//    Rancher before the reads its pass decided on.
 #pragma once
 
 #include <atomic>
@@ -42,6 +48,8 @@ enum class Property {
   SparesItself,
   NoRemovalOnFailedRead,
   OneSwarm,
+  ManagerCount,
+  SoundPromotions,
   SimulatorFault,  // the simulator or the logic reached an impossible state
 };
 const char* to_string(Property p);
@@ -75,6 +83,7 @@ struct CheckOptions {
   std::uint64_t seed = 1;  // RapidCheck's seed
   int max_hosts = 20;
   bool join_bursts = false;  // GenOptions::join_bursts
+  bool shrink = true;        // false: keep the first failing case as generated
   // Checked only where the policy promises them (properties_for).
   std::vector<Property> properties = all_properties();
   std::string reproduce;   // a reproduce string from an earlier failure

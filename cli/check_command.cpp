@@ -24,7 +24,9 @@ int exit_code_for(const check::CheckReport& r) {
     case check::Property::BoundedRemovals:
     case check::Property::SparesItself:
     case check::Property::NoRemovalOnFailedRead:
-    case check::Property::OneSwarm: return kExitSafety;
+    case check::Property::OneSwarm:
+    case check::Property::SoundPromotions: return kExitSafety;
+    case check::Property::ManagerCount:
     case check::Property::Cleanup:
     case check::Property::Convergence:
     case check::Property::NoFlapping: return kExitLiveness;
@@ -118,6 +120,7 @@ int command_check(const CheckArgs& args) {
   o.seed = args.seed;
   o.max_hosts = args.max_hosts;
   o.join_bursts = args.join_bursts;
+  o.shrink = !args.no_shrink;
   o.reproduce = args.reproduce;
   o.jobs = args.jobs;
   if (!args.property.empty()) {

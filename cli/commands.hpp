@@ -64,6 +64,7 @@ struct CheckArgs {
   std::uint64_t seed = 1;
   int max_hosts = 20;
   bool join_bursts = false;
+  bool no_shrink = false;
   std::string out;
   std::string property;
   std::string reproduce;

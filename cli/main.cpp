@@ -295,7 +295,11 @@ int run_cli(int argc, char** argv) {
   check_cmd->add_option("--property", check.property,
                         "Check only one of: no-spurious-eviction, cleanup, convergence, "
                         "no-flapping, one-swarm, determinism, and where the policy promises them "
-                        "bounded-removals, spares-itself, no-removal-on-failed-read");
+                        "bounded-removals, spares-itself, no-removal-on-failed-read, "
+                        "manager-count, sound-promotions");
+  check_cmd->add_flag("--no-shrink", check.no_shrink,
+                      "Keep the first failing environment as generated instead of shrinking it "
+                      "(shrinking keeps any failure, so a shrunk case may fail another way)");
   check_cmd->add_option("-j,--jobs", check.jobs,
                         "Cases evaluated at once, one per thread (default: all cores). The "
                         "result is the same for any number: the same cases in the same order, "

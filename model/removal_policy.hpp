@@ -99,6 +99,11 @@ struct RemovalPolicy {
   bool promises_bounded_removals() const { return kind == Kind::Fixed; }
   // The leader never demotes or removes its own node.
   bool promises_to_spare_itself() const { return kind == Kind::Fixed || kind == Kind::GoRewrite; }
+  // The managers settle at MANAGER_SCALE, or at the largest odd count the
+  // live nodes allow, each a live host's ready node (manager-count).
+  bool promises_manager_count() const { return kind == Kind::Fixed; }
+  // Only a node of a host active in Cattle is made a manager (sound-promotions).
+  bool promises_sound_promotions() const { return kind == Kind::Fixed; }
   // Nothing is removed in a pass whose decisive read (see decides_on) failed
   // or came back empty.
   bool promises_no_removal_on_failed_read() const {

@@ -87,6 +87,11 @@ std::string render_text(const sim::RunResult& r, const std::string& file, const 
       out += fmt::format("  {} at {} on host {} node {}\n", v.kind, format_time(v.time_ns), v.host,
                          v.node_id.empty() ? "-" : v.node_id);
       out += wrap(v.detail, 96, "    ");
+      if (!v.world_events.empty()) {
+        std::string events;
+        for (const auto& e : v.world_events) events += (events.empty() ? "" : "; ") + e;
+        out += wrap("World: " + events, 96, "    ");
+      }
     }
   }
   out += fmt::format(
@@ -111,7 +116,8 @@ nlohmann::ordered_json run_to_json(const sim::RunResult& r, const std::string& f
                   {"host", v.host},
                   {"node_id", v.node_id},
                   {"detail", v.detail},
-                  {"environment", v.environment}});
+                  {"environment", v.environment},
+                  {"world_events", v.world_events}});
   }
   j["digest"] = format_digest(r.digest);
   auto& es = j["events"] = nlohmann::ordered_json::array();

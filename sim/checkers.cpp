@@ -19,6 +19,8 @@ SafetyChecker::SafetyChecker(World& world, bool stop_at_first)
       [this](const SwarmNodeRecord& n, const SwarmOrigin& o) { on_removed(n, o); });
   world.demoted_observers.push_back(
       [this](const SwarmNodeRecord& n, const SwarmOrigin& o) { on_demoted(n, o); });
+  world.promoted_observers.push_back(
+      [this](const SwarmNodeRecord& n, const SwarmOrigin& o) { on_promoted(n, o); });
   world.decisive_read_observers.push_back(
       [this](HostIndex host, std::uint64_t pass, Instant as_of) {
         Instant& last = last_read_at_[PassKey{host, pass}];
@@ -32,7 +34,7 @@ SafetyChecker::SafetyChecker(World& world, bool stop_at_first)
                                  "managers: swarm #{} now runs beside it (a split brain), and "
                                  "whoever reads its join tokens joins the wrong one",
                                  h.name, created.number() + 1),
-                     {}});
+                     {}, {}});
   });
   world.failed_read_observers.push_back(
       [this](HostIndex host, std::uint64_t pass, const std::string& what) {
@@ -52,14 +54,14 @@ void SafetyChecker::check_promises(const SwarmNodeRecord& n, const SwarmOrigin& 
                      fmt::format("the pass of {} removed {} nodes; the policy promises at most {}. "
                                  "This one: {}",
                                  origin.host_name, removed, policy.max_removals_per_pass,
-                                 origin.why), {}});
+                                 origin.why), {}, {}});
   }
   if (auto failed = failed_reads_.find(key);
       failed != failed_reads_.end() && policy.promises_no_removal_on_failed_read()) {
     report(Violation{true, "removed-after-failed-read", now, victim, n.id,
                      fmt::format("the pass of {} removed this node although its read '{}' "
                                  "failed or was empty. Reason given: {}",
-                                 origin.host_name, failed->second, origin.why), {}});
+                                 origin.host_name, failed->second, origin.why), {}, {}});
   }
 }
 
@@ -115,15 +117,15 @@ void SafetyChecker::on_removed(const SwarmNodeRecord& n, const SwarmOrigin& orig
     report(Violation{true, "removed-self", now, victim.name, n.id,
                      (origin.why == kOutsideClientWhy ? "a client of the host's Engine API removed its own node"
                                                       : "the hook removed the node of the host it runs on: " + origin.why),
-                     {}});
+                     {}, {}});
   }
   const auto from = world_.hosts()[origin.host].engine->swarm_number();
   if (from && !world_.swarm(*from).has_manager()) {
     report(Violation{true, "removed-last-manager", now, victim.name, n.id,
-                     "the swarm has no manager left: " + origin.why, {}});
+                     "the swarm has no manager left: " + origin.why, {}, {}});
   }
   if (live_hosts_node(n) && could_know(n, origin)) {
-    report(Violation{true, "spurious-eviction", now, victim.name, n.id, explain(n, origin), {}});
+    report(Violation{true, "spurious-eviction", now, victim.name, n.id, explain(n, origin), {}, {}});
   }
 }
 
@@ -152,18 +154,50 @@ void SafetyChecker::on_demoted(const SwarmNodeRecord& n, const SwarmOrigin& orig
   if (world_.options().policy.promises_to_spare_itself() && n.host == origin.host &&
       victim.engine->node_id() == n.id) {
     report(Violation{true, "demoted-self", world_.kernel().now(), victim.name, n.id,
-                     "the leader demoted its own node: " + origin.why, {}});
+                     "the leader demoted its own node: " + origin.why, {}, {}});
   }
   if (!origin.eviction) return;  // scaling to MANAGER_SCALE is not an eviction
   if (live_hosts_node(n) && could_know(n, origin)) {
     report(Violation{true, "spurious-demotion", world_.kernel().now(), victim.name, n.id,
-                     explain(n, origin), {}});
+                     explain(n, origin), {}, {}});
   }
 }
 
-std::vector<Violation> LivenessChecker::check(const World& world) {
+// fixed: a manager is made only of a live host's node. A promotion of a
+// node whose host had left Rancher before the pass's last decisive read
+// (or, outside a pass, before the promotion) was the policy's choice.
+void SafetyChecker::on_promoted(const SwarmNodeRecord& n, const SwarmOrigin& origin) {
+  if (!world_.options().policy.promises_sound_promotions() || origin.why == kOutsideClientWhy)
+    return;
+  if (live_hosts_node(n)) return;
+  const HostSim& victim = world_.hosts()[n.host];
+  Instant known = world_.kernel().now();
+  if (origin.pass != 0) {
+    auto read = last_read_at_.find(PassKey{origin.host, origin.pass});
+    if (read != last_read_at_.end()) known = read->second;
+  }
+  const bool host_gone = !victim.in_rancher && victim.left_rancher_at >= 0 &&
+                         victim.left_rancher_at <= known;
+  if (!host_gone) return;
+  report(Violation{true, "unsound-promotion", world_.kernel().now(), victim.name, n.id,
+                   fmt::format("{} promoted the node of {}, whose host left Rancher at {}, before "
+                               "the reads it decided on. Reason given: {}",
+                               origin.host_name, victim.name,
+                               format_duration_ms(victim.left_rancher_at), origin.why),
+                   {}, {}});
+}
+
+std::vector<Violation> LivenessChecker::check(const World& world,
+                                              const QuorumChecker::Judgement& quorum) {
   std::vector<Violation> out;
   const Instant now = world.kernel().now();
+  // The excuse a lost quorum gives, for the violations it explains.
+  auto quorum_excuse = [&](Violation& v) {
+    if (!quorum.lost || !quorum.excused) return false;
+    v.environment = quorum.why;
+    v.world_events = quorum.world_events;
+    return true;
+  };
   std::map<std::size_t, std::vector<const SwarmNodeRecord*>> by_host;
   for (const auto& [id, n] : world.swarm().nodes()) by_host[n.host].push_back(&n);
   for (const auto& h : world.hosts()) {
@@ -179,11 +213,12 @@ std::vector<Violation> LivenessChecker::check(const World& world) {
                               "still in the swarm",
                               h.name, h.uuid_at(n->created_sim),
                               to_string(world.swarm().state_of(*n))),
-                  {}};
-      v.environment = evidence_destroyed(world, *n, h.uuid_at(n->created_sim));
-      if (v.environment.empty()) v.environment = leader_cannot_run(world);
-      if (v.environment.empty()) v.environment = quorum_destroyed(world, n);
+                  {}, {}};
+      v.environment = evidence_destroyed(world, *n, h.uuid_at(n->created_sim), v.world_events);
+      if (v.environment.empty()) v.environment = leader_cannot_run(world, v.world_events);
+      if (v.environment.empty()) quorum_excuse(v);
       if (!v.environment.empty()) v.detail += ". Not the logic's doing: " + v.environment;
+      else if (quorum.lost) v.detail += ". " + quorum.why;
       out.push_back(std::move(v));
     }
     if (!h.in_rancher) continue;
@@ -198,27 +233,86 @@ std::vector<Violation> LivenessChecker::check(const World& world) {
                             "swarmkit-mon phase {}",
                             h.name, ready, nodes.size(), to_string(h.engine->local_state()),
                             h.engine->node_id(), phase),
-                {}};
-    if (ready == 0) v.environment = environment_cause(world, h);
-    if (ready == 0 && v.environment.empty()) v.environment = quorum_destroyed(world, nullptr);
+                {}, {}};
+    if (ready == 0) v.environment = environment_cause(world, h, v.world_events);
+    if (ready == 0 && v.environment.empty()) quorum_excuse(v);
     if (!v.environment.empty()) v.detail += ". Not the logic's doing: " + v.environment;
+    else if (quorum.lost) v.detail += ". " + quorum.why;
     out.push_back(std::move(v));
   }
+  if (auto v = manager_count(world, quorum)) out.push_back(std::move(*v));
   return out;
+}
+
+// fixed: the managers settle at MANAGER_SCALE, or at the largest odd count
+// the live nodes allow, each the ready node of a live host. A live node
+// here is the one a machine whose host is active in Cattle holds, ready;
+// one whose swarmkit-mon cannot run (an image without its architecture)
+// counts only if Cattle already ties it to its host, since nothing else
+// could. Checked once the world is quiet, like the rest.
+std::optional<Violation> LivenessChecker::manager_count(const World& world,
+                                                         const QuorumChecker::Judgement& quorum) {
+  if (!world.options().policy.promises_manager_count()) return std::nullopt;
+  const SwarmSim& swarm = world.swarm();
+  if (!swarm.exists()) return std::nullopt;  // no swarm: no-ready-node says why
+  int live = 0, managers = 0;
+  std::vector<std::string> stray;  // managers that are not a live host's ready node
+  for (const auto& [id, n] : swarm.nodes()) {
+    const HostSim& h = world.hosts()[n.host];
+    const bool is_live = h.in_rancher && h.machine_on && h.engine->up() &&
+                         h.engine->node_id() == id &&
+                         swarm.state_of(n) == model::NodeState::Ready;
+    bool countable = is_live;
+    if (is_live && image_keeps_it_down_or_absent(h)) {
+      const model::CattleHost* host = world.cattle().host(h.uuid);
+      auto claim = host ? host->labels.find(model::kNodeIdLabel) : decltype(host->labels.end()){};
+      countable = host != nullptr && claim != host->labels.end() && claim->second == id;
+    }
+    live += countable;
+    if (n.role != model::NodeRole::Manager) continue;
+    ++managers;
+    if (!is_live) stray.push_back(h.name);
+  }
+  int target = std::min(world.manager_scale(), live);
+  if (target % 2 == 0) --target;
+  target = std::max(target, 0);
+  if (managers == target && stray.empty()) return std::nullopt;
+  std::string strays;
+  for (const auto& name : stray) strays += (strays.empty() ? "" : ", ") + name;
+  Violation v{false, "manager-count", world.kernel().now(), "swarm", "",
+              fmt::format("{} manager{} for {} live node{} at MANAGER_SCALE {}: {} wanted{}",
+                          managers, managers == 1 ? "" : "s", live, live == 1 ? "" : "s",
+                          world.manager_scale(), target,
+                          strays.empty() ? ""
+                                         : fmt::format("; managers that are no live host's ready "
+                                                       "node: {}",
+                                                       strays)),
+              {}, {}};
+  v.environment = leader_cannot_run(world, v.world_events);
+  if (v.environment.empty() && quorum.lost && quorum.excused) {
+    v.environment = quorum.why;
+    v.world_events = quorum.world_events;
+  }
+  if (!v.environment.empty()) v.detail += ". Not the logic's doing: " + v.environment;
+  else if (quorum.lost) v.detail += ". " + quorum.why;
+  return v;
 }
 
 // A node left behind with nothing in the world to tie it to its removed
 // host: no claim of the host names it in Cattle, its address is not the
 // host's agent IP (NAT, a second interface), no agent noted its departure,
 // and the logic had no chance to leave any of that: its engine never learnt
-// the node's ID (the join's reply was lost), or since the node was created,
-// or since someone else's whole-host PUT reverted its claim, no loop of the
-// machine's swarmkit-mon started while its engine held the node, or the
-// last one that did tried to write a claim or a departure note and the world
-// (a crash, a partition, the removal) kept it from landing. No policy that
-// removes only on evidence can remove such a node.
+// the node's ID (the reply to its join was lost), or since the node was
+// created, or since someone else's whole-host PUT reverted its claim, no
+// loop of the machine's swarmkit-mon started while its engine held the
+// node, or the last one that did tried to write a claim or a departure note
+// and the world (a crash, a partition, the removal, a Cattle error) kept it
+// from landing and gave it no later loop. An agent that made its engine
+// leave the swarm after such a write failed had its chance, and threw it
+// away. No policy that removes only on evidence can remove such a node.
 std::string LivenessChecker::evidence_destroyed(const World& world, const SwarmNodeRecord& n,
-                                                const std::string& uuid) {
+                                                const std::string& uuid,
+                                                std::vector<std::string>& events) {
   const model::CattleHost* host = world.cattle().host(uuid);
   if (host == nullptr) return {};
   if (auto claim = host->labels.find(model::kNodeIdLabel);
@@ -231,8 +325,18 @@ std::string LivenessChecker::evidence_destroyed(const World& world, const SwarmN
       "noted its departure: nothing ties the node to host {}",
       n.addr, host->agent_ip, uuid);
   const HostSim& machine = world.hosts()[n.host];
-  if (!machine.node_ids_held.contains(n.id))
+  const Instant now = world.kernel().now();
+  const std::string& removal =
+      world.world_event_before(n.host, now, {EventKind::RemoveHost, EventKind::DeleteHost});
+  if (!removal.empty()) events.push_back(removal);
+  if (!machine.node_ids_held.contains(n.id)) {
+    const std::string& cut = world.world_event_before(
+        n.host, n.created_sim + world.options().join_timeout_ns, {EventKind::Partition, EventKind::Crash});
+    events.push_back(!cut.empty() ? cut
+                                  : fmt::format("the {} link of {} lost the reply",
+                                                machine.profile.link, machine.name));
     return "the engine never learnt the node's ID (the reply to its join was lost); " + nothing;
+  }
   const auto reverted = world.claim_reverted_at(uuid, n.id);
   const Instant lost_at = std::max(n.created_sim, reverted.value_or(n.created_sim));
   auto at = [](const std::map<std::string, Instant>& m, const std::string& id) {
@@ -242,6 +346,20 @@ std::string LivenessChecker::evidence_destroyed(const World& world, const SwarmN
   const Instant loop = at(machine.last_loop_holding, n.id);
   const Instant tried = at(machine.last_tie_written, n.id);
   if (loop > lost_at && tried < loop) return {};  // a loop had the chance and did not try
+  const Instant left = at(machine.left_swarm_by_logic, n.id);
+  if (loop > lost_at && left >= tried) return {};  // it tried, failed, and left all the same
+  if (reverted) {
+    const std::string& edit = world.world_event_before(n.host, *reverted, {EventKind::EditLabels});
+    if (!edit.empty()) events.push_back(edit);
+  }
+  if (loop > lost_at) {
+    // The last attempt did not land: what cut it, if a timeline event did.
+    const std::string& cut = world.world_event_before(
+        n.host, now, {EventKind::Crash, EventKind::Partition, EventKind::MachineDies});
+    if (!cut.empty()) events.push_back(cut);
+    else if (world.spec().cattle != CattleSpec{})
+      events.push_back("the Cattle API's write faults (cattle.write_error, write_timeout)");
+  }
   return fmt::format("{}; {}",
                      loop <= lost_at
                          ? (reverted ? "its claim was reverted by a whole-host PUT of an older "
@@ -270,16 +388,37 @@ const HostSim* leading_host(const World& world) {
 // Its container is listed (it exists, restarting) but exits at once.
 bool image_keeps_it_down(const HostSim& h) { return h.image_fails && !h.mon->running(); }
 
+const std::string& image_event(const World& world) {
+  return world.world_event_before(World::kNoHost, world.kernel().now(), {EventKind::PublishImage});
+}
+
+// What kept a host's replica from listing it: a stall or empty answers of
+// its own, else its profile's lag.
+std::string replica_event(const World& world, const HostSim& h) {
+  const std::string& e = world.world_event_before(
+      h.index, world.kernel().now(), {EventKind::MetadataStall, EventKind::MetadataEmpty});
+  if (!e.empty()) return e;
+  return fmt::format("metadata_lag of profile '{}' ({})", h.profile.name,
+                     h.profile.metadata_lag.describe());
+}
+
 }  // namespace
+
+bool LivenessChecker::image_keeps_it_down_or_absent(const HostSim& h) {
+  return image_keeps_it_down(h);
+}
 
 // When the leading host's container cannot run its image, nothing
 // reconciles the swarm.
-std::string LivenessChecker::leader_cannot_run(const World& world) {
+std::string LivenessChecker::leader_cannot_run(const World& world,
+                                               std::vector<std::string>& events) {
   const HostSim* leader = leading_host(world);
-  if (leader != nullptr && image_keeps_it_down(*leader))
+  if (leader != nullptr && image_keeps_it_down(*leader)) {
+    events.push_back(image_event(world));
     return fmt::format("{}, which leads (the lowest create_index), cannot run the swarmkit-mon "
                        "image (no {} build): nothing reconciles the swarm",
                        leader->name, to_string(leader->profile.arch));
+  }
   // Only a manager can reconcile, whichever leader rule a policy has: when
   // no host whose engine is a manager can run the image, none can.
   std::string managers;
@@ -291,63 +430,31 @@ std::string LivenessChecker::leader_cannot_run(const World& world) {
     managers += (managers.empty() ? "" : ", ") + h.name;
   }
   if (managers.empty()) return {};
+  events.push_back(image_event(world));
   return fmt::format("no manager can run the swarmkit-mon image ({}: no build for their "
                      "architecture): nothing reconciles the swarm",
                      managers);
 }
 
-// Raft keeps its quorum through the loss of a minority of the managers, and
-// no policy keeps more than MANAGER_SCALE: a world that takes a majority of
-// an odd count of managers' machines away (removed, or dead) leaves a swarm
-// that cannot act, whoever promoted them. An even count is not excused:
-// with two managers one loss costs the quorum, and keeping the count odd is
-// the logic's job.
-// Likewise an orphan manager that cannot be demoted because a manager on a
-// machine that is gone leaves no majority without it: only the dead
-// manager's removal would free it, and nothing says that machine is gone
-// for good.
-std::string LivenessChecker::quorum_destroyed(const World& world, const SwarmNodeRecord* orphan) {
-  const SwarmSim& swarm = world.swarm();
-  int managers = 0;
-  bool quorum = false;
-  std::vector<std::string> gone, others_gone;
-  for (const auto& [id, n] : swarm.nodes()) {
-    if (n.role != model::NodeRole::Manager) continue;
-    ++managers;
-    quorum |= swarm.is_manager_with_quorum(id);
-    const HostSim& h = world.hosts()[n.host];
-    if (h.engine->up()) continue;
-    gone.push_back(h.name);
-    if (orphan == nullptr || orphan->id != id) others_gone.push_back(h.name);
-  }
-  auto list = [](const std::vector<std::string>& names) {
-    std::string out;
-    for (const auto& g : names) out += (out.empty() ? "" : ", ") + g;
-    return out;
-  };
-  const auto lost = static_cast<int>(gone.size());
-  if (!quorum && managers % 2 == 1 && 2 * lost > managers)
-    return fmt::format("the swarm lost raft quorum: {} of its {} managers are on machines that "
-                       "are gone ({})",
-                       gone.size(), managers, list(gone));
-  if (quorum && orphan && orphan->raft_member() && !others_gone.empty() &&
-      !swarm.keeps_quorum_without(orphan->id))
-    return fmt::format("the node is a manager, and without it the raft group loses its quorum "
-                       "because of managers on machines that are gone ({}): it cannot be demoted",
-                       list(others_gone));
-  return {};
-}
-
-std::string LivenessChecker::environment_cause(const World& world, const HostSim& h) {
+std::string LivenessChecker::environment_cause(const World& world, const HostSim& h,
+                                               std::vector<std::string>& events) {
   // No logic runs where the swarmkit-mon image cannot.
   if (image_keeps_it_down(h)) {
+    events.push_back(image_event(world));
     return fmt::format("the swarmkit-mon image {} pulled has no {} build: its container exits "
                        "with an exec format error",
                        h.name, to_string(h.profile.arch));
   }
+  // Without one write through the Cattle API, no join token is ever
+  // published and no host can join.
+  if (world.spec().cattle.write_error_p >= 1.0) {
+    events.push_back("cattle.write_error 1: the Cattle API refuses every write");
+    return "the Cattle API refused every write: no join token could be published";
+  }
   // The logic can do nothing before its host's metadata replica has answered
   // for it: that is where it learns its agent IP and who leads.
   if (!h.metadata->snapshot() || !h.metadata->snapshot()->find_host(h.uuid)) {
+    events.push_back(replica_event(world, h));
     return fmt::format("the metadata replica of {} never listed the host within the run", h.name);
   }
   if (world.swarm().exists()) return {};
@@ -356,11 +463,13 @@ std::string LivenessChecker::environment_cause(const World& world, const HostSim
   const HostSim* leader = leading_host(world);
   if (leader == nullptr) return {};
   if (!leader->metadata->snapshot() || !leader->metadata->snapshot()->find_host(leader->uuid)) {
+    events.push_back(replica_event(world, *leader));
     return fmt::format("no swarm exists: the metadata replica of {}, which would lead it, never "
                        "listed its own host within the run",
                        leader->name);
   }
   if (image_keeps_it_down(*leader)) {
+    events.push_back(image_event(world));
     return fmt::format("no swarm exists: {}, which would lead it (the lowest create_index), "
                        "cannot run the swarmkit-mon image (no {} build)",
                        leader->name, to_string(leader->profile.arch));

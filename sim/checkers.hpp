@@ -15,15 +15,23 @@
 //
 // LivenessChecker runs once, after the last change and every fault have had
 // `liveness_bound` to settle: every live host has exactly one ready node and
-// no node of a removed host remains.
+// no node of a removed host remains; and, for the policies that promise it,
+// the managers are as many as MANAGER_SCALE, or the largest odd count the
+// live nodes allow, each the ready node of a live host (manager-count).
+// A violation the world made unavoidable says so (Violation::environment)
+// and names the timeline events that did it (world_events): a quorum lost
+// as QuorumChecker excuses it, a host whose replica never listed it, a node
+// that nothing the logic could write ties to its host.
 #pragma once
 
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "sim/quorum_checker.hpp"
 #include "sim/swarm_sim.hpp"
 
 namespace swarmsim::sim {
@@ -46,6 +54,9 @@ struct Violation {
   // being kept: what it did (a metadata replica that never answered the
   // host, no swarm because the would-be leader's replica never did).
   std::string environment;
+  // With `environment`: the timeline events (or profile settings) that did
+  // it, as "kind host at time" ("machine_dies vm0 at 03:00.000").
+  std::vector<std::string> world_events;
 };
 
 class SafetyChecker {
@@ -58,6 +69,7 @@ class SafetyChecker {
  private:
   void on_removed(const SwarmNodeRecord& n, const SwarmOrigin& origin);
   void on_demoted(const SwarmNodeRecord& n, const SwarmOrigin& origin);
+  void on_promoted(const SwarmNodeRecord& n, const SwarmOrigin& origin);
   void check_promises(const SwarmNodeRecord& n, const SwarmOrigin& origin);
   bool live_hosts_node(const SwarmNodeRecord& n) const;
   bool could_know(const SwarmNodeRecord& n, const SwarmOrigin& origin) const;
@@ -76,14 +88,20 @@ class SafetyChecker {
 
 class LivenessChecker {
  public:
-  static std::vector<Violation> check(const World& world);
+  // `quorum`: QuorumChecker's judgement of the swarm's raft quorum now.
+  static std::vector<Violation> check(const World& world, const QuorumChecker::Judgement& quorum);
 
  private:
-  static std::string environment_cause(const World& world, const struct HostSim& h);
-  static std::string leader_cannot_run(const World& world);
-  static std::string quorum_destroyed(const World& world, const SwarmNodeRecord* orphan);
+  // Each returns what the environment did, and fills `events`; empty when
+  // the logic had its chance.
+  static std::string environment_cause(const World& world, const struct HostSim& h,
+                                       std::vector<std::string>& events);
+  static std::string leader_cannot_run(const World& world, std::vector<std::string>& events);
   static std::string evidence_destroyed(const World& world, const struct SwarmNodeRecord& n,
-                                        const std::string& uuid);
+                                        const std::string& uuid, std::vector<std::string>& events);
+  static std::optional<Violation> manager_count(const World& world,
+                                                const QuorumChecker::Judgement& quorum);
+  static bool image_keeps_it_down_or_absent(const struct HostSim& h);
 };
 
 }  // namespace swarmsim::sim

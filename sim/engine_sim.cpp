@@ -124,6 +124,7 @@ model::Response EngineSim::serve(const model::Call& call) {
           trace_.record(k.now(), TraceKind::EngineLeft, host().name, node_id_,
                                 error_.empty() ? "docker swarm leave --force"
                                                : "left after: " + error_);
+          if (error_.empty() && !node_id_.empty()) host().left_swarm_by_logic[node_id_] = k.now();
           local_ = LocalNodeState::Inactive;
           node_id_.clear();
           swarm_.reset();

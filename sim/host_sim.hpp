@@ -53,12 +53,16 @@ struct HostSim {
   std::string rancher_hostname;
   EndpointId endpoint = 0;
   Instant added_at = 0;
+  Instant left_rancher_at = -1;  // when its host was last removed or deleted; -1: never
   // For the checkers, per node ID this machine's engine held: when its
   // swarmkit-mon last started a loop (read its own host) while the engine
   // held it, and when it last started writing something that ties the node
   // to its host (a claim, a departure note), whatever became of the write.
   std::map<std::string, Instant> last_loop_holding;
   std::map<std::string, Instant> last_tie_written;
+  // When its engine last left the swarm holding the node because its own
+  // swarmkit-mon asked it to (not after the node's removal).
+  std::map<std::string, Instant> left_swarm_by_logic;
   // Node IDs this machine's engine got a join reply for: a node whose
   // certificate was issued but whose reply was lost is known to nobody here.
   std::set<std::string> node_ids_held;

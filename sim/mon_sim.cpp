@@ -210,18 +210,18 @@ void MonSim::execute(model::Call call) {
   }
   if (auto* p = std::get_if<model::CattlePublishTokens>(&req)) {
     auto tokens = p->tokens;
-    rpc_.call(h.endpoint, rancher_server_, [this, tokens]() -> model::Response {
+    cattle_write([this, tokens]() -> model::Response {
       cattle_.publish_tokens(kernel_.now(), tokens);
       return model::Ok{};
-    }, reply, timing_.cattle_timeout_ns);
+    }, reply);
     return;
   }
   if (auto* d = std::get_if<model::CattleNoteDeparture>(&req)) {
     auto note = *d;
-    rpc_.call(h.endpoint, rancher_server_, [this, note]() -> model::Response {
+    cattle_write([this, note]() -> model::Response {
       cattle_.note_departure(kernel_.now(), note.node_id, note.host_uuid);
       return model::Ok{};
-    }, reply, timing_.cattle_timeout_ns);
+    }, reply);
     return;
   }
   if (auto* l = std::get_if<model::CattleSetHostLabel>(&req)) {
@@ -306,8 +306,7 @@ void MonSim::write_label(const model::CattleSetHostLabel& label,
     if (label.value.empty()) labels.erase(label.key);
     else labels[label.key] = label.value;
     const std::string writer = "swarmkit-mon on " + env_.host(host_).name;
-    rpc_.call(
-        from, rancher_server_,
+    cattle_write(
         [this, uuid = label.host_uuid, loaded, labels, writer]() -> model::Response {
           if (!cattle_.put_host_labels(kernel_.now(), uuid, loaded, labels,
                                                writer))
@@ -318,10 +317,41 @@ void MonSim::write_label(const model::CattleSetHostLabel& label,
           if (inc != incarnation_) return;
           if (!std::holds_alternative<model::Ok>(written)) return reply(std::move(written));
           rpc_.call(from, rancher_server_, get, verify, timeout);
-        },
-        timeout);
+        });
   };
   rpc_.call(from, rancher_server_, get, put, timeout);
+}
+
+void MonSim::cattle_write(std::function<model::Response()> apply,
+                          std::function<void(model::Response)> reply) {
+  const EndpointId from = env_.host(host_).endpoint;
+  const Duration timeout = timing_.cattle_timeout_ns;
+  const double error_p = timing_.cattle_write_error_p, timeout_p = timing_.cattle_write_timeout_p;
+  if (error_p > 0 || timeout_p > 0) {
+    if (!write_faults_) write_faults_ = env_.rng_for("cattle-write/" + env_.host(host_).stream_key);
+    const double u = write_faults_->uniform01();
+    if (u < error_p) {
+      rpc_.call(from, rancher_server_,
+                []() -> model::Response { return ApiError{503, "Service Unavailable"}; }, reply,
+                timeout);
+      return;
+    }
+    if (u < error_p + timeout_p) {
+      // The server may or may not have applied it; its answer is lost
+      // either way, and the client gives up when its time-out is over.
+      const bool applied = write_faults_->bernoulli(0.5);
+      rpc_.call(from, rancher_server_,
+                [apply = std::move(apply), applied]() -> model::Response {
+                  return applied ? apply() : model::Response(model::Ok{});
+                },
+                [](model::Response) {}, timeout);
+      kernel_.schedule_after(timeout, [reply = std::move(reply)] {
+        reply(ApiError{0, "timeout: the Rancher server did not answer"});
+      });
+      return;
+    }
+  }
+  rpc_.call(from, rancher_server_, std::move(apply), std::move(reply), timeout);
 }
 
 }  // namespace swarmsim::sim

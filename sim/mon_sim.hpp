@@ -6,7 +6,9 @@
 //
 // Faults: whatever the services it calls inject; a crash or a removal stops
 // the container, and the answers still in flight are dropped because they
-// belong to a dead incarnation.
+// belong to a dead incarnation. Its Cattle writes meet the scenario's write
+// faults (CattleSpec): refused with a 503, or applied or not and never
+// answered, drawn on the machine's own stream `cattle-write/<machine>`.
 // Left out: the container's own start-up cost beyond the agent delay.
 #pragma once
 
@@ -46,6 +48,8 @@ class MonSim {
     // The logic made a call; `leader`: it led when it did (for metrics).
     virtual void call_made(HostIndex host, const model::Request& request, bool leader) = 0;
     virtual void report_internal_fault(std::string what) = 0;
+    // The named random stream (see sim/random.hpp).
+    virtual Rng rng_for(const std::string& stream) const = 0;
 
    protected:
     ~Env() = default;
@@ -54,6 +58,8 @@ class MonSim {
     Duration metadata_latency_ns = 0;  // a read of the local replica or disk
     Duration cattle_timeout_ns = 0;
     Duration probe_timeout_ns = 0;
+    double cattle_write_error_p = 0.0;    // CattleSpec::write_error_p
+    double cattle_write_timeout_p = 0.0;  // CattleSpec::write_timeout_p
   };
   // `cattle` is reached at `rancher_server` over the network, through `rpc`.
   MonSim(Env& env, Kernel& kernel, Trace& trace, RpcSim& rpc, CattleSim& cattle,
@@ -101,6 +107,11 @@ class MonSim {
   model::Response get_host(const std::string& uuid) const;
   void write_label(const model::CattleSetHostLabel& label,
                    std::function<void(model::Response)> reply, int attempt);
+  // A write through the Cattle API (`apply` runs at the Rancher server),
+  // with the scenario's write faults.
+  void cattle_write(std::function<model::Response()> apply,
+                    std::function<void(model::Response)> reply);
+  std::optional<Rng> write_faults_;  // drawn from only when a write fault can happen
 
   Env& env_;
   Kernel& kernel_;

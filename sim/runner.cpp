@@ -36,6 +36,7 @@ RunResult run_scenario(const ScenarioSpec& spec, const RunOptions& options) {
   if (options.on_progress)
     world.kernel().set_progress([&options, end](Instant now) { options.on_progress(now, end); });
   SafetyChecker safety(world, options.stop_at_first_violation);
+  QuorumChecker quorum(world);
   MetricsCollector metrics(world);
 
   RunResult r;
@@ -53,7 +54,7 @@ RunResult run_scenario(const ScenarioSpec& spec, const RunOptions& options) {
   if (!r.violations.empty()) {
     r.verdict = Verdict::Safety;
   } else if (!r.interrupted) {
-    r.violations = LivenessChecker::check(world);
+    r.violations = LivenessChecker::check(world, quorum.judge());
     for (const auto& v : r.violations)
       world.trace().record(world.kernel().now(), TraceKind::Violation, v.host, v.node_id,
                            v.kind + ": " + v.detail);

@@ -433,13 +433,19 @@ class TimelineChecker {
         if (auto err = require_present(e, e.host); !err.empty()) return err;
         present_.erase(e.host);
         removed_at_[e.host] = e.at_ns;
+        // Deleted in Cattle only, the machine runs on: its own faults still
+        // make sense (a crash, a partition, its replica, its death).
+        if (e.kind == EventKind::DeleteHost) running_.insert(e.host);
+        else running_.erase(e.host);
         return {};
       case EventKind::MachineDies:
-        return require_present(e, e.host);
+        if (auto err = require_machine(e, e.host); !err.empty()) return err;
+        running_.erase(e.host);
+        return {};
       case EventKind::Partition:
         if (e.hosts.empty()) return fmt::format("{}: partition names no hosts", where_);
         for (std::size_t j = 0; j < e.hosts.size(); ++j) {
-          if (auto err = require_present(e, e.hosts[j]); !err.empty()) return err;
+          if (auto err = require_machine(e, e.hosts[j]); !err.empty()) return err;
           for (std::size_t k = 0; k < j; ++k) {
             if (e.hosts[k] == e.hosts[j]) {
               return fmt::format("{}: partition names '{}' twice", where_, e.hosts[j]);
@@ -450,7 +456,7 @@ class TimelineChecker {
       case EventKind::Crash:
       case EventKind::MetadataStall:
       case EventKind::MetadataEmpty:
-        if (auto err = require_present(e, e.host); !err.empty()) return err;
+        if (auto err = require_machine(e, e.host); !err.empty()) return err;
         return require_duration(e);
       case EventKind::UpgradeStack:
         if (e.manager_scale < 0 || e.manager_scale > limits::kManagerScale)
@@ -514,9 +520,22 @@ class TimelineChecker {
           where_, e.host, format_duration(it->second));
     }
     present_[e.host] = e.at_ns;
+    running_.erase(e.host);  // the name is the new host's now
     profile_of_[e.host] = e.profile;
     ++added_;
     return {};
+  }
+
+  // Events on a machine: its host is in Rancher, or was deleted in Cattle
+  // while the machine ran on (and it has not died since).
+  std::string require_machine(const EventSpec& e, const std::string& host) const {
+    if (running_.count(host) != 0) return {};
+    if (auto err = require_present(e, host); err.empty() || removed_at_.count(host) == 0)
+      return err;
+    return fmt::format("{}: {} '{}' at {}: the host was removed at {} and its machine does not "
+                       "run any more",
+                       where_, to_string(e.kind), host, format_duration(e.at_ns),
+                       format_duration(removed_at_.at(host)));
   }
 
   std::string require_present(const EventSpec& e, const std::string& host) const {
@@ -543,6 +562,7 @@ class TimelineChecker {
   std::string where_;
   std::map<std::string, Instant> present_;     // host -> when it was (last) added
   std::map<std::string, Instant> removed_at_;  // host -> when it was last removed
+  std::set<std::string> running_;  // deleted in Cattle, the machine still running
   std::map<std::string, std::string> profile_of_;  // host -> the profile it was last added with
   std::size_t added_ = 0;
 };
@@ -555,9 +575,20 @@ std::string check_stack(const StackSpec& st) {
   return {};
 }
 
+std::string check_cattle(const CattleSpec& c) {
+  if (auto err = check_probability("cattle.write_error", c.write_error_p); !err.empty()) return err;
+  if (auto err = check_probability("cattle.write_timeout", c.write_timeout_p); !err.empty())
+    return err;
+  if (c.write_error_p + c.write_timeout_p > 1.0)
+    return fmt::format("cattle: write_error and write_timeout add up to {}; together they can be "
+                       "at most 1",
+                       c.write_error_p + c.write_timeout_p);
+  return {};
+}
+
 std::string validate(const ScenarioSpec& s) {
-  for (auto check : {check_top_level(s), check_swarm(s.swarm), check_stack(s.stack), check_links(s),
-                     check_profiles(s)}) {
+  for (auto check : {check_top_level(s), check_swarm(s.swarm), check_stack(s.stack),
+                     check_cattle(s.cattle), check_links(s), check_profiles(s)}) {
     if (!check.empty()) return check;
   }
   return TimelineChecker(s).check();

@@ -119,6 +119,18 @@ struct StackSpec {
   bool operator==(const StackSpec&) const = default;
 };
 
+// The Rancher server's API as a writer meets it: now and then a write (a
+// host's labels, the service's join tokens or departure notes) fails. Each
+// write draws, on its host's own stream, whether Cattle answers it with a
+// 503 without applying it (write_error), or applies it, or not, with equal
+// odds, and never answers: the client waits out its time-out (write_timeout).
+// Reads are left alone: the network already cuts them.
+struct CattleSpec {
+  double write_error_p = 0.0;    // probability a write is refused with 503
+  double write_timeout_p = 0.0;  // probability a write's answer never comes
+  bool operator==(const CattleSpec&) const = default;
+};
+
 // A stack upgrade recreates one host's swarmkit-mon container this often.
 inline constexpr Duration kStackUpgradeIntervalNs = 2 * kSecond;
 
@@ -209,6 +221,7 @@ struct ScenarioSpec {
   Duration liveness_bound_ns = 3 * kMinute;  // after the last change heals
   SwarmSpec swarm;
   StackSpec stack;
+  CattleSpec cattle;
   std::vector<LinkClassSpec> links;
   std::vector<ProfileSpec> profiles;
   std::vector<EventSpec> events;  // sorted by at_ns (stable), host additions included
@@ -219,7 +232,7 @@ struct ScenarioSpec {
     return name == o.name && description == o.description && seed == o.seed &&
            policy == o.policy && duration_ns == o.duration_ns &&
            liveness_bound_ns == o.liveness_bound_ns && swarm == o.swarm && stack == o.stack &&
-           links == o.links &&
+           cattle == o.cattle && links == o.links &&
            profiles == o.profiles && events == o.events;
   }
 };

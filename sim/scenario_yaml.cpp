@@ -278,6 +278,7 @@ class Loader {
   void read_top(const YAML::Node& root, ScenarioSpec& spec);
   void read_swarm(const Item& item, SwarmSpec& w);
   void read_stack(const Item& item, StackSpec& st);
+  void read_cattle(const Item& item, CattleSpec& c);
   std::vector<Arch> read_arches(const Item& item);
   void read_link(const Item& item, LinkClassSpec& l);
   void read_profile(const Item& item, ProfileSpec& p);
@@ -489,6 +490,12 @@ void Loader::read_stack(const Item& item, StackSpec& st) {
   read_fields(item.value, "stack", "stack.", true,
               {{"image_arches", [&](const Item& i) { st.image_arches = read_arches(i); }},
                {"always_pull", [&](const Item& i) { st.always_pull = read_bool(i); }}});
+}
+
+void Loader::read_cattle(const Item& item, CattleSpec& c) {
+  read_fields(item.value, "cattle", "cattle.", true,
+              {{"write_error", [&](const Item& i) { c.write_error_p = read_double(i); }},
+               {"write_timeout", [&](const Item& i) { c.write_timeout_p = read_double(i); }}});
 }
 
 void Loader::read_link(const Item& item, LinkClassSpec& l) {
@@ -755,6 +762,7 @@ void Loader::read_top(const YAML::Node& root, ScenarioSpec& spec) {
       {"liveness_bound", [&](const Item& i) { spec.liveness_bound_ns = read_duration(i); }},
       {"swarm", [&](const Item& i) { read_swarm(i, spec.swarm); }},
       {"stack", [&](const Item& i) { read_stack(i, spec.stack); }},
+      {"cattle", [&](const Item& i) { read_cattle(i, spec.cattle); }},
       {"links",
        [&](const Item& i) {
          for_each_entry(i.value, "links (link name -> link class)", "links.", true,

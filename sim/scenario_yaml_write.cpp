@@ -168,6 +168,9 @@ std::string to_yaml(const ScenarioSpec& s) {
   emit("stack:");
   emit(fmt::format("  image_arches: [{}]", to_string(s.stack.image_arches)));
   emit(fmt::format("  always_pull: {}", s.stack.always_pull));
+  emit("cattle:");
+  emit(fmt::format("  write_error: {}", number_text(s.cattle.write_error_p)));
+  emit(fmt::format("  write_timeout: {}", number_text(s.cattle.write_timeout_p)));
   emit(s.links.empty() ? "links: {}" : "links:");
   for (const auto& l : s.links) {
     emit(fmt::format("  {}:", scalar(l.name)));

@@ -77,6 +77,7 @@ std::string SwarmSim::init(HostIndex host, const std::string& host_name,
   n.created_at = manager_clock;
   n.created_sim = kernel_.now();
   n.registered = true;
+  n.ready_since = kernel_.now();
   n.hostname = hostname;
   n.arch = arch;
   n.addr = addr;
@@ -131,6 +132,7 @@ void SwarmSim::register_node(const std::string& id, const std::string& hostname,
   auto it = find_node(id);
   if (it == nodes_.end() || it->second.registered) return;
   it->second.registered = true;
+  it->second.ready_since = kernel_.now();
   changed(id);
   it->second.hostname = hostname;
   it->second.arch = arch;
@@ -268,6 +270,8 @@ model::Response SwarmSim::update_role(const std::string& id, std::uint64_t versi
   if (role == NodeRole::Worker) {
     if (leader_ && *leader_ == id) elect_leader();
     if (on_demoted) on_demoted(n, origin);
+  } else if (on_promoted) {
+    on_promoted(n, origin);
   }
   return model::Ok{};
 }
@@ -291,6 +295,7 @@ void SwarmSim::set_silent(const std::string& id, bool silent) {
   if (!silent) {
     const bool was_down = silent_too_long(n);
     n.silent_since.reset();
+    n.ready_since = kernel_.now();
     changed(id);
     n.raft_pending = false;  // a node promoted while away joins raft now
     if (was_down) trace_.record(kernel_.now(), TraceKind::NodeUp, n.host_name, id, "heartbeats again");
@@ -322,6 +327,17 @@ bool SwarmSim::keeps_quorum_without(const std::string& id) const {
   for (const auto& other : managers_) {
     const SwarmNodeRecord& n = find_node(other)->second;
     if (other == id || !n.raft_member()) continue;
+    ++managers;
+    alive += !n.silent_since;
+  }
+  return 2 * alive > managers;
+}
+
+bool SwarmSim::has_quorum() const {
+  int managers = 0, alive = 0;
+  for (const auto& m : managers_) {
+    const SwarmNodeRecord& n = find_node(m)->second;
+    if (!n.raft_member()) continue;
     ++managers;
     alive += !n.silent_since;
   }

@@ -52,6 +52,10 @@ struct SwarmNodeRecord {
   std::string addr;            // Status.Addr: where the managers see it connect from
   std::string advertise_addr;  // ManagerStatus.Addr once a manager: what it advertised
   std::optional<Instant> silent_since;
+  // When it last became ready: registered, or heard from again after a
+  // silence (virtual time). For the checkers: since when it could have
+  // been promoted.
+  Instant ready_since = 0;
   std::uint64_t silences = 0;  // how many times it went silent
   // Promoted while silent: its role is manager, but it joins raft (and gets
   // a ManagerStatus) only when it is heard from again.
@@ -113,6 +117,8 @@ class SwarmSim {
   bool is_manager_with_quorum(const std::string& id) const;
   // Whether the raft group keeps a reachable majority without node `id`.
   bool keeps_quorum_without(const std::string& id) const;
+  // Whether its raft group has members and a reachable majority of them.
+  bool has_quorum() const;
 
   const SwarmNodeRecord* node(const std::string& id) const;
   const std::map<std::string, SwarmNodeRecord>& nodes() const { return nodes_; }
@@ -124,6 +130,7 @@ class SwarmSim {
   // Observers (checkers, engines): called after the registry changed.
   std::function<void(const SwarmNodeRecord&, const SwarmOrigin&)> on_removed;
   std::function<void(const SwarmNodeRecord&, const SwarmOrigin&)> on_demoted;
+  std::function<void(const SwarmNodeRecord&, const SwarmOrigin&)> on_promoted;
   // Called after anything that can change a node's state_of(): its creation,
   // registration, a silence starting or ending, a silence turning it down.
   // The observer compares with what it saw before (metrics).

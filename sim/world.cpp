@@ -113,6 +113,9 @@ void World::upgrade_stack(const EventSpec& e) {
                                   format_duration_ms(kUpgradeIntervalNs)));
   Duration after = 0;
   for (auto& h : hosts_) {
+    // A host whose container the scheduler has yet to create gets it as the
+    // stack is now.
+    if (h.in_rancher && !h.container_created) h.mon->set_options(mon_options());
     if (!h.in_rancher || !h.container_created) continue;
     kernel_.schedule_after(after, [this, index = h.index, uuid = h.uuid] {
       HostSim& host = hosts_[index];
@@ -138,6 +141,31 @@ bool World::pull_and_check_image(HostSim& h) {
 HostSim* World::host_named(const std::string& name) {
   auto it = current_by_name_.find(name);
   return it == current_by_name_.end() ? nullptr : &hosts_[it->second];
+}
+
+HostSim* World::machine_named(const std::string& name) {
+  if (HostSim* h = host_named(name)) return h;
+  auto it = machines_by_name_.find(name);
+  if (it == machines_by_name_.end() || !hosts_[it->second].machine_on) return nullptr;
+  return &hosts_[it->second];
+}
+
+void World::note_world_event(const HostSim& h, const EventSpec& e) {
+  std::string what = fmt::format("{} {} at {}", to_string(e.kind), h.name,
+                                 format_duration_ms(kernel_.now()));
+  if (e.duration_ns > 0) what += " for " + format_duration_ms(e.duration_ns);
+  world_events_[h.index].push_back(AppliedEvent{kernel_.now(), e.kind, std::move(what)});
+}
+
+const std::string& World::world_event_before(HostIndex host, Instant at,
+                                             std::initializer_list<EventKind> kinds) const {
+  static const std::string kNone;
+  auto it = world_events_.find(host);
+  if (it == world_events_.end()) return kNone;
+  const std::string* found = &kNone;
+  for (const auto& e : it->second)
+    if (e.at <= at && std::find(kinds.begin(), kinds.end(), e.kind) != kinds.end()) found = &e.what;
+  return *found;
 }
 
 HostSim* World::host_at_addr(const std::string& addr) {
@@ -166,13 +194,21 @@ void World::apply(const EventSpec& e) {
   }
   if (e.kind == EventKind::PublishImage) {
     image_arches_ = e.arches;
+    world_events_[kNoHost].push_back(AppliedEvent{
+        kernel_.now(), e.kind,
+        fmt::format("publish_image [{}] at {}", to_string(e.arches), format_duration_ms(kernel_.now()))});
     trace_.record(kernel_.now(), TraceKind::Fault, "registry", "",
                   "the swarmkit-mon image is pushed again under its tag, built for " +
                       to_string(e.arches));
     return;
   }
-  HostSim* h = host_named(e.host);
+  // Faults of a machine reach it while it runs, even after its host was
+  // deleted in Cattle; the rest needs the host in Rancher.
+  const bool of_machine = e.kind == EventKind::Crash || e.kind == EventKind::MachineDies ||
+                          e.kind == EventKind::MetadataStall || e.kind == EventKind::MetadataEmpty;
+  HostSim* h = of_machine ? machine_named(e.host) : host_named(e.host);
   if (!h) return;  // validated scenarios name live hosts; a generated one may not
+  note_world_event(*h, e);
   switch (e.kind) {
     case EventKind::RemoveHost:
       remove_host(*h);
@@ -247,7 +283,8 @@ void World::add_host(const EventSpec& e) {
   h.mon = std::make_unique<MonSim>(
       *this, kernel_, trace_, *rpc_, cattle_, server_,
       MonSim::Options{options_.metadata_api_latency_ns, options_.cattle_timeout_ns,
-                      options_.probe_timeout_ns},
+                      options_.probe_timeout_ns, spec_.cattle.write_error_p,
+                      spec_.cattle.write_timeout_p},
       h.index, mon_options());
   hosts_.push_back(std::move(h));
   register_in_rancher(hosts_.back(), "");
@@ -317,6 +354,7 @@ void World::register_in_rancher(HostSim& h, const std::string& how) {
 
 void World::remove_host(HostSim& h) {
   h.in_rancher = false;
+  h.left_rancher_at = kernel_.now();
   h.machine_on = false;
   current_by_name_.erase(h.name);
   by_addr_.erase(h.agent_ip);
@@ -334,6 +372,7 @@ void World::delete_host(HostSim& h) {
   // replica and its swarmkit-mon container run on, and still answer on
   // the machine's address.
   h.in_rancher = false;
+  h.left_rancher_at = kernel_.now();
   current_by_name_.erase(h.name);
   trace_.record(kernel_.now(), TraceKind::HostRemoved, h.name, h.engine->node_id(),
                 "host deleted in Cattle; the machine keeps running");
@@ -395,7 +434,13 @@ void World::crash_host(HostSim& h, Duration for_ns) {
 void World::start_partition(const std::vector<std::string>& names, Duration for_ns) {
   std::vector<EndpointId> side;
   for (const auto& n : names)
-    if (HostSim* h = host_named(n)) side.push_back(h->endpoint);
+    if (HostSim* h = machine_named(n)) {
+      side.push_back(h->endpoint);
+      EventSpec e;
+      e.kind = EventKind::Partition;
+      e.duration_ns = for_ns;
+      note_world_event(*h, e);
+    }
   if (side.empty()) return;
   std::string joined;
   for (const auto& n : names) joined += (joined.empty() ? "" : ",") + n;
@@ -422,6 +467,9 @@ std::size_t World::add_swarm() {
   };
   s->on_demoted = [this](const SwarmNodeRecord& n, const SwarmOrigin& o) {
     for (auto& fn : demoted_observers) fn(n, o);
+  };
+  s->on_promoted = [this](const SwarmNodeRecord& n, const SwarmOrigin& o) {
+    for (auto& fn : promoted_observers) fn(n, o);
   };
   s->on_state_changed = [this, swarm = s.get()](const SwarmNodeRecord& n) {
     for (auto& fn : node_state_observers) fn(*swarm, n);

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <optional>
@@ -122,6 +123,16 @@ class World final : public EngineSim::Env, public MonSim::Env, public SchedulerS
   std::vector<HostSim>& hosts() { return hosts_; }
   const std::vector<HostSim>& hosts() const { return hosts_; }
   HostSim* host_named(const std::string& name);  // the current host of that name
+  // The current host of that name, or else the last machine of that name
+  // while it runs (its host deleted in Cattle).
+  HostSim* machine_named(const std::string& name);
+  // Events of the whole environment (publish_image) are filed under this index.
+  static constexpr HostIndex kNoHost = static_cast<HostIndex>(-1);
+  // The last timeline event of one of `kinds` that touched machine `host`
+  // at or before `at` ("machine_dies vm0 at 03:00.000"), for the reports
+  // that name what the world did; empty if none.
+  const std::string& world_event_before(HostIndex host, Instant at,
+                                        std::initializer_list<EventKind> kinds) const;
   HostSim* host_at_addr(const std::string& addr) override;  // "ip" or "ip:port"
   HostSim& host(HostIndex index) override { return hosts_[index]; }
   Rng rng_for(const std::string& component) const override {
@@ -144,10 +155,13 @@ class World final : public EngineSim::Env, public MonSim::Env, public SchedulerS
     return it->second;
   }
   const std::optional<std::string>& internal_fault() const { return internal_fault_; }
+  // MANAGER_SCALE of the stack as last deployed (an upgrade may change it).
+  int manager_scale() const { return manager_scale_; }
 
   // Observers of the swarm (checkers register here).
   std::vector<std::function<void(const SwarmNodeRecord&, const SwarmOrigin&)>> removed_observers;
   std::vector<std::function<void(const SwarmNodeRecord&, const SwarmOrigin&)>> demoted_observers;
+  std::vector<std::function<void(const SwarmNodeRecord&, const SwarmOrigin&)>> promoted_observers;
   // A swarm was created beside one that still has managers (a split brain).
   std::vector<std::function<void(const SwarmSim& created, HostIndex host)>> split_observers;
   // A read that the asking host's removals this pass rest on (the policy's
@@ -192,6 +206,13 @@ class World final : public EngineSim::Env, public MonSim::Env, public SchedulerS
     for (auto& fn : failed_read_observers) fn(host, pass, what);
   }
 
+  void note_world_event(const HostSim& h, const EventSpec& e);
+  struct AppliedEvent {
+    Instant at = 0;
+    EventKind kind = EventKind::AddHost;
+    std::string what;
+  };
+  std::map<HostIndex, std::vector<AppliedEvent>> world_events_;
   void add_host(const EventSpec& e);
   void readd_machine(const std::string& name);
   void register_in_rancher(HostSim& h, const std::string& how);

@@ -334,6 +334,23 @@ TEST(ScenarioYaml, ErrorsPointAtTheRightLine) {
        6, "has both 'crash' and 'remove_host'"},
       {"missing for", head + "hosts: [{name: h1, profile: vm}]\nevents:\n  - {at: 1m, crash: h1}\n",
        6, "needs 'for'"},
+      {"machine gone",
+       head + "hosts: [{name: h1, profile: vm}]\nevents:\n  - {at: 1m, remove_host: h1}\n"
+              "  - {at: 2m, crash: h1, for: 10s}\n",
+       7, "its machine does not run any more"},
+      {"machine died after its deletion",
+       head + "hosts: [{name: h1, profile: vm}]\nevents:\n  - {at: 1m, delete_host: h1}\n"
+              "  - {at: 2m, machine_dies: h1}\n  - {at: 3m, partition: [h1], for: 10s}\n",
+       8, "partition 'h1' at 3m"},
+      {"deleted host's labels",
+       head + "hosts: [{name: h1, profile: vm}]\nevents:\n  - {at: 1m, delete_host: h1}\n"
+              "  - {at: 2m, edit_labels: h1, set: {a: b}, for: 10s}\n",
+       7, "the host was removed at 1m"},
+      {"cattle write faults", head + "cattle:\n  write_error: 1.5\nhosts: [{name: h1, profile: vm}]\n", 5,
+       "cattle.write_error: must be a probability"},
+      {"cattle write faults add up", head + "cattle: {write_error: 0.6, write_timeout: 0.6}\n"
+                                     "hosts: [{name: h1, profile: vm}]\n", 4,
+       "together they can be at most 1"},
       {"duplicate key", head + "  vm: {}\nhosts: [{name: h1, profile: vm}]\n", 4,
        "duplicate key 'vm'"},
       {"second document", head + "hosts: [{name: h1, profile: vm}]\n---\nname: u\n", 6,
@@ -360,6 +377,22 @@ TEST(ScenarioYaml, ReAddingAHostAfterItsRemovalIsValid) {
       "readd.yaml");
   ASSERT_EQ(s.events.size(), 4u);
   EXPECT_EQ(s.events[2].kind, EventKind::AddHost);
+}
+
+// A host deleted in Cattle leaves its machine running: the machine's own
+// faults (a crash, a partition, its replica, its death) still apply to it.
+TEST(ScenarioYaml, AMachineWhoseHostWasDeletedKeepsItsFaults) {
+  const ScenarioSpec s = load_scenario_string(
+      "name: t\nprofiles: {vm: {}}\ncattle: {write_error: 0.1, write_timeout: 0.05}\n"
+      "hosts: [{name: h1, profile: vm}, {name: h2, profile: vm}]\nevents:\n"
+      "  - {at: 1m, delete_host: h1}\n  - {at: 2m, crash: h1, for: 5s}\n"
+      "  - {at: 2m, partition: [h1, h2], for: 5s}\n  - {at: 2m, metadata_stall: h1, for: 5s}\n"
+      "  - {at: 3m, machine_dies: h1}\n",
+      "deleted.yaml");
+  EXPECT_EQ(s.events.size(), 7u);
+  EXPECT_DOUBLE_EQ(s.cattle.write_error_p, 0.1);
+  EXPECT_DOUBLE_EQ(s.cattle.write_timeout_p, 0.05);
+  EXPECT_EQ(load_scenario_string(to_yaml(s), "again.yaml"), s);
 }
 
 TEST(ScenarioYaml, MissingFileIsAScenarioErrorWithoutALine) {
@@ -443,7 +476,8 @@ TEST(ScenarioYaml, ToYamlRoundTripsARichSpec) {
   EXPECT_EQ(to_yaml(back), text);
   // Self-describing: every key is written, even defaults.
   for (const char* key : {"removed_node_sees_error:", "fixed_max_removals_per_pass:",
-                          "hostname_override:", "clock_skew:", "reorder_delay:"}) {
+                          "hostname_override:", "clock_skew:", "reorder_delay:", "write_error:",
+                          "write_timeout:"}) {
     EXPECT_NE(text.find(key), std::string::npos) << key;
   }
   EXPECT_NE(text.find("agent_hostname: \"null\""), std::string::npos) << text;
