@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <set>
 
 #include "model/removal_policy.hpp"
 #include "sim/host_sim.hpp"
@@ -114,16 +115,27 @@ Duration core_up_time(const EnvCase& c) {
   return up + 10 * kSecond;
 }
 
-// The late hosts that are removed: with one manager every one that asks to
-// be, with three the first.
+// The late hosts that are removed: every one that asks to be.
 std::vector<std::size_t> removed_hosts(const EnvCase& c) {
   std::vector<std::size_t> out;
-  for (std::size_t i = 0; i <= c.others.size(); ++i) {
-    if (is_core(c, i) || !host_at(c, i).remove_after_s) continue;
-    out.push_back(i);
-    if (most_managers(c) > 1) break;
-  }
+  for (std::size_t i = 0; i <= c.others.size(); ++i)
+    if (!is_core(c, i) && host_at(c, i).remove_after_s) out.push_back(i);
   return out;
+}
+
+// The loss that takes core host i, if any: the first drawn for it.
+std::optional<CoreLoss> core_loss_of(const EnvCase& c, std::size_t i) {
+  if (!is_core(c, i) || i > c.others.size()) return std::nullopt;
+  const auto core = static_cast<std::size_t>(most_managers(c));
+  for (const auto& l : c.core_losses)
+    if (static_cast<std::size_t>(std::max(l.host, 0)) % core == i) return l;
+  return std::nullopt;
+}
+
+std::size_t core_losses_applied(const EnvCase& c) {
+  std::size_t n = 0;
+  for (std::size_t i = 0; i <= c.others.size(); ++i) n += core_loss_of(c, i).has_value();
+  return n;
 }
 
 bool is_removed(const EnvCase& c, std::size_t i) {
@@ -166,20 +178,28 @@ void add_host_timeline(std::vector<EventSpec>& out, const EnvCase& c, std::size_
   if (h.custom_hostname > 0 && i > 0)
     add.kernel_hostname = kCustomHostnames[(h.custom_hostname - 1) % std::size(kCustomHostnames)];
   out.push_back(add);
+  // When the machine stops for good (its faults end there), and when its
+  // host leaves Cattle (the operator's edits end there).
   Instant gone = std::numeric_limits<Instant>::max();
+  Instant host_gone = gone;
   if (removed) {
-    gone = removal_time(c, i, core_up);
+    host_gone = removal_time(c, i, core_up);
     EventSpec rm;
-    rm.at_ns = gone;
+    rm.at_ns = host_gone;
     rm.kind = h.machine_runs_on ? EventKind::DeleteHost : EventKind::RemoveHost;
     rm.host = n;
     out.push_back(rm);
+    // Deleted in Cattle only, the machine runs on, faults and all.
+    if (!h.machine_runs_on) gone = host_gone;
     if (h.readd_after_s) {
       EventSpec again = add;
       if (h.same_machine) again.kernel_hostname.clear();  // the machine keeps its own
-      again.at_ns = gone + seconds(std::max(*h.readd_after_s, 1));
+      again.at_ns = host_gone + seconds(std::max(*h.readd_after_s, 1));
       again.same_machine = h.same_machine;
       out.push_back(again);
+      // Re-added as a new machine, the name is the new host's: the old
+      // machine's faults end where the new one begins.
+      if (!h.same_machine) gone = std::min(gone, again.at_ns);
     }
   } else if (h.dies_after_s && !core) {
     // With three managers a late host may have been promoted while the core
@@ -187,11 +207,45 @@ void add_host_timeline(std::vector<EventSpec>& out, const EnvCase& c, std::size_
     // when the manager count is what decides whether raft keeps a quorum.
     const int after = most_managers(c) > 1 ? *h.dies_after_s % 120 : *h.dies_after_s;
     gone = add.at_ns + seconds(std::max(after, 1));
+    host_gone = gone;
     EventSpec dies;
     dies.at_ns = gone;
     dies.kind = EventKind::MachineDies;
     dies.host = n;
     out.push_back(dies);
+  }
+  if (const auto loss = core_loss_of(c, i)) {
+    const Instant at = core_up + seconds(std::max(loss->at_s, 0));
+    EventSpec e;
+    e.at_ns = at;
+    e.host = n;
+    switch (loss->kind) {
+      case CoreLossKind::Dies:
+        e.kind = EventKind::MachineDies;
+        gone = host_gone = at;
+        break;
+      case CoreLossKind::Removed:
+        e.kind = EventKind::RemoveHost;
+        gone = host_gone = at;
+        break;
+      case CoreLossKind::Reboots:
+        e.kind = EventKind::Crash;
+        e.duration_ns = seconds(std::max(loss->for_s, 1));
+        break;
+      case CoreLossKind::Deleted:
+        e.kind = EventKind::DeleteHost;
+        host_gone = at;
+        if (loss->stall_replica) {
+          EventSpec stall;
+          stall.at_ns = std::max<Instant>(0, at - kSecond);
+          stall.kind = EventKind::MetadataStall;
+          stall.host = n;
+          stall.duration_ns = seconds(std::max(loss->for_s, 1));
+          out.push_back(stall);
+        }
+        break;
+    }
+    out.push_back(e);
   }
   // The core managers' crashes and partitions start within their first 90 s:
   // faults while the swarm forms are where the manager count and the token
@@ -210,9 +264,31 @@ void add_host_timeline(std::vector<EventSpec>& out, const EnvCase& c, std::size_
     // written (the swarm label, the fixed policy's node ID).
     const Instant opens = std::max(add.at_ns, add.at_ns + stretched_startup(h) - 5 * kSecond);
     const std::size_t before = out.size();
-    add_window(out, EventKind::EditLabels, n, opens, gone, h.ui_edit);
+    add_window(out, EventKind::EditLabels, n, opens, host_gone, h.ui_edit);
     if (out.size() > before) out.back().labels = {{"location", "shelf-" + std::to_string(i)}};
   }
+}
+
+// Whether host i's host is deleted in Cattle while its machine runs on, and
+// a crash or partition of its own comes after the deletion.
+bool faults_after_deletion(const EnvCase& c, std::size_t i) {
+  const Duration core_up = core_up_time(c);
+  const HostCase& h = host_at(c, i);
+  Instant deleted = -1, added = 0;
+  if (const auto loss = core_loss_of(c, i); loss && loss->kind == CoreLossKind::Deleted) {
+    deleted = core_up + seconds(std::max(loss->at_s, 0));
+  } else if (is_removed(c, i) && h.machine_runs_on && !h.readd_after_s) {
+    deleted = removal_time(c, i, core_up);
+    added = late_added_at(c, i, core_up);
+  }
+  if (deleted < 0) return false;
+  const bool core = is_core(c, i);
+  for (const auto& w : {h.crash, h.partition}) {
+    if (!w) continue;
+    const int at_s = core ? w->at_s % 90 : w->at_s;
+    if (added + seconds(at_s) >= deleted) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -260,6 +336,8 @@ sim::ScenarioSpec to_scenario(const EnvCase& c, const std::string& name) {
     worst_startup = std::max(worst_startup, stretched_startup(b));
   }
   s.stack.always_pull = c.always_pull;
+  s.cattle.write_error_p = std::clamp(c.cattle_error_permille, 0, 500) / 1000.0;
+  s.cattle.write_timeout_p = std::clamp(c.cattle_timeout_permille, 0, 500) / 1000.0;
   if (c.image_x86_only_at_s) {
     EventSpec push;
     push.at_ns = seconds(*c.image_x86_only_at_s);
@@ -282,9 +360,14 @@ sim::ScenarioSpec to_scenario(const EnvCase& c, const std::string& name) {
   // room for join time-outs and probe back-offs.
   // A policy that removes a bounded number of nodes per pass needs a pass
   // for each removed host's node.
+  // A core host lost costs a few loops more: a new leader to take over, a
+  // dead manager to be seen down and replaced, a deleted one to be demoted
+  // before its node goes.
   const auto removals = static_cast<Duration>(removed_hosts(c).size());
-  s.liveness_bound_ns = 5 * kMinute + (6 + removals) * s.swarm.loop_interval_ns + 4 * worst_lag +
-                        worst_startup + worst_busy + s.swarm.down_after_ns;
+  const auto core_lost = static_cast<Duration>(core_losses_applied(c));
+  s.liveness_bound_ns = 5 * kMinute + (6 + removals + 3 * core_lost) * s.swarm.loop_interval_ns +
+                        4 * worst_lag + worst_startup + worst_busy +
+                        (1 + core_lost) * s.swarm.down_after_ns;
   s.duration_ns = kSecond;  // the liveness check, after the bound, decides when the run ends
   return s;
 }
@@ -362,6 +445,28 @@ std::vector<std::string> describe(const EnvCase& c) {
                                c.burst->count < 10 ? "2-9" : c.burst->count < 25 ? "10-24" : "25+"));
   if (c.upgrade_at_s && c.upgrade_manager_scale > 0 && c.upgrade_manager_scale != c.managers)
     tags.push_back("event=stack-upgrade-new-manager-scale");
+  int core_lost = 0;
+  bool leader_lost = false, stalled_at_own_deletion = false, fault_on_deleted = false;
+  std::set<CoreLossKind> kinds;
+  for (std::size_t i = 0; i <= c.others.size(); ++i) {
+    if (auto l = core_loss_of(c, i)) {
+      ++core_lost;
+      kinds.insert(l->kind);
+      leader_lost |= i == 0;
+      stalled_at_own_deletion |= i == 0 && l->kind == CoreLossKind::Deleted && l->stall_replica;
+    }
+    fault_on_deleted |= faults_after_deletion(c, i);
+  }
+  if (kinds.contains(CoreLossKind::Dies)) tags.push_back("fault=core-machine-dies");
+  if (kinds.contains(CoreLossKind::Reboots)) tags.push_back("fault=core-machine-off-a-while");
+  if (kinds.contains(CoreLossKind::Deleted)) tags.push_back("event=core-host-deleted");
+  if (kinds.contains(CoreLossKind::Removed)) tags.push_back("event=core-host-removed");
+  if (leader_lost) tags.push_back("event=first-leader-lost");
+  if (core_lost > 1) tags.push_back("event=two-core-hosts-lost");
+  if (stalled_at_own_deletion) tags.push_back("fault=leader-replica-stalls-at-own-deletion");
+  if (fault_on_deleted) tags.push_back("fault=faults-of-a-deleted-machine");
+  if (c.cattle_error_permille > 0) tags.push_back("fault=cattle-write-errors");
+  if (c.cattle_timeout_permille > 0) tags.push_back("fault=cattle-write-timeouts");
   if (nat) tags.push_back("mech=node-address-nat");
   if (other_if) tags.push_back("mech=node-address-second-interface");
   if (c.edge_loss_permille || c.edge_dup_permille || c.edge_reorder_permille) tags.push_back("fault=lossy-edge");

@@ -8,15 +8,17 @@
 // Every number shrinks towards the benign end: fewer hosts, no faults, short
 // lags, matching hostnames, no loss.
 //
-// Core hosts are never removed from Rancher. With one manager, every late
-// host that asks to be is removed, and with `removed_together` all of them
-// at the same instant, so that one reconcile pass finds several nodes to
-// remove and a policy's bound per pass matters. With three managers at most
-// one host is removed: raft survives the loss of one manager, and removing
-// two before the swarm has replaced the first (a late host may have been
-// promoted while a core host was still joining) loses quorum for good, which
-// no removal policy can repair and which is not what these properties are
-// about.
+// Late hosts are removed from Rancher, deleted in Cattle while their
+// machines run on, re-added, or die, each as it asks (`removed_together`
+// puts every removal at one instant, so that one reconcile pass finds
+// several nodes to remove and a policy's bound per pass matters). The core
+// hosts, the managers that matter most, are not spared either: up to two
+// `core_losses` take one each, the leader included (its machine dies for
+// good or for a while, its host is deleted in Cattle while the machine runs,
+// with its own replica stalled meanwhile, or it is removed). Where that
+// takes a majority of the managers too fast for any policy to replace them,
+// the checkers say so (sim/quorum_checker.hpp): the case is inconclusive,
+// not spared.
 #pragma once
 
 #include <optional>
@@ -79,6 +81,24 @@ struct JoinBurst {
   int lag_ms = 1;        // their replicas' metadata lag, as HostCase::lag_ms
 };
 
+// A core host lost: the world's worst day for the managers.
+enum class CoreLossKind {
+  Dies,     // the machine dies for good; its host stays in Cattle
+  Reboots,  // the machine is off for for_s, then boots again
+  Deleted,  // the host is deleted in Cattle; the machine runs on
+  Removed,  // the host is removed from Rancher and the machine shut down
+};
+struct CoreLoss {
+  int host = 0;  // which core host, modulo their number (0: vm0, which leads first)
+  CoreLossKind kind = CoreLossKind::Dies;
+  int at_s = 0;   // after the core is up
+  int for_s = 30;  // Reboots: how long the machine is off; Deleted: see stall_replica
+  // Deleted: the host's own metadata replica stalls from a second before
+  // the deletion, for for_s, so that its swarmkit-mon, leader or not, goes
+  // on reading its host as it was.
+  bool stall_replica = false;
+};
+
 struct EnvCase {
   int seed = 1;      // the simulation seed the case runs under
   int managers = 1;  // MANAGER_SCALE, 1..3
@@ -100,6 +120,9 @@ struct EnvCase {
   HostCase leader;
   std::vector<HostCase> others;  // the first most_managers-1 are core hosts
   std::optional<JoinBurst> burst;  // drawn only with GenOptions::join_bursts
+  std::vector<CoreLoss> core_losses;  // at most one per core host is applied
+  int cattle_error_permille = 0;      // CattleSpec::write_error_p x 1000
+  int cattle_timeout_permille = 0;    // CattleSpec::write_timeout_p x 1000
 };
 
 // Kernel hostnames the generators write out, as the 2017 fleets had them:

@@ -87,6 +87,16 @@ rc::Gen<JoinBurst> gen_burst() {
                                                             {1, gen::inRange(1, 30001)}})));
 }
 
+rc::Gen<CoreLoss> gen_core_loss() {
+  return gen::build<CoreLoss>(
+      gen::set(&CoreLoss::host, gen::inRange(0, 3)),
+      gen::set(&CoreLoss::kind, gen::element(CoreLossKind::Dies, CoreLossKind::Reboots,
+                                             CoreLossKind::Deleted, CoreLossKind::Removed)),
+      gen::set(&CoreLoss::at_s, gen::inRange(0, 601)),
+      gen::set(&CoreLoss::for_s, gen::inRange(5, 301)),
+      gen::set(&CoreLoss::stall_replica, gen::weightedElement<bool>({{1, false}, {1, true}})));
+}
+
 rc::Gen<EnvCase> gen_environment(const GenOptions& options) {
   const int max_others = std::max(options.max_hosts - 1, 0);
   return gen::build<EnvCase>(
@@ -120,7 +130,18 @@ rc::Gen<EnvCase> gen_environment(const GenOptions& options) {
                         })),
       // Last, so that the fields above draw the same with or without it.
       gen::set(&EnvCase::burst, options.join_bursts ? sometimes(3, gen_burst())
-                                                    : gen::just(std::optional<JoinBurst>{})));
+                                                    : gen::just(std::optional<JoinBurst>{})),
+      // Most cases spare the core; one in three loses a core host, and one
+      // in nine two of them.
+      gen::set(&EnvCase::core_losses,
+               gen::weightedOneOf<std::vector<CoreLoss>>(
+                   {{6, gen::just(std::vector<CoreLoss>{})},
+                    {2, gen::container<std::vector<CoreLoss>>(1, gen_core_loss())},
+                    {1, gen::container<std::vector<CoreLoss>>(2, gen_core_loss())}})),
+      gen::set(&EnvCase::cattle_error_permille,
+               gen::weightedOneOf<int>({{4, gen::just(0)}, {1, gen::inRange(0, 201)}})),
+      gen::set(&EnvCase::cattle_timeout_permille,
+               gen::weightedOneOf<int>({{4, gen::just(0)}, {1, gen::inRange(0, 101)}})));
 }
 
 }  // namespace swarmsim::check

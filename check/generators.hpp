@@ -21,6 +21,7 @@ struct GenOptions {
 rc::Gen<Window> gen_window(int max_at_s, int max_for_s);
 rc::Gen<HostCase> gen_host();
 rc::Gen<JoinBurst> gen_burst();
+rc::Gen<CoreLoss> gen_core_loss();
 rc::Gen<EnvCase> gen_environment(const GenOptions& options);
 
 }  // namespace swarmsim::check

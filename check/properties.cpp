@@ -77,6 +77,20 @@ std::optional<Property> property_from_name(const std::string& name) {
   return std::nullopt;
 }
 
+std::string inconclusive_cause(const sim::RunResult& r) {
+  for (const auto& v : r.violations) {
+    if (v.environment.empty()) continue;
+    if (v.world_events.empty()) return "unnamed";
+    const std::string& e = v.world_events.front();
+    std::string word = e.substr(0, e.find(' '));
+    if (word == "the") return "lossy-link";  // "the <link> link of <host> lost the reply"
+    if (word.rfind("cattle.", 0) == 0) return "cattle-write-faults";
+    if (word.find("busy") != std::string::npos || e.find(" busy ") != std::string::npos) return "busy-after-join";
+    return word;
+  }
+  return "unnamed";
+}
+
 int count_hosts(const sim::ScenarioSpec& spec) {
   std::set<std::string> names;
   for (const auto& e : spec.events)
@@ -233,6 +247,7 @@ namespace {
 struct Outcome {
   bool done = false;
   bool inconclusive = false;
+  std::string cause;  // inconclusive_cause, when inconclusive
   bool labels_lost = false;
   std::size_t fingerprint = 0;  // of the case, to make sure the replay meets the same one
   std::optional<Property> failed;
@@ -281,6 +296,7 @@ class ParallelSearch {
   // The tags of the cases known, tallied as the RapidCheck listener would.
   const std::map<std::string, int>& tag_counts() const { return tally_; }
   int inconclusive() const { return inconclusive_; }
+  const std::map<std::string, int>& inconclusive_causes() const { return causes_; }
 
  private:
   void produce() {
@@ -354,6 +370,7 @@ class ParallelSearch {
       out.done = true;
       out.labels_lost = v.result.labels_lost > 0;
       out.inconclusive = !v.failed && v.result.verdict == sim::Verdict::Inconclusive;
+      if (out.inconclusive) out.cause = inconclusive_cause(v.result);
       out.failed = v.failed;
       out.message = std::move(v.message);
       if (out.labels_lost) out.tags.emplace_back("happened=label-update-lost");
@@ -370,6 +387,7 @@ class ParallelSearch {
         if (!first_failure_ || contiguous_ <= *first_failure_) {
           for (const auto& t : outcomes_[contiguous_].tags) ++tally_[t];
           inconclusive_ += outcomes_[contiguous_].inconclusive;
+          if (outcomes_[contiguous_].inconclusive) ++causes_[outcomes_[contiguous_].cause];
         }
         std::vector<std::string>().swap(outcomes_[contiguous_].tags);
         ++contiguous_;
@@ -392,6 +410,7 @@ class ParallelSearch {
   std::deque<Outcome> outcomes_;  // by index; a deque keeps references stable as it grows
   std::map<std::string, int> tally_;
   int inconclusive_ = 0;
+  std::map<std::string, int> causes_;
   std::size_t generated_ = 0, contiguous_ = 0;
   std::optional<std::size_t> first_failure_;
   bool produced_all_ = false, interrupted_ = false;
@@ -428,6 +447,7 @@ CheckReport run_check(const CheckOptions& o) {
       report.cases_run = static_cast<int>(search->known());
       report.tag_counts = search->tag_counts();
       report.inconclusive = search->inconclusive();
+      report.inconclusive_causes = search->inconclusive_causes();
       return report;
     }
   }
@@ -445,6 +465,7 @@ CheckReport run_check(const CheckOptions& o) {
       v.message = known.message;
       v.result.labels_lost = known.labels_lost ? 1 : 0;
       v.result.verdict = known.inconclusive ? sim::Verdict::Inconclusive : sim::Verdict::Pass;
+      if (known.inconclusive) ++report.inconclusive_causes[known.cause];
     } else {
       try {
         v = evaluate(spec, policy, properties, o.interrupt);
@@ -455,7 +476,10 @@ CheckReport run_check(const CheckOptions& o) {
     }
     if (v.result.interrupted) RC_DISCARD("interrupted");
     if (v.result.labels_lost > 0) RC_TAG("happened=label-update-lost");
-    if (!v.failed && v.result.verdict == sim::Verdict::Inconclusive) ++report.inconclusive;
+    if (!v.failed && v.result.verdict == sim::Verdict::Inconclusive) {
+      ++report.inconclusive;
+      if (!(search && call < search->known())) ++report.inconclusive_causes[inconclusive_cause(v.result)];
+    }
     if (v.failed) {
       last = Last{spec, *v.failed, v.message};
       RC_FAIL(fmt::format("{}: {}", to_string(*v.failed), v.message));

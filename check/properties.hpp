@@ -111,6 +111,9 @@ struct CheckReport {
   // Cases whose only liveness failures were the environment's (a metadata
   // replica that never answered): not failures of the logic, counted apart.
   int inconclusive = 0;
+  // What made them so: the kind of the first world event the first excused
+  // violation names (machine_dies, delete_host, metadata_lag, ...).
+  std::map<std::string, int> inconclusive_causes;
   // Stopped by CheckOptions::interrupt. With `found`, the counterexample is
   // the smallest failing case seen so far: shrinking did not finish, and
   // there is no reproduce string.
@@ -124,6 +127,10 @@ CheckReport run_check(const CheckOptions& options);
 
 // The name a reproduce string files a policy's check under.
 std::string check_id(const std::string& policy);
+
+// The kind of world event that made a run inconclusive, for the tally:
+// the first word of the first event its first excused violation names.
+std::string inconclusive_cause(const sim::RunResult& r);
 
 // Distinct host names a scenario adds.
 int count_hosts(const sim::ScenarioSpec& spec);

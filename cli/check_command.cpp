@@ -76,12 +76,14 @@ void print_text(const CheckArgs& args, const check::CheckReport& r, const std::s
   if (!r.found) {
     std::cout << fmt::format("\nOK: every property held on {} generated environments.\n",
                              r.cases_run);
-    if (r.inconclusive > 0)
+    if (r.inconclusive > 0) {
       std::cout << fmt::format(
-          "  ({} of them inconclusive: the world kept the logic from a promise, e.g. a host's "
-          "metadata replica never answered within the run, or a host went before anything "
-          "tying its node to it could reach Cattle; `run --verbose` on such a case says which)\n",
+          "  {} of them inconclusive: the world kept the logic from a promise. What did it, by "
+          "the first world event each names (`run` on such a case says it all):\n",
           r.inconclusive);
+      for (const auto& [cause, n] : r.inconclusive_causes)
+        std::cout << fmt::format("    {:<26} {:>6}\n", cause, n);
+    }
     return;
   }
   const std::string how =

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <random>
 #include <stdexcept>
@@ -263,10 +264,15 @@ class Served {
         return respond(message(503, "the metadata service is not running on this host"));
       sim::MetadataReplicaSim& md = *h->metadata;
       if (std::holds_alternative<model::MetaSelfHost>(*read)) {
-        // An outside agent starts a loop: what the built-in one notes for
-        // the checkers.
-        if (h->external_agent && h->engine->up() && !h->engine->node_id().empty())
-          h->last_loop_holding[h->engine->node_id()] = world_.kernel().now();
+        // An outside agent starts a loop, so the one before it ran to its
+        // end: what the built-in one notes for the checkers.
+        const Instant now = world_.kernel().now();
+        if (h->external_agent && h->engine->up() && !h->engine->node_id().empty()) {
+          auto last = loop_started_.find(h->index);
+          if (last != loop_started_.end())
+            h->last_full_loop_holding[h->engine->node_id()] = {last->second, now};
+        }
+        loop_started_[h->index] = now;
         return respond(api::metadata_answer_to_http(md.self_host()));
       }
       if (std::holds_alternative<model::MetaHosts>(*read)) return respond(api::metadata_answer_to_http(md.hosts()));
@@ -340,6 +346,7 @@ class Served {
   std::string access_key_, secret_key_;
   std::vector<std::unique_ptr<HttpServer>> servers_;
   std::vector<std::pair<std::string, std::unique_ptr<SwarmPort>>> swarm_ports_;
+  std::map<sim::HostIndex, Instant> loop_started_;  // an outside agent's last read of its host
 };
 
 }  // namespace

@@ -270,12 +270,12 @@ RemovalPlan plan_removals(const RemovalPolicy& p, const ReconcileView& v) {
   switch (p.kind) {
     case RemovalPolicy::Kind::Fixed:
       // The leader never removes its own node. When the evidence condemns
-      // it, the host it runs on is gone from Rancher: it is no leader.
+      // it, the host it runs on is gone from Rancher (what the agent does
+      // then: SwarmkitMon's hand-over).
       for (auto& e : condemn_by_identity(v)) {
         if (e.node_id == v.self_node_id) plan.self_condemned = std::move(e);
         else plan.condemned.push_back(std::move(e));
       }
-      if (plan.self_condemned) return plan;
       for (const auto& e : plan.condemned) {
         if (static_cast<int>(plan.evictions.size()) >= p.max_removals_per_pass) break;
         plan.evictions.push_back(e);

@@ -142,8 +142,9 @@ struct RemovalPlan {
   std::vector<Eviction> condemned;
   // fixed: the evidence condemns the leader's own node (its host was
   // deleted in Cattle while its machine runs on and its replica, stale,
-  // still lists it). Such a leader removes nothing: it hands the lead over
-  // (see plan_fixed_scaling) and lets the next manager remove its node.
+  // still lists it). Such a leader hands the lead over (see
+  // plan_fixed_scaling) and removes the others only while no other manager
+  // could (SwarmkitMon decides).
   std::optional<Eviction> self_condemned;
 };
 

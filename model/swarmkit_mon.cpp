@@ -94,7 +94,10 @@ struct SwarmkitMon::Impl {
   // labelled manager whose port answered.
   std::optional<MetaContainer> join_target;
   std::size_t probe_candidate = 0;  // index into join_candidates() this round
+  std::vector<MetaContainer> cattle_managers;  // fixed: managers only Cattle still names
+  bool probing_cattle = false;
   bool handing_over = false;        // fixed: a pass run by a manager whose host is gone
+  std::optional<Instant> identity_checked_at;  // fixed: a host never known, looked for in Cattle
   std::set<std::string> condemned;  // this pass's removal hook: every node it condemns
   std::optional<Eviction> self_condemned;
   JoinTokens tokens;
@@ -150,20 +153,41 @@ struct SwarmkitMon::Impl {
   // fixed: this container's host answered before and is now `Not found`:
   // the host may have been deleted in Cattle while the machine runs on.
   // Metadata cannot tell a deletion from a replica mid-reload; the Cattle
-  // API can, so ask it before anything is done about it.
+  // API can, so ask it before anything is done about it. A container that
+  // never knew its host (it started after the deletion, a reboot's restart)
+  // asks too, once a loop: its engine's NodeID and address tell Cattle's
+  // hosts apart.
   bool may_be_deleted(const Response* r) const {
     auto a = as<MetaAnswer<MetaHost>>(r);
-    return opt.policy.publishes_node_identity() && !self.uuid.empty() && a &&
-           a->kind == MetaAnswerKind::NotFound;
+    if (!opt.policy.publishes_node_identity() || !a || a->kind != MetaAnswerKind::NotFound)
+      return false;
+    return !self.uuid.empty() || !identity_checked_at || now - *identity_checked_at >= opt.loop_interval_ns;
   }
   bool keep_polling(const Response* r) const { return !has_agent_ip(r) && !may_be_deleted(r); }
+  // The host this machine is registered as in Cattle, removed ones included:
+  // by uuid when known, else the one that claims the engine's node, else the
+  // one at the engine's address (a live one first: that is the machine's).
+  const CattleHost* my_host_in_cattle(const Response* r) const {
+    auto hosts = as<CattleHostList>(r);
+    if (!hosts) return nullptr;
+    if (!self.uuid.empty()) return hosts->find(self.uuid);
+    const std::string ip = info.NodeAddr.substr(0, info.NodeAddr.find(':'));
+    const CattleHost* claimed = nullptr;
+    const CattleHost* at_ip = nullptr;
+    for (const auto& h : *hosts) {
+      auto claim = h.labels.find(kNodeIdLabel);
+      const bool claims = claim != h.labels.end() && claim->second == info.NodeID;
+      const bool here = !ip.empty() && h.agent_ip == ip;
+      if (h.state == CattleHostState::Active && (claims || here)) return &h;
+      if (claims && !claimed) claimed = &h;
+      if (here && !at_ip) at_ip = &h;
+    }
+    return claimed ? claimed : at_ip;
+  }
   void ask_cattle_about_self(const Response*) { call(CattleListHosts{}); }
   bool self_removed_in_cattle(const Response* r) const {
-    auto hosts = as<CattleHostList>(r);
-    if (!hosts) return false;
-    return std::any_of(hosts->begin(), hosts->end(), [&](const CattleHost& h) {
-      return h.uuid == self.uuid && h.state == CattleHostState::Removed;
-    });
+    const CattleHost* h = my_host_in_cattle(r);
+    return h != nullptr && h->state == CattleHostState::Removed;
   }
   bool self_not_removed(const Response* r) const { return !self_removed_in_cattle(r); }
   // The machine's host is gone from Rancher: its engine leaves the swarm, so
@@ -171,14 +195,28 @@ struct SwarmkitMon::Impl {
   // notes which node it leaves behind (the binding may never have reached
   // Cattle, and behind a NAT the node's address says nothing); if the note
   // cannot be written, the engine stays until a later loop writes it.
-  void ask_info_before_leaving(const Response*) { call(GetInfo{}); }
+  void ask_info_before_leaving(const Response*) {
+    if (self.uuid.empty()) identity_checked_at = now;
+    call(GetInfo{});
+  }
   bool can_note_departure(const Response* r) const {
     auto i = as<SwarmInfo>(r);
     return i && i->LocalNodeState_ != LocalNodeState::Inactive && !i->NodeID.empty();
   }
-  bool nothing_to_leave(const Response* r) const { return !can_note_departure(r); }
-  void note_departure(const Response* r) {
+  bool nothing_to_leave(const Response* r) const { return !can_note_departure(r) && !self.uuid.empty(); }
+  bool nothing_to_leave_yet(const Response* r) const { return !can_note_departure(r) && self.uuid.empty(); }
+  void keep_info_ask_cattle(const Response* r) {
     info = *as<SwarmInfo>(r);
+    ask_cattle_about_self(r);
+  }
+  void note_departure(const Response* r) {
+    if (self.uuid.empty()) {  // found through its node: this is the machine's host
+      const CattleHost* h = my_host_in_cattle(r);
+      self.uuid = h->uuid;
+      self.hostname = h->hostname;
+      self.agent_ip = h->agent_ip;
+      self.labels = h->labels;
+    }
     call(CattleNoteDeparture{info.NodeID, self.uuid},
          fmt::format("host {} was deleted from Rancher: note that node {} is left behind",
                      self.uuid, info.NodeID));
@@ -407,9 +445,21 @@ struct SwarmkitMon::Impl {
     note_containers(r);
     return !leads() && !joins();
   }
-  bool i_lead_among_managers(const Response* r) {
-    return !manager_may_lead(r) && leads();
+  // fixed: a host that would lead while its engine is in no swarm first
+  // asks the Cattle API whether a swarm's join tokens are published: if
+  // they are, the swarm exists (its managers may be out of metadata's sight,
+  // their hosts deleted) and this host joins it instead of leading.
+  bool bootstraps_among_managers(const Response* r) {
+    return !manager_may_lead(r) && leads() && info.LocalNodeState_ == LocalNodeState::Inactive;
   }
+  bool i_lead_among_managers(const Response* r) {
+    return !manager_may_lead(r) && leads() && info.LocalNodeState_ != LocalNodeState::Inactive;
+  }
+  bool swarm_tokens_published(const Response* r) const {
+    auto a = as<MetaAnswer<ServiceMetadata>>(r);
+    return a && a->kind == MetaAnswerKind::Json && !a->value.worker_token.empty();
+  }
+  bool service_unread(const Response* r) const { return !nothing_published(r) && !swarm_tokens_published(r); }
   bool should_join_a_manager(const Response* r) {
     return !manager_may_lead(r) && joins();
   }
@@ -424,6 +474,7 @@ struct SwarmkitMon::Impl {
   void announce_wait_leader(const Response*) {
     probes_failed = 0;
     probe_candidate = 0;
+    probing_cattle = false;
     // Among the first MANAGER_SCALE swarmkit-mon containers: join as manager.
     // A host not listed yet ranks after the whole list.
     join_as_manager = false;
@@ -440,13 +491,16 @@ struct SwarmkitMon::Impl {
   // the leader; under fixed every labelled manager, so that a joiner gets in
   // while the first one's machine is dead.
   std::vector<MetaContainer> join_candidates() const {
+    if (probing_cattle) return cattle_managers;
     std::vector<MetaContainer> out;
     if (opt.policy.leads_among_managers())
       for (const auto& c : manager_order)
         if (c.host_uuid != self.uuid && c.primary_ip != self.agent_ip) out.push_back(c);
-    if (out.empty() && leader) out.push_back(*leader);
+    if (out.empty() && leader && leader->host_uuid != self.uuid && leader->primary_ip != self.agent_ip)
+      out.push_back(*leader);
     return out;
   }
+  bool has_join_candidates(const Response*) const { return !join_candidates().empty(); }
   void probe_leader(const Response*) {
     const auto candidates = join_candidates();
     join_target = candidates[std::min(probe_candidate, candidates.size() - 1)];
@@ -463,6 +517,39 @@ struct SwarmkitMon::Impl {
     return round_failed(r) && probes_failed + 1 < opt.probe_attempts_max;
   }
   bool probes_exhausted(const Response* r) const { return round_failed(r) && !probes_left(r); }
+  // fixed: when no manager its replica names answers, a joiner asks the
+  // Cattle API for the hosts labelled swarm=manager, removed ones included:
+  // a manager whose host was deleted in Cattle runs on, invisible to
+  // metadata, and may be the only one left to let a successor in.
+  bool asks_cattle_for_managers(const Response* r) const {
+    return probes_exhausted(r) && opt.policy.leads_among_managers() && !probing_cattle;
+  }
+  bool gives_up(const Response* r) const { return probes_exhausted(r) && !asks_cattle_for_managers(r); }
+  void ask_cattle_for_managers(const Response*) {
+    call(CattleListHosts{}, "no manager named in metadata answers: which hosts does Cattle label "
+                            "swarm=manager, removed ones included?");
+  }
+  bool found_managers_in_cattle(const Response* r) {
+    std::set<std::string> probed;
+    for (const auto& c : join_candidates()) probed.insert(c.primary_ip);
+    cattle_managers.clear();
+    if (auto hosts = as<CattleHostList>(r))
+      for (const auto& h : *hosts) {
+        auto label = h.labels.find("swarm");
+        if (label == h.labels.end() || label->second != "manager" || h.uuid == self.uuid ||
+            h.agent_ip == self.agent_ip || probed.contains(h.agent_ip))
+          continue;
+        cattle_managers.push_back(MetaContainer{h.hostname, 0, h.agent_ip, h.uuid});
+      }
+    return !cattle_managers.empty();
+  }
+  bool no_managers_in_cattle(const Response* r) { return !found_managers_in_cattle(r); }
+  void probe_cattle_managers(const Response* r) {
+    probing_cattle = true;
+    probe_candidate = 0;
+    probes_failed = 0;
+    probe_leader(r);
+  }
   void probe_next(const Response* r) {
     ++probe_candidate;
     probe_leader(r);
@@ -479,14 +566,33 @@ struct SwarmkitMon::Impl {
     return !(join_as_manager ? a->value.manager_token : a->value.worker_token).empty();
   }
   void join(const Response* r) {
-    auto& md = as<MetaAnswer<ServiceMetadata>>(r)->value;
+    keep_tokens(r);
+    join_now(r);
+  }
+  void keep_tokens(const Response* r) {
+    const auto& md = as<MetaAnswer<ServiceMetadata>>(r)->value;
     join_token = join_as_manager ? md.manager_token : md.worker_token;
     published_worker = md.worker_token;
+  }
+  void join_now(const Response*) {
     call(SwarmJoin{join_token, self.agent_ip + ":2377", {join_target->primary_ip + ":2377"}},
          fmt::format("join as {} via {} {}", join_as_manager ? "manager" : "worker",
                      join_target->primary_ip == (leader ? leader->primary_ip : "") ? "leader"
                                                                                  : "manager",
                      join_target->primary_ip));
+  }
+  // fixed: a host joins only while the Cattle API has it active. A replica
+  // that stalled while the host was deleted goes on listing it, and a node
+  // joined for a deleted host is removed again at once, and again.
+  bool confirms_before_join(const Response* r) const {
+    return has_token(r) && opt.policy.publishes_node_identity();
+  }
+  bool joins_at_once(const Response* r) const {
+    return has_token(r) && !opt.policy.publishes_node_identity();
+  }
+  void keep_tokens_confirm_host(const Response* r) {
+    keep_tokens(r);
+    ask_binding(r);
   }
   // The script tests `$?` after an `echo`, so a failed join goes unnoticed:
   // both outcomes continue to the labels.
@@ -535,9 +641,25 @@ struct SwarmkitMon::Impl {
     return a && a->kind == MetaAnswerKind::Json && a->value.worker_token.empty() &&
            a->value.manager_token.empty();
   }
+  // fixed: and its own host is still active in Cattle. A replica that
+  // stalled while the host was deleted shows it as it was; a swarm made on
+  // a deleted host would have a manager nobody can find or label.
+  bool self_active_in_cattle(const Response* r) const {
+    auto hosts = as<CattleHostList>(r);
+    return hosts && !hosts->empty() && hosts->front().uuid == self.uuid &&
+           hosts->front().state == CattleHostState::Active;
+  }
   // Tokens published, or the Cattle API did not answer: no `init` now.
   bool init_unsafe(const Response* r) const { return !nothing_published(r); }
   void get_swarm(const Response*) { call(GetSwarm{}); }
+  // fixed: the NodeID `swarm init` gave this engine, read before the pass
+  // that follows decides anything, so that the leader knows its own node:
+  // the /info of this loop was read while the engine was in no swarm.
+  bool rereads_info_after_init(const Response*) const { return opt.policy.publishes_node_identity(); }
+  void keep_info_get_swarm(const Response* r) {
+    if (auto i = as<SwarmInfo>(r)) info = *i;
+    get_swarm(r);
+  }
   bool has_tokens(const Response* r) const {
     auto t = as<JoinTokens>(r);
     return t && !t->Worker.empty();
@@ -623,15 +745,25 @@ struct SwarmkitMon::Impl {
     condemned.clear();
     for (const auto& e : plan.condemned) condemned.insert(e.node_id);
     self_condemned = std::move(plan.self_condemned);
-    // A manager whose host is gone removes nothing: the next leader, whose
-    // replica no longer lists this host, does that and removes this node too.
-    if (!self_condemned && !handing_over)
+    // A manager whose host is gone leaves the removals to the next leader,
+    // whose replica no longer lists this host and who removes this node too;
+    // while no other manager is reachable there is no next leader, and it
+    // goes on with them itself.
+    if ((!self_condemned && !handing_over) || !other_manager_reachable())
       for (const auto& e : plan.evictions) queue_eviction(e, "remove_old_hosts");
     next_work(nullptr);
+  }
+  bool other_manager_reachable() const {
+    const std::string me = view().self_node_id;
+    return std::any_of(nodes.begin(), nodes.end(), [&](const Node& n) {
+      return n.ID != me && n.Spec.Role == NodeRole::Manager && n.ManagerStatus_ &&
+             n.ManagerStatus_->Reachability_ == Reachability::Reachable;
+    });
   }
   void plan_scaling(const Response* r);
   void plan_fixed_step();
   void plan_purge(const Response* r);
+  void step_down_if_handed_over();
   bool has_work(const Response*) const { return !work.empty(); }
   bool work_finished(const Response*) const { return work.empty(); }
   bool idle(const Response*) const { return awaiting == 0; }
@@ -674,19 +806,20 @@ inline constexpr char Sleeping[] = "Sleeping", WaitAgentIp[] = "WaitAgentIp",
                       VerifyBinding[] = "VerifyBinding", BindIdentity[] = "BindIdentity",
                       ReadSavedToken[] = "ReadSavedToken", CheckToken[] = "CheckToken",
                       FixRoleLabel[] = "FixRoleLabel", FindManagers[] = "FindManagers",
-                      ReadManagers[] = "ReadManagers",
+                      ReadManagers[] = "ReadManagers", CheckSwarm[] = "CheckSwarm",
                       FindLeader[] = "FindLeader",
                       Joining[] = "Joining", Leading[] = "Leading";
 // Join
 inline constexpr char Idle[] = "Idle", AnnounceWaitLeader[] = "AnnounceWaitLeader",
                       WaitLeader[] = "WaitLeader", AnnounceWaitToken[] = "AnnounceWaitToken",
+                      CattleManagers[] = "CattleManagers", ConfirmHost[] = "ConfirmHost",
                       WaitToken[] = "WaitToken", JoinCall[] = "Joining",
                       SaveToken[] = "SaveToken",
                       ReadNodeId[] = "ReadNodeId", PublishNodeId[] = "PublishNodeId",
                       Joined[] = "Joined";
 // Bootstrap
-inline constexpr char Init[] = "Init", ReadTokens[] = "ReadTokens",
-                      CheckPublished[] = "CheckPublished",
+inline constexpr char Init[] = "Init", InitInfo[] = "InitInfo", ReadTokens[] = "ReadTokens",
+                      CheckPublished[] = "CheckPublished", CheckSelf[] = "CheckSelf",
                       PublishTokens[] = "PublishTokens", LabelManager[] = "LabelManager";
 // Pass
 inline constexpr char ReadNodes[] = "ReadNodes", ReadHosts[] = "ReadHosts",
@@ -726,19 +859,21 @@ struct I::LoopFsm_ : FsmBase<I::LoopFsm_> {
   using FindLeader = Phase<names::FindLeader, 0>;
   using FindManagers = Phase<names::FindManagers, 0>;
   using ReadManagers = Phase<names::ReadManagers, 0>;
+  using CheckSwarm = Phase<names::CheckSwarm, 0>;
   using Joining = Phase<names::Joining, 0>;
   using Leading = Phase<names::Leading, 0>;
   using initial_state = Sleeping;
   // clang-format off
-  struct transition_table : boost::mpl::vector41<
+  struct transition_table : boost::mpl::vector46<
     //  from          event          to            action                          guard
     Row<Sleeping,     ev::Wakeup,    WaitAgentIp,  Do<&I::ask_self_host>,           none>,
     Row<WaitAgentIp,  ev::Reply,     CheckEngine,  Do<&I::keep_self_ask_info>,      If<&I::has_agent_ip>>,
     Row<WaitAgentIp,  ev::Reply,     none,         Do<&I::poll_again>,              If<&I::keep_polling>>,
-    Row<WaitAgentIp,  ev::Reply,     ConfirmDeleted, Do<&I::ask_cattle_about_self>, If<&I::may_be_deleted>>,
-    Row<ConfirmDeleted, ev::Reply,   InfoToLeave,  Do<&I::ask_info_before_leaving>, If<&I::self_removed_in_cattle>>,
-    Row<InfoToLeave,  ev::Reply,     NoteDeparture, Do<&I::note_departure>,         If<&I::can_note_departure>>,
+    Row<WaitAgentIp,  ev::Reply,     InfoToLeave,  Do<&I::ask_info_before_leaving>, If<&I::may_be_deleted>>,
+    Row<InfoToLeave,  ev::Reply,     ConfirmDeleted, Do<&I::keep_info_ask_cattle>,  If<&I::can_note_departure>>,
     Row<InfoToLeave,  ev::Reply,     Sleeping,     Do<&I::sleep_loop>,              If<&I::nothing_to_leave>>,
+    Row<InfoToLeave,  ev::Reply,     WaitAgentIp,  Do<&I::poll_again>,              If<&I::nothing_to_leave_yet>>,
+    Row<ConfirmDeleted, ev::Reply,   NoteDeparture, Do<&I::note_departure>,         If<&I::self_removed_in_cattle>>,
     Row<NoteDeparture, ev::Reply,    Leaving,      Do<&I::leave_deleted_host>,      If<&I::noted_worker>>,
     Row<NoteDeparture, ev::Reply,    Leading,      Do<&I::start_hand_over>,         If<&I::noted_manager>>,
     Row<NoteDeparture, ev::Reply,    Sleeping,     Do<&I::sleep_loop>,              If<&I::not_noted>>,
@@ -768,6 +903,10 @@ struct I::LoopFsm_ : FsmBase<I::LoopFsm_> {
     Row<FindManagers, ev::Reply,     ReadManagers, Do<&I::ask_nodes_for_lead>,      If<&I::manager_may_lead>>,
     Row<ReadManagers, ev::Reply,     Leading,      Do<&I::start_pass>,              If<&I::lead_after_nodes>>,
     Row<ReadManagers, ev::Reply,     Sleeping,     Do<&I::sleep_loop>,              If<&I::no_lead_after_nodes>>,
+    Row<FindManagers, ev::Reply,     CheckSwarm,   Do<&I::ask_cattle_service>,      If<&I::bootstraps_among_managers>>,
+    Row<CheckSwarm,   ev::Reply,     Leading,      Do<&I::start_pass>,              If<&I::nothing_published>>,
+    Row<CheckSwarm,   ev::Reply,     Joining,      Do<&I::start_join>,              If<&I::swarm_tokens_published>>,
+    Row<CheckSwarm,   ev::Reply,     Sleeping,     Do<&I::sleep_loop>,              If<&I::service_unread>>,
     Row<FindManagers, ev::Reply,     Leading,      Do<&I::start_pass>,              If<&I::i_lead_among_managers>>,
     Row<FindManagers, ev::Reply,     Joining,      Do<&I::start_join>,              If<&I::should_join_a_manager>>,
     Row<FindManagers, ev::Reply,     Sleeping,     Do<&I::sleep_loop>,              If<&I::no_manager_work>>,
@@ -782,6 +921,8 @@ struct I::JoinFsm_ : FsmBase<I::JoinFsm_> {
   using Idle = Phase<names::Idle, 1>;
   using AnnounceWaitLeader = Phase<names::AnnounceWaitLeader, 1>;
   using WaitLeader = Phase<names::WaitLeader, 1>;
+  using CattleManagers = Phase<names::CattleManagers, 1>;
+  using ConfirmHost = Phase<names::ConfirmHost, 1>;
   using AnnounceWaitToken = Phase<names::AnnounceWaitToken, 1>;
   using WaitToken = Phase<names::WaitToken, 1>;
   using Joining = Phase<names::JoinCall, 1>;
@@ -791,16 +932,23 @@ struct I::JoinFsm_ : FsmBase<I::JoinFsm_> {
   using Joined = Phase<names::Joined, 1>;
   using initial_state = Idle;
   // clang-format off
-  struct transition_table : boost::mpl::vector<
+  struct transition_table : boost::mpl::vector25<
     Row<Idle,               ev::Start,   AnnounceWaitLeader, Do<&I::announce_wait_leader>, none>,
-    Row<AnnounceWaitLeader, ev::Reply,   WaitLeader,         Do<&I::probe_leader>,         none>,
+    Row<AnnounceWaitLeader, ev::Reply,   WaitLeader,         Do<&I::probe_leader>,         If<&I::has_join_candidates>>,
+    Row<AnnounceWaitLeader, ev::Reply,   CattleManagers,     Do<&I::ask_cattle_for_managers>, Unless<&I::has_join_candidates>>,
     Row<WaitLeader,         ev::Reply,   AnnounceWaitToken,  Do<&I::announce_wait_token>,  If<&I::probe_ok>>,
     Row<WaitLeader,         ev::Reply,   none,               Do<&I::probe_next>,           If<&I::next_candidate>>,
     Row<WaitLeader,         ev::Reply,   none,               Do<&I::back_off>,             If<&I::probes_left>>,
-    Row<WaitLeader,         ev::Reply,   Idle,               Do<&I::finish_join>,          If<&I::probes_exhausted>>,
+    Row<WaitLeader,         ev::Reply,   Idle,               Do<&I::finish_join>,          If<&I::gives_up>>,
+    Row<WaitLeader,         ev::Reply,   CattleManagers,     Do<&I::ask_cattle_for_managers>, If<&I::asks_cattle_for_managers>>,
+    Row<CattleManagers,     ev::Reply,   WaitLeader,         Do<&I::probe_cattle_managers>, If<&I::found_managers_in_cattle>>,
+    Row<CattleManagers,     ev::Reply,   Idle,               Do<&I::finish_join>,          If<&I::no_managers_in_cattle>>,
     Row<WaitLeader,         ev::Wakeup,  none,               Do<&I::probe_leader>,         none>,
     Row<AnnounceWaitToken,  ev::Reply,   WaitToken,          Do<&I::ask_token>,            none>,
-    Row<WaitToken,          ev::Reply,   Joining,            Do<&I::join>,                 If<&I::has_token>>,
+    Row<WaitToken,          ev::Reply,   Joining,            Do<&I::join>,                 If<&I::joins_at_once>>,
+    Row<WaitToken,          ev::Reply,   ConfirmHost,        Do<&I::keep_tokens_confirm_host>, If<&I::confirms_before_join>>,
+    Row<ConfirmHost,        ev::Reply,   Joining,            Do<&I::join_now>,             If<&I::self_active_in_cattle>>,
+    Row<ConfirmHost,        ev::Reply,   Idle,               Do<&I::finish_join>,          Unless<&I::self_active_in_cattle>>,
     Row<WaitToken,          ev::Reply,   none,               Do<&I::poll_again>,           Unless<&I::has_token>>,
     Row<WaitToken,          ev::Wakeup,  none,               Do<&I::ask_token>,            none>,
     Row<Joining,            ev::Reply,   SaveToken,          Do<&I::save_token>,           none>,
@@ -819,7 +967,9 @@ struct I::JoinFsm_ : FsmBase<I::JoinFsm_> {
 struct I::BootstrapFsm_ : FsmBase<I::BootstrapFsm_> {
   using Idle = Phase<names::Idle, 2>;
   using Init = Phase<names::Init, 2>;
+  using InitInfo = Phase<names::InitInfo, 2>;
   using CheckPublished = Phase<names::CheckPublished, 2>;
+  using CheckSelf = Phase<names::CheckSelf, 2>;
   using ReadTokens = Phase<names::ReadTokens, 2>;
   using PublishTokens = Phase<names::PublishTokens, 2>;
   using LabelManager = Phase<names::LabelManager, 2>;
@@ -828,10 +978,14 @@ struct I::BootstrapFsm_ : FsmBase<I::BootstrapFsm_> {
   struct transition_table : boost::mpl::vector<
     Row<Idle,          ev::Start, Init,          Do<&I::swarm_init>,       If<&I::inits_at_once>>,
     Row<Idle,          ev::Start, CheckPublished, Do<&I::ask_cattle_service>, If<&I::checks_before_init>>,
-    Row<CheckPublished, ev::Reply, Init,         Do<&I::swarm_init>,       If<&I::nothing_published>>,
+    Row<CheckPublished, ev::Reply, CheckSelf,    Do<&I::ask_binding>,      If<&I::nothing_published>>,
+    Row<CheckSelf,     ev::Reply, Init,          Do<&I::swarm_init>,       If<&I::self_active_in_cattle>>,
+    Row<CheckSelf,     ev::Reply, Idle,          Do<&I::finish_bootstrap>, Unless<&I::self_active_in_cattle>>,
     Row<CheckPublished, ev::Reply, Idle,         Do<&I::finish_bootstrap>, If<&I::init_unsafe>>,
     Row<Idle,          ev::Start, ReadTokens,    Do<&I::get_swarm>,        If<&I::engine_active>>,
-    Row<Init,          ev::Reply, ReadTokens,    Do<&I::get_swarm>,        none>,
+    Row<Init,          ev::Reply, ReadTokens,    Do<&I::get_swarm>,        Unless<&I::rereads_info_after_init>>,
+    Row<Init,          ev::Reply, InitInfo,      Do<&I::ask_info>,         If<&I::rereads_info_after_init>>,
+    Row<InitInfo,      ev::Reply, ReadTokens,    Do<&I::keep_info_get_swarm>, none>,
     Row<ReadTokens,    ev::Reply, PublishTokens, Do<&I::publish_tokens>,   If<&I::has_tokens>>,
     Row<ReadTokens,    ev::Reply, Idle,          Do<&I::finish_bootstrap>, If<&I::no_tokens>>,
     Row<PublishTokens, ev::Reply, LabelManager,  Do<&I::label_manager>,    If<&I::published>>,
@@ -1005,10 +1159,7 @@ void I::plan_fixed_step() {
   // A manager whose host is gone only hands the lead over: it promotes
   // successors when no other reachable manager would lead after it, and
   // leaves every other change to the next leader.
-  for (const auto& n : nodes)
-    if (n.ID != v.self_node_id && n.Spec.Role == NodeRole::Manager && n.ManagerStatus_ &&
-        n.ManagerStatus_->Reachability_ == Reachability::Reachable)
-      return;
+  if (other_manager_reachable()) return;
   for (const auto& c : plan.changes)
     if (c.role == NodeRole::Manager)
       work.push_back(Call{0, UpdateNodeRole{c.node_id, c.version, c.role},
@@ -1028,7 +1179,35 @@ void I::plan_purge(const Response* r) {
   const bool labelled = label != self.labels.end() && label->second == "manager";
   if (info.ControlAvailable != labelled && !handing_over && !self_condemned)
     work.push_back(Call{0, CattleSetHostLabel{self.uuid, "swarm", info.ControlAvailable ? "manager" : ""}, {}});
+  if (handing_over || self_condemned) step_down_if_handed_over();
   next_work(nullptr);
+}
+
+// fixed: a manager whose host is gone steps down as soon as the other
+// managers are an odd number, every one reachable: a successor it promoted
+// holds the quorum alone, without the two-manager window a demotion by the
+// next leader, a loop later, would leave. With an even number of others it
+// waits for the next leader, whose pass demotes it and promotes in one go.
+void I::step_down_if_handed_over() {
+  const std::string me = view().self_node_id;
+  bool i_manage = false;
+  int others = 0;
+  std::uint64_t version = 0;
+  for (const auto& n : nodes) {
+    if (n.Spec.Role != NodeRole::Manager) continue;
+    if (n.ID == me) {
+      i_manage = true;
+      version = n.VersionIndex;
+      continue;
+    }
+    if (!n.ManagerStatus_ || n.ManagerStatus_->Reachability_ != Reachability::Reachable) return;
+    ++others;
+  }
+  if (!i_manage || others % 2 == 0) return;
+  work.push_back(Call{0, UpdateNodeRole{me, version, NodeRole::Worker},
+                      fmt::format("step down: this host {} is gone from Rancher, and {} other "
+                                  "{} the quorum",
+                                  self.uuid, others, others == 1 ? "manager holds" : "managers hold")});
 }
 
 template <typename E>

@@ -22,9 +22,13 @@ SafetyChecker::SafetyChecker(World& world, bool stop_at_first)
   world.promoted_observers.push_back(
       [this](const SwarmNodeRecord& n, const SwarmOrigin& o) { on_promoted(n, o); });
   world.decisive_read_observers.push_back(
-      [this](HostIndex host, std::uint64_t pass, Instant as_of) {
+      [this](HostIndex host, std::uint64_t pass, Instant as_of, bool of_hosts) {
         Instant& last = last_read_at_[PassKey{host, pass}];
         last = std::max(last, as_of);
+        if (of_hosts) {
+          Instant& hosts = hosts_read_at_[PassKey{host, pass}];
+          hosts = std::max(hosts, as_of);
+        }
       });
   world.split_observers.push_back([this](const SwarmSim& created, HostIndex host) {
     const HostSim& h = world_.hosts()[host];
@@ -151,8 +155,10 @@ bool SafetyChecker::could_know(const SwarmNodeRecord& n, const SwarmOrigin& orig
 
 void SafetyChecker::on_demoted(const SwarmNodeRecord& n, const SwarmOrigin& origin) {
   const HostSim& victim = world_.hosts()[n.host];
+  // A manager whose host has left Rancher steps down once its successors
+  // hold the quorum: sparing itself is a promise of a live host's leader.
   if (world_.options().policy.promises_to_spare_itself() && n.host == origin.host &&
-      victim.engine->node_id() == n.id) {
+      victim.engine->node_id() == n.id && victim.in_rancher) {
     report(Violation{true, "demoted-self", world_.kernel().now(), victim.name, n.id,
                      "the leader demoted its own node: " + origin.why, {}, {}});
   }
@@ -171,10 +177,11 @@ void SafetyChecker::on_promoted(const SwarmNodeRecord& n, const SwarmOrigin& ori
     return;
   if (live_hosts_node(n)) return;
   const HostSim& victim = world_.hosts()[n.host];
+  // What the pass knew of the hosts: its last read of them.
   Instant known = world_.kernel().now();
   if (origin.pass != 0) {
-    auto read = last_read_at_.find(PassKey{origin.host, origin.pass});
-    if (read != last_read_at_.end()) known = read->second;
+    auto read = hosts_read_at_.find(PassKey{origin.host, origin.pass});
+    if (read != hosts_read_at_.end()) known = read->second;
   }
   const bool host_gone = !victim.in_rancher && victim.left_rancher_at >= 0 &&
                          victim.left_rancher_at <= known;
@@ -216,6 +223,7 @@ std::vector<Violation> LivenessChecker::check(const World& world,
                   {}, {}};
       v.environment = evidence_destroyed(world, *n, h.uuid_at(n->created_sim), v.world_events);
       if (v.environment.empty()) v.environment = leader_cannot_run(world, v.world_events);
+      if (v.environment.empty()) v.environment = last_manager_alone(world, *n, v.world_events);
       if (v.environment.empty()) quorum_excuse(v);
       if (!v.environment.empty()) v.detail += ". Not the logic's doing: " + v.environment;
       else if (quorum.lost) v.detail += ". " + quorum.why;
@@ -273,6 +281,9 @@ std::optional<Violation> LivenessChecker::manager_count(const World& world,
     ++managers;
     if (!is_live) stray.push_back(h.name);
   }
+  // No live node at all: nobody to hand over to, and the last manager
+  // cannot go; the orphan check says what is left behind.
+  if (live == 0) return std::nullopt;
   int target = std::min(world.manager_scale(), live);
   if (target % 2 == 0) --target;
   target = std::max(target, 0);
@@ -326,15 +337,18 @@ std::string LivenessChecker::evidence_destroyed(const World& world, const SwarmN
       n.addr, host->agent_ip, uuid);
   const HostSim& machine = world.hosts()[n.host];
   const Instant now = world.kernel().now();
+  // The events are named only when they excuse the orphan.
+  std::vector<std::string> named;
   const std::string& removal =
       world.world_event_before(n.host, now, {EventKind::RemoveHost, EventKind::DeleteHost});
-  if (!removal.empty()) events.push_back(removal);
+  if (!removal.empty()) named.push_back(removal);
   if (!machine.node_ids_held.contains(n.id)) {
     const std::string& cut = world.world_event_before(
         n.host, n.created_sim + world.options().join_timeout_ns, {EventKind::Partition, EventKind::Crash});
-    events.push_back(!cut.empty() ? cut
-                                  : fmt::format("the {} link of {} lost the reply",
-                                                machine.profile.link, machine.name));
+    named.push_back(!cut.empty() ? cut
+                                 : fmt::format("the {} link of {} lost the reply",
+                                               machine.profile.link, machine.name));
+    events.insert(events.end(), named.begin(), named.end());
     return "the engine never learnt the node's ID (the reply to its join was lost); " + nothing;
   }
   const auto reverted = world.claim_reverted_at(uuid, n.id);
@@ -343,31 +357,59 @@ std::string LivenessChecker::evidence_destroyed(const World& world, const SwarmN
     auto it = m.find(id);
     return it == m.end() ? Instant{-1} : it->second;
   };
-  const Instant loop = at(machine.last_loop_holding, n.id);
   const Instant tried = at(machine.last_tie_written, n.id);
-  if (loop > lost_at && tried < loop) return {};  // a loop had the chance and did not try
+  const auto full = machine.last_full_loop_holding.find(n.id);
+  const Instant full_start =
+      full == machine.last_full_loop_holding.end() ? Instant{-1} : full->second.first;
+  // A whole loop came after the claim was lost and did not try.
+  if (full_start > lost_at && tried < full_start) return {};
+  // Its own logic had the engine leave the swarm, with nothing in Cattle
+  // to tie the node to its host: it threw its chance away.
   const Instant left = at(machine.left_swarm_by_logic, n.id);
-  if (loop > lost_at && left >= tried) return {};  // it tried, failed, and left all the same
+  if (left >= 0 && left >= tried) return {};
   if (reverted) {
     const std::string& edit = world.world_event_before(n.host, *reverted, {EventKind::EditLabels});
-    if (!edit.empty()) events.push_back(edit);
+    if (!edit.empty()) named.push_back(edit);
   }
-  if (loop > lost_at) {
+  const bool attempted = tried > lost_at;
+  if (attempted) {
     // The last attempt did not land: what cut it, if a timeline event did.
     const std::string& cut = world.world_event_before(
         n.host, now, {EventKind::Crash, EventKind::Partition, EventKind::MachineDies});
-    if (!cut.empty()) events.push_back(cut);
+    if (!cut.empty()) named.push_back(cut);
     else if (world.spec().cattle != CattleSpec{})
-      events.push_back("the Cattle API's write faults (cattle.write_error, write_timeout)");
+      named.push_back("cattle.write_error/write_timeout: the Cattle API's write faults");
   }
+  events.insert(events.end(), named.begin(), named.end());
   return fmt::format("{}; {}",
-                     loop <= lost_at
-                         ? (reverted ? "its claim was reverted by a whole-host PUT of an older "
-                                       "copy and no loop of the host's swarmkit-mon came after"
-                                     : "no loop of the host's swarmkit-mon came after its join")
-                         : "the last attempt of the host's swarmkit-mon to tie the node to it "
-                           "did not land",
+                     attempted ? "the last attempt of the host's swarmkit-mon to tie the node to "
+                                 "it did not land, and no loop of it ran to its end after"
+                     : reverted ? "its claim was reverted by a whole-host PUT of an older copy and "
+                                  "no loop of the host's swarmkit-mon ran to its end after"
+                                : "no loop of the host's swarmkit-mon ran to its end after its join",
                      nothing);
+}
+
+// The node is the swarm's last manager and no live host has a ready node in
+// the swarm: there is nobody to hand the swarm over to, and Docker refuses
+// to demote or remove the last manager.
+std::string LivenessChecker::last_manager_alone(const World& world, const SwarmNodeRecord& n,
+                                                std::vector<std::string>& events) {
+  if (n.role != model::NodeRole::Manager) return {};
+  const SwarmSim& swarm = world.swarm();
+  for (const auto& [id, other] : swarm.nodes()) {
+    if (id == n.id) continue;
+    if (other.role == model::NodeRole::Manager) return {};
+    const HostSim& h = world.hosts()[other.host];
+    if (h.in_rancher && h.machine_on && h.engine->up() && h.engine->node_id() == id &&
+        swarm.state_of(other) == model::NodeState::Ready)
+      return {};
+  }
+  const std::string& gone = world.world_event_before(n.host, world.kernel().now(),
+                                                     {EventKind::RemoveHost, EventKind::DeleteHost});
+  if (!gone.empty()) events.push_back(gone);
+  return "it is the swarm's last manager and no live host has a node to hand the swarm over to: "
+         "Docker refuses to demote or remove the last manager";
 }
 
 namespace {
@@ -387,6 +429,29 @@ const HostSim* leading_host(const World& world) {
 
 // Its container is listed (it exists, restarting) but exits at once.
 bool image_keeps_it_down(const HostSim& h) { return h.image_fails && !h.mon->running(); }
+
+// Under the leader rule of fixed, as the world stands: the first container
+// by create_index whose host is in Rancher, labelled swarm=manager in
+// Cattle, with its engine's node a reachable raft member.
+const HostSim* first_reachable_labelled_manager(const World& world) {
+  const SwarmSim& swarm = world.swarm();
+  std::vector<std::pair<std::uint64_t, const HostSim*>> labelled;
+  for (const auto& c : world.cattle().latest()->containers) {
+    for (const auto& h : world.hosts()) {
+      if (!h.in_rancher || h.uuid != c.host_uuid) continue;
+      const model::CattleHost* host = world.cattle().host(h.uuid);
+      auto label = host ? host->labels.find("swarm") : decltype(host->labels.end()){};
+      if (host == nullptr || label == host->labels.end() || label->second != "manager") continue;
+      const SwarmNodeRecord* n = swarm.node(h.engine->node_id());
+      if (n == nullptr || !n->raft_member() || n->silent_since) continue;
+      labelled.emplace_back(c.create_index, &h);
+    }
+  }
+  if (labelled.empty()) return nullptr;
+  return std::min_element(labelled.begin(), labelled.end(),
+                          [](const auto& a, const auto& b) { return a.first < b.first; })
+      ->second;
+}
 
 const std::string& image_event(const World& world) {
   return world.world_event_before(World::kNoHost, world.kernel().now(), {EventKind::PublishImage});
@@ -418,6 +483,20 @@ std::string LivenessChecker::leader_cannot_run(const World& world,
     return fmt::format("{}, which leads (the lowest create_index), cannot run the swarmkit-mon "
                        "image (no {} build): nothing reconciles the swarm",
                        leader->name, to_string(leader->profile.arch));
+  }
+  // The leader rule of the policies that lead among managers: the first
+  // host labelled swarm=manager, by create_index, whose manager node is
+  // reachable. Metadata does not tell the others that its container
+  // crash-loops on an image without its architecture.
+  if (world.options().policy.leads_among_managers()) {
+    if (const HostSim* first = first_reachable_labelled_manager(world);
+        first != nullptr && image_keeps_it_down(*first)) {
+      events.push_back(image_event(world));
+      return fmt::format("{}, which leads (the first host labelled swarm=manager whose manager "
+                         "node is reachable), cannot run the swarmkit-mon image (no {} build), "
+                         "and nothing in metadata tells the other managers so",
+                         first->name, to_string(first->profile.arch));
+    }
   }
   // Only a manager can reconcile, whichever leader rule a policy has: when
   // no host whose engine is a manager can run the image, none can.
@@ -473,6 +552,18 @@ std::string LivenessChecker::environment_cause(const World& world, const HostSim
     return fmt::format("no swarm exists: {}, which would lead it (the lowest create_index), "
                        "cannot run the swarmkit-mon image (no {} build)",
                        leader->name, to_string(leader->profile.arch));
+  }
+  // Its machine is gone before it made the swarm. Another host may make it
+  // only once it knows the first is dead, not cut off or slow: nothing in
+  // Docker or Rancher 1.x tells, and a second `swarm init` beside a live
+  // first one splits the swarm.
+  if (!leader->machine_on) {
+    const std::string& gone = world.world_event_before(leader->index, world.kernel().now(),
+                                                       {EventKind::MachineDies});
+    if (!gone.empty()) events.push_back(gone);
+    return fmt::format("no swarm exists: the machine of {}, which would create it (the lowest "
+                       "create_index), died first, and no other host can tell it from one cut off",
+                       leader->name);
   }
   return {};
 }

@@ -84,6 +84,7 @@ class SafetyChecker {
   std::map<PassKey, int> removals_in_pass_;
   std::map<PassKey, std::string> failed_reads_;  // the first failed decisive read of a pass
   std::map<PassKey, Instant> last_read_at_;      // when a pass's last decisive read came back
+  std::map<PassKey, Instant> hosts_read_at_;     // ... and its last read of the hosts
 };
 
 class LivenessChecker {
@@ -102,6 +103,8 @@ class LivenessChecker {
   static std::optional<Violation> manager_count(const World& world,
                                                 const QuorumChecker::Judgement& quorum);
   static bool image_keeps_it_down_or_absent(const struct HostSim& h);
+  static std::string last_manager_alone(const World& world, const SwarmNodeRecord& n,
+                                        std::vector<std::string>& events);
 };
 
 }  // namespace swarmsim::sim

@@ -55,11 +55,13 @@ struct HostSim {
   Instant added_at = 0;
   Instant left_rancher_at = -1;  // when its host was last removed or deleted; -1: never
   // For the checkers, per node ID this machine's engine held: when its
-  // swarmkit-mon last started a loop (read its own host) while the engine
-  // held it, and when it last started writing something that ties the node
-  // to its host (a claim, a departure note), whatever became of the write.
-  std::map<std::string, Instant> last_loop_holding;
+  // swarmkit-mon last started writing something that ties the node to its
+  // host (a claim, a departure note), whatever became of the write.
   std::map<std::string, Instant> last_tie_written;
+  // The last loop that ran to its end (its sleep) while the engine held the
+  // node: when it started and ended. A loop cut short (a crash, the host
+  // removed under it) is not one.
+  std::map<std::string, std::pair<Instant, Instant>> last_full_loop_holding;
   // When its engine last left the swarm holding the node because its own
   // swarmkit-mon asked it to (not after the node's removal).
   std::map<std::string, Instant> left_swarm_by_logic;

@@ -45,6 +45,7 @@ void MonSim::start() {
 
 void MonSim::stop() {
   ++incarnation_;
+  loop_started_.reset();
   logic_.reset();
 }
 
@@ -58,6 +59,13 @@ void MonSim::pump() {
     auto action = logic_->poll_action();
     if (!action) return;
     if (auto* sleep = std::get_if<model::Sleep>(&*action)) {
+      // The loop's own sleep (not a poll's): the loop ran to its end.
+      if (sleep->duration_ns == options_.loop_interval_ns && loop_started_) {
+        HostSim& h = env_.host(host_);
+        if (h.engine->up() && !h.engine->node_id().empty())
+          h.last_full_loop_holding[h.engine->node_id()] = {*loop_started_, kernel_.now()};
+        loop_started_.reset();
+      }
       const auto inc = incarnation_;
       const auto id = sleep->id;
       kernel_.schedule_after(sleep->duration_ns, [this, inc, id] {
@@ -135,7 +143,7 @@ void MonSim::deliver(std::uint32_t incarnation, std::uint32_t id, model::Respons
   }
   if (asked.decisive && asked.pass != 0) {
     const Instant as_of = asked.served_at ? *asked.served_at : kernel_.now();
-    env_.read_decided(host_, asked.pass, as_of);
+    env_.read_decided(host_, asked.pass, as_of, asked.of_hosts);
   }
   if (asked.decisive && asked.pass != 0 && (failure || empty_list(r))) {
     env_.read_failed(host_, asked.pass,
@@ -151,13 +159,14 @@ void MonSim::execute(model::Call call) {
   // in the high bits they are unique per host for the checkers.
   if (call.pass != 0) call.pass |= incarnation_ << 32;
   asked_ = Asked{model::request_name(call.request), model::request_arguments(call.request),
-                 options_.policy.decides_on(call.request), call.pass, {}};
+                 options_.policy.decides_on(call.request), call.pass, {},
+                 std::holds_alternative<model::CattleListHosts>(call.request) ||
+                     std::holds_alternative<model::MetaHosts>(call.request)};
   asked_id_ = call.id;
   if (std::holds_alternative<model::CattleListHosts>(call.request))
     asked_.served_at = kernel_.now();
-  if (std::holds_alternative<model::MetaSelfHost>(call.request) && h.engine->up() &&
-      !h.engine->node_id().empty())
-    h.last_loop_holding[h.engine->node_id()] = kernel_.now();
+  if (std::holds_alternative<model::MetaSelfHost>(call.request) && !loop_started_)
+    loop_started_ = kernel_.now();
   if (auto* d = std::get_if<model::CattleNoteDeparture>(&call.request))
     h.last_tie_written[d->node_id] = kernel_.now();
   trace_.record_call(kernel_.now(), h.name, asked_.what(), call.why);

@@ -41,8 +41,9 @@ class MonSim {
    public:
     virtual HostSim& host(HostIndex index) = 0;
     virtual HostSim* host_at_addr(const std::string& addr) = 0;  // "ip" or "ip:port"
-    // A read a pass's removals rest on was answered (as of when it was made).
-    virtual void read_decided(HostIndex host, std::uint64_t pass, Instant as_of) = 0;
+    // A read a pass's removals rest on was answered (as of when it was made);
+    // `of_hosts`: it reads the hosts (Cattle's, or metadata /hosts).
+    virtual void read_decided(HostIndex host, std::uint64_t pass, Instant as_of, bool of_hosts) = 0;
     // Such a read failed or listed nothing.
     virtual void read_failed(HostIndex host, std::uint64_t pass, const std::string& what) = 0;
     // The logic made a call; `leader`: it led when it did (for metrics).
@@ -88,6 +89,7 @@ class MonSim {
     // When the answer was made, for reads served away from the host (the
     // Cattle API); unset: when it arrives.
     std::optional<Instant> served_at;
+    bool of_hosts = false;  // Cattle's hosts or metadata /hosts
   };
   // The logic waits for one reply at a time: the call in flight.
   Asked asked_;
@@ -124,6 +126,7 @@ class MonSim {
   model::MonOptions options_;
   std::unique_ptr<model::SwarmkitMon> logic_;
   std::uint64_t incarnation_ = 0;
+  std::optional<Instant> loop_started_;  // the current loop's first read of its own host
 };
 
 }  // namespace swarmsim::sim

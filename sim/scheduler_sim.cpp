@@ -49,12 +49,16 @@ void SchedulerSim::start_container(HostIndex index) {
   });
 }
 
+// The engine's restart policy brings the container back after a reboot,
+// whether or not the host is still in Rancher: a host deleted in Cattle
+// keeps its machine, and the machine its containers.
 void SchedulerSim::handle_host_rebooted(HostIndex index) {
   HostSim& h = env_.host(index);
   if (!h.container_created) return;
   kernel_.schedule_after(h.stretch(restart_ns_), [this, index] {
     HostSim& host = env_.host(index);
-    if (!host.in_rancher || !host.machine_on || !host.engine->up() || host.mon->running()) return;
+    if (!host.container_created || !host.machine_on || !host.engine->up() || host.mon->running())
+      return;
     trace_.record(kernel_.now(), TraceKind::AgentStarted, host.name, "",
                           "swarmkit-mon container restarted");
     start_container(index);

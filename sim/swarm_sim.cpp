@@ -238,9 +238,10 @@ model::Response SwarmSim::update_role(const std::string& id, std::uint64_t versi
   if (version != n.version)
     return ApiError{500, "rpc error: code = Unknown desc = update out of sequence"};
   if (n.role == role) return model::Ok{};
-  if (role == NodeRole::Worker) {
-    // Raft members only: a manager certificate that never registered is no
-    // member (see is_manager_with_quorum).
+  if (role == NodeRole::Worker && n.raft_member()) {
+    // Raft members only: a manager certificate that never registered, or a
+    // node promoted while silent that never joined raft, is no member (see
+    // is_manager_with_quorum), and demoting it touches no quorum.
     int managers = 0;
     for (const auto& m : managers_) managers += find_node(m)->second.raft_member();
     if (managers <= 1) {
@@ -251,7 +252,7 @@ model::Response SwarmSim::update_role(const std::string& id, std::uint64_t versi
     }
     // Demoting a raft member takes it out of the raft group; swarmkit
     // refuses when the members left would not have a reachable majority.
-    if (n.raft_member() && !keeps_quorum_without(id)) {
+    if (!keeps_quorum_without(id)) {
       trace_.record(kernel_.now(), TraceKind::NodeRemoveFailed, n.host_name, id,
                     "demotion refused: the raft group would lose its quorum");
       return ApiError{400, "rpc error: code = FailedPrecondition desc = can't remove member from "

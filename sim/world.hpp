@@ -169,8 +169,8 @@ class World final : public EngineSim::Env, public MonSim::Env, public SchedulerS
   std::vector<std::function<void(HostIndex host, std::uint64_t pass, const std::string& what)>>
       failed_read_observers;
   // Any decisive read of a pass came back (failed or not); `as_of` is when
-  // its answer was made.
-  std::vector<std::function<void(HostIndex host, std::uint64_t pass, Instant as_of)>>
+  // its answer was made; `of_hosts`: it read the hosts.
+  std::vector<std::function<void(HostIndex host, std::uint64_t pass, Instant as_of, bool of_hosts)>>
       decisive_read_observers;
   // Observers for the run's metrics (sim/metrics.hpp).
   // A node's state may have changed (SwarmSim::on_state_changed); its
@@ -199,8 +199,8 @@ class World final : public EngineSim::Env, public MonSim::Env, public SchedulerS
   void call_made(HostIndex host, const model::Request& request, bool leader) override {
     for (auto& fn : call_observers) fn(host, request, leader);
   }
-  void read_decided(HostIndex host, std::uint64_t pass, Instant as_of) override {
-    for (auto& fn : decisive_read_observers) fn(host, pass, as_of);
+  void read_decided(HostIndex host, std::uint64_t pass, Instant as_of, bool of_hosts) override {
+    for (auto& fn : decisive_read_observers) fn(host, pass, as_of, of_hosts);
   }
   void read_failed(HostIndex host, std::uint64_t pass, const std::string& what) override {
     for (auto& fn : failed_read_observers) fn(host, pass, what);

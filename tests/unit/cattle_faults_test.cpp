@@ -50,8 +50,11 @@ TEST(CattleWriteFaults, FixedRidesOutRefusedAndUnansweredWrites) {
   EXPECT_GT(unanswered, 0);
   // Without faults, none.
   const RunResult clean = run(incident_with("{write_error: 0, write_timeout: 0}"), 1, true);
-  for (const auto& e : clean.events)
-    if (e.kind == TraceKind::MonCallFailed) EXPECT_EQ(e.detail.find("503"), std::string::npos);
+  for (const auto& e : clean.events) {
+    if (e.kind == TraceKind::MonCallFailed) {
+      EXPECT_EQ(e.detail.find("503"), std::string::npos);
+    }
+  }
 }
 
 TEST(CattleWriteFaults, ACattleThatRefusesEveryWriteIsTheWorldsDoing) {

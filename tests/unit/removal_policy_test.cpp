@@ -234,14 +234,14 @@ TEST(FixedPolicy, AtMostTheBoundPerPassAndEveryCondemnedNodeListed) {
 }
 
 // The leader's own host deleted in Cattle while its machine runs and its
-// replica, stale, still lists it: the evidence condemns its own node. It
-// removes nothing, not even the others it condemns: it is no leader.
-TEST(FixedPolicy, ALeaderWhoseOwnNodeIsCondemnedRemovesNothing) {
+// replica, stale, still lists it: the evidence condemns its own node. The
+// plan says so and never lists the leader's node among those to remove.
+TEST(FixedPolicy, ALeaderWhoseOwnNodeIsCondemnedIsToldSo) {
   Reading r;
   r.nodes = {node("m1", "vm0", NodeRole::Manager), node("a", "x")};
   r.cattle_hosts = {cattle("u0", "10.0.0.1", CattleHostState::Removed, "m1"),
                     cattle("u1", "10.0.0.2", CattleHostState::Removed, "a")};
-  EXPECT_TRUE(r.evicted(policy("fixed")).empty());
+  EXPECT_EQ(r.evicted(policy("fixed")), (Ids{"a"}));
   const NodeList nodes = r.nodes;
   const CattleHostList hosts = r.cattle_hosts;
   const RemovalPlan plan =
@@ -251,6 +251,9 @@ TEST(FixedPolicy, ALeaderWhoseOwnNodeIsCondemnedRemovesNothing) {
   // Given any other identity (its host uuid, say), the leader would take its
   // own node for anybody's and remove it.
   EXPECT_EQ(r.evicted(policy("fixed"), "u0"), (Ids{"m1"}));
+  EXPECT_FALSE(plan_removals(policy("fixed"), ReconcileView{r.now, "u0", &nodes, &r.hosts, &hosts,
+                                                            &r.departed})
+                   .self_condemned);
 }
 
 // Down or not: a node whose host was deleted in Cattle while its machine ran
