@@ -77,6 +77,19 @@ HttpRequest cattle_put_labels(std::string_view uuid, const std::map<std::string,
   return {"PUT", fmt::format("{}/{}", kHosts, uuid), json{{"labels", labels}}.dump()};
 }
 HttpRequest cattle_get_service() { return {"GET", std::string(kService), ""}; }
+HttpRequest cattle_list_service_containers() {
+  return {"GET", std::string(kService) + "/instances", ""};
+}
+
+json cattle_containers_to_json(const model::ContainerList& containers) {
+  json data = json::array();
+  for (const auto& c : containers) {
+    json e = container_to_json(c);
+    e["type"] = "container";
+    data.push_back(std::move(e));
+  }
+  return {{"type", "collection"}, {"data", data}};
+}
 HttpRequest cattle_put_service_metadata(const model::ServiceMetadata& metadata) {
   return {"PUT", std::string(kService), json{{"metadata", service_metadata_to_json(metadata)}}.dump()};
 }
@@ -86,6 +99,11 @@ std::optional<CattleCall> cattle_from_http(const HttpRequest& h) {
   path = path.substr(0, path.find('?'));
   CattleCall c;
   if (path == kHosts && h.method == "GET") return c;
+  if (path == std::string(kService) + "/instances") {
+    if (h.method != "GET") return std::nullopt;
+    c.kind = CattleCall::Kind::ListServiceContainers;
+    return c;
+  }
   if (path == kService) {
     if (h.method == "GET") {
       c.kind = CattleCall::Kind::GetService;
@@ -200,6 +218,17 @@ model::Response cattle_hosts_from_http(const HttpResponse& h) {
 model::Response cattle_host_from_http(const HttpResponse& h) {
   return read_ok(h, [](const json& j) -> model::Response {
     return model::CattleHostList(std::vector<model::CattleHost>{cattle_host_from_json(j)});
+  });
+}
+
+model::Response cattle_containers_from_http(const HttpResponse& h) {
+  return read_ok(h, [](const json& j) -> model::Response {
+    if (!j.is_object() || !j.contains("data") || !j["data"].is_array())
+      throw WireError("GET /v1/services/swarmkit-mon/instances: expected a collection");
+    std::vector<model::MetaContainer> containers;
+    for (const auto& e : j["data"]) containers.push_back(container_from_json(e));
+    return model::MetaAnswer<model::ContainerList>{model::MetaAnswerKind::Json,
+                                                   model::ContainerList(std::move(containers))};
   });
 }
 

@@ -38,11 +38,14 @@ HttpRequest cattle_get_host(std::string_view uuid);
 // PUT of the whole label map, as the Rancher UI and the script write it.
 HttpRequest cattle_put_labels(std::string_view uuid, const std::map<std::string, std::string>& labels);
 HttpRequest cattle_get_service();
+// GET /v1/services/swarmkit-mon/instances: the service's containers.
+HttpRequest cattle_list_service_containers();
+nlohmann::json cattle_containers_to_json(const model::ContainerList& containers);
 HttpRequest cattle_put_service_metadata(const model::ServiceMetadata& metadata);
 
 // Server side: what a request asks for.
 struct CattleCall {
-  enum class Kind { ListHosts, GetHost, PutLabels, GetService, PutServiceMetadata };
+  enum class Kind { ListHosts, GetHost, PutLabels, GetService, PutServiceMetadata, ListServiceContainers };
   Kind kind = Kind::ListHosts;
   std::string uuid;                             // GetHost, PutLabels
   std::map<std::string, std::string> labels;    // PutLabels
@@ -63,5 +66,7 @@ std::optional<std::pair<std::string, std::string>> parse_basic_auth(std::string_
 model::Response cattle_hosts_from_http(const HttpResponse& h);
 model::Response cattle_host_from_http(const HttpResponse& h);
 model::Response cattle_service_from_http(const HttpResponse& h);
+// A collection of the service's containers, as a MetaAnswer<ContainerList>.
+model::Response cattle_containers_from_http(const HttpResponse& h);
 
 }  // namespace swarmsim::api

@@ -90,8 +90,13 @@ rc::Gen<JoinBurst> gen_burst() {
 rc::Gen<CoreLoss> gen_core_loss() {
   return gen::build<CoreLoss>(
       gen::set(&CoreLoss::host, gen::inRange(0, 3)),
-      gen::set(&CoreLoss::kind, gen::element(CoreLossKind::Dies, CoreLossKind::Reboots,
-                                             CoreLossKind::Deleted, CoreLossKind::Removed)),
+      // A host deleted in Cattle (the hand-over) and a machine off for a
+      // while (the replacement) tell the most; a manager shut down for good
+      // with MANAGER_SCALE 1 ends the swarm, which tells little.
+      gen::set(&CoreLoss::kind, gen::weightedElement<CoreLossKind>({{3, CoreLossKind::Deleted},
+                                                                   {3, CoreLossKind::Reboots},
+                                                                   {2, CoreLossKind::Dies},
+                                                                   {1, CoreLossKind::Removed}})),
       gen::set(&CoreLoss::at_s, gen::inRange(0, 601)),
       gen::set(&CoreLoss::for_s, gen::inRange(5, 301)),
       gen::set(&CoreLoss::stall_replica, gen::weightedElement<bool>({{1, false}, {1, true}})));

@@ -214,6 +214,10 @@ struct LiveAgent::Impl : std::enable_shared_from_this<LiveAgent::Impl> {
       });
     if (auto* g = std::get_if<model::CattleGetHost>(&req)) return get_host(g->host_uuid, std::move(reply));
     if (std::holds_alternative<model::CattleGetService>(req)) return get_service(std::move(reply));
+    if (std::holds_alternative<model::CattleServiceContainers>(req))
+      return cattle(api::cattle_list_service_containers(), [reply](HttpResult r) {
+        reply(r.response ? api::cattle_containers_from_http(*r.response) : Response(ApiError{0, r.error}));
+      });
     if (auto* p = std::get_if<model::CattlePublishTokens>(&req)) {
       const auto tokens = p->tokens;
       return update_service([tokens](model::ServiceMetadata& m) {

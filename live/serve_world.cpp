@@ -326,6 +326,8 @@ class Served {
         return {200, api::cattle_host_to_json(*cattle.shared_host(call.uuid)).dump()};
       }
       case Kind::GetService: return {200, api::cattle_service_to_json(cattle.service()).dump()};
+      case Kind::ListServiceContainers:
+        return {200, api::cattle_containers_to_json(cattle.latest()->containers).dump()};
       case Kind::PutServiceMetadata: {
         const model::ServiceMetadata& before = cattle.service();
         if (call.metadata.worker_token != before.worker_token || call.metadata.manager_token != before.manager_token)

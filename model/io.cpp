@@ -26,6 +26,7 @@ struct Namer {
   const char* operator()(const SaveToken&) const { return "save the worker token"; }
   const char* operator()(const ProbeManager&) const { return "tcp probe :2377"; }
   const char* operator()(const InspectNode&) const { return "GET /nodes/{id}"; }
+  const char* operator()(const CattleServiceContainers&) const { return "cattle GET service instances"; }
 };
 }  // namespace
 

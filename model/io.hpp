@@ -71,13 +71,17 @@ struct CattleNoteDeparture {
 };
 // TCP connect to addr:2377 (the script's `nc -z`).
 struct ProbeManager { std::string addr; };
+// GET /v1/services/swarmkit-mon/instances: the service's containers as the
+// Cattle API has them (strongly consistent, unlike a metadata replica),
+// answered as a MetaAnswer<ContainerList> of kind Json in create_index order.
+struct CattleServiceContainers {};
 
 using Request = std::variant<GetInfo, SwarmInit, GetSwarm, SwarmJoin, SwarmLeave, ListNodes,
                              RemoveNode, UpdateNodeRole, MetaSelfHost, MetaHosts,
                              MetaServiceContainers, MetaServiceMetadata, CattlePublishTokens,
                              CattleSetHostLabel, CattleListHosts, CattleGetHost, CattleNoteDeparture,
                              CattleGetService, ReadSavedToken, SaveToken, ProbeManager,
-                             InspectNode>;
+                             InspectNode, CattleServiceContainers>;
 
 const char* request_name(const Request& r);
 // The request's arguments as traces and the live agent's reports show them

@@ -520,7 +520,9 @@ struct SwarmkitMon::Impl {
   // fixed: when no manager its replica names answers, a joiner asks the
   // Cattle API for the hosts labelled swarm=manager, removed ones included:
   // a manager whose host was deleted in Cattle runs on, invisible to
-  // metadata, and may be the only one left to let a successor in.
+  // metadata, and may be the only one left to let a successor in. Its label
+  // may have been lost to a whole-host PUT too, so removed hosts without it
+  // come next; a probe answers only where a manager listens.
   bool asks_cattle_for_managers(const Response* r) const {
     return probes_exhausted(r) && opt.policy.leads_among_managers() && !probing_cattle;
   }
@@ -529,18 +531,26 @@ struct SwarmkitMon::Impl {
     call(CattleListHosts{}, "no manager named in metadata answers: which hosts does Cattle label "
                             "swarm=manager, removed ones included?");
   }
+  static constexpr std::size_t kCattleProbesMax = 8;
   bool found_managers_in_cattle(const Response* r) {
     std::set<std::string> probed;
     for (const auto& c : join_candidates()) probed.insert(c.primary_ip);
     cattle_managers.clear();
-    if (auto hosts = as<CattleHostList>(r))
+    auto hosts = as<CattleHostList>(r);
+    if (!hosts) return false;
+    auto add = [&](bool labelled_only) {
       for (const auto& h : *hosts) {
+        if (cattle_managers.size() >= kCattleProbesMax) return;
         auto label = h.labels.find("swarm");
-        if (label == h.labels.end() || label->second != "manager" || h.uuid == self.uuid ||
-            h.agent_ip == self.agent_ip || probed.contains(h.agent_ip))
+        const bool labelled = label != h.labels.end() && label->second == "manager";
+        if (labelled != labelled_only || (!labelled && h.state != CattleHostState::Removed) ||
+            h.uuid == self.uuid || h.agent_ip == self.agent_ip || !probed.insert(h.agent_ip).second)
           continue;
         cattle_managers.push_back(MetaContainer{h.hostname, 0, h.agent_ip, h.uuid});
       }
+    };
+    add(true);
+    add(false);
     return !cattle_managers.empty();
   }
   bool no_managers_in_cattle(const Response* r) { return !found_managers_in_cattle(r); }
@@ -648,6 +658,18 @@ struct SwarmkitMon::Impl {
     auto hosts = as<CattleHostList>(r);
     return hosts && !hosts->empty() && hosts->front().uuid == self.uuid &&
            hosts->front().state == CattleHostState::Active;
+  }
+  // fixed: and its container comes first in the Cattle API's own list of
+  // the service's containers. Metadata replicas lag, and while a stack
+  // upgrade recreates the containers two replicas can each show their own
+  // host's container first: two hosts would `init` two swarms.
+  void ask_cattle_containers(const Response*) {
+    call(CattleServiceContainers{}, "bootstrap: does this host's container come first in Cattle?");
+  }
+  bool first_in_cattle(const Response* r) const {
+    auto a = as<MetaAnswer<ContainerList>>(r);
+    return a && a->kind == MetaAnswerKind::Json && !a->value.empty() &&
+           a->value.front().host_uuid == self.uuid;
   }
   // Tokens published, or the Cattle API did not answer: no `init` now.
   bool init_unsafe(const Response* r) const { return !nothing_published(r); }
@@ -820,6 +842,7 @@ inline constexpr char Idle[] = "Idle", AnnounceWaitLeader[] = "AnnounceWaitLeade
 // Bootstrap
 inline constexpr char Init[] = "Init", InitInfo[] = "InitInfo", ReadTokens[] = "ReadTokens",
                       CheckPublished[] = "CheckPublished", CheckSelf[] = "CheckSelf",
+                      CheckFirst[] = "CheckFirst",
                       PublishTokens[] = "PublishTokens", LabelManager[] = "LabelManager";
 // Pass
 inline constexpr char ReadNodes[] = "ReadNodes", ReadHosts[] = "ReadHosts",
@@ -970,6 +993,7 @@ struct I::BootstrapFsm_ : FsmBase<I::BootstrapFsm_> {
   using InitInfo = Phase<names::InitInfo, 2>;
   using CheckPublished = Phase<names::CheckPublished, 2>;
   using CheckSelf = Phase<names::CheckSelf, 2>;
+  using CheckFirst = Phase<names::CheckFirst, 2>;
   using ReadTokens = Phase<names::ReadTokens, 2>;
   using PublishTokens = Phase<names::PublishTokens, 2>;
   using LabelManager = Phase<names::LabelManager, 2>;
@@ -977,10 +1001,12 @@ struct I::BootstrapFsm_ : FsmBase<I::BootstrapFsm_> {
   // clang-format off
   struct transition_table : boost::mpl::vector<
     Row<Idle,          ev::Start, Init,          Do<&I::swarm_init>,       If<&I::inits_at_once>>,
-    Row<Idle,          ev::Start, CheckPublished, Do<&I::ask_cattle_service>, If<&I::checks_before_init>>,
-    Row<CheckPublished, ev::Reply, CheckSelf,    Do<&I::ask_binding>,      If<&I::nothing_published>>,
-    Row<CheckSelf,     ev::Reply, Init,          Do<&I::swarm_init>,       If<&I::self_active_in_cattle>>,
+    Row<Idle,          ev::Start, CheckSelf,     Do<&I::ask_binding>,      If<&I::checks_before_init>>,
+    Row<CheckSelf,     ev::Reply, CheckFirst,    Do<&I::ask_cattle_containers>, If<&I::self_active_in_cattle>>,
     Row<CheckSelf,     ev::Reply, Idle,          Do<&I::finish_bootstrap>, Unless<&I::self_active_in_cattle>>,
+    Row<CheckFirst,    ev::Reply, CheckPublished, Do<&I::ask_cattle_service>, If<&I::first_in_cattle>>,
+    Row<CheckFirst,    ev::Reply, Idle,          Do<&I::finish_bootstrap>, Unless<&I::first_in_cattle>>,
+    Row<CheckPublished, ev::Reply, Init,         Do<&I::swarm_init>,       If<&I::nothing_published>>,
     Row<CheckPublished, ev::Reply, Idle,         Do<&I::finish_bootstrap>, If<&I::init_unsafe>>,
     Row<Idle,          ev::Start, ReadTokens,    Do<&I::get_swarm>,        If<&I::engine_active>>,
     Row<Init,          ev::Reply, ReadTokens,    Do<&I::get_swarm>,        Unless<&I::rereads_info_after_init>>,

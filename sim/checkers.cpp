@@ -390,16 +390,16 @@ std::string LivenessChecker::evidence_destroyed(const World& world, const SwarmN
                      nothing);
 }
 
-// The node is the swarm's last manager and no live host has a ready node in
-// the swarm: there is nobody to hand the swarm over to, and Docker refuses
-// to demote or remove the last manager.
+// The node is the swarm's last raft member and no live host has a ready
+// node in the swarm: there is nobody to hand the swarm over to, and Docker
+// refuses to demote or remove the last manager.
 std::string LivenessChecker::last_manager_alone(const World& world, const SwarmNodeRecord& n,
                                                 std::vector<std::string>& events) {
   if (n.role != model::NodeRole::Manager) return {};
   const SwarmSim& swarm = world.swarm();
   for (const auto& [id, other] : swarm.nodes()) {
     if (id == n.id) continue;
-    if (other.role == model::NodeRole::Manager) return {};
+    if (other.raft_member()) return {};
     const HostSim& h = world.hosts()[other.host];
     if (h.in_rancher && h.machine_on && h.engine->up() && h.engine->node_id() == id &&
         swarm.state_of(other) == model::NodeState::Ready)

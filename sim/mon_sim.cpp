@@ -210,6 +210,13 @@ void MonSim::execute(model::Call call) {
     });
     return;
   }
+  if (std::holds_alternative<model::CattleServiceContainers>(req)) {
+    rpc_.call(h.endpoint, rancher_server_, [this]() -> model::Response {
+      return model::MetaAnswer<model::ContainerList>{model::MetaAnswerKind::Json,
+                                                     cattle_.latest()->containers};
+    }, reply, timing_.cattle_timeout_ns);
+    return;
+  }
   if (std::holds_alternative<model::CattleGetService>(req)) {
     rpc_.call(h.endpoint, rancher_server_, [this]() -> model::Response {
       return model::MetaAnswer<model::ServiceMetadata>{model::MetaAnswerKind::Json,

@@ -144,6 +144,10 @@ struct FakeCattle {
         return {200, api::cattle_service_to_json(service).dump()};
       case api::CattleCall::Kind::ListHosts:
         return {200, api::cattle_hosts_to_json(model::CattleHostList(std::vector<model::CattleHost>{host})).dump()};
+      case api::CattleCall::Kind::ListServiceContainers:
+        return {200, api::cattle_containers_to_json(model::ContainerList(std::vector<model::MetaContainer>{
+                         {"swarmkit-mon-1", 7, "10.0.0.2", host.uuid}}))
+                         .dump()};
     }
     return {500, "{}"};
   }

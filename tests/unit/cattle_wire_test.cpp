@@ -45,6 +45,23 @@ TEST(CattleWire, WritesAreRequestsTheServerSideReadsBack) {
   EXPECT_THROW(cattle_from_http({"PUT", "/v1/hosts/u", R"({"labels":{"a":1}})"}), WireError);
 }
 
+// The service's containers as Cattle lists them (the fixed policy's
+// bootstrap asks whose container comes first): read back in create_index
+// order whatever order the server sends.
+TEST(CattleWire, TheServicesContainersReadBackInCreateIndexOrder) {
+  EXPECT_EQ(cattle_from_http(cattle_list_service_containers())->kind,
+            CattleCall::Kind::ListServiceContainers);
+  const std::vector<model::MetaContainer> sent = {{"mon-2", 9, "10.0.0.3", "uuid-pi2"},
+                                                  {"mon-1", 4, "10.0.0.2", "uuid-pi1"}};
+  const auto r = cattle_containers_from_http({200, cattle_containers_to_json(sent).dump()});
+  const auto& a = std::get<model::MetaAnswer<model::ContainerList>>(r);
+  ASSERT_EQ(a.value.size(), 2u);
+  EXPECT_EQ(a.value.front().host_uuid, "uuid-pi1");
+  EXPECT_EQ(a.value.front().create_index, 4u);
+  EXPECT_TRUE(std::holds_alternative<model::ApiError>(cattle_containers_from_http({200, "[]"})));
+  EXPECT_TRUE(std::holds_alternative<model::ApiError>(cattle_containers_from_http({503, "{}"})));
+}
+
 TEST(CattleWire, BasicAuthCarriesTheKeysAndNothingElseParses) {
   const std::string header = basic_auth("ACCESSKEY", "s3cr3t:with-colon");
   EXPECT_EQ(header.rfind("Basic ", 0), 0u);
