@@ -243,6 +243,15 @@ void add_host_timeline(std::vector<EventSpec>& out, const EnvCase& c, std::size_
           stall.duration_ns = seconds(std::max(loss->for_s, 1));
           out.push_back(stall);
         }
+        if (loss->then) {
+          EventSpec fault;
+          fault.at_ns = at + seconds(std::max(loss->then->at_s, 0));
+          fault.kind = loss->then->at_s % 2 == 1 ? EventKind::Partition : EventKind::Crash;
+          fault.duration_ns = seconds(std::max(loss->then->for_s, 1));
+          if (fault.kind == EventKind::Partition) fault.hosts = {n};
+          else fault.host = n;
+          out.push_back(fault);
+        }
         break;
     }
     out.push_back(e);
@@ -276,6 +285,7 @@ bool faults_after_deletion(const EnvCase& c, std::size_t i) {
   const HostCase& h = host_at(c, i);
   Instant deleted = -1, added = 0;
   if (const auto loss = core_loss_of(c, i); loss && loss->kind == CoreLossKind::Deleted) {
+    if (loss->then) return true;
     deleted = core_up + seconds(std::max(loss->at_s, 0));
   } else if (is_removed(c, i) && h.machine_runs_on && !h.readd_after_s) {
     deleted = removal_time(c, i, core_up);

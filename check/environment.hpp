@@ -97,6 +97,9 @@ struct CoreLoss {
   // the deletion, for for_s, so that its swarmkit-mon, leader or not, goes
   // on reading its host as it was.
   bool stall_replica = false;
+  // Deleted: the machine, running on without its host, is then cut off
+  // (odd at_s) or crashes (even at_s) for for_s, at_s after the deletion.
+  std::optional<Window> then;
 };
 
 struct EnvCase {

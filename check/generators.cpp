@@ -99,7 +99,8 @@ rc::Gen<CoreLoss> gen_core_loss() {
                                                                    {1, CoreLossKind::Removed}})),
       gen::set(&CoreLoss::at_s, gen::inRange(0, 601)),
       gen::set(&CoreLoss::for_s, gen::inRange(5, 301)),
-      gen::set(&CoreLoss::stall_replica, gen::weightedElement<bool>({{1, false}, {1, true}})));
+      gen::set(&CoreLoss::stall_replica, gen::weightedElement<bool>({{1, false}, {1, true}})),
+      gen::set(&CoreLoss::then, sometimes(3, gen_window(120, 120))));
 }
 
 rc::Gen<EnvCase> gen_environment(const GenOptions& options) {

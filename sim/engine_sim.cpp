@@ -67,12 +67,20 @@ bool EngineSim::manager_here() const {
   return local_ == LocalNodeState::Active && swarm() && swarm()->is_manager_with_quorum(node_id_);
 }
 
+// The engine runs a manager (a raft member): what /info's ControlAvailable
+// says, whether or not the raft group has its quorum now.
+bool EngineSim::control_available() const {
+  if (local_ != LocalNodeState::Active || !swarm()) return false;
+  const SwarmNodeRecord* n = swarm()->node(node_id_);
+  return n != nullptr && n->raft_member();
+}
+
 model::SwarmInfo EngineSim::info() const {
   model::SwarmInfo i;
   i.NodeID = node_id_;
   i.NodeAddr = local_ == LocalNodeState::Inactive ? "" : host().agent_ip;
   i.LocalNodeState_ = local_;
-  i.ControlAvailable = manager_here();
+  i.ControlAvailable = control_available();
   i.Error = error_;
   return i;
 }
@@ -94,8 +102,14 @@ void EngineSim::handle(const model::Call& call, std::function<void(model::Respon
 model::Response EngineSim::serve(const model::Call& call) {
   Kernel& k = kernel_;
   const SwarmOrigin origin{host_, host().name, call.eviction, call.why, call.pass};
-  const ApiError not_manager{503, "This node is not a swarm manager. Worker nodes can't be used "
-                                  "to view or modify cluster state."};
+  // A worker, or a manager cut off from its raft group's majority.
+  const ApiError not_manager =
+      control_available()
+          ? ApiError{503, "rpc error: code = Unknown desc = The swarm does not have a leader. "
+                          "It's possible that too few managers are online. Make sure more than "
+                          "half of the managers are online."}
+          : ApiError{503, "This node is not a swarm manager. Worker nodes can't be used to view "
+                          "or modify cluster state."};
   return std::visit(
       [&](const auto& req) -> model::Response {
         using T = std::decay_t<decltype(req)>;

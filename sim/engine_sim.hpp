@@ -90,7 +90,8 @@ class EngineSim {
   void join(const model::SwarmJoin& req, std::function<void(model::Response)> reply);
   void learn_removed();
   void schedule_registration();
-  bool manager_here() const;
+  bool manager_here() const;  // a manager whose raft group has its quorum
+  bool control_available() const;
   HostSim& host() const;
   SwarmSim* swarm() const;  // the swarm this engine is in
 

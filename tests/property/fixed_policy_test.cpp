@@ -50,6 +50,14 @@ void classify(const EnvCase& c) {
   for (const auto& t : tags) ++tag_counts()[t];
   // hosts=..., managers=..., arch=... come first in describe().
   RC_TAG(tags.at(0), tags.at(1), tags.at(2));
+  // What the world takes from the core, which RapidCheck tallies apart.
+  auto has = [&](const char* tag) { return std::find(tags.begin(), tags.end(), tag) != tags.end(); };
+  RC_CLASSIFY(has("event=first-leader-lost"), "the first leader's host or machine is lost");
+  RC_CLASSIFY(has("event=core-host-deleted"), "a core host deleted in Cattle, its machine running");
+  RC_CLASSIFY(has("fault=core-machine-dies") || has("event=core-host-removed"),
+              "a core host's machine gone for good");
+  RC_CLASSIFY(has("fault=cattle-write-errors") || has("fault=cattle-write-timeouts"),
+              "Cattle refuses or drops writes");
 }
 
 CaseVerdict run_generated(Property p) {
@@ -78,6 +86,14 @@ RC_GTEST_PROP(FixedPolicy, ConvergesToOneReadyNodePerLiveHost, ()) {
 
 RC_GTEST_PROP(FixedPolicy, ALiveHostJoinsABoundedNumberOfTimes, ()) {
   expect_holds(Property::NoFlapping);
+}
+
+RC_GTEST_PROP(FixedPolicy, SettlesItsManagersAtTheOddCountTheFleetAllows, ()) {
+  expect_holds(Property::ManagerCount);
+}
+
+RC_GTEST_PROP(FixedPolicy, PromotesOnlyNodesOfLiveHosts, ()) {
+  expect_holds(Property::SoundPromotions);
 }
 
 RC_GTEST_PROP(Determinism, TheSameGeneratedCaseTwiceGivesTheSameDigest, ()) {
