@@ -204,6 +204,7 @@ int command_check(const CheckArgs& args) {
     j["reproduce"] = r.reproduce;
     j["gave_up"] = r.gave_up;
     j["inconclusive_cases"] = r.inconclusive;
+    j["inconclusive_causes"] = r.inconclusive_causes;
     j["interrupted"] = r.interrupted;
     j["wall_time_s"] = wall_s;
     j["distribution"] = r.tag_counts;

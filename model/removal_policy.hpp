@@ -70,11 +70,14 @@ struct RemovalPolicy {
   bool republishes_join_tokens() const { return kind == Kind::Fixed; }
   // The leader rule. The script's: the lowest create_index leads, whatever
   // its engine is. fixed: the lowest create_index among hosts labelled
-  // swarm=manager leads, the lowest of all only while no host is, so that
-  // the lead stays with a manager when a stack upgrade or a failed start
-  // reorders the containers; and every host keeps its own `swarm` label
-  // equal to its engine's role (ControlAvailable), so that the labels track
-  // promotions and demotions.
+  // swarm=manager whose manager node is reachable leads (a manager reads
+  // GET /nodes to pass over a labelled host whose machine died or is cut
+  // off), the lowest of all only while no host is labelled, so that the lead
+  // stays with a live manager when a machine dies, a stack upgrade or a
+  // failed start reorders the containers; every host keeps its own `swarm`
+  // label equal to its engine's role (ControlAvailable), so that the labels
+  // track promotions and demotions; and joiners probe every labelled
+  // manager in turn, then the hosts Cattle labels manager or has removed.
   bool leads_among_managers() const { return kind == Kind::Fixed; }
   // A leader whose engine is in no swarm runs `swarm init` only when the
   // Cattle API shows no join tokens published: otherwise the swarm exists

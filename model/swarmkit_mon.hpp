@@ -10,10 +10,13 @@
 //
 // The phases are Boost.MSM machines (swarmkit_mon.cpp): the loop
 // (WaitAgentIp, CheckEngine, ReadSavedToken, CheckToken, Leaving,
-// FindLeader, ...), the agent's join (WaitLeader, WaitToken, Joining,
-// SaveToken, Joined), the leader's bootstrap (CheckPublished, Init,
-// ReadTokens, PublishTokens, LabelManager) and its reconcile pass
-// (ReadNodes, ReadHosts, Removing, Purging).
+// FindLeader, FindManagers, ReadManagers, CheckSwarm, ...; and for a host
+// deleted in Cattle InfoToLeave, ConfirmDeleted, NoteDeparture), the agent's
+// join (WaitLeader, CattleManagers, WaitToken, ConfirmHost, Joining,
+// SaveToken, Joined), the leader's bootstrap (CheckSelf, CheckFirst,
+// CheckPublished, Init, ReadTokens, PublishTokens, LabelManager) and its
+// reconcile pass (ReadNodes, ReadHosts, Removing, Scaling, Purging), which
+// a manager whose host is gone also runs to hand the lead over.
 #pragma once
 
 #include <memory>

@@ -96,6 +96,22 @@ RC_GTEST_PROP(FixedPolicy, PromotesOnlyNodesOfLiveHosts, ()) {
   expect_holds(Property::SoundPromotions);
 }
 
+// An inconclusive verdict is a claim that the logic could not have done
+// better: every violation excused as the world's doing names the timeline
+// events (or profile settings) that did it.
+RC_GTEST_PROP(Inconclusive, EveryExcuseNamesTheWorldEventsThatMadeIt, ()) {
+  const EnvCase c = *gen_environment(GenOptions{});
+  classify(c);
+  const CaseVerdict v = evaluate(to_scenario(c), "fixed", {Property::Cleanup});
+  RC_CLASSIFY(v.result.verdict == sim::Verdict::Inconclusive, "inconclusive");
+  for (const auto& violation : v.result.violations) {
+    if (violation.environment.empty()) continue;
+    RC_TAG(inconclusive_cause(v.result));
+    RC_ASSERT(!violation.world_events.empty());
+    for (const auto& e : violation.world_events) RC_ASSERT(!e.empty());
+  }
+}
+
 RC_GTEST_PROP(Determinism, TheSameGeneratedCaseTwiceGivesTheSameDigest, ()) {
   const EnvCase c = *gen_environment(GenOptions{});
   const auto policy = *rc::gen::element<std::string>("legacy", "grace", "fixed");
