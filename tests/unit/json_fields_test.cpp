@@ -41,7 +41,8 @@ void collect_fields(const nlohmann::json& j, const std::string& prefix, std::set
       const std::string path = prefix == "runs[]" ? key : prefix.empty() ? key : prefix + "." + key;
       out.insert(path);
       static const std::set<std::string> data_keyed{"joins_by_host", "distribution",
-                                                    "time_to_ready_s", "time_to_ready_s_by_profile",
+                                                    "inconclusive_causes", "time_to_ready_s",
+                                                    "time_to_ready_s_by_profile",
                                                     "leader_calls_per_s"};
       if (!data_keyed.contains(key)) collect_fields(value, path, out);
     }
