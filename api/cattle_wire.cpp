@@ -94,28 +94,23 @@ HttpRequest cattle_put_service_metadata(const model::ServiceMetadata& metadata) 
   return {"PUT", std::string(kService), json{{"metadata", service_metadata_to_json(metadata)}}.dump()};
 }
 
-std::optional<CattleCall> cattle_from_http(const HttpRequest& h) {
+std::optional<model::Request> cattle_from_http(const HttpRequest& h) {
   std::string_view path = h.target;
   path = path.substr(0, path.find('?'));
-  CattleCall c;
-  if (path == kHosts && h.method == "GET") return c;
+  if (path == kHosts && h.method == "GET") return model::CattleListHosts{};
   if (path == std::string(kService) + "/instances") {
     if (h.method != "GET") return std::nullopt;
-    c.kind = CattleCall::Kind::ListServiceContainers;
-    return c;
+    return model::CattleServiceContainers{};
   }
   if (path == kService) {
     if (h.method == "GET") {
-      c.kind = CattleCall::Kind::GetService;
-      return c;
+      return model::CattleGetService{};
     }
     if (h.method == "PUT") {
       const json b = parse_body(h);
       auto md = b.find("metadata");
       if (md == b.end()) throw WireError("PUT " + h.target + ": no metadata in the body");
-      c.kind = CattleCall::Kind::PutServiceMetadata;
-      c.metadata = service_metadata_from_json(*md);
-      return c;
+      return model::CattlePutService{service_metadata_from_json(*md)};
     }
     return std::nullopt;
   }
@@ -123,19 +118,45 @@ std::optional<CattleCall> cattle_from_http(const HttpRequest& h) {
     return std::nullopt;
   const std::string_view uuid = path.substr(kHosts.size() + 1);
   if (uuid.find('/') != std::string_view::npos) return std::nullopt;
-  c.uuid = std::string(uuid);
-  if (h.method == "GET") {
-    c.kind = CattleCall::Kind::GetHost;
-    return c;
-  }
+  if (h.method == "GET") return model::CattleGetHost{std::string(uuid)};
   if (h.method == "PUT") {
     const json b = parse_body(h);
     if (!b.is_object() || !b.contains("labels")) throw WireError("PUT " + h.target + ": no labels in the body");
-    c.kind = CattleCall::Kind::PutLabels;
-    c.labels = fields::text_map(b, "labels", true);
-    return c;
+    return model::CattlePutHostLabels{std::string(uuid), fields::text_map(b, "labels", true)};
   }
   return std::nullopt;
+}
+
+HttpRequest cattle_to_http(const model::Request& r) {
+  if (std::holds_alternative<model::CattleListHosts>(r)) return cattle_list_hosts();
+  if (auto* g = std::get_if<model::CattleGetHost>(&r)) return cattle_get_host(g->host_uuid);
+  if (auto* p = std::get_if<model::CattlePutHostLabels>(&r)) return cattle_put_labels(p->host_uuid, p->labels);
+  if (std::holds_alternative<model::CattleGetService>(r)) return cattle_get_service();
+  if (auto* p = std::get_if<model::CattlePutService>(&r)) return cattle_put_service_metadata(p->metadata);
+  if (std::holds_alternative<model::CattleServiceContainers>(r)) return cattle_list_service_containers();
+  throw WireError(std::string("not a Cattle API request: ") + model::request_name(r));
+}
+
+namespace {
+
+// The answer to a PUT: 2xx is done, anything else an error with the
+// message the server gave.
+model::Response put_outcome(const HttpResponse& r) {
+  if (r.status >= 200 && r.status < 300) return model::Ok{};
+  const auto j = json::parse(r.body, nullptr, false);
+  std::string message = r.body.substr(0, 200);
+  if (j.is_object() && j.contains("message") && j["message"].is_string()) message = j["message"];
+  return model::ApiError{r.status, message};
+}
+
+}  // namespace
+
+model::Response cattle_answer_from_http(const model::Request& r, const HttpResponse& h) {
+  if (std::holds_alternative<model::CattleListHosts>(r)) return cattle_hosts_from_http(h);
+  if (std::holds_alternative<model::CattleGetHost>(r)) return cattle_host_from_http(h);
+  if (std::holds_alternative<model::CattleGetService>(r)) return cattle_service_from_http(h);
+  if (std::holds_alternative<model::CattleServiceContainers>(r)) return cattle_containers_from_http(h);
+  return put_outcome(h);
 }
 
 namespace {

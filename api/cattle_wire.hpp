@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/docker_wire.hpp"
+#include "model/io.hpp"
 #include "model/rancher_api.hpp"
 
 namespace swarmsim::api {
@@ -43,17 +44,15 @@ HttpRequest cattle_list_service_containers();
 nlohmann::json cattle_containers_to_json(const model::ContainerList& containers);
 HttpRequest cattle_put_service_metadata(const model::ServiceMetadata& metadata);
 
-// Server side: what a request asks for.
-struct CattleCall {
-  enum class Kind { ListHosts, GetHost, PutLabels, GetService, PutServiceMetadata, ListServiceContainers };
-  Kind kind = Kind::ListHosts;
-  std::string uuid;                             // GetHost, PutLabels
-  std::map<std::string, std::string> labels;    // PutLabels
-  model::ServiceMetadata metadata;              // PutServiceMetadata
-};
-// Nothing for a route not served (404); throws WireError for a body it
-// cannot read (400).
-std::optional<CattleCall> cattle_from_http(const HttpRequest& h);
+// Any Cattle request of the model's (service_of() says Service::Cattle),
+// and its answer read back: a 2xx to a PUT is Ok, an error status an
+// ApiError with the server's message.
+HttpRequest cattle_to_http(const model::Request& r);
+model::Response cattle_answer_from_http(const model::Request& r, const HttpResponse& h);
+
+// Server side: the request asked for. Nothing for a route not served
+// (404); throws WireError for a body it cannot read (400).
+std::optional<model::Request> cattle_from_http(const HttpRequest& h);
 
 // HTTP basic auth: the header value for the keys, and the keys in a header
 // value (nothing when it is not basic auth or not base64).

@@ -33,7 +33,26 @@ bool is_core(const EnvCase& c, std::size_t index) {
 
 namespace {
 
-const HostCase& host_at(const EnvCase& c, std::size_t i) { return i == 0 ? c.leader : c.others[i - 1]; }
+// A late host generated as a twin takes the machine, the timing and the
+// removal of the late host before it: added, started and deleted at the
+// same instants, its loops run in step with the other's, and their agents'
+// departure notes race for the service object.
+HostCase host_at(const EnvCase& c, std::size_t i) {
+  HostCase h = i == 0 ? c.leader : c.others[i - 1];
+  if (h.twin && i >= 2 && !is_core(c, i - 1)) {
+    const HostCase prev = host_at(c, i - 1);
+    h.aarch64 = prev.aarch64;
+    h.cpu_tenths = prev.cpu_tenths;
+    h.edge = prev.edge;
+    h.lag_ms = prev.lag_ms;
+    h.startup_s = prev.startup_s;
+    h.busy_s = prev.busy_s;
+    h.add_offset_s = prev.add_offset_s;
+    h.remove_after_s = prev.remove_after_s;
+    h.machine_runs_on = prev.machine_runs_on;
+  }
+  return h;
+}
 
 double cpu_factor(const HostCase& h) { return h.aarch64 ? std::max(h.cpu_tenths, 10) / 10.0 : 1.0; }
 
@@ -387,7 +406,7 @@ std::vector<std::string> describe(const EnvCase& c) {
   const std::size_t count = 1 + c.others.size();
   int arm = 0;
   bool mismatch = false, shared = false, lag = false, empty = false, stall = false, busy = false,
-       crash = false, partition = false, readd = false, skew = false, deleted = false,
+       crash = false, partition = false, readd = false, skew = false, deleted = false, twins_deleted = false,
        same_machine = false, dies = false, custom = false, ui_edit = false, nat = false,
        other_if = false;
   std::vector<std::string> custom_names;
@@ -418,6 +437,7 @@ std::vector<std::string> describe(const EnvCase& c) {
     if (is_removed(c, i)) {
       readd |= h.readd_after_s.has_value();
       deleted |= h.machine_runs_on;
+      twins_deleted |= h.machine_runs_on && h.twin && i >= 2 && is_removed(c, i - 1) && !is_core(c, i - 1);
       same_machine |= h.readd_after_s.has_value() && h.same_machine;
     } else {
       dies |= h.dies_after_s.has_value() && !is_core(c, i);
@@ -443,6 +463,7 @@ std::vector<std::string> describe(const EnvCase& c) {
   if (removed.size() > 1 && c.removed_together) tags.push_back("event=removed-together");
   if (readd) tags.push_back("event=host-re-added");
   if (deleted) tags.push_back("event=deleted-machine-runs");
+  if (twins_deleted) tags.push_back("event=twins-deleted-together");
   if (same_machine) tags.push_back("event=same-machine-re-added");
   if (dies) tags.push_back("fault=machine-dies");
   if (skew) tags.push_back("fault=clock-skew");

@@ -66,6 +66,10 @@ struct HostCase {
   // the first labels are written) and saves for_s later, putting back the
   // labels it loaded: whatever swarmkit-mon wrote meanwhile is lost.
   std::optional<Window> ui_edit;
+  // Late hosts: the late host before it again (machine, start-up, addition
+  // and removal), so that two agents run in step: deleted together with
+  // their machines running on, their departure notes race.
+  bool twin = false;
 };
 
 // A join storm: `count` plain aarch64 workers on the edge link, nothing

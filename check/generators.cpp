@@ -74,7 +74,8 @@ rc::Gen<HostCase> gen_host() {
       gen::set(&HostCase::stall, sometimes(6, gen_window(600, 180))),
       gen::set(&HostCase::empty, sometimes(8, gen_window(600, 90))),
       gen::set(&HostCase::partition, sometimes(8, gen_window(600, 120))),
-      gen::set(&HostCase::ui_edit, sometimes(6, gen_window(60, 120))));
+      gen::set(&HostCase::ui_edit, sometimes(6, gen_window(60, 120))),
+      gen::set(&HostCase::twin, gen::weightedElement<bool>({{5, false}, {1, true}})));
 }
 
 rc::Gen<JoinBurst> gen_burst() {

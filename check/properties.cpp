@@ -37,6 +37,7 @@ const char* to_string(Property p) {
     case Property::OneSwarm: return "one-swarm";
     case Property::ManagerCount: return "manager-count";
     case Property::SoundPromotions: return "sound-promotions";
+    case Property::NotesKept: return "notes-kept";
     case Property::SimulatorFault: return "simulator-fault";
   }
   return "?";
@@ -47,7 +48,7 @@ const std::vector<Property>& all_properties() {
       Property::NoSpuriousEviction, Property::Cleanup,         Property::Convergence,
       Property::NoFlapping,         Property::Determinism,     Property::BoundedRemovals,
       Property::SparesItself,       Property::NoRemovalOnFailedRead, Property::OneSwarm,
-      Property::ManagerCount,       Property::SoundPromotions};
+      Property::ManagerCount,       Property::SoundPromotions,       Property::NotesKept};
   return all;
 }
 
@@ -60,6 +61,7 @@ bool promised_by(Property p, const std::string& policy_name) {
     case Property::NoRemovalOnFailedRead: return policy->promises_no_removal_on_failed_read();
     case Property::ManagerCount: return policy->promises_manager_count();
     case Property::SoundPromotions: return policy->promises_sound_promotions();
+    case Property::NotesKept: return policy->publishes_node_identity();
     default: return true;
   }
 }
@@ -143,6 +145,7 @@ CaseVerdict evaluate(const sim::ScenarioSpec& spec, const std::string& policy,
       {Property::NoRemovalOnFailedRead, {"removed-after-failed-read"}},
       {Property::OneSwarm, {"second-swarm"}},
       {Property::SoundPromotions, {"unsound-promotion"}},
+      {Property::NotesKept, {"departure-note-lost"}},
   };
   for (const auto& [property, names] : kinds) {
     if (!wants(properties, property)) continue;
@@ -249,6 +252,7 @@ struct Outcome {
   bool inconclusive = false;
   std::string cause;  // inconclusive_cause, when inconclusive
   bool labels_lost = false;
+  bool notes_lost = false;
   std::size_t fingerprint = 0;  // of the case, to make sure the replay meets the same one
   std::optional<Property> failed;
   std::string message;
@@ -369,11 +373,13 @@ class ParallelSearch {
       }
       out.done = true;
       out.labels_lost = v.result.labels_lost > 0;
+      out.notes_lost = v.result.notes_lost > 0;
       out.inconclusive = !v.failed && v.result.verdict == sim::Verdict::Inconclusive;
       if (out.inconclusive) out.cause = inconclusive_cause(v.result);
       out.failed = v.failed;
       out.message = std::move(v.message);
       if (out.labels_lost) out.tags.emplace_back("happened=label-update-lost");
+      if (out.notes_lost) out.tags.emplace_back("happened=departure-note-lost");
       std::lock_guard lock(m_);
       if (v.result.interrupted) {
         interrupted_ = true;
@@ -464,6 +470,7 @@ CheckReport run_check(const CheckOptions& o) {
       v.failed = known.failed;
       v.message = known.message;
       v.result.labels_lost = known.labels_lost ? 1 : 0;
+      v.result.notes_lost = known.notes_lost ? 1 : 0;
       v.result.verdict = known.inconclusive ? sim::Verdict::Inconclusive : sim::Verdict::Pass;
       if (known.inconclusive) ++report.inconclusive_causes[known.cause];
     } else {
@@ -476,6 +483,7 @@ CheckReport run_check(const CheckOptions& o) {
     }
     if (v.result.interrupted) RC_DISCARD("interrupted");
     if (v.result.labels_lost > 0) RC_TAG("happened=label-update-lost");
+    if (v.result.notes_lost > 0) RC_TAG("happened=departure-note-lost");
     if (!v.failed && v.result.verdict == sim::Verdict::Inconclusive) {
       ++report.inconclusive;
       if (!(search && call < search->known())) ++report.inconclusive_causes[inconclusive_cause(v.result)];

@@ -50,6 +50,7 @@ enum class Property {
   OneSwarm,
   ManagerCount,
   SoundPromotions,
+  NotesKept,       // fixed: a departure note lost to another writer's PUT is written again
   SimulatorFault,  // the simulator or the logic reached an impossible state
 };
 const char* to_string(Property p);

@@ -27,6 +27,7 @@ int exit_code_for(const check::CheckReport& r) {
     case check::Property::OneSwarm:
     case check::Property::SoundPromotions: return kExitSafety;
     case check::Property::ManagerCount:
+    case check::Property::NotesKept:
     case check::Property::Cleanup:
     case check::Property::Convergence:
     case check::Property::NoFlapping: return kExitLiveness;

@@ -29,17 +29,6 @@ using SteadyClock = std::chrono::steady_clock;
 
 namespace {
 
-// The answer to a PUT: 2xx is done, anything else an error with the
-// message the server gave.
-Response put_outcome(const HttpResult& r) {
-  if (!r.response) return ApiError{0, r.error};
-  if (r.response->status >= 200 && r.response->status < 300) return model::Ok{};
-  const auto j = nlohmann::json::parse(r.response->body, nullptr, false);
-  std::string message = r.response->body.substr(0, 200);
-  if (j.is_object() && j.contains("message") && j["message"].is_string()) message = j["message"];
-  return ApiError{r.response->status, message};
-}
-
 template <typename T>
 std::string meta_text(const model::MetaAnswer<T>& a, const std::string& json_text) {
   switch (a.kind) {
@@ -114,7 +103,7 @@ struct LiveAgent::Impl : std::enable_shared_from_this<LiveAgent::Impl> {
   AgentConfig config;
   SteadyClock::time_point started;
   Instant wall_start;
-  std::unique_ptr<model::SwarmkitMon> logic;
+  std::unique_ptr<model::Agent> logic;
   std::map<model::RequestId, std::unique_ptr<asio::steady_timer>> sleeps;
   bool in_flight = false;
   bool stopping = false;
@@ -191,6 +180,10 @@ struct LiveAgent::Impl : std::enable_shared_from_this<LiveAgent::Impl> {
                                    .count());
       j["request"] = model::request_name(call.request);
       if (auto args = model::request_arguments(call.request); !args.empty()) j["arguments"] = args;
+      if (const model::Request* p = logic ? logic->procedure() : nullptr) {
+        const std::string args = model::request_arguments(*p);
+        j["procedure"] = args.empty() ? std::string(model::request_name(*p)) : args;
+      }
       j["why"] = call.why;
       if (call.pass != 0) j["pass"] = call.pass;
       if (call.eviction) j["eviction"] = true;
@@ -206,35 +199,21 @@ struct LiveAgent::Impl : std::enable_shared_from_this<LiveAgent::Impl> {
 
   // ---- where each request goes ----------------------------------------
   void dispatch(const model::Request& req, Reply reply) {
-    if (api::is_engine_request(req)) return docker(req, std::move(reply));
-    if (api::is_metadata_request(req)) return metadata(req, std::move(reply));
-    if (std::holds_alternative<model::CattleListHosts>(req))
-      return cattle(api::cattle_list_hosts(), [reply](HttpResult r) {
-        reply(r.response ? api::cattle_hosts_from_http(*r.response) : Response(ApiError{0, r.error}));
-      });
-    if (auto* g = std::get_if<model::CattleGetHost>(&req)) return get_host(g->host_uuid, std::move(reply));
-    if (std::holds_alternative<model::CattleGetService>(req)) return get_service(std::move(reply));
-    if (std::holds_alternative<model::CattleServiceContainers>(req))
-      return cattle(api::cattle_list_service_containers(), [reply](HttpResult r) {
-        reply(r.response ? api::cattle_containers_from_http(*r.response) : Response(ApiError{0, r.error}));
-      });
-    if (auto* p = std::get_if<model::CattlePublishTokens>(&req)) {
-      const auto tokens = p->tokens;
-      return update_service([tokens](model::ServiceMetadata& m) {
-        m.worker_token = tokens.worker_token;
-        m.manager_token = tokens.manager_token;
-      }, std::move(reply));
+    switch (model::service_of(req)) {
+      case model::Service::Engine: return docker(req, std::move(reply));
+      case model::Service::Metadata: return metadata(req, std::move(reply));
+      case model::Service::Cattle:
+        return cattle(api::cattle_to_http(req), [req, reply](HttpResult r) {
+          reply(r.response ? api::cattle_answer_from_http(req, *r.response) : Response(ApiError{0, r.error}));
+        });
+      case model::Service::Disk:
+        if (auto* s = std::get_if<model::SaveToken>(&req)) return reply(save_token(s->worker_token));
+        return reply(read_token());
+      case model::Service::Peer: return probe(std::get<model::ProbeManager>(req).addr, std::move(reply));
+      case model::Service::Procedure: break;
     }
-    if (auto* d = std::get_if<model::CattleNoteDeparture>(&req)) {
-      const auto note = *d;
-      return update_service([note](model::ServiceMetadata& m) { m.departed[note.node_id] = note.host_uuid; },
-                            std::move(reply));
-    }
-    if (auto* l = std::get_if<model::CattleSetHostLabel>(&req)) return write_label(*l, std::move(reply), 1);
-    if (std::holds_alternative<model::ReadSavedToken>(req)) return reply(read_token());
-    if (auto* s = std::get_if<model::SaveToken>(&req)) return reply(save_token(s->worker_token));
-    if (auto* p = std::get_if<model::ProbeManager>(&req)) return probe(p->addr, std::move(reply));
-    reply(ApiError{500, std::string("the live agent cannot carry out ") + model::request_name(req)});
+    reply(ApiError{500, std::string("the live agent carries single requests, not the procedure ") +
+                            model::request_name(req)});
   }
 
   // Docker Engine API, behind the version the engine agreed to.
@@ -278,56 +257,6 @@ struct LiveAgent::Impl : std::enable_shared_from_this<LiveAgent::Impl> {
                {{"Authorization", api::basic_auth(config.access_key, config.secret_key)},
                 {"Accept", "application/json"}},
                scaled(config.cattle_timeout), std::move(done));
-  }
-
-  void get_host(const std::string& uuid, Reply reply) {
-    cattle(api::cattle_get_host(uuid), [reply](HttpResult r) {
-      reply(r.response ? api::cattle_host_from_http(*r.response) : Response(ApiError{0, r.error}));
-    });
-  }
-  void get_service(Reply reply) {
-    cattle(api::cattle_get_service(), [reply](HttpResult r) {
-      reply(r.response ? api::cattle_service_from_http(*r.response) : Response(ApiError{0, r.error}));
-    });
-  }
-  // Read the service, change its metadata, PUT it back.
-  void update_service(std::function<void(model::ServiceMetadata&)> change, Reply reply) {
-    get_service([self = shared_from_this(), change, reply](Response got) {
-      auto* md = std::get_if<model::MetaAnswer<model::ServiceMetadata>>(&got);
-      if (md == nullptr) return reply(std::move(got));
-      model::ServiceMetadata m = md->value;
-      change(m);
-      self->cattle(api::cattle_put_service_metadata(m), [reply](HttpResult r) { reply(put_outcome(r)); });
-    });
-  }
-
-  // The script's label write: GET the host, change one label in the copy,
-  // PUT the labels back, GET again; until the value reads back, start over.
-  static constexpr int kLabelWriteTries = 5;
-  void write_label(const model::CattleSetHostLabel& label, Reply reply, int attempt) {
-    auto self = shared_from_this();
-    get_host(label.host_uuid, [self, label, reply, attempt](Response got) {
-      auto* read = std::get_if<model::CattleHostList>(&got);
-      if (read == nullptr || read->empty()) return reply(std::move(got));
-      auto labels = read->front().labels;
-      if (label.value.empty()) labels.erase(label.key);
-      else labels[label.key] = label.value;
-      self->cattle(api::cattle_put_labels(label.host_uuid, labels), [self, label, reply, attempt](HttpResult put) {
-        Response written = put_outcome(put);
-        if (!std::holds_alternative<model::Ok>(written)) return reply(std::move(written));
-        self->get_host(label.host_uuid, [self, label, reply, attempt](Response again) {
-          auto* check = std::get_if<model::CattleHostList>(&again);
-          if (check == nullptr || check->empty()) return reply(std::move(again));
-          const auto& now_labels = check->front().labels;
-          const auto it = now_labels.find(label.key);
-          const bool seen = label.value.empty() ? it == now_labels.end()
-                                                : it != now_labels.end() && it->second == label.value;
-          if (seen) return reply(model::Ok{});
-          if (attempt < kLabelWriteTries) return self->write_label(label, reply, attempt + 1);
-          reply(ApiError{409, fmt::format("label {} not seen after {} writes", label.key, attempt)});
-        });
-      });
-    });
   }
 
   // ---- the host's disk --------------------------------------------------
@@ -416,7 +345,7 @@ LiveAgent::~LiveAgent() {
 }
 
 void LiveAgent::start() {
-  impl_->logic = std::make_unique<model::SwarmkitMon>(impl_->config.mon);
+  impl_->logic = std::make_unique<model::Agent>(impl_->config.mon);
   impl_->logic->handle_start(impl_->now());
   impl_->pump();
 }

@@ -1,18 +1,18 @@
-// The live swarmkit-mon: the unchanged logic (model::SwarmkitMon) driven by
-// real time and real I/O on a Boost.Asio io_context, as the FoundationDB
+// The live swarmkit-mon: the unchanged logic (model::Agent: SwarmkitMon
+// with its Cattle procedures) driven by real time and real I/O on a Boost.Asio io_context, as the FoundationDB
 // Net2 runs what Sim2 tests.
 //
-// What each of the logic's requests becomes:
+// It carries requests, routed by model::service_of, and holds no procedure
+// of the logic. What each request becomes:
 //   Docker Engine calls   HTTP on the engine's socket (unix or TCP), the API
 //                         version negotiated with `/_ping` first, and again
 //                         after a call finds no engine (it may have been
 //                         upgraded while down)
 //   metadata reads        HTTP GET on the host's metadata service
 //   Cattle calls          HTTP with basic auth (CATTLE_ACCESS_KEY and
-//                         CATTLE_SECRET_KEY); publishing the tokens and a
-//                         departure note read the service and PUT it back;
-//                         a label write is the script's GET, PUT, GET until
-//                         the value reads back (at most five times)
+//                         CATTLE_SECRET_KEY), one GET or PUT each (the
+//                         label write and the service updates are GETs and
+//                         PUTs the logic asks for: model/cattle_write.hpp)
 //   ProbeManager          a TCP connect to ADDR:2377, with a time-out
 //   ReadSavedToken,       the file `worker-token` in the state directory
 //     SaveToken           (written to a temporary file and renamed)
@@ -38,7 +38,7 @@
 #include <nlohmann/json.hpp>
 
 #include "live/http_transport.hpp"
-#include "model/swarmkit_mon.hpp"
+#include "model/agent.hpp"
 
 namespace swarmsim::live {
 

@@ -291,7 +291,7 @@ class Served {
                                             {"message", "Unauthorized"}}.dump(),
                         {{"WWW-Authenticate", "Basic realm=\"Rancher API\""}}});
       }
-      std::optional<api::CattleCall> call;
+      std::optional<model::Request> call;
       try {
         call = api::cattle_from_http(r);
       } catch (const api::WireError& e) {
@@ -304,40 +304,24 @@ class Served {
     };
   }
 
-  api::HttpResponse answer(const api::CattleCall& call) {
+  // Served by CattleSim, as the simulated agents are; then rendered as
+  // Rancher renders it (a PUT answers with the object as it now is). Over
+  // the wire a PUT carries no copy of what its writer read, so what it
+  // reverts is not reported.
+  api::HttpResponse answer(const model::Request& call) {
     sim::CattleSim& cattle = world_.cattle();
-    const Instant now = world_.kernel().now();
-    using Kind = api::CattleCall::Kind;
-    switch (call.kind) {
-      case Kind::ListHosts: return {200, api::cattle_hosts_to_json(cattle.list_hosts()).dump()};
-      case Kind::GetHost: {
-        const auto host = cattle.shared_host(call.uuid);
-        if (!host) return message(404, "Not Found");
-        return {200, api::cattle_host_to_json(*host).dump()};
-      }
-      case Kind::PutLabels: {
-        const model::CattleHost* host = cattle.host(call.uuid);
-        if (host == nullptr || !cattle.host_active(call.uuid)) return message(404, "Not Found");
-        // Over the wire a PUT carries no copy of what the writer read: it
-        // replaces the labels as they are now, and no revert is reported.
-        const auto loaded = host->labels;
-        if (!cattle.put_host_labels(now, call.uuid, loaded, call.labels, "a client of the served Cattle API"))
-          return message(404, "Not Found");
-        return {200, api::cattle_host_to_json(*cattle.shared_host(call.uuid)).dump()};
-      }
-      case Kind::GetService: return {200, api::cattle_service_to_json(cattle.service()).dump()};
-      case Kind::ListServiceContainers:
-        return {200, api::cattle_containers_to_json(cattle.latest()->containers).dump()};
-      case Kind::PutServiceMetadata: {
-        const model::ServiceMetadata& before = cattle.service();
-        if (call.metadata.worker_token != before.worker_token || call.metadata.manager_token != before.manager_token)
-          cattle.publish_tokens(now, call.metadata);
-        for (const auto& [node, uuid] : call.metadata.departed)
-          if (cattle.service().departed.count(node) == 0) cattle.note_departure(now, node, uuid);
-        return {200, api::cattle_service_to_json(cattle.service()).dump()};
-      }
+    const model::Response r =
+        cattle.serve(world_.kernel().now(), call, {"a client of the served Cattle API"});
+    if (auto* e = std::get_if<model::ApiError>(&r)) return message(e->status, e->status == 404 ? "Not Found" : e->message);
+    if (auto* hosts = std::get_if<model::CattleHostList>(&r)) {
+      if (std::holds_alternative<model::CattleListHosts>(call)) return {200, api::cattle_hosts_to_json(*hosts).dump()};
+      return {200, api::cattle_host_to_json(hosts->front()).dump()};
     }
-    return message(500, "unknown call");
+    if (auto* c = std::get_if<model::MetaAnswer<model::ContainerList>>(&r))
+      return {200, api::cattle_containers_to_json(c->value).dump()};
+    if (auto* p = std::get_if<model::CattlePutHostLabels>(&call))
+      return {200, api::cattle_host_to_json(*cattle.shared_host(p->host_uuid)).dump()};
+    return {200, api::cattle_service_to_json(cattle.service()).dump()};
   }
 
   asio::io_context& io_;

@@ -1,6 +1,6 @@
 // swarmkit-mon: the agent that joins a Rancher host's Docker engine to the
 // environment's swarm and, on the leader, reconciles the swarm with Rancher.
-// It runs the same logic the simulator tests (model::SwarmkitMon) over real
+// It runs the same logic the simulator tests (model::Agent) over real
 // sockets (live/agent.hpp), one process per host, as the Rancher swarm
 // infrastructure stack ran its shell script: in a container with the
 // engine's socket, the metadata service and the Cattle API at hand.

@@ -27,8 +27,57 @@ struct Namer {
   const char* operator()(const ProbeManager&) const { return "tcp probe :2377"; }
   const char* operator()(const InspectNode&) const { return "GET /nodes/{id}"; }
   const char* operator()(const CattleServiceContainers&) const { return "cattle GET service instances"; }
+  const char* operator()(const CattlePutHostLabels&) const { return "cattle PUT /v1/hosts/{id}"; }
+  const char* operator()(const CattlePutService&) const { return "cattle PUT /v1/services/{id}"; }
+};
+
+// No catch-all: a request kind missing here does not compile.
+struct Router {
+  Service operator()(const GetInfo&) const { return Service::Engine; }
+  Service operator()(const SwarmInit&) const { return Service::Engine; }
+  Service operator()(const GetSwarm&) const { return Service::Engine; }
+  Service operator()(const SwarmJoin&) const { return Service::Engine; }
+  Service operator()(const SwarmLeave&) const { return Service::Engine; }
+  Service operator()(const ListNodes&) const { return Service::Engine; }
+  Service operator()(const RemoveNode&) const { return Service::Engine; }
+  Service operator()(const UpdateNodeRole&) const { return Service::Engine; }
+  Service operator()(const InspectNode&) const { return Service::Engine; }
+  Service operator()(const MetaSelfHost&) const { return Service::Metadata; }
+  Service operator()(const MetaHosts&) const { return Service::Metadata; }
+  Service operator()(const MetaServiceContainers&) const { return Service::Metadata; }
+  Service operator()(const MetaServiceMetadata&) const { return Service::Metadata; }
+  Service operator()(const CattleListHosts&) const { return Service::Cattle; }
+  Service operator()(const CattleGetHost&) const { return Service::Cattle; }
+  Service operator()(const CattleGetService&) const { return Service::Cattle; }
+  Service operator()(const CattleServiceContainers&) const { return Service::Cattle; }
+  Service operator()(const CattlePutHostLabels&) const { return Service::Cattle; }
+  Service operator()(const CattlePutService&) const { return Service::Cattle; }
+  Service operator()(const CattlePublishTokens&) const { return Service::Procedure; }
+  Service operator()(const CattleSetHostLabel&) const { return Service::Procedure; }
+  Service operator()(const CattleNoteDeparture&) const { return Service::Procedure; }
+  Service operator()(const ReadSavedToken&) const { return Service::Disk; }
+  Service operator()(const SaveToken&) const { return Service::Disk; }
+  Service operator()(const ProbeManager&) const { return Service::Peer; }
 };
 }  // namespace
+
+Service service_of(const Request& r) { return std::visit(Router{}, r); }
+
+const char* to_string(Service s) {
+  switch (s) {
+    case Service::Engine: return "engine";
+    case Service::Metadata: return "metadata";
+    case Service::Cattle: return "cattle";
+    case Service::Disk: return "disk";
+    case Service::Peer: return "peer";
+    case Service::Procedure: return "procedure";
+  }
+  return "?";
+}
+
+bool is_cattle_write(const Request& r) {
+  return std::holds_alternative<CattlePutHostLabels>(r) || std::holds_alternative<CattlePutService>(r);
+}
 
 const char* request_name(const Request& r) { return std::visit(Namer{}, r); }
 
@@ -44,6 +93,11 @@ std::string request_arguments(const Request& r) {
         else if constexpr (std::is_same_v<T, SwarmJoin>)
           return "swarm join " + (q.remote_addrs.empty() ? std::string() : q.remote_addrs[0]);
         else if constexpr (std::is_same_v<T, ProbeManager>) return "probe " + q.addr;
+        else if constexpr (std::is_same_v<T, CattleNoteDeparture>)
+          return "note node " + q.node_id + " left by host " + q.host_uuid;
+        else if constexpr (std::is_same_v<T, CattlePublishTokens>) return "publish the join tokens";
+        else if constexpr (std::is_same_v<T, CattleGetHost>) return "host " + q.host_uuid;
+        else if constexpr (std::is_same_v<T, CattlePutHostLabels>) return "host " + q.host_uuid;
         else return {};
       },
       r);

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <variant>
@@ -48,12 +49,26 @@ struct MetaHosts {};                                 // /hosts
 struct MetaServiceContainers {};                     // /services/swarmkit-mon/containers
 struct MetaServiceMetadata {};                       // /services/swarmkit-mon/metadata
 // Cattle API (the Rancher server, over the network).
-struct CattlePublishTokens { ServiceMetadata tokens; };
+// Three of the logic's requests are procedures, not single calls: each is a
+// read-modify-write of a whole Cattle object with a read-back, carried out
+// by model::CattleWrite (model/cattle_write.hpp) in requests of the kinds
+// below it. Drivers never see them (service_of says Service::Procedure).
+struct CattlePublishTokens { ServiceMetadata tokens; };  // the departure notes are kept
 struct CattleSetHostLabel {  // value empty: delete the label
   std::string host_uuid;
   std::string key;
   std::string value;
 };
+// PUT /v1/hosts/{id}: the whole host object back, with every label as the
+// writer has it. Rancher 1.x has no conditional PUT: what another writer
+// changed since this writer's read is reverted.
+struct CattlePutHostLabels {
+  std::string host_uuid;
+  std::map<std::string, std::string> labels;
+};
+// PUT /v1/services/{id}: the whole service object back, with all of its
+// metadata (tokens and every departure note) as the writer has it.
+struct CattlePutService { ServiceMetadata metadata; };
 struct CattleListHosts {};                           // GET /v1/hosts, removed ones included
 struct CattleGetHost { std::string host_uuid; };     // GET /v1/hosts/{id}: one host
 // The swarmkit-mon service's metadata as the Cattle API has it (strongly
@@ -81,12 +96,29 @@ using Request = std::variant<GetInfo, SwarmInit, GetSwarm, SwarmJoin, SwarmLeave
                              MetaServiceContainers, MetaServiceMetadata, CattlePublishTokens,
                              CattleSetHostLabel, CattleListHosts, CattleGetHost, CattleNoteDeparture,
                              CattleGetService, ReadSavedToken, SaveToken, ProbeManager,
-                             InspectNode, CattleServiceContainers>;
+                             InspectNode, CattleServiceContainers, CattlePutHostLabels,
+                             CattlePutService>;
+
+// Who carries a request out: the one router of the simulator, the live
+// agent and `swarmsim serve`. A new request kind does not compile until it
+// is given a service here.
+enum class Service {
+  Engine,     // the local Docker Engine (unix socket)
+  Metadata,   // the host's metadata replica
+  Cattle,     // the Cattle API at the Rancher server
+  Disk,       // a file on the host's own disk
+  Peer,       // a TCP probe of another machine
+  Procedure,  // several Cattle calls: model::CattleWrite carries it out
+};
+Service service_of(const Request& r);
+const char* to_string(Service s);
+// A Cattle request that changes something (a PUT).
+bool is_cattle_write(const Request& r);
 
 const char* request_name(const Request& r);
 // The request's arguments as traces and the live agent's reports show them
-// ("node rm --force ID", "label KEY=VALUE", "probe ADDR"); empty for a
-// request whose name says it all. Never a join token.
+// ("node rm --force ID", "label KEY=VALUE", "probe ADDR", "host UUID");
+// empty for a request whose name says it all. Never a join token.
 std::string request_arguments(const Request& r);
 
 using RequestId = std::uint64_t;

@@ -98,6 +98,13 @@ struct SwarmkitMon::Impl {
   bool probing_cattle = false;
   bool handing_over = false;        // fixed: a pass run by a manager whose host is gone
   std::optional<Instant> identity_checked_at;  // fixed: a host never known, looked for in Cattle
+  // fixed: the note this container's engine left behind when it left the
+  // swarm (node ID, deleted host's uuid). The service object is written
+  // whole, so a note can be lost after it read back (another writer's
+  // PUT of an older copy); while its host stays deleted, every loop reads
+  // it again and writes it back if it is gone (`renoting`: this loop's).
+  std::optional<std::pair<std::string, std::string>> left_behind;
+  bool renoting = false;
   std::set<std::string> condemned;  // this pass's removal hook: every node it condemns
   std::optional<Eviction> self_condemned;
   JoinTokens tokens;
@@ -144,7 +151,10 @@ struct SwarmkitMon::Impl {
   // ---- loop: WaitAgentIp, ConfirmDeleted, CheckEngine, ReadSavedToken,
   //      CheckToken, Leaving, VerifyBinding, BindIdentity, FixRoleLabel,
   //      FindLeader, FindManagers ----
-  void ask_self_host(const Response*) { call(MetaSelfHost{}); }
+  void ask_self_host(const Response*) {
+    renoting = false;
+    call(MetaSelfHost{});
+  }
   bool has_agent_ip(const Response* r) const {
     auto a = as<MetaAnswer<MetaHost>>(r);
     return a && a->kind == MetaAnswerKind::Json && !a->value.agent_ip.empty();
@@ -203,7 +213,18 @@ struct SwarmkitMon::Impl {
     auto i = as<SwarmInfo>(r);
     return i && i->LocalNodeState_ != LocalNodeState::Inactive && !i->NodeID.empty();
   }
-  bool nothing_to_leave(const Response* r) const { return !can_note_departure(r) && !self.uuid.empty(); }
+  bool nothing_to_leave(const Response* r) const {
+    return !can_note_departure(r) && !self.uuid.empty() && !keeps_note(r);
+  }
+  bool keeps_note(const Response* r) const {
+    return !can_note_departure(r) && !self.uuid.empty() && left_behind && left_behind->second == self.uuid;
+  }
+  void note_again(const Response*) {
+    renoting = true;
+    call(CattleNoteDeparture{left_behind->first, left_behind->second},
+         fmt::format("host {} is still deleted: keep the note that node {} is left behind",
+                     left_behind->second, left_behind->first));
+  }
   bool nothing_to_leave_yet(const Response* r) const { return !can_note_departure(r) && self.uuid.empty(); }
   void keep_info_ask_cattle(const Response* r) {
     info = *as<SwarmInfo>(r);
@@ -222,18 +243,19 @@ struct SwarmkitMon::Impl {
                      self.uuid, info.NodeID));
   }
   bool noted(const Response* r) const { return as<Ok>(r) != nullptr; }
-  bool not_noted(const Response* r) const { return !noted(r); }
+  bool not_noted(const Response* r) const { return !noted(r) || renoting; }
   // A manager does not leave on its own: `leave --force` takes a raft
   // member away without shrinking the raft group, which with another
   // manager down costs the quorum. It waits for the leader to demote and
   // remove its node (the note and its claim are the evidence), and leaves
   // on a later loop as a worker, or on the removal's error.
-  bool noted_worker(const Response* r) const { return noted(r) && !info.ControlAvailable; }
-  bool noted_manager(const Response* r) const { return noted(r) && info.ControlAvailable; }
+  bool noted_worker(const Response* r) const { return noted(r) && !renoting && !info.ControlAvailable; }
+  bool noted_manager(const Response* r) const { return noted(r) && !renoting && info.ControlAvailable; }
   // While it waits it hands the lead over: a pass that removes nothing and
   // promotes successors when no other manager stays (see plan_fixed_scaling).
   void start_hand_over(const Response* r);
   void leave_deleted_host(const Response*) {
+    left_behind.emplace(info.NodeID, self.uuid);
     call(SwarmLeave{true},
          fmt::format("host {} was deleted from Rancher: leave the swarm", self.uuid));
   }
@@ -887,7 +909,7 @@ struct I::LoopFsm_ : FsmBase<I::LoopFsm_> {
   using Leading = Phase<names::Leading, 0>;
   using initial_state = Sleeping;
   // clang-format off
-  struct transition_table : boost::mpl::vector46<
+  struct transition_table : boost::mpl::vector47<
     //  from          event          to            action                          guard
     Row<Sleeping,     ev::Wakeup,    WaitAgentIp,  Do<&I::ask_self_host>,           none>,
     Row<WaitAgentIp,  ev::Reply,     CheckEngine,  Do<&I::keep_self_ask_info>,      If<&I::has_agent_ip>>,
@@ -895,6 +917,7 @@ struct I::LoopFsm_ : FsmBase<I::LoopFsm_> {
     Row<WaitAgentIp,  ev::Reply,     InfoToLeave,  Do<&I::ask_info_before_leaving>, If<&I::may_be_deleted>>,
     Row<InfoToLeave,  ev::Reply,     ConfirmDeleted, Do<&I::keep_info_ask_cattle>,  If<&I::can_note_departure>>,
     Row<InfoToLeave,  ev::Reply,     Sleeping,     Do<&I::sleep_loop>,              If<&I::nothing_to_leave>>,
+    Row<InfoToLeave,  ev::Reply,     NoteDeparture, Do<&I::note_again>,             If<&I::keeps_note>>,
     Row<InfoToLeave,  ev::Reply,     WaitAgentIp,  Do<&I::poll_again>,              If<&I::nothing_to_leave_yet>>,
     Row<ConfirmDeleted, ev::Reply,   NoteDeparture, Do<&I::note_departure>,         If<&I::self_removed_in_cattle>>,
     Row<NoteDeparture, ev::Reply,    Leaving,      Do<&I::leave_deleted_host>,      If<&I::noted_worker>>,

@@ -137,19 +137,47 @@ bool CattleSim::put_host_labels(Instant now, const std::string& uuid, const Labe
   return true;
 }
 
-void CattleSim::publish_tokens(Instant now, const model::ServiceMetadata& tokens) {
-  service_.worker_token = tokens.worker_token;
-  service_.manager_token = tokens.manager_token;
+void CattleSim::put_service(Instant now, const model::ServiceMetadata& loaded,
+                            const model::ServiceMetadata& metadata, const std::string& writer) {
+  std::vector<LostNote> lost;
+  for (const auto& [node, uuid] : service_.departed)
+    if (!loaded.departed.contains(node) && !metadata.departed.contains(node))
+      lost.push_back(LostNote{node, uuid, writer});
+  if (metadata.worker_token == service_.worker_token && metadata.manager_token == service_.manager_token &&
+      metadata.departed == service_.departed)
+    return;  // nothing changes: no new snapshot
+  service_ = metadata;
   published_service_ = std::make_shared<const model::ServiceMetadata>(service_);
   publish(now);
+  for (const auto& l : lost)
+    for (auto& fn : note_listeners_) fn(l);
 }
 
-void CattleSim::note_departure(Instant now, const std::string& node_id,
-                               const std::string& host_uuid) {
-  if (service_.departed[node_id] == host_uuid) return;
-  service_.departed[node_id] = host_uuid;
-  published_service_ = std::make_shared<const model::ServiceMetadata>(service_);
-  publish(now);
+model::Response CattleSim::serve(Instant now, const model::Request& request, const Writer& writer) {
+  using model::ApiError;
+  if (std::holds_alternative<model::CattleListHosts>(request)) return list_hosts();
+  if (auto* g = std::get_if<model::CattleGetHost>(&request)) {
+    auto host = shared_host(g->host_uuid);
+    if (!host) return ApiError{404, "host not found"};
+    return model::CattleHostList().with({0, 0}, std::move(host));
+  }
+  if (std::holds_alternative<model::CattleGetService>(request))
+    return model::MetaAnswer<model::ServiceMetadata>{model::MetaAnswerKind::Json, service_};
+  if (std::holds_alternative<model::CattleServiceContainers>(request))
+    return model::MetaAnswer<model::ContainerList>{model::MetaAnswerKind::Json, latest()->containers};
+  if (auto* p = std::get_if<model::CattlePutHostLabels>(&request)) {
+    const model::CattleHost* h = host(p->host_uuid);
+    if (h == nullptr) return ApiError{404, "host not found"};
+    const Labels loaded = writer.loaded_labels ? *writer.loaded_labels : h->labels;
+    if (!put_host_labels(now, p->host_uuid, loaded, p->labels, writer.name)) return ApiError{404, "host not found"};
+    return model::Ok{};
+  }
+  if (auto* p = std::get_if<model::CattlePutService>(&request)) {
+    const model::ServiceMetadata loaded = writer.loaded_service ? *writer.loaded_service : service_;
+    put_service(now, loaded, p->metadata, writer.name);
+    return model::Ok{};
+  }
+  return ApiError{405, std::string("the Cattle API does not serve ") + model::request_name(request)};
 }
 
 bool CattleSim::host_active(const std::string& uuid) const {

@@ -19,6 +19,11 @@
 // to the on_label_lost listeners, so that traces and the generators' tally
 // can show it.
 //
+// The swarmkit-mon service's metadata (join tokens, fixed's departure
+// notes) is written the same way, whole (put_service): a note written by
+// one agent between another writer's read and PUT is lost, and reported to
+// the on_note_lost listeners.
+//
 // Faults: none here. The Cattle API is reached over the network, so API
 // calls can be lost or time out (see the world's rpc), and replicas lag.
 // Left out: host state transitions other than active/removed (the API lists
@@ -34,6 +39,7 @@
 #include <string>
 #include <vector>
 
+#include "model/io.hpp"
 #include "model/rancher_api.hpp"
 #include "model/time.hpp"
 
@@ -81,11 +87,27 @@ class CattleSim {
   void on_label_lost(std::function<void(const LostLabel&)> fn) {
     lost_listeners_.push_back(std::move(fn));
   }
-  // The leader's token publication: the token fields only.
-  void publish_tokens(Instant now, const model::ServiceMetadata& tokens);
-  // A departure note (fixed). Applied as one update, like the tokens: the
-  // service object's whole-object PUT is not modelled.
-  void note_departure(Instant now, const std::string& node_id, const std::string& host_uuid);
+  // PUT /v1/services/{id}: `metadata` replaces the service's metadata
+  // whole. `loaded` is what the writer read before: a departure note added
+  // since then that the writer's copy lacks is lost, and reported.
+  void put_service(Instant now, const model::ServiceMetadata& loaded,
+                   const model::ServiceMetadata& metadata, const std::string& writer);
+  struct LostNote {
+    std::string node_id, host_uuid;
+    std::string writer;  // who PUT the stale copy
+  };
+  void on_note_lost(std::function<void(const LostNote&)> fn) { note_listeners_.push_back(std::move(fn)); }
+
+  // One Cattle API request (service_of() says Service::Cattle), served at
+  // the Rancher server: the one handler of the simulated agents and of
+  // `swarmsim serve`'s clients. A PUT names its writer and, to report what
+  // it reverts, what the writer read before (null: what is there now).
+  struct Writer {
+    std::string name;
+    const Labels* loaded_labels = nullptr;
+    const model::ServiceMetadata* loaded_service = nullptr;
+  };
+  model::Response serve(Instant now, const model::Request& request, const Writer& writer);
 
   std::shared_ptr<const CattleSnapshot> latest() const { return history_.back(); }
   // Every version so far, version v at index v; taken_at never decreases.
@@ -134,6 +156,7 @@ class CattleSim {
   std::vector<Instant> change_times_{0};
   std::size_t released_ = 0;  // versions below this one are released
   std::vector<std::function<void(const LostLabel&)>> lost_listeners_;
+  std::vector<std::function<void(const LostNote&)>> note_listeners_;
 };
 
 }  // namespace swarmsim::sim

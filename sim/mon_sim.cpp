@@ -38,7 +38,8 @@ void MonSim::start() {
                   "swarmkit-mon runs outside the simulator (external)");
     return;
   }
-  logic_ = std::make_unique<model::SwarmkitMon>(options_);
+  started_at_ = kernel_.now();
+  logic_ = std::make_unique<model::Agent>(options_);
   logic_->handle_start(local_now());
   pump();
 }
@@ -158,7 +159,14 @@ void MonSim::execute(model::Call call) {
   // Pass numbers restart with every run of the logic; with the incarnation
   // in the high bits they are unique per host for the checkers.
   if (call.pass != 0) call.pass |= incarnation_ << 32;
-  asked_ = Asked{model::request_name(call.request), model::request_arguments(call.request),
+  std::string with_args = model::request_arguments(call.request);
+  if (const model::Request* p = logic_->procedure()) {
+    // A step of one of the logic's procedures: the trace says which.
+    const std::string args = model::request_arguments(*p);
+    with_args = fmt::format("{}{}{} ({})", model::request_name(call.request), with_args.empty() ? "" : " ",
+                            with_args, args.empty() ? model::request_name(*p) : args);
+  }
+  asked_ = Asked{model::request_name(call.request), std::move(with_args),
                  options_.policy.decides_on(call.request), call.pass, {},
                  std::holds_alternative<model::CattleListHosts>(call.request) ||
                      std::holds_alternative<model::MetaHosts>(call.request)};
@@ -167,8 +175,12 @@ void MonSim::execute(model::Call call) {
     asked_.served_at = kernel_.now();
   if (std::holds_alternative<model::MetaSelfHost>(call.request) && !loop_started_)
     loop_started_ = kernel_.now();
-  if (auto* d = std::get_if<model::CattleNoteDeparture>(&call.request))
-    h.last_tie_written[d->node_id] = kernel_.now();
+  if (logic_->procedure_begins()) {
+    const model::Request& p = *logic_->procedure();
+    if (auto* d = std::get_if<model::CattleNoteDeparture>(&p)) h.last_tie_written[d->node_id] = kernel_.now();
+    if (auto* l = std::get_if<model::CattleSetHostLabel>(&p); l && l->key == model::kNodeIdLabel)
+      h.last_tie_written[l->value] = kernel_.now();
+  }
   trace_.record_call(kernel_.now(), h.name, asked_.what(), call.why);
   env_.call_made(host_, call.request, logic_->is_leader());
   auto reply = reply_to(call);
@@ -178,164 +190,93 @@ void MonSim::execute(model::Call call) {
   const auto inc = static_cast<std::uint32_t>(incarnation_);
   const auto kind = static_cast<std::uint32_t>(req.index());
 
-  if (std::holds_alternative<model::MetaSelfHost>(req) ||
-      std::holds_alternative<model::MetaHosts>(req) ||
-      std::holds_alternative<model::MetaServiceContainers>(req) ||
-      std::holds_alternative<model::MetaServiceMetadata>(req)) {
-    const Duration d = h.stretch(timing_.metadata_latency_ns);
-    kernel_.schedule_after(d, [this, inc, kind] {
-      if (inc != static_cast<std::uint32_t>(incarnation_) || !logic_) return;
-      MetadataReplicaSim& md = *env_.host(host_).metadata;
-      const auto id = static_cast<std::uint32_t>(asked_id_);
-      if (kind == model::Request(model::MetaSelfHost{}).index()) deliver(inc, id, md.self_host());
-      else if (kind == model::Request(model::MetaHosts{}).index()) deliver(inc, id, md.hosts());
-      else if (kind == model::Request(model::MetaServiceContainers{}).index()) deliver(inc, id, md.containers());
-      else deliver(inc, id, md.service_metadata());
-    });
-    return;
-  }
-  // The worker token file on the host's disk: local, as fast as a metadata
-  // read, kept across container and engine restarts.
-  if (std::holds_alternative<model::ReadSavedToken>(req) ||
-      std::holds_alternative<model::SaveToken>(req)) {
-    const Duration d = h.stretch(timing_.metadata_latency_ns);
-    kernel_.schedule_after(d, [this, req, reply] {
-      HostSim& host = env_.host(host_);
-      if (auto* save = std::get_if<model::SaveToken>(&req)) {
-        host.saved_worker_token = save->worker_token;
-        reply(model::Ok{});
-      } else {
-        reply(model::SavedToken{host.saved_worker_token});
-      }
-    });
-    return;
-  }
-  if (std::holds_alternative<model::CattleServiceContainers>(req)) {
-    rpc_.call(h.endpoint, rancher_server_, [this]() -> model::Response {
-      return model::MetaAnswer<model::ContainerList>{model::MetaAnswerKind::Json,
-                                                     cattle_.latest()->containers};
-    }, reply, timing_.cattle_timeout_ns);
-    return;
-  }
-  if (std::holds_alternative<model::CattleGetService>(req)) {
-    rpc_.call(h.endpoint, rancher_server_, [this]() -> model::Response {
-      return model::MetaAnswer<model::ServiceMetadata>{model::MetaAnswerKind::Json,
-                                                       cattle_.service()};
-    }, reply, timing_.cattle_timeout_ns);
-    return;
-  }
-  if (auto* p = std::get_if<model::CattlePublishTokens>(&req)) {
-    auto tokens = p->tokens;
-    cattle_write([this, tokens]() -> model::Response {
-      cattle_.publish_tokens(kernel_.now(), tokens);
-      return model::Ok{};
-    }, reply);
-    return;
-  }
-  if (auto* d = std::get_if<model::CattleNoteDeparture>(&req)) {
-    auto note = *d;
-    cattle_write([this, note]() -> model::Response {
-      cattle_.note_departure(kernel_.now(), note.node_id, note.host_uuid);
-      return model::Ok{};
-    }, reply);
-    return;
-  }
-  if (auto* l = std::get_if<model::CattleSetHostLabel>(&req)) {
-    if (l->key == model::kNodeIdLabel) h.last_tie_written[l->value] = kernel_.now();
-    write_label(*l, std::move(reply), 1);
-    return;
-  }
-  if (auto* g = std::get_if<model::CattleGetHost>(&req)) {
-    rpc_.call(h.endpoint, rancher_server_,
-               [this, uuid = g->host_uuid] { return get_host(uuid); }, reply,
-               timing_.cattle_timeout_ns);
-    return;
-  }
-  if (std::holds_alternative<model::CattleListHosts>(req)) {
-    rpc_.call(h.endpoint, rancher_server_,
-               [this, inc, id = call.id]() -> model::Response {
-                 // Served at the Rancher server: when, if this call is still the one in flight.
-                 if (inc == static_cast<std::uint32_t>(incarnation_) && id == asked_id_)
-                   asked_.served_at = kernel_.now();
-                 return cattle_.list_hosts();
-               },
-               reply, timing_.cattle_timeout_ns);
-    return;
-  }
-  if (auto* p = std::get_if<model::ProbeManager>(&req)) {
-    HostSim* target = env_.host_at_addr(p->addr);
-    if (!target) {
-      reply(ApiError{0, "no route to host"});
+  switch (model::service_of(req)) {
+    case model::Service::Metadata: {
+      const Duration d = h.stretch(timing_.metadata_latency_ns);
+      kernel_.schedule_after(d, [this, inc, kind] {
+        if (inc != static_cast<std::uint32_t>(incarnation_) || !logic_) return;
+        MetadataReplicaSim& md = *env_.host(host_).metadata;
+        const auto id = static_cast<std::uint32_t>(asked_id_);
+        if (kind == model::Request(model::MetaSelfHost{}).index()) deliver(inc, id, md.self_host());
+        else if (kind == model::Request(model::MetaHosts{}).index()) deliver(inc, id, md.hosts());
+        else if (kind == model::Request(model::MetaServiceContainers{}).index()) deliver(inc, id, md.containers());
+        else deliver(inc, id, md.service_metadata());
+      });
       return;
     }
-    const HostIndex t = target->index;
-    rpc_.call(h.endpoint, target->endpoint, [this, t]() -> model::Response {
-      const EngineSim& e = *env_.host(t).engine;
-      if (e.up() && e.info().ControlAvailable) return model::Ok{};
-      return ApiError{0, "connection refused"};
-    }, reply, timing_.probe_timeout_ns);
-    return;
+    // The worker token file on the host's disk: local, as fast as a metadata
+    // read, kept across container and engine restarts.
+    case model::Service::Disk: {
+      const Duration d = h.stretch(timing_.metadata_latency_ns);
+      kernel_.schedule_after(d, [this, req, reply] {
+        HostSim& host = env_.host(host_);
+        if (auto* save = std::get_if<model::SaveToken>(&req)) {
+          host.saved_worker_token = save->worker_token;
+          reply(model::Ok{});
+        } else {
+          reply(model::SavedToken{host.saved_worker_token});
+        }
+      });
+      return;
+    }
+    case model::Service::Cattle: return carry_to_cattle(call, std::move(reply));
+    case model::Service::Peer: {
+      const auto& p = std::get<model::ProbeManager>(req);
+      HostSim* target = env_.host_at_addr(p.addr);
+      if (!target) return reply(ApiError{0, "no route to host"});
+      const HostIndex t = target->index;
+      rpc_.call(h.endpoint, target->endpoint, [this, t]() -> model::Response {
+        const EngineSim& e = *env_.host(t).engine;
+        if (e.up() && e.info().ControlAvailable) return model::Ok{};
+        return ApiError{0, "connection refused"};
+      }, reply, timing_.probe_timeout_ns);
+      return;
+    }
+    case model::Service::Engine:
+      if (!h.engine->up()) return reply(ApiError{0, "Cannot connect to the Docker daemon"});
+      return h.engine->handle(call, reply);
+    case model::Service::Procedure:
+      env_.report_internal_fault(fmt::format("swarmkit-mon on {}: the procedure {} reached the simulator",
+                                             h.name, model::request_name(req)));
+      return;
   }
-  if (!h.engine->up()) {
-    reply(ApiError{0, "Cannot connect to the Docker daemon"});
-    return;
-  }
-  h.engine->handle(call, reply);
 }
 
-// GET /v1/hosts/{id}, served at the Rancher server.
-model::Response MonSim::get_host(const std::string& uuid) const {
-  auto host = cattle_.shared_host(uuid);
-  if (!host) return ApiError{404, "host not found"};
-  return model::CattleHostList().with({0, 0}, std::move(host));
-}
-
-// A label write takes three trips to the Rancher server, and another writer
-// (the operator's UI, another container on the host) can PUT its own stale
-// copy in between: CattleSim reverts and reports what that loses. If this
-// container stops mid-way, the rest of the write never happens.
-void MonSim::write_label(const model::CattleSetHostLabel& label,
-                         std::function<void(model::Response)> reply, int attempt) {
+// Over the network to the Rancher server, which serves it from CattleSim.
+// Writes meet the scenario's write faults.
+void MonSim::carry_to_cattle(const model::Call& call, std::function<void(model::Response)> reply) {
   const HostSim& h = env_.host(host_);
-  const EndpointId from = h.endpoint;
-  const Duration timeout = timing_.cattle_timeout_ns;
-  const auto inc = incarnation_;
-  auto get = [this, uuid = label.host_uuid] { return get_host(uuid); };
-  auto wanted = [label](const model::CattleHost& host) {
-    auto it = host.labels.find(label.key);
-    return label.value.empty() ? it == host.labels.end()
-                               : it != host.labels.end() && it->second == label.value;
-  };
-  auto verify = [this, inc, label, reply, attempt, wanted](model::Response r) {
-    if (inc != incarnation_) return;
-    auto* read = std::get_if<model::CattleHostList>(&r);
-    if (!read || read->empty()) return reply(std::move(r));
-    if (wanted(read->front())) return reply(model::Ok{});
-    if (attempt < kLabelWriteTries) return write_label(label, reply, attempt + 1);
-    reply(ApiError{409, fmt::format("label {} not seen after {} writes", label.key, attempt)});
-  };
-  auto put = [this, inc, label, reply, get, verify, from, timeout](model::Response r) {
-    if (inc != incarnation_) return;
-    auto* read = std::get_if<model::CattleHostList>(&r);
-    if (!read || read->empty()) return reply(std::move(r));
-    CattleSim::Labels loaded = read->front().labels, labels = loaded;
-    if (label.value.empty()) labels.erase(label.key);
-    else labels[label.key] = label.value;
-    const std::string writer = "swarmkit-mon on " + env_.host(host_).name;
-    cattle_write(
-        [this, uuid = label.host_uuid, loaded, labels, writer]() -> model::Response {
-          if (!cattle_.put_host_labels(kernel_.now(), uuid, loaded, labels,
-                                               writer))
-            return ApiError{404, "host not found"};
-          return model::Ok{};
-        },
-        [this, inc, reply, get, verify, from, timeout](model::Response written) {
-          if (inc != incarnation_) return;
-          if (!std::holds_alternative<model::Ok>(written)) return reply(std::move(written));
-          rpc_.call(from, rancher_server_, get, verify, timeout);
-        });
-  };
-  rpc_.call(from, rancher_server_, get, put, timeout);
+  const model::Request& req = call.request;
+  if (model::is_cattle_write(req)) {
+    cattle_write([this, req, writer = "swarmkit-mon on " + h.name]() -> model::Response {
+      CattleSim::Writer w{writer};
+      if (auto* p = std::get_if<model::CattlePutHostLabels>(&req)) {
+        auto it = read_labels_.find(p->host_uuid);
+        if (it != read_labels_.end()) w.loaded_labels = &it->second;
+      } else {
+        w.loaded_service = &read_service_;
+      }
+      return cattle_.serve(kernel_.now(), req, w);
+    }, std::move(reply));
+    return;
+  }
+  const auto inc = static_cast<std::uint32_t>(incarnation_);
+  rpc_.call(h.endpoint, rancher_server_,
+            [this, req, inc, id = call.id]() -> model::Response {
+              model::Response r = cattle_.serve(kernel_.now(), req, {});
+              if (std::holds_alternative<model::CattleListHosts>(req)) {
+                // Served at the Rancher server: when, if this call is still the one in flight.
+                if (inc == static_cast<std::uint32_t>(incarnation_) && id == asked_id_)
+                  asked_.served_at = kernel_.now();
+              } else if (auto* g = std::get_if<model::CattleGetHost>(&req)) {
+                if (auto* got = std::get_if<model::CattleHostList>(&r); got && !got->empty())
+                  read_labels_[g->host_uuid] = got->front().labels;
+              } else if (auto* m = std::get_if<model::MetaAnswer<model::ServiceMetadata>>(&r)) {
+                read_service_ = m->value;
+              }
+              return r;
+            },
+            std::move(reply), timing_.cattle_timeout_ns);
 }
 
 void MonSim::cattle_write(std::function<model::Response()> apply,

@@ -1,8 +1,11 @@
 // MonSim: the swarmkit-mon container on one host. It runs the real logic
-// (model::SwarmkitMon) and carries out what it asks for: Docker calls go to
-// the host's engine, metadata reads to the host's replica, Cattle API calls
-// over the network to the Rancher server, probes over the network to the
-// leader. Sleeps are timers. The logic sees the host's skewed clock.
+// (model::Agent) and carries its requests to the service model::service_of
+// names: Docker calls to the host's engine, metadata reads to the host's
+// replica, Cattle API calls over the network to the Rancher server
+// (CattleSim::serve), probes over the network to their target. It carries
+// out no procedure of the logic: the label write and the service updates
+// are the logic's own (model/cattle_write.hpp). Sleeps are timers. The
+// logic sees the host's skewed clock.
 //
 // Faults: whatever the services it calls inject; a crash or a removal stops
 // the container, and the answers still in flight are dropped because they
@@ -14,12 +17,13 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
-#include "model/swarmkit_mon.hpp"
+#include "model/agent.hpp"
 #include "sim/cattle_sim.hpp"
 #include "sim/kernel.hpp"
 #include "sim/network_sim.hpp"
@@ -72,7 +76,9 @@ class MonSim {
   // A recreated container runs with the stack's new settings.
   void set_options(model::MonOptions options) { options_ = std::move(options); }
   bool running() const { return logic_ != nullptr; }
-  const model::SwarmkitMon* logic() const { return logic_.get(); }
+  // When the running container started (its logic knows nothing older).
+  Instant started_at() const { return started_at_; }
+  const model::SwarmkitMon* logic() const { return logic_ ? &logic_->logic() : nullptr; }
 
  private:
   void pump();
@@ -102,13 +108,12 @@ class MonSim {
   void deliver(std::uint32_t incarnation, std::uint32_t id, model::Response r);
   std::function<void(model::Response)> reply_to(const model::Call& call);
   Instant local_now() const;
-  // The script's label write: GET the whole host from the Cattle API, change
-  // one label in the copy, PUT the copy back, GET again; until that read
-  // shows the value, start over, at most kLabelWriteTries times.
-  static constexpr int kLabelWriteTries = 5;
-  model::Response get_host(const std::string& uuid) const;
-  void write_label(const model::CattleSetHostLabel& label,
-                   std::function<void(model::Response)> reply, int attempt);
+  // What this agent last read of each Cattle object, as served: what its
+  // next PUT of the object is based on, so that CattleSim can say what
+  // that PUT reverts.
+  std::map<std::string, CattleSim::Labels> read_labels_;
+  model::ServiceMetadata read_service_;
+  void carry_to_cattle(const model::Call& call, std::function<void(model::Response)> reply);
   // A write through the Cattle API (`apply` runs at the Rancher server),
   // with the scenario's write faults.
   void cattle_write(std::function<model::Response()> apply,
@@ -124,8 +129,9 @@ class MonSim {
   Options timing_;
   HostIndex host_;
   model::MonOptions options_;
-  std::unique_ptr<model::SwarmkitMon> logic_;
+  std::unique_ptr<model::Agent> logic_;
   std::uint64_t incarnation_ = 0;
+  Instant started_at_ = 0;
   std::optional<Instant> loop_started_;  // the current loop's first read of its own host
 };
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "sim/note_checker.hpp"
 #include "sim/world.hpp"
 
 namespace swarmsim::sim {
@@ -55,6 +56,7 @@ RunResult run_scenario(const ScenarioSpec& spec, const RunOptions& options) {
     r.verdict = Verdict::Safety;
   } else if (!r.interrupted) {
     r.violations = LivenessChecker::check(world, quorum.judge());
+    for (auto& v : NoteChecker::check(world)) r.violations.push_back(std::move(v));
     for (const auto& v : r.violations)
       world.trace().record(world.kernel().now(), TraceKind::Violation, v.host, v.node_id,
                            v.kind + ": " + v.detail);
@@ -72,6 +74,7 @@ RunResult run_scenario(const ScenarioSpec& spec, const RunOptions& options) {
     for (const auto& [host, n] : world.swarm(i).certificates_by_host()) r.joins_by_host[host] += n;
   r.failed_calls = world.trace().count(TraceKind::MonCallFailed);
   r.labels_lost = world.trace().count(TraceKind::LabelLost);
+  r.notes_lost = world.trace().count(TraceKind::NoteLost);
   r.metrics = metrics.finish(safety.violations(), r.joins_by_host);
   return r;
 }

@@ -76,6 +76,7 @@ const char* to_string(TraceKind k) {
     case TraceKind::Violation: return "VIOLATION";
     case TraceKind::MonCallFailed: return "call-failed";
     case TraceKind::LabelLost: return "label-lost";
+    case TraceKind::NoteLost: return "note-lost";
   }
   return "?";
 }

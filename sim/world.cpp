@@ -40,6 +40,16 @@ World::World(const ScenarioSpec& spec, WorldOptions options)
                               "put {} back",
                               l.key, shown(l.lost_value), l.writer, shown(l.restored_value)));
   });
+  cattle_.on_note_lost([this](const CattleSim::LostNote& l) {
+    std::string host = l.host_uuid;
+    for (const auto& h : hosts_)
+      if (h.uuid == l.host_uuid) host = h.name;
+    lost_notes_.push_back({l.node_id, l.host_uuid, kernel_.now()});
+    trace_.record(kernel_.now(), TraceKind::NoteLost, host, l.node_id,
+                  fmt::format("the departure note of node {} was written meanwhile, and {}'s PUT of "
+                              "an older copy of the service dropped it",
+                              l.node_id, l.writer));
+  });
   network_->on_topology_change([this] { refresh_heartbeats(); });
   for (const auto& e : spec_.events) {
     kernel_.schedule_at(e.at_ns, [this, e] { apply(e); });

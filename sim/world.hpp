@@ -148,6 +148,12 @@ class World final : public EngineSim::Env, public MonSim::Env, public SchedulerS
   // Whether a whole-host PUT of an older copy ever reverted host `uuid`'s
   // claim on `node_id` (the fixed policy's binding label).
   // When it last did; nothing if never.
+  // Departure notes a whole-service PUT dropped, in order.
+  struct LostNote {
+    std::string node_id, host_uuid;
+    Instant at = 0;
+  };
+  const std::vector<LostNote>& lost_notes() const { return lost_notes_; }
   std::optional<Instant> claim_reverted_at(const std::string& uuid,
                                            const std::string& node_id) const {
     auto it = reverted_claims_.find({uuid, node_id});
@@ -255,7 +261,8 @@ class World final : public EngineSim::Env, public MonSim::Env, public SchedulerS
   SchedulerSim scheduler_{*this, kernel_, trace_, cattle_, options_.container_restart_ns};
   EndpointId server_ = 0;
   std::optional<std::string> internal_fault_;
-  std::map<std::pair<std::string, std::string>, Instant> reverted_claims_;  // (host uuid, node ID)
+  std::map<std::pair<std::string, std::string>, Instant> reverted_claims_;
+  std::vector<LostNote> lost_notes_;  // (host uuid, node ID)
   std::vector<Arch> image_arches_;  // what the registry holds under the image's tag now
   int manager_scale_ = 3;           // MANAGER_SCALE of the stack as last deployed
 };

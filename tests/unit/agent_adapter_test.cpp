@@ -31,6 +31,7 @@
 #include "api/docker_wire.hpp"
 #include "api/metadata_wire.hpp"
 #include "live/agent.hpp"
+#include "model/cattle_write.hpp"
 #include "live/http_transport.hpp"
 
 namespace swarmsim::live {
@@ -133,22 +134,22 @@ struct FakeCattle {
       return {401, R"({"type":"error","status":401,"message":"Unauthorized"})"};
     const auto call = api::cattle_from_http(r);
     if (!call) return {404, "{}"};
-    switch (call->kind) {
-      case api::CattleCall::Kind::GetHost: return {200, api::cattle_host_to_json(host).dump()};
-      case api::CattleCall::Kind::PutLabels:
-        if (!revert) host.labels = call->labels;
-        return {200, api::cattle_host_to_json(host).dump()};
-      case api::CattleCall::Kind::GetService: return {200, api::cattle_service_to_json(service).dump()};
-      case api::CattleCall::Kind::PutServiceMetadata:
-        service = call->metadata;
-        return {200, api::cattle_service_to_json(service).dump()};
-      case api::CattleCall::Kind::ListHosts:
-        return {200, api::cattle_hosts_to_json(model::CattleHostList(std::vector<model::CattleHost>{host})).dump()};
-      case api::CattleCall::Kind::ListServiceContainers:
-        return {200, api::cattle_containers_to_json(model::ContainerList(std::vector<model::MetaContainer>{
-                         {"swarmkit-mon-1", 7, "10.0.0.2", host.uuid}}))
-                         .dump()};
+    if (std::holds_alternative<model::CattleGetHost>(*call)) return {200, api::cattle_host_to_json(host).dump()};
+    if (auto* put = std::get_if<model::CattlePutHostLabels>(&*call)) {
+      if (!revert) host.labels = put->labels;
+      return {200, api::cattle_host_to_json(host).dump()};
     }
+    if (std::holds_alternative<model::CattleGetService>(*call)) return {200, api::cattle_service_to_json(service).dump()};
+    if (auto* put = std::get_if<model::CattlePutService>(&*call)) {
+      service = put->metadata;
+      return {200, api::cattle_service_to_json(service).dump()};
+    }
+    if (std::holds_alternative<model::CattleListHosts>(*call))
+      return {200, api::cattle_hosts_to_json(model::CattleHostList(std::vector<model::CattleHost>{host})).dump()};
+    if (std::holds_alternative<model::CattleServiceContainers>(*call))
+      return {200, api::cattle_containers_to_json(model::ContainerList(std::vector<model::MetaContainer>{
+                       {"swarmkit-mon-1", 7, "10.0.0.2", host.uuid}}))
+                       .dump()};
     return {500, "{}"};
   }
   model::CattleHost host;
@@ -166,6 +167,19 @@ AgentConfig with_cattle(const FakeCattle& cattle, std::string secret = "secret")
   return c;
 }
 
+// One of the logic's Cattle procedures (model::CattleWrite), its requests
+// carried one by one over the live transport, as model::Agent has them
+// carried when the logic runs.
+model::Response run_procedure(boost::asio::io_context& io, LiveAgent& agent, const model::Request& procedure) {
+  model::CattleWrite write(procedure);
+  model::Request next = write.next();
+  for (;;) {
+    auto step = write.step(carry_out(io, agent, next));
+    if (auto* done = std::get_if<model::Response>(&step)) return *done;
+    next = std::get<model::Request>(step);
+  }
+}
+
 TEST(AgentAdapter, PublishingTheTokensKeepsTheDepartureNotes) {
   boost::asio::io_context io;
   FakeCattle cattle(io);
@@ -174,12 +188,12 @@ TEST(AgentAdapter, PublishingTheTokensKeepsTheDepartureNotes) {
   model::ServiceMetadata tokens;
   tokens.worker_token = "SWMTKN-w";
   tokens.manager_token = "SWMTKN-m";
-  EXPECT_TRUE(std::holds_alternative<model::Ok>(carry_out(io, agent, model::CattlePublishTokens{tokens})));
+  EXPECT_TRUE(std::holds_alternative<model::Ok>(run_procedure(io, agent, model::CattlePublishTokens{tokens})));
   EXPECT_EQ(cattle.service.worker_token, "SWMTKN-w");
   EXPECT_EQ(cattle.service.manager_token, "SWMTKN-m");
   EXPECT_EQ(cattle.service.departed, (std::map<std::string, std::string>{{"node-a", "u-gone"}}));
   EXPECT_TRUE(std::holds_alternative<model::Ok>(
-      carry_out(io, agent, model::CattleNoteDeparture{"node-b", "u-pi1"})));
+      run_procedure(io, agent, model::CattleNoteDeparture{"node-b", "u-pi1"})));
   EXPECT_EQ(cattle.service.departed.size(), 2u);
   EXPECT_EQ(cattle.service.worker_token, "SWMTKN-w") << "a note keeps the tokens";
 }
@@ -189,7 +203,7 @@ TEST(AgentAdapter, ALabelWriteReadsBackAndStartsOverWhenReverted) {
   FakeCattle cattle(io);
   LiveAgent agent(io, with_cattle(cattle));
   const model::CattleSetHostLabel bind{"u-pi1", "io.rancher.swarm.node_id", "node-1"};
-  EXPECT_TRUE(std::holds_alternative<model::Ok>(carry_out(io, agent, bind)));
+  EXPECT_TRUE(std::holds_alternative<model::Ok>(run_procedure(io, agent, bind)));
   EXPECT_EQ(cattle.host.labels.at("io.rancher.swarm.node_id"), "node-1");
   EXPECT_EQ(cattle.host.labels.at("io.rancher.host.os"), "linux") << "the other labels go back as they were";
   EXPECT_EQ(cattle.calls, (std::vector<std::string>{"GET /v1/hosts/u-pi1", "PUT /v1/hosts/u-pi1",
@@ -198,7 +212,7 @@ TEST(AgentAdapter, ALabelWriteReadsBackAndStartsOverWhenReverted) {
   // Every PUT is undone by another writer: five tries, then 409.
   cattle.revert = true;
   cattle.calls.clear();
-  const auto r = carry_out(io, agent, model::CattleSetHostLabel{"u-pi1", "swarm", "manager"});
+  const auto r = run_procedure(io, agent, model::CattleSetHostLabel{"u-pi1", "swarm", "manager"});
   ASSERT_TRUE(std::holds_alternative<model::ApiError>(r));
   EXPECT_EQ(std::get<model::ApiError>(r).status, 409);
   EXPECT_EQ(cattle.calls.size(), 15u);
@@ -206,7 +220,7 @@ TEST(AgentAdapter, ALabelWriteReadsBackAndStartsOverWhenReverted) {
   // Deleting a label: the value empty.
   cattle.revert = false;
   EXPECT_TRUE(std::holds_alternative<model::Ok>(
-      carry_out(io, agent, model::CattleSetHostLabel{"u-pi1", "io.rancher.swarm.node_id", ""})));
+      run_procedure(io, agent, model::CattleSetHostLabel{"u-pi1", "io.rancher.swarm.node_id", ""})));
   EXPECT_EQ(cattle.host.labels.count("io.rancher.swarm.node_id"), 0u);
 }
 
@@ -218,13 +232,26 @@ TEST(AgentAdapter, EveryCattleCallCarriesTheKeysAndAWrongKeyIsA401) {
   LiveAgent wrong(io, with_cattle(cattle, "guess"));
   for (const model::Request& r :
        {model::Request{model::CattleListHosts{}}, model::Request{model::CattleGetHost{"u-pi1"}},
-        model::Request{model::CattleGetService{}}, model::Request{model::CattlePublishTokens{}},
-        model::Request{model::CattleSetHostLabel{"u-pi1", "swarm", "manager"}}}) {
+        model::Request{model::CattleGetService{}}, model::Request{model::CattleServiceContainers{}},
+        model::Request{model::CattlePutHostLabels{"u-pi1", {{"swarm", "manager"}}}},
+        model::Request{model::CattlePutService{}}}) {
     const auto a = carry_out(io, wrong, r);
     ASSERT_TRUE(std::holds_alternative<model::ApiError>(a)) << model::request_name(r);
     EXPECT_EQ(std::get<model::ApiError>(a).status, 401) << model::request_name(r);
     EXPECT_EQ(LiveAgent::describe(a).substr(0, 3), "401");
   }
+}
+
+// The adapter carries single requests: a procedure of the logic handed to
+// it is refused, not carried out a second way.
+TEST(AgentAdapter, AProcedureIsNotTheAdaptersToCarryOut) {
+  boost::asio::io_context io;
+  FakeCattle cattle(io);
+  LiveAgent agent(io, with_cattle(cattle));
+  const auto a = carry_out(io, agent, model::CattleSetHostLabel{"u-pi1", "swarm", "manager"});
+  ASSERT_TRUE(std::holds_alternative<model::ApiError>(a));
+  EXPECT_EQ(std::get<model::ApiError>(a).status, 500);
+  EXPECT_TRUE(cattle.calls.empty());
 }
 
 TEST(AgentAdapter, TheWorkerTokenFileIsWrittenWholeForItsOwnerOnly) {

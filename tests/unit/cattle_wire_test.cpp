@@ -29,16 +29,35 @@ TEST(CattleWire, WritesAreRequestsTheServerSideReadsBack) {
   const std::map<std::string, std::string> labels = {{"swarm", "manager"}, {"location", "shelf-1"}};
   const auto put = cattle_from_http(cattle_put_labels("uuid-pi1", labels));
   ASSERT_TRUE(put.has_value());
-  EXPECT_EQ(put->kind, CattleCall::Kind::PutLabels);
-  EXPECT_EQ(put->uuid, "uuid-pi1");
-  EXPECT_EQ(put->labels, labels) << "the whole label map, as the UI and the script PUT it";
-  EXPECT_EQ(cattle_from_http(cattle_get_host("uuid-pi1"))->kind, CattleCall::Kind::GetHost);
-  EXPECT_EQ(cattle_from_http(cattle_list_hosts())->kind, CattleCall::Kind::ListHosts);
-  const auto md = cattle_from_http(cattle_put_service_metadata({"SWMTKN-w", "SWMTKN-m", {}}));
+  const auto* p = std::get_if<model::CattlePutHostLabels>(&*put);
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(p->host_uuid, "uuid-pi1");
+  EXPECT_EQ(p->labels, labels) << "the whole label map, as the UI and the script PUT it";
+  EXPECT_TRUE(std::holds_alternative<model::CattleGetHost>(*cattle_from_http(cattle_get_host("uuid-pi1"))));
+  EXPECT_TRUE(std::holds_alternative<model::CattleListHosts>(*cattle_from_http(cattle_list_hosts())));
+  const auto md = cattle_from_http(cattle_put_service_metadata({"SWMTKN-w", "SWMTKN-m", {{"n1", "u1"}}}));
   ASSERT_TRUE(md.has_value());
-  EXPECT_EQ(md->kind, CattleCall::Kind::PutServiceMetadata);
-  EXPECT_EQ(md->metadata.manager_token, "SWMTKN-m");
-  EXPECT_EQ(cattle_from_http(cattle_get_service())->kind, CattleCall::Kind::GetService);
+  const auto* m = std::get_if<model::CattlePutService>(&*md);
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(m->metadata.manager_token, "SWMTKN-m");
+  EXPECT_EQ(m->metadata.departed.at("n1"), "u1") << "the whole metadata, notes and all";
+  EXPECT_TRUE(std::holds_alternative<model::CattleGetService>(*cattle_from_http(cattle_get_service())));
+  // Every Cattle request of the model's goes out and reads back as itself.
+  for (const model::Request& r :
+       {model::Request{model::CattleListHosts{}}, model::Request{model::CattleGetHost{"u1"}},
+        model::Request{model::CattleGetService{}}, model::Request{model::CattleServiceContainers{}},
+        model::Request{model::CattlePutHostLabels{"u1", labels}},
+        model::Request{model::CattlePutService{{"w", "m", {}}}}}) {
+    ASSERT_EQ(model::service_of(r), model::Service::Cattle);
+    const auto back = cattle_from_http(cattle_to_http(r));
+    ASSERT_TRUE(back.has_value()) << model::request_name(r);
+    EXPECT_EQ(back->index(), r.index()) << model::request_name(r);
+  }
+  EXPECT_TRUE(std::holds_alternative<model::Ok>(cattle_answer_from_http(model::CattlePutService{}, {200, "{}"})));
+  const auto refused =
+      cattle_answer_from_http(model::CattlePutHostLabels{}, {409, R"({"message":"conflict"})"});
+  ASSERT_TRUE(std::holds_alternative<model::ApiError>(refused));
+  EXPECT_EQ(std::get<model::ApiError>(refused).message, "conflict");
   EXPECT_FALSE(cattle_from_http({"GET", "/v1/projects", ""}).has_value());
   EXPECT_FALSE(cattle_from_http({"DELETE", "/v1/hosts/u", ""}).has_value());
   EXPECT_THROW(cattle_from_http({"PUT", "/v1/hosts/u", "{}"}), WireError);
@@ -49,8 +68,8 @@ TEST(CattleWire, WritesAreRequestsTheServerSideReadsBack) {
 // bootstrap asks whose container comes first): read back in create_index
 // order whatever order the server sends.
 TEST(CattleWire, TheServicesContainersReadBackInCreateIndexOrder) {
-  EXPECT_EQ(cattle_from_http(cattle_list_service_containers())->kind,
-            CattleCall::Kind::ListServiceContainers);
+  EXPECT_TRUE(std::holds_alternative<model::CattleServiceContainers>(
+      *cattle_from_http(cattle_list_service_containers())));
   const std::vector<model::MetaContainer> sent = {{"mon-2", 9, "10.0.0.3", "uuid-pi2"},
                                                   {"mon-1", 4, "10.0.0.2", "uuid-pi1"}};
   const auto r = cattle_containers_from_http({200, cattle_containers_to_json(sent).dump()});

@@ -1,0 +1,35 @@
+// The departure-note check: does fixed keep the notes it writes?
+//
+// The agent of a host deleted in Cattle while its machine runs notes, in
+// the swarmkit-mon service's metadata, which node it leaves behind; the
+// leader removes that node on the note's word when nothing else ties it to
+// the deleted host. The service object is written whole (CattleSim::
+// put_service), so one writer's PUT of an older copy drops a note another
+// agent wrote in between: two hosts deleted in the same second, or a note
+// racing the leader's token publication.
+//
+// Promise checked: a note that was lost is written again while the agent
+// that wrote it runs. At the end of the run, a note lost more than
+// window() before, and not in the service now, is a violation
+// (`departure-note-lost`) when the agent on that machine has run without a
+// restart since the loss; when it has not (the machine died or crashed, its
+// container was recreated), the loss is the world's and the violation says
+// so. The checker only reads the world.
+#pragma once
+
+#include <vector>
+
+#include "sim/checkers.hpp"
+
+namespace swarmsim::sim {
+
+class World;
+
+struct NoteChecker {
+  // The time an agent has to see its note gone and write it again: two
+  // loops, and the Cattle time-out of each of its read and write.
+  static Duration window(const World& world);
+  static std::vector<Violation> check(const World& world);
+};
+
+}  // namespace swarmsim::sim
