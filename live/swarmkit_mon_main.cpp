@@ -21,6 +21,7 @@
 #include <string_view>
 
 #include "live/agent.hpp"
+#include "model/duration.hpp"
 #include "model/removal_policy.hpp"
 
 namespace {
@@ -34,19 +35,6 @@ constexpr int kExitInternal = 70;
 std::string env_or(const char* name, std::string fallback) {
   const char* v = std::getenv(name);
   return v != nullptr && *v != '\0' ? std::string(v) : std::move(fallback);
-}
-
-// "30s", "500ms", "2m", or a number of seconds.
-std::optional<Duration> parse_duration(std::string_view text) {
-  double v = 0;
-  const auto r = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (r.ec != std::errc() || v <= 0) return std::nullopt;
-  const std::string_view unit(r.ptr, static_cast<std::size_t>(text.data() + text.size() - r.ptr));
-  double scale = 1e9;
-  if (unit == "ms") scale = 1e6;
-  else if (unit == "m") scale = 60e9;
-  else if (unit != "s" && !unit.empty()) return std::nullopt;
-  return static_cast<Duration>(v * scale);
 }
 
 // An endpoint and the path after it: `http://host:port/2015-12-19` gives
@@ -103,7 +91,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--manager-scale", manager_scale, "Managers wanted (default: MANAGER_SCALE, else 3)")
       ->check(CLI::Range(1, 99));
-  app.add_option("--loop-interval", loop_interval, "Sleep between loops: 30s, 500ms, 2m")
+  app.add_option("--loop-interval", loop_interval, "Sleep between loops: 30s, 500ms, 2m, 1m30s")
       ->capture_default_str();
   app.add_option("--time-scale", time_scale,
                  "Divide every sleep and time-out by this, and run the logic's clock this much "
@@ -129,9 +117,12 @@ int main(int argc, char** argv) {
   c.mon.policy = *policy;
   if (manager_scale < 1) return usage_error("MANAGER_SCALE must be a whole number from 1 to 99");
   c.mon.manager_scale = manager_scale;
-  const auto interval = parse_duration(loop_interval);
-  if (!interval) return usage_error("--loop-interval: expected a duration like 30s, 500ms or 2m, got '" + loop_interval + "'");
-  c.mon.loop_interval_ns = *interval;
+  // The same durations a scenario file takes (model/duration.hpp).
+  const auto interval = swarmsim::parse_duration(loop_interval, false, 24 * swarmsim::kHour);
+  if (!std::holds_alternative<Duration>(interval) || std::get<Duration>(interval) <= 0)
+    return usage_error("--loop-interval: expected a duration above zero and at most 24h, like 30s, 500ms, 2m or "
+                       "1m30s, got '" + loop_interval + "'");
+  c.mon.loop_interval_ns = std::get<Duration>(interval);
   c.time_scale = time_scale;
   const auto engine = Endpoint::parse(docker);
   if (!engine) return usage_error("--docker-host: expected unix:///path or tcp://HOST:PORT, got '" + docker + "'");

@@ -143,14 +143,18 @@ bool SafetyChecker::live_hosts_node(const SwarmNodeRecord& n) const {
 
 bool SafetyChecker::could_know(const SwarmNodeRecord& n, const SwarmOrigin& origin) const {
   // A pass acts on the world as its reads showed it. A machine registered
-  // in Rancher again after the pass's last decisive read (the same machine
-  // re-added while the leader was deciding) was not there to be seen: no
-  // policy can avoid that race without a transaction Docker and Cattle do
-  // not share. Anything older the leader could have read, stale replicas
-  // included, which is what the 2017 races are made of.
-  auto read = last_read_at_.find(PassKey{origin.host, origin.pass});
-  if (origin.pass == 0 || read == last_read_at_.end()) return true;
-  return world_.hosts()[n.host].added_at <= read->second;
+  // in Rancher again after the pass's last read of the hosts (the same
+  // machine re-added while the leader was deciding) was not there to be
+  // seen: no policy can avoid that race without a transaction Docker and
+  // Cattle do not share. A node list read later (the scaling step reads it
+  // again) shows no registration. Anything older the leader could have
+  // read, stale replicas included, which is what the 2017 races are made of.
+  if (origin.pass == 0) return true;
+  const PassKey key{origin.host, origin.pass};
+  auto hosts = hosts_read_at_.find(key);
+  if (hosts != hosts_read_at_.end()) return world_.hosts()[n.host].added_at <= hosts->second;
+  auto read = last_read_at_.find(key);
+  return read == last_read_at_.end() || world_.hosts()[n.host].added_at <= read->second;
 }
 
 void SafetyChecker::on_demoted(const SwarmNodeRecord& n, const SwarmOrigin& origin) {

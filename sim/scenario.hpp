@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "model/duration.hpp"
 #include "model/time.hpp"
 #include "sim/random.hpp"
 
@@ -265,10 +266,10 @@ inline constexpr std::size_t kEvents = 300'000;
 inline constexpr double kLoopPasses = 20e6;
 }  // namespace limits
 
-// A duration in the largest unit that represents it exactly ("90s",
-// "250ms"), the way a scenario file spells it, so that a user can search the
-// file for a value a message quotes (defined with the loader).
-std::string format_duration(Duration d);
+// format_duration (model/duration.hpp) writes durations the way a scenario
+// file spells them, so that a user can search the file for a value a
+// message quotes.
+using swarmsim::format_duration;
 
 // Semantic checks shared by the YAML loader and the generators: names
 // resolve, hosts are added before they are used, values are within limits.
