@@ -7,7 +7,7 @@
 #include <set>
 
 #include "reports/reports.hpp"
-#include "reports/study_report.hpp"
+#include "reports/statistics.hpp"
 #include "sim/runner.hpp"
 #include "sim/scenario_yaml.hpp"
 
