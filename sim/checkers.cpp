@@ -15,35 +15,40 @@ namespace swarmsim::sim {
 
 SafetyChecker::SafetyChecker(World& world, bool stop_at_first)
     : world_(world), stopper_(world), stop_at_first_(stop_at_first) {
-  world.removed_observers.push_back(
-      [this](const SwarmNodeRecord& n, const SwarmOrigin& o) { on_removed(n, o); });
-  world.demoted_observers.push_back(
-      [this](const SwarmNodeRecord& n, const SwarmOrigin& o) { on_demoted(n, o); });
-  world.promoted_observers.push_back(
-      [this](const SwarmNodeRecord& n, const SwarmOrigin& o) { on_promoted(n, o); });
-  world.decisive_read_observers.push_back(
-      [this](HostIndex host, std::uint64_t pass, Instant as_of, bool of_hosts) {
-        Instant& last = last_read_at_[PassKey{host, pass}];
-        last = std::max(last, as_of);
-        if (of_hosts) {
-          Instant& hosts = hosts_read_at_[PassKey{host, pass}];
-          hosts = std::max(hosts, as_of);
-        }
-      });
-  world.split_observers.push_back([this](const SwarmSim& created, HostIndex host) {
-    const HostSim& h = world_.hosts()[host];
-    report(Violation{true, "second-swarm", world_.kernel().now(), h.name,
-                     created.leader_id().value_or(""),
-                     fmt::format("{} ran `swarm init` while the environment's swarm still has "
-                                 "managers: swarm #{} now runs beside it (a split brain), and "
-                                 "whoever reads its join tokens joins the wrong one",
-                                 h.name, created.number() + 1),
-                     {}, {}});
-  });
-  world.failed_read_observers.push_back(
-      [this](HostIndex host, std::uint64_t pass, const std::string& what) {
-        failed_reads_.emplace(PassKey{host, pass}, what);
-      });
+  world.observe(*this);
+}
+
+void SafetyChecker::on(const WorldEvent& event) {
+  struct Visit {
+    SafetyChecker& c;
+    void operator()(const NodeRemoved& e) { c.on_removed(e.node, e.origin); }
+    void operator()(const NodeDemoted& e) { c.on_demoted(e.node, e.origin); }
+    void operator()(const NodePromoted& e) { c.on_promoted(e.node, e.origin); }
+    void operator()(const NodeStateChanged&) {}  // judged by the liveness check at the end
+    void operator()(const SwarmSplit& e) { c.on_split(e.created, e.host); }
+    void operator()(const DecisiveReadAnswered& e) {
+      Instant& last = c.last_read_at_[PassKey{e.host, e.pass}];
+      last = std::max(last, e.as_of);
+      if (e.of_hosts) {
+        Instant& hosts = c.hosts_read_at_[PassKey{e.host, e.pass}];
+        hosts = std::max(hosts, e.as_of);
+      }
+    }
+    void operator()(const DecisiveReadFailed& e) { c.failed_reads_.emplace(PassKey{e.host, e.pass}, e.what); }
+    void operator()(const HostChanged&) {}
+    void operator()(const CallMade&) {}
+  };
+  std::visit(Visit{*this}, event);
+}
+
+void SafetyChecker::on_split(const SwarmSim& created, HostIndex host) {
+  const HostSim& h = world_.hosts()[host];
+  report(Violation{true, "second-swarm", world_.kernel().now(), h.name, created.leader_id().value_or(""),
+                   fmt::format("{} ran `swarm init` while the environment's swarm still has "
+                               "managers: swarm #{} now runs beside it (a split brain), and "
+                               "whoever reads its join tokens joins the wrong one",
+                               h.name, created.number() + 1),
+                   {}, {}});
 }
 
 void SafetyChecker::check_promises(const SwarmNodeRecord& n, const SwarmOrigin& origin) {

@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "sim/quorum_checker.hpp"
+#include "sim/world_event.hpp"
 #include "sim/swarm_sim.hpp"
 
 namespace swarmsim::sim {
@@ -59,17 +60,19 @@ struct Violation {
   std::vector<std::string> world_events;
 };
 
-class SafetyChecker {
+class SafetyChecker final : public WorldObserver {
  public:
-  // Registers its observers on `world`; stop_at_first asks the kernel to end
-  // the run at the first violation.
+  // Registers with `world`; stop_at_first asks the kernel to end the run at
+  // the first violation.
   SafetyChecker(World& world, bool stop_at_first);
   const std::vector<Violation>& violations() const { return violations_; }
+  void on(const WorldEvent& event) override;
 
  private:
   void on_removed(const SwarmNodeRecord& n, const SwarmOrigin& origin);
   void on_demoted(const SwarmNodeRecord& n, const SwarmOrigin& origin);
   void on_promoted(const SwarmNodeRecord& n, const SwarmOrigin& origin);
+  void on_split(const SwarmSim& created, HostIndex host);
   void check_promises(const SwarmNodeRecord& n, const SwarmOrigin& origin);
   bool live_hosts_node(const SwarmNodeRecord& n) const;
   bool could_know(const SwarmNodeRecord& n, const SwarmOrigin& origin) const;

@@ -21,14 +21,22 @@ bool is_metadata_read(const model::Request& r) {
 
 }  // namespace
 
-MetricsCollector::MetricsCollector(World& world) : world_(world) {
-  world.node_state_observers.push_back(
-      [this](const SwarmSim& swarm, const SwarmNodeRecord& n) { on_node(swarm, n); });
-  world.removed_observers.push_back(
-      [this](const SwarmNodeRecord& n, const SwarmOrigin&) { on_node_removed(n); });
-  world.host_observers.push_back([this](HostIndex host) { on_host(host); });
-  world.call_observers.push_back(
-      [this](HostIndex, const model::Request& r, bool leader) { on_call(r, leader); });
+MetricsCollector::MetricsCollector(World& world) : world_(world) { world.observe(*this); }
+
+void MetricsCollector::on(const WorldEvent& event) {
+  struct Visit {
+    MetricsCollector& m;
+    void operator()(const NodeStateChanged& e) { m.on_node(e.swarm, e.node); }
+    void operator()(const NodeRemoved& e) { m.on_node_removed(e.node); }
+    void operator()(const NodeDemoted&) {}   // the role is not a metric
+    void operator()(const NodePromoted&) {}
+    void operator()(const SwarmSplit&) {}    // the safety checker reports it
+    void operator()(const DecisiveReadAnswered&) {}
+    void operator()(const DecisiveReadFailed&) {}
+    void operator()(const HostChanged& e) { m.on_host(e.host); }
+    void operator()(const CallMade& e) { m.on_call(e.request, e.leader); }
+  };
+  std::visit(Visit{*this}, event);
 }
 
 MetricsCollector::HostSeen& MetricsCollector::seen(HostIndex host) {

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "model/io.hpp"
+#include "sim/world_event.hpp"
 #include "sim/checkers.hpp"
 #include "sim/swarm_sim.hpp"
 
@@ -63,10 +64,11 @@ struct RunMetrics {
   bool operator==(const RunMetrics&) const = default;
 };
 
-class MetricsCollector {
+class MetricsCollector final : public WorldObserver {
  public:
-  // Registers its observers on `world`, which must outlive it.
+  // Registers with `world`, which must outlive it.
   explicit MetricsCollector(World& world);
+  void on(const WorldEvent& event) override;
   MetricsCollector(const MetricsCollector&) = delete;
   MetricsCollector& operator=(const MetricsCollector&) = delete;
 

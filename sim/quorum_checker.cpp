@@ -9,14 +9,25 @@
 
 namespace swarmsim::sim {
 
-QuorumChecker::QuorumChecker(World& world) : world_(world) {
-  world.node_state_observers.push_back([this](const SwarmSim& swarm, const SwarmNodeRecord& n) {
-    if (n.role == model::NodeRole::Manager) observe(swarm);
-  });
-  auto membership = [this](const SwarmNodeRecord&, const SwarmOrigin&) { observe_all(); };
-  world.promoted_observers.push_back(membership);
-  world.demoted_observers.push_back(membership);
-  world.removed_observers.push_back(membership);
+QuorumChecker::QuorumChecker(World& world) : world_(world) { world.observe(*this); }
+
+void QuorumChecker::on(const WorldEvent& event) {
+  struct Visit {
+    QuorumChecker& c;
+    void operator()(const NodeStateChanged& e) {
+      if (e.node.role == model::NodeRole::Manager) c.observe(e.swarm);
+    }
+    // A change of membership may take or give back a majority.
+    void operator()(const NodeRemoved&) { c.observe_all(); }
+    void operator()(const NodeDemoted&) { c.observe_all(); }
+    void operator()(const NodePromoted&) { c.observe_all(); }
+    void operator()(const SwarmSplit&) {}
+    void operator()(const DecisiveReadAnswered&) {}
+    void operator()(const DecisiveReadFailed&) {}
+    void operator()(const HostChanged&) {}
+    void operator()(const CallMade&) {}
+  };
+  std::visit(Visit{*this}, event);
 }
 
 Duration QuorumChecker::reaction_window(const SwarmSpec& swarm) {

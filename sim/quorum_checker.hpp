@@ -35,14 +35,16 @@
 #include <vector>
 
 #include "sim/swarm_sim.hpp"
+#include "sim/world_event.hpp"
 
 namespace swarmsim::sim {
 
 class World;
 
-class QuorumChecker {
+class QuorumChecker final : public WorldObserver {
  public:
   explicit QuorumChecker(World& world);
+  void on(const WorldEvent& event) override;
 
   struct Judgement {
     bool lost = false;     // the environment's swarm has no raft quorum now

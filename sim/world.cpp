@@ -190,8 +190,11 @@ void World::report_internal_fault(std::string what) {
 
 void World::apply(const EventSpec& e) {
   if (e.kind == EventKind::AddHost) {
-    if (e.same_machine) readd_machine(e.host);
-    else add_host(e);
+    if (!e.same_machine) return add_host(e);
+    if (machines_by_name_.count(e.host) == 0 || host_named(e.host))
+      return skipped(e, host_named(e.host) ? "a host of that name is in Rancher already"
+                                           : "no machine of that name ran before");
+    readd_machine(e.host);
     return;
   }
   if (e.kind == EventKind::Partition) {
@@ -217,7 +220,10 @@ void World::apply(const EventSpec& e) {
   const bool of_machine = e.kind == EventKind::Crash || e.kind == EventKind::MachineDies ||
                           e.kind == EventKind::MetadataStall || e.kind == EventKind::MetadataEmpty;
   HostSim* h = of_machine ? machine_named(e.host) : host_named(e.host);
-  if (!h) return;  // validated scenarios name live hosts; a generated one may not
+  if (!h) {  // validated scenarios name live hosts; a generated one may not
+    skipped(e, of_machine ? "no machine of that name" : "no host of that name in Rancher");
+    return;
+  }
   note_world_event(*h, e);
   switch (e.kind) {
     case EventKind::RemoveHost:
@@ -267,10 +273,20 @@ std::string World::seen_address(const HostSim& h, const ProfileSpec& profile) co
   return h.agent_ip;
 }
 
+// A timeline event that finds nothing to act on leaves a line, so that a
+// scenario's reader sees why nothing happened.
+void World::skipped(const EventSpec& e, const std::string& why) {
+  trace_.record(kernel_.now(), TraceKind::Fault, e.host, "",
+                fmt::format("{} skipped: {}", to_string(e.kind), why));
+}
+
 void World::add_host(const EventSpec& e) {
   const std::string& name = e.host;
   const ProfileSpec* profile = spec_.find_profile(e.profile);
-  if (!profile || host_named(name)) return;
+  if (!profile || host_named(name)) {
+    skipped(e, profile ? "a host of that name is in Rancher already" : "no such profile");
+    return;
+  }
   HostSim h;
   h.index = hosts_.size();
   h.name = name;
@@ -451,7 +467,13 @@ void World::start_partition(const std::vector<std::string>& names, Duration for_
       e.duration_ns = for_ns;
       note_world_event(*h, e);
     }
-  if (side.empty()) return;
+  if (side.empty()) {
+    EventSpec e;
+    e.kind = EventKind::Partition;
+    e.host = names.empty() ? std::string() : names.front();
+    skipped(e, "no machine of those names");
+    return;
+  }
   std::string joined;
   for (const auto& n : names) joined += (joined.empty() ? "" : ",") + n;
   trace_.record(kernel_.now(), TraceKind::Fault, joined, "",
@@ -473,17 +495,11 @@ std::size_t World::add_swarm() {
   auto s = std::make_unique<SwarmSim>(kernel_, trace_, spec_.swarm, options_.seed, number);
   s->on_removed = [this](const SwarmNodeRecord& n, const SwarmOrigin& o) {
     handle_node_removed(n, o);
-    for (auto& fn : removed_observers) fn(n, o);
+    tell(NodeRemoved{n, o});
   };
-  s->on_demoted = [this](const SwarmNodeRecord& n, const SwarmOrigin& o) {
-    for (auto& fn : demoted_observers) fn(n, o);
-  };
-  s->on_promoted = [this](const SwarmNodeRecord& n, const SwarmOrigin& o) {
-    for (auto& fn : promoted_observers) fn(n, o);
-  };
-  s->on_state_changed = [this, swarm = s.get()](const SwarmNodeRecord& n) {
-    for (auto& fn : node_state_observers) fn(*swarm, n);
-  };
+  s->on_demoted = [this](const SwarmNodeRecord& n, const SwarmOrigin& o) { tell(NodeDemoted{n, o}); };
+  s->on_promoted = [this](const SwarmNodeRecord& n, const SwarmOrigin& o) { tell(NodePromoted{n, o}); };
+  s->on_state_changed = [this, swarm = s.get()](const SwarmNodeRecord& n) { tell(NodeStateChanged{*swarm, n}); };
   swarms_.push_back(std::move(s));
   return number;
 }

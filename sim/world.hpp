@@ -35,6 +35,7 @@
 #include "sim/scenario.hpp"
 #include "sim/scheduler_sim.hpp"
 #include "sim/swarm_sim.hpp"
+#include "sim/world_event.hpp"
 #include "sim/trace.hpp"
 
 namespace swarmsim::sim {
@@ -164,55 +165,33 @@ class World final : public EngineSim::Env, public MonSim::Env, public SchedulerS
   // MANAGER_SCALE of the stack as last deployed (an upgrade may change it).
   int manager_scale() const { return manager_scale_; }
 
-  // Observers of the swarm (checkers register here).
-  std::vector<std::function<void(const SwarmNodeRecord&, const SwarmOrigin&)>> removed_observers;
-  std::vector<std::function<void(const SwarmNodeRecord&, const SwarmOrigin&)>> demoted_observers;
-  std::vector<std::function<void(const SwarmNodeRecord&, const SwarmOrigin&)>> promoted_observers;
-  // A swarm was created beside one that still has managers (a split brain).
-  std::vector<std::function<void(const SwarmSim& created, HostIndex host)>> split_observers;
-  // A read that the asking host's removals this pass rest on (the policy's
-  // decides_on) failed or came back empty; `pass` as in SwarmOrigin.
-  std::vector<std::function<void(HostIndex host, std::uint64_t pass, const std::string& what)>>
-      failed_read_observers;
-  // Any decisive read of a pass came back (failed or not); `as_of` is when
-  // its answer was made; `of_hosts`: it read the hosts.
-  std::vector<std::function<void(HostIndex host, std::uint64_t pass, Instant as_of, bool of_hosts)>>
-      decisive_read_observers;
-  // Observers for the run's metrics (sim/metrics.hpp).
-  // A node's state may have changed (SwarmSim::on_state_changed); its
-  // removal goes to removed_observers.
-  std::vector<std::function<void(const SwarmSim& swarm, const SwarmNodeRecord& n)>>
-      node_state_observers;
-  // A host was registered in Rancher, removed or deleted from it, or its
-  // engine changed (went down, came back, joined or left a swarm).
-  std::vector<std::function<void(HostIndex host)>> host_observers;
-  // swarmkit-mon on `host` made a call; `leader`: its logic led then.
-  std::vector<std::function<void(HostIndex host, const model::Request& request, bool leader)>>
-      call_observers;
+  // The checkers and the metrics register here (sim/world_event.hpp); the
+  // world must outlive them.
+  void observe(WorldObserver& observer) { observers_.push_back(&observer); }
 
  private:
   // The rest of the fakes' Env.
-  void swarm_split(const SwarmSim& created, HostIndex host) override {
-    for (auto& fn : split_observers) fn(created, host);
+  void tell(const WorldEvent& e) {
+    for (WorldObserver* o : observers_) o->on(e);
   }
+  void swarm_split(const SwarmSim& created, HostIndex host) override { tell(SwarmSplit{created, host}); }
   void heartbeats_changed(HostIndex host) override {
     refresh_heartbeats(host);
     host_changed(host);
   }
-  void host_changed(HostIndex host) {
-    for (auto& fn : host_observers) fn(host);
-  }
+  void host_changed(HostIndex host) { tell(HostChanged{host}); }
   void call_made(HostIndex host, const model::Request& request, bool leader) override {
-    for (auto& fn : call_observers) fn(host, request, leader);
+    tell(CallMade{host, request, leader});
   }
   void read_decided(HostIndex host, std::uint64_t pass, Instant as_of, bool of_hosts) override {
-    for (auto& fn : decisive_read_observers) fn(host, pass, as_of, of_hosts);
+    tell(DecisiveReadAnswered{host, pass, as_of, of_hosts});
   }
   void read_failed(HostIndex host, std::uint64_t pass, const std::string& what) override {
-    for (auto& fn : failed_read_observers) fn(host, pass, what);
+    tell(DecisiveReadFailed{host, pass, what});
   }
 
   void note_world_event(const HostSim& h, const EventSpec& e);
+  void skipped(const EventSpec& e, const std::string& why);
   struct AppliedEvent {
     Instant at = 0;
     EventKind kind = EventKind::AddHost;
@@ -262,7 +241,8 @@ class World final : public EngineSim::Env, public MonSim::Env, public SchedulerS
   EndpointId server_ = 0;
   std::optional<std::string> internal_fault_;
   std::map<std::pair<std::string, std::string>, Instant> reverted_claims_;
-  std::vector<LostNote> lost_notes_;  // (host uuid, node ID)
+  std::vector<LostNote> lost_notes_;
+  std::vector<WorldObserver*> observers_;  // (host uuid, node ID)
   std::vector<Arch> image_arches_;  // what the registry holds under the image's tag now
   int manager_scale_ = 3;           // MANAGER_SCALE of the stack as last deployed
 };

@@ -345,3 +345,26 @@ events:
   EXPECT_EQ(pi2_nodes, 2) << "one node in each swarm";
   EXPECT_EQ(r.joins_by_host.at("pi2"), 2);
 }
+
+namespace swarmsim::sim {
+namespace {
+
+// A timeline event that finds no host to act on (a generated case's fault
+// of a machine already gone) is not dropped in silence.
+TEST(Timeline, AnEventThatFindsNoHostLeavesATraceLine) {
+  ScenarioSpec s = load("scenarios/incident-2017.yaml");
+  EventSpec crash;
+  crash.at_ns = 10 * kSecond;
+  crash.kind = EventKind::Crash;
+  crash.host = "nosuch";
+  crash.duration_ns = kSecond;
+  s.events.push_back(crash);
+  const RunResult r = run(s, 1, "fixed", true);
+  bool traced = false;
+  for (const auto& e : r.events)
+    traced |= e.host == "nosuch" && e.detail.find("skipped: no machine of that name") != std::string::npos;
+  EXPECT_TRUE(traced);
+}
+
+}  // namespace
+}  // namespace swarmsim::sim

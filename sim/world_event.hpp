@@ -1,0 +1,79 @@
+// What the simulated world tells its observers (the checkers, the metrics):
+// one event type. An observer handles every kind of it: WorldObserver::on
+// gets the variant, and a std::visit whose visitor lacks a kind does not
+// compile, so adding a kind means deciding, in every observer, what it
+// means there. Observers register with World::observe and only read.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <variant>
+
+#include "model/io.hpp"
+#include "sim/swarm_sim.hpp"
+
+namespace swarmsim::sim {
+
+// A node left the registry (`docker node rm`), was demoted or promoted;
+// `origin` says who asked and why.
+struct NodeRemoved {
+  const SwarmNodeRecord& node;
+  const SwarmOrigin& origin;
+};
+struct NodeDemoted {
+  const SwarmNodeRecord& node;
+  const SwarmOrigin& origin;
+};
+struct NodePromoted {
+  const SwarmNodeRecord& node;
+  const SwarmOrigin& origin;
+};
+// A node's state may have changed (SwarmSim::on_state_changed).
+struct NodeStateChanged {
+  const SwarmSim& swarm;
+  const SwarmNodeRecord& node;
+};
+// A swarm was created beside one that still has managers (a split brain).
+struct SwarmSplit {
+  const SwarmSim& created;
+  HostIndex host;
+};
+// A read that `host`'s removals this pass rest on (the policy's
+// decides_on) came back (failed or not); `as_of`: when its answer was
+// made; `of_hosts`: it read the hosts.
+struct DecisiveReadAnswered {
+  HostIndex host;
+  std::uint64_t pass;
+  Instant as_of;
+  bool of_hosts;
+};
+// ... and it failed or listed nothing.
+struct DecisiveReadFailed {
+  HostIndex host;
+  std::uint64_t pass;
+  const std::string& what;
+};
+// A host was registered in Rancher, removed or deleted from it, or its
+// engine changed (went down, came back, joined or left a swarm).
+struct HostChanged {
+  HostIndex host;
+};
+// swarmkit-mon on `host` made a call; `leader`: its logic led then.
+struct CallMade {
+  HostIndex host;
+  const model::Request& request;
+  bool leader;
+};
+
+using WorldEvent = std::variant<NodeRemoved, NodeDemoted, NodePromoted, NodeStateChanged, SwarmSplit,
+                                DecisiveReadAnswered, DecisiveReadFailed, HostChanged, CallMade>;
+
+class WorldObserver {
+ public:
+  virtual void on(const WorldEvent& event) = 0;
+
+ protected:
+  ~WorldObserver() = default;
+};
+
+}  // namespace swarmsim::sim
