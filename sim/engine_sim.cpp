@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "sim/host_sim.hpp"
+#include "sim/streams.hpp"
 
 namespace swarmsim::sim {
 
@@ -227,7 +228,7 @@ void EngineSim::join(const model::SwarmJoin& req, std::function<void(model::Resp
 void EngineSim::schedule_registration() {
   const std::string id = node_id_;
   const std::optional<std::size_t> in_swarm = swarm_;
-  Rng rng = env_.rng_for("registration/" + host().stream_key + "/" + id);
+  Rng rng = env_.rng_for(streams::registration(host().stream_key, id));
   const Duration delay = host().stretch(options_.registration_delay.sample(rng));
   kernel_.schedule_after(delay, [this, id, in_swarm] {
     // A crash before registration: the engine registers when it is back.
@@ -235,7 +236,7 @@ void EngineSim::schedule_registration() {
     const SwarmNodeRecord* n = swarm()->node(id);
     if (!n || n->registered) return;
     swarm()->register_node(id, host().kernel_hostname, to_string(host().profile.arch));
-    Rng busy_rng = env_.rng_for("busy/" + host().stream_key + "/" + id);
+    Rng busy_rng = env_.rng_for(streams::busy(host().stream_key, id));
     const Duration busy = host().stretch(host().profile.busy_after_join.sample(busy_rng));
     if (busy > 0) {
       busy_until_ = kernel_.now() + busy;

@@ -8,6 +8,7 @@
 #include "sim/engine_sim.hpp"
 #include "sim/metadata_sim.hpp"
 #include "sim/host_sim.hpp"
+#include "sim/streams.hpp"
 
 namespace swarmsim::sim {
 
@@ -285,7 +286,7 @@ void MonSim::cattle_write(std::function<model::Response()> apply,
   const Duration timeout = timing_.cattle_timeout_ns;
   const double error_p = timing_.cattle_write_error_p, timeout_p = timing_.cattle_write_timeout_p;
   if (error_p > 0 || timeout_p > 0) {
-    if (!write_faults_) write_faults_ = env_.rng_for("cattle-write/" + env_.host(host_).stream_key);
+    if (!write_faults_) write_faults_ = env_.rng_for(streams::cattle_write(env_.host(host_).stream_key));
     const double u = write_faults_->uniform01();
     if (u < error_p) {
       rpc_.call(from, rancher_server_,

@@ -1,4 +1,5 @@
 #include "sim/network_sim.hpp"
+#include "sim/streams.hpp"
 
 #include <stdexcept>
 
@@ -36,8 +37,8 @@ NetworkSim::PairStream& NetworkSim::pair_stream(EndpointId from, EndpointId to) 
   const EndpointId peer = by_sender ? to : from;
   for (const auto& [other, index] : list)
     if (other == peer) return streams_[index];
-  std::string name = "net/" + sender.name + "->" + receiver.name;
-  const Rng rng = Rng::substream(seed_, name);
+  std::string name = streams::network(sender.name, receiver.name);
+  const Rng rng = Rng::substream(seed_, streams::network(sender.name, receiver.name));
   const auto index = static_cast<std::uint32_t>(streams_.size());
   streams_.push_back(PairStream{std::move(name), rng});
   sender.sends.emplace_back(to, index);

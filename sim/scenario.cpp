@@ -21,11 +21,12 @@
 
 #include "sim/random.hpp"
 #include "sim/utf8.hpp"
+#include "sim/streams.hpp"
 
 namespace swarmsim::sim {
 
 std::vector<EventSpec> expand_host_group(const HostGroupSpec& g, std::uint64_t seed) {
-  Rng rng = Rng::substream(seed, "host-group/" + g.prefix + "{i}" + g.suffix);
+  Rng rng = Rng::substream(seed, streams::host_group(g.prefix + "{i}" + g.suffix));
   std::vector<Duration> times(g.count, g.at);
   if (g.over) {
     const auto span = static_cast<std::uint64_t>(g.over->second - g.over->first);

@@ -5,12 +5,13 @@
 #include "sim/engine_sim.hpp"
 #include "sim/mon_sim.hpp"
 #include "sim/host_sim.hpp"
+#include "sim/streams.hpp"
 
 namespace swarmsim::sim {
 
 void SchedulerSim::handle_host_added(HostIndex index) {
   HostSim& h = env_.host(index);
-  Rng rng = env_.rng_for(fmt::format("agent-startup/{}/{}", h.stream_key, h.registrations.size()));
+  Rng rng = env_.rng_for(streams::agent_startup(h.stream_key, h.registrations.size()));
   const Duration delay = h.stretch(h.profile.agent_startup.sample(rng));
   const std::string uuid = h.uuid;
   kernel_.schedule_after(delay, [this, index, uuid] {

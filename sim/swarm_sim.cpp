@@ -1,4 +1,5 @@
 #include "sim/swarm_sim.hpp"
+#include "sim/streams.hpp"
 
 #include <fmt/format.h>
 
@@ -16,8 +17,7 @@ SwarmSim::SwarmSim(Kernel& kernel, Trace& trace, const SwarmSpec& spec, std::uin
       spec_(spec),
       seed_(seed),
       number_(number),
-      rng_(Rng::substream(seed, number == 0 ? std::string("swarm")
-                                            : fmt::format("swarm/{}", number))) {}
+      rng_(Rng::substream(seed, streams::swarm(number))) {}
 
 bool SwarmSim::has_manager() const { return !managers_.empty(); }
 
@@ -48,9 +48,7 @@ const std::set<std::string>& SwarmSim::node_ids_of(HostIndex host) const {
 std::string SwarmSim::new_node_id(const std::string& stream_key) {
   static constexpr char kAlphabet[] = "0123456789abcdefghijklmnopqrstuvwxyz";
   const std::uint64_t n = node_ids_drawn_[stream_key]++;
-  Rng rng = Rng::substream(seed_, number_ == 0
-                                      ? fmt::format("node-id/{}/{}", stream_key, n)
-                                      : fmt::format("node-id/{}/{}/{}", number_, stream_key, n));
+  Rng rng = Rng::substream(seed_, streams::node_id(number_, stream_key, n));
   std::string id;
   do {
     id.clear();

@@ -8,6 +8,7 @@
 #include "sim/engine_sim.hpp"
 #include "sim/metadata_sim.hpp"
 #include "sim/mon_sim.hpp"
+#include "sim/streams.hpp"
 
 namespace swarmsim::sim {
 
@@ -360,7 +361,7 @@ void World::register_in_rancher(HostSim& h, const std::string& how) {
   h.metadata = std::make_unique<MetadataReplicaSim>(
       kernel_, cattle_, trace_,
       MetadataReplicaOptions{h.name, h.uuid, h.profile.metadata_lag, h.profile.metadata_empty_p},
-      rng_for("metadata-lag/" + registration), rng_for("metadata-empty/" + registration));
+      rng_for(streams::metadata_lag(registration)), rng_for(streams::metadata_empty(registration)));
   if (options_.on_draw) {
     h.metadata->on_lag_drawn(
         [this, registration](Duration d) { options_.on_draw("metadata-lag/" + registration, d); });
