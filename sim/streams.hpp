@@ -4,7 +4,7 @@
 // (a machine's stream key, a registration, a pair of endpoints). The kinds
 // differ, and none holds a '/', so no two streams of a run can share a
 // name, and a new component that draws gets a kind of its own here
-// (tests/unit/streams_test.cpp fails on a kind used twice, and on a draw
+// (tests/unit/stream_names_test.cpp fails on a kind used twice, and on a draw
 // whose stream is not named by this file). Names are part of every
 // seed's meaning: changing one changes what a seed replays.
 #pragma once
