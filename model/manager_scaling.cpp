@@ -137,7 +137,9 @@ FixedScaling plan_fixed_scaling(const FixedScalingView& v) {
                                                  n->ID, count(stay))});
   }
   if (stay < target) {
-    for (int i = 0; i < target - stay; ++i)
+    // Never more than the workers there are, whatever the target says.
+    const int promote = std::min(target - stay, static_cast<int>(workers.size()));
+    for (int i = 0; i < promote; ++i)
       out.changes.push_back(RoleChange{workers[static_cast<std::size_t>(i)]->ID,
                                        workers[static_cast<std::size_t>(i)]->VersionIndex,
                                        NodeRole::Manager,

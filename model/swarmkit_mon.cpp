@@ -805,7 +805,7 @@ struct SwarmkitMon::Impl {
     });
   }
   void plan_scaling(const Response* r);
-  void plan_fixed_step();
+  void plan_fixed_step(std::set<std::string> going);
   void plan_purge(const Response* r);
   void step_down_if_handed_over();
   bool has_work(const Response*) const { return !work.empty(); }
@@ -1165,7 +1165,16 @@ void I::plan_scaling(const Response* r) {
       work.push_back(Call{0, UpdateNodeRole{c.node_id, c.version, c.role}, c.why});
     }
   } else if (opt.policy.keeps_manager_count_odd()) {
-    plan_fixed_step();
+    // The script's eviction steps, for a policy whose flags ask for them
+    // (fixed's do not): the steps follow the flags, not the policy's name.
+    std::set<std::string> going;
+    if (auto e = select_unreachable_manager(opt.policy, view())) {
+      queue_eviction(*e, "unreachable manager");
+      going.insert(e->node_id);
+    }
+    for (const auto& e : select_down_nodes(opt.policy, view()))
+      if (going.insert(e.node_id).second) queue_eviction(e, "purge down nodes");
+    plan_fixed_step(std::move(going));
   } else {
     std::set<std::string> going;
     if (auto e = select_unreachable_manager(opt.policy, view())) {
@@ -1184,8 +1193,9 @@ void I::plan_scaling(const Response* r) {
 
 // fixed: the managers at MANAGER_SCALE or the largest odd count the fleet
 // allows, promoting only nodes bound to a host active in Cattle.
-void I::plan_fixed_step() {
+void I::plan_fixed_step(std::set<std::string> going) {
   FixedScalingView v;
+  v.going = std::move(going);
   v.nodes = &nodes;
   v.self_node_id = view().self_node_id;
   v.self_leaving = handing_over || self_condemned.has_value();
@@ -1218,7 +1228,7 @@ void I::plan_fixed_step() {
 
 void I::plan_purge(const Response* r) {
   nodes = *as<NodeList>(r);
-  if (opt.policy.is_script()) {
+  if (opt.policy.is_script() && opt.policy.purges_down_nodes()) {
     for (const auto& e : select_down_nodes(opt.policy, view()))
       queue_eviction(e, "purge down nodes", false);
   }
