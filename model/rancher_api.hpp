@@ -38,12 +38,21 @@ struct MetaContainer {
   friend bool operator==(const MetaContainer&, const MetaContainer&) = default;
 };
 
+// The label the fixed policy keeps on a manager's host: swarm=manager.
+inline bool labelled_manager(const std::map<std::string, std::string>& labels) {
+  auto it = labels.find("swarm");
+  return it != labels.end() && it->second == "manager";
+}
+
 // `/hosts` as the logic reads it: in the order metadata lists the hosts
-// (Cattle's creation order), with an index by uuid.
+// (Cattle's creation order), with an index by uuid, and the hosts labelled
+// swarm=manager kept apart (the leader rule looks for them on every loop of
+// every host, and there are a handful among thousands).
 inline std::pair<std::uint64_t, std::uint64_t> list_order(const MetaHost&, std::size_t position) {
   return {position, 0};
 }
 inline std::string_view list_uuid(const MetaHost& h) { return h.uuid; }
+inline bool list_flagged(const MetaHost& h) { return labelled_manager(h.labels); }
 using HostList = SharedList<MetaHost>;
 
 // `/services/swarmkit-mon/containers` as the logic reads it: sorted by

@@ -13,9 +13,15 @@
 // A list built from a vector (a parsed HTTP answer, a test) and one built
 // version by version (the simulator's Cattle) are the same type and read
 // alike.
+//
+// An item type may also declare `list_flagged(item)`: the list then keeps
+// the flagged items apart, in list order, so that the few a reader looks
+// for among the whole fleet (the hosts labelled swarm=manager) cost
+// O(flagged) to walk, not O(N).
 #pragma once
 
 #include <algorithm>
+#include <concepts>
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
@@ -28,6 +34,11 @@
 #include "model/persistent_map.hpp"
 
 namespace swarmsim::model {
+
+template <class T>
+concept FlagsItems = requires(const T& t) {
+  { list_flagged(t) } -> std::convertible_to<bool>;
+};
 
 template <class T>
 class SharedList {
@@ -46,7 +57,12 @@ class SharedList {
     }
     std::stable_sort(sorted.begin(), sorted.end(),
                      [](const auto& a, const auto& b) { return a.first < b.first; });
-    for (const auto& [k, item] : sorted) by_uuid_ = by_uuid_.set(uuid_key(list_uuid(*item)), item);
+    std::vector<std::pair<Key, Item>> flagged;
+    for (const auto& [k, item] : sorted) {
+      by_uuid_ = by_uuid_.set(uuid_key(list_uuid(*item)), Entry{k, item});
+      if (is_flagged(*item)) flagged.emplace_back(k, item);
+    }
+    flagged_ = Items::from_sorted(std::move(flagged));
     items_ = Items::from_sorted(std::move(sorted));
   }
   SharedList(std::initializer_list<T> items) : SharedList(std::vector<T>(items)) {}
@@ -87,15 +103,43 @@ class SharedList {
 
   // The entry whose uuid is `uuid`, or null.
   const T* find(std::string_view uuid) const {
-    const Item* item = by_uuid_.find(uuid_key(uuid));
-    return item ? item->get() : nullptr;
+    const Entry* e = by_uuid_.find(uuid_key(uuid));
+    return e ? e->second.get() : nullptr;
+  }
+  // Where the entry whose uuid is `uuid` stands in the list, or null.
+  const Key* position_of(std::string_view uuid) const {
+    const Entry* e = by_uuid_.find(uuid_key(uuid));
+    return e ? &e->first : nullptr;
+  }
+  // No two entries share a uuid. Where some do, find() gives one of them
+  // (the one set last, or after a removal the last in list order).
+  bool uuids_unique() const { return by_uuid_.size() == items_.size(); }
+
+  // The entries `list_flagged` picks, in list order (only for item types
+  // that declare it).
+  class Flagged {
+   public:
+    const_iterator begin() const { return const_iterator(items_->begin()); }
+    const_iterator end() const { return const_iterator(items_->end()); }
+    std::size_t size() const { return items_->size(); }
+
+   private:
+    friend class SharedList;
+    explicit Flagged(const PersistentMap<Key, Item>* items) : items_(items) {}
+    const PersistentMap<Key, Item>* items_;
+  };
+  Flagged flagged() const
+    requires FlagsItems<T>
+  {
+    return Flagged(&flagged_);
   }
 
   // ---- versions, for whoever keeps the list (O(log N) each) ----
   // The list with `item` at `key` (added, or replacing what was there).
   [[nodiscard]] SharedList with(Key key, Item item) const {
     SharedList out = without(key);
-    out.by_uuid_ = out.by_uuid_.set(uuid_key(list_uuid(*item)), item);
+    out.by_uuid_ = out.by_uuid_.set(uuid_key(list_uuid(*item)), Entry{key, item});
+    if (is_flagged(*item)) out.flagged_ = out.flagged_.set(key, item);
     out.items_ = out.items_.set(key, std::move(item));
     return out;
   }
@@ -104,8 +148,18 @@ class SharedList {
     if (!old) return *this;
     SharedList out = *this;
     const UuidKey uuid = uuid_key(list_uuid(**old));
-    const Item* indexed = by_uuid_.find(uuid);
-    if (indexed && indexed->get() == old->get()) out.by_uuid_ = by_uuid_.erase(uuid);
+    const Entry* indexed = by_uuid_.find(uuid);
+    if (indexed && indexed->second.get() == old->get()) {
+      out.by_uuid_ = by_uuid_.erase(uuid);
+      // Another entry may share the uuid (only where uuids repeat: a walk,
+      // then): the index then points at the last such in list order.
+      if (!uuids_unique()) {
+        for (auto it = items_.begin(); it != items_.end(); ++it)
+          if (it.key() != key && list_uuid(*it.value()) == uuid.second)  // the key views its own item
+            out.by_uuid_ = out.by_uuid_.set(uuid_key(list_uuid(*it.value())), Entry{it.key(), it.value()});
+      }
+    }
+    if (is_flagged(**old)) out.flagged_ = flagged_.erase(key);
     out.items_ = items_.erase(key);
     return out;
   }
@@ -117,12 +171,18 @@ class SharedList {
 
  private:
   using Items = PersistentMap<Key, Item>;
+  static bool is_flagged(const T& item) {
+    if constexpr (FlagsItems<T>) return list_flagged(item);
+    else return false;
+  }
   Items items_;
+  Items flagged_;  // empty unless T declares list_flagged
   // Keyed by the uuid's hash first, so that a lookup compares integers;
   // the views point into the items the values hold alive.
   using UuidKey = std::pair<std::size_t, std::string_view>;
   static UuidKey uuid_key(std::string_view uuid) { return {std::hash<std::string_view>()(uuid), uuid}; }
-  PersistentMap<UuidKey, Item> by_uuid_;
+  using Entry = std::pair<Key, Item>;
+  PersistentMap<UuidKey, Entry> by_uuid_;
 };
 
 }  // namespace swarmsim::model

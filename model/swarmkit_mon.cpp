@@ -90,6 +90,10 @@ struct SwarmkitMon::Impl {
   // fixed: the containers of hosts labelled swarm=manager, in create_index
   // order (the leader rule's candidates; joiners probe them in turn).
   std::vector<MetaContainer> manager_order;
+  // Events handed to the agent so far, and the one manager_order was
+  // worked out for (the guards on one answer share it).
+  std::uint64_t delivered = 0;
+  std::uint64_t managers_noted_for = ~std::uint64_t{0};
   // The manager a joiner probes and joins: the leader, or under fixed the
   // labelled manager whose port answered.
   std::optional<MetaContainer> join_target;
@@ -333,9 +337,7 @@ struct SwarmkitMon::Impl {
   bool role_label_stale(const Response* r) const {
     if (!opt.policy.leads_among_managers()) return false;
     const auto& labels = own_labels(r);
-    auto it = labels.find("swarm");
-    const bool labelled = it != labels.end() && it->second == "manager";
-    return labelled != info.ControlAvailable;
+    return labelled_manager(labels) != info.ControlAvailable;
   }
   bool bound_role_stale(const Response* r) const { return !binding_missing(r) && role_label_stale(r); }
   bool bound_role_right(const Response* r) const { return !binding_missing(r) && !role_label_stale(r); }
@@ -377,21 +379,37 @@ struct SwarmkitMon::Impl {
   // a labelled host whose manager node is not reachable (its machine died,
   // or it is cut off): see lead_past_unreachable.
   void note_managers(const Response* r) {
+    // The loop's guards all ask on the same answer: work it out once.
+    if (managers_noted_for == delivered) return;
+    managers_noted_for = delivered;
     manager_order.clear();
     auto a = as<MetaAnswer<HostList>>(r);
     if (!a || a->kind != MetaAnswerKind::Json) {
       leader.reset();
       return;
     }
-    // The managers are the oldest hosts, so the first few containers hold
-    // them; the rest are walked only to be sure none is left out.
-    for (const auto& c : containers) {
-      const MetaHost* h = a->value.find(c.host_uuid);
-      if (!h) continue;
-      auto it = h->labels.find("swarm");
-      if (it != h->labels.end() && it->second == "manager") manager_order.push_back(c);
+    if (containers.uuids_unique() && a->value.uuids_unique()) {
+      // One container per host: the labelled hosts' containers, put in
+      // the containers' order. O(labelled), not O(fleet).
+      std::vector<std::pair<ContainerList::Key, const MetaContainer*>> found;
+      for (const MetaHost& h : a->value.flagged())
+        if (const MetaContainer* c = containers.find(h.uuid))
+          found.emplace_back(*containers.position_of(h.uuid), c);
+      std::sort(found.begin(), found.end(),
+                [](const auto& x, const auto& y) { return x.first < y.first; });
+      for (const auto& [key, c] : found) manager_order.push_back(*c);
+    } else {
+      for (const auto& c : containers) {
+        const MetaHost* h = a->value.find(c.host_uuid);
+        if (h && labelled_manager(h->labels)) manager_order.push_back(c);
+      }
     }
     if (!manager_order.empty()) leader = manager_order.front();
+  }
+  const MetaContainer* first_container_of(std::string_view host_uuid) const {
+    for (const auto& c : containers)
+      if (c.host_uuid == host_uuid) return &c;
+    return nullptr;
   }
   // This host's engine is a manager (with quorum) and a labelled manager
   // comes before it: whether that one still leads depends on its node,
@@ -429,9 +447,10 @@ struct SwarmkitMon::Impl {
         return;
       }
     }
-    auto mine = std::find_if(containers.begin(), containers.end(),
-                             [&](const MetaContainer& c) { return c.host_uuid == self.uuid; });
-    if (mine != containers.end()) leader = *mine;
+    const MetaContainer* mine = containers.uuids_unique()
+                                    ? containers.find(self.uuid)
+                                    : first_container_of(self.uuid);
+    if (mine) leader = *mine;
     else leader = MetaContainer{self.name, 0, self.agent_ip, self.uuid};
   }
   bool lead_after_nodes(const Response* r) {
@@ -563,8 +582,7 @@ struct SwarmkitMon::Impl {
     auto add = [&](bool labelled_only) {
       for (const auto& h : *hosts) {
         if (cattle_managers.size() >= kCattleProbesMax) return;
-        auto label = h.labels.find("swarm");
-        const bool labelled = label != h.labels.end() && label->second == "manager";
+        const bool labelled = labelled_manager(h.labels);
         if (labelled != labelled_only || (!labelled && h.state != CattleHostState::Removed) ||
             h.uuid == self.uuid || h.agent_ip == self.agent_ip || !probed.insert(h.agent_ip).second)
           continue;
@@ -1234,9 +1252,7 @@ void I::plan_purge(const Response* r) {
   }
   // The leader's own `swarm` label follows ControlAvailable (not on a host
   // that is gone: there is no label to write).
-  auto label = self.labels.find("swarm");
-  const bool labelled = label != self.labels.end() && label->second == "manager";
-  if (info.ControlAvailable != labelled && !handing_over && !self_condemned)
+  if (info.ControlAvailable != labelled_manager(self.labels) && !handing_over && !self_condemned)
     work.push_back(Call{0, CattleSetHostLabel{self.uuid, "swarm", info.ControlAvailable ? "manager" : ""}, {}});
   if (handing_over || self_condemned) step_down_if_handed_over();
   next_work(nullptr);
@@ -1307,11 +1323,13 @@ SwarmkitMon::SwarmkitMon(MonOptions options) : impl_(std::make_unique<Impl>(std:
 SwarmkitMon::~SwarmkitMon() = default;
 
 void SwarmkitMon::handle_start(Instant now) {
+  ++impl_->delivered;
   impl_->now = now;
   impl_->dispatch(ev::Wakeup{});
 }
 
 void SwarmkitMon::handle_response(Instant now, RequestId id, const Response& response) {
+  ++impl_->delivered;
   if (id == 0 || id != impl_->awaiting) return;
   impl_->awaiting = 0;
   impl_->now = now;
@@ -1319,6 +1337,7 @@ void SwarmkitMon::handle_response(Instant now, RequestId id, const Response& res
 }
 
 void SwarmkitMon::handle_wakeup(Instant now, RequestId id) {
+  ++impl_->delivered;
   if (id == 0 || id != impl_->awaiting) return;
   impl_->awaiting = 0;
   impl_->now = now;

@@ -2,7 +2,9 @@
 // against std::map over generated sequences of updates, every old version
 // still intact after the new ones were made, and SharedList's order and uuid
 // index as the logic relies on them (the leader is the front of the
-// container list; /hosts keeps metadata's order).
+// container list; /hosts keeps metadata's order), and its flagged entries
+// (the hosts labelled swarm=manager, which the leader rule reads on every
+// loop of every host) against a walk of the whole list.
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
@@ -126,6 +128,77 @@ TEST(SharedList, VersionsShareAndTheIndexFollowsReplacementsAndRemovals) {
   EXPECT_EQ(v3.front().uuid, "b");
   EXPECT_FALSE(v1 == v2);
   EXPECT_TRUE(v2 == v2.with({1, 0}, relabelled));
+}
+
+struct ListOp {
+  bool remove = false;
+  std::uint64_t slot = 0;
+  int uuid = 0;
+  bool manager = false;
+};
+
+void showValue(const ListOp& op, std::ostream& os) {
+  if (op.remove) os << "remove slot " << op.slot;
+  else os << "slot " << op.slot << " := u" << op.uuid << (op.manager ? " (manager)" : "");
+}
+
+// After any sequence of versions (adds, replacements, removals, uuids that
+// two entries share), flagged() is the labelled entries of a walk in list
+// order, uuids_unique() says whether a walk meets a uuid twice, and
+// find() and position_of() reach every uuid present.
+RC_GTEST_PROP(SharedListProperty, FlaggedEntriesAndTheUuidIndexFollowEveryVersion, ()) {
+  const auto ops = *rc::gen::container<std::vector<ListOp>>(rc::gen::build<ListOp>(
+      rc::gen::set(&ListOp::remove, rc::gen::weightedOneOf<bool>({{3, rc::gen::just(false)},
+                                                                  {1, rc::gen::just(true)}})),
+      rc::gen::set(&ListOp::slot, rc::gen::inRange<std::uint64_t>(0, 24)),
+      rc::gen::set(&ListOp::uuid, rc::gen::inRange(0, 20)),  // fewer uuids than slots
+      rc::gen::set(&ListOp::manager, rc::gen::arbitrary<bool>())));
+  HostList list;
+  int shared_uuid_versions = 0, flagged_versions = 0;
+  for (const ListOp& op : ops) {
+    if (op.remove) {
+      list = list.without({op.slot, 0});
+    } else {
+      MetaHost h = host("u" + std::to_string(op.uuid));
+      if (op.manager) h.labels["swarm"] = "manager";
+      list = list.with({op.slot, 0}, std::make_shared<const MetaHost>(std::move(h)));
+    }
+    std::vector<std::string> walked, indexed;
+    std::map<std::string, int> seen;
+    for (const auto& h : list) {
+      if (swarmsim::model::labelled_manager(h.labels)) walked.push_back(h.uuid);
+      ++seen[h.uuid];
+    }
+    for (const auto& h : list.flagged()) indexed.push_back(h.uuid);
+    RC_ASSERT(indexed == walked);
+    bool unique = true;
+    for (const auto& [uuid, n] : seen) unique = unique && n == 1;
+    RC_ASSERT(list.uuids_unique() == unique);
+    shared_uuid_versions += !unique;
+    flagged_versions += !walked.empty();
+    for (const auto& [uuid, n] : seen) {
+      RC_ASSERT(list.find(uuid) != nullptr);
+      RC_ASSERT(list.find(uuid)->uuid == uuid);
+      RC_ASSERT(list.position_of(uuid) != nullptr);
+    }
+  }
+  RC_CLASSIFY(shared_uuid_versions > 0, "a version where two entries share a uuid");
+  RC_CLASSIFY(flagged_versions > 0, "a version with labelled hosts");
+}
+
+TEST(SharedList, FlaggedHostsOfAParsedAnswerInTheOrderGiven) {
+  auto labelled = [](std::string uuid) {
+    MetaHost h = host(uuid);
+    h.labels["swarm"] = "manager";
+    return h;
+  };
+  const HostList hosts = std::vector<MetaHost>{labelled("e"), host("a"), labelled("c"), host("b")};
+  std::string order;
+  for (const auto& h : hosts.flagged()) order += h.uuid;
+  EXPECT_EQ(order, "ec");
+  EXPECT_TRUE(hosts.uuids_unique());
+  EXPECT_LT(*hosts.position_of("e"), *hosts.position_of("c"));
+  EXPECT_FALSE((HostList{host("a"), host("a")}.uuids_unique()));
 }
 
 }  // namespace
