@@ -210,6 +210,15 @@ void add_host_timeline(std::vector<EventSpec>& out, const EnvCase& c, std::size_
     out.push_back(rm);
     // Deleted in Cattle only, the machine runs on, faults and all.
     if (!h.machine_runs_on) gone = host_gone;
+    if (h.machine_runs_on && !h.readd_after_s && h.restart_after_leave_s) {
+      EventSpec restart;
+      restart.at_ns = host_gone + seconds(std::clamp(c.loop_s, 5, 120)) + h.lag_ms * kMillisecond +
+                      seconds(*h.restart_after_leave_s);
+      restart.kind = EventKind::Crash;
+      restart.host = n;
+      restart.duration_ns = 5 * kSecond;
+      out.push_back(restart);
+    }
     if (h.readd_after_s) {
       EventSpec again = add;
       if (h.same_machine) again.kernel_hostname.clear();  // the machine keeps its own
@@ -407,8 +416,8 @@ std::vector<std::string> describe(const EnvCase& c) {
   int arm = 0;
   bool mismatch = false, shared = false, lag = false, empty = false, stall = false, busy = false,
        crash = false, partition = false, readd = false, skew = false, deleted = false, twins_deleted = false,
-       same_machine = false, dies = false, custom = false, ui_edit = false, nat = false,
-       other_if = false;
+       restart_after_leave = false, same_machine = false, dies = false, custom = false, ui_edit = false,
+       nat = false, other_if = false;
   std::vector<std::string> custom_names;
   const auto removed = removed_hosts(c);
   for (std::size_t i = 0; i < count; ++i) {
@@ -437,6 +446,7 @@ std::vector<std::string> describe(const EnvCase& c) {
     if (is_removed(c, i)) {
       readd |= h.readd_after_s.has_value();
       deleted |= h.machine_runs_on;
+      restart_after_leave |= h.machine_runs_on && !h.readd_after_s && h.restart_after_leave_s;
       twins_deleted |= h.machine_runs_on && h.twin && i >= 2 && is_removed(c, i - 1) && !is_core(c, i - 1);
       same_machine |= h.readd_after_s.has_value() && h.same_machine;
     } else {
@@ -463,6 +473,7 @@ std::vector<std::string> describe(const EnvCase& c) {
   if (removed.size() > 1 && c.removed_together) tags.push_back("event=removed-together");
   if (readd) tags.push_back("event=host-re-added");
   if (deleted) tags.push_back("event=deleted-machine-runs");
+  if (restart_after_leave) tags.push_back("fault=deleted-machine-restarts-after-its-leave");
   if (twins_deleted) tags.push_back("event=twins-deleted-together");
   if (same_machine) tags.push_back("event=same-machine-re-added");
   if (dies) tags.push_back("fault=machine-dies");

@@ -56,6 +56,11 @@ struct HostCase {
   bool machine_runs_on = false;       // ... deleted in Cattle only: the machine keeps running
   std::optional<int> readd_after_s;   // ... and added again under the same name
   bool same_machine = false;          // ... as the same machine (agent IP, swarm state)
+  // ... deleted with the machine running on and not added again: the
+  // machine crashes and restarts (agent and all) this long after its agent
+  // had a loop and its metadata lag to leave, so that the restarted agent
+  // must recall from the disk which node its engine left behind.
+  std::optional<int> restart_after_leave_s;
   std::optional<int> dies_after_s;    // late hosts not removed: the machine dies for good
   std::optional<Window> crash;
   std::optional<Window> stall;      // metadata replica stops reloading

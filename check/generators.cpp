@@ -69,6 +69,7 @@ rc::Gen<HostCase> gen_host() {
       gen::set(&HostCase::machine_runs_on, gen::weightedElement<bool>({{2, false}, {1, true}})),
       gen::set(&HostCase::readd_after_s, sometimes(2, gen::inRange(1, 301))),
       gen::set(&HostCase::same_machine, gen::weightedElement<bool>({{1, false}, {1, true}})),
+      gen::set(&HostCase::restart_after_leave_s, sometimes(3, gen::inRange(0, 91))),
       gen::set(&HostCase::dies_after_s, sometimes(10, gen::inRange(1, 901))),
       gen::set(&HostCase::crash, sometimes(6, gen_window(600, 120))),
       gen::set(&HostCase::stall, sometimes(6, gen_window(600, 180))),

@@ -253,6 +253,7 @@ struct Outcome {
   std::string cause;  // inconclusive_cause, when inconclusive
   bool labels_lost = false;
   bool notes_lost = false;
+  bool notes_recalled = false;
   std::size_t fingerprint = 0;  // of the case, to make sure the replay meets the same one
   std::optional<Property> failed;
   std::string message;
@@ -374,12 +375,14 @@ class ParallelSearch {
       out.done = true;
       out.labels_lost = v.result.labels_lost > 0;
       out.notes_lost = v.result.notes_lost > 0;
+      out.notes_recalled = v.result.notes_recalled > 0;
       out.inconclusive = !v.failed && v.result.verdict == sim::Verdict::Inconclusive;
       if (out.inconclusive) out.cause = inconclusive_cause(v.result);
       out.failed = v.failed;
       out.message = std::move(v.message);
       if (out.labels_lost) out.tags.emplace_back("happened=label-update-lost");
       if (out.notes_lost) out.tags.emplace_back("happened=departure-note-lost");
+      if (out.notes_recalled) out.tags.emplace_back("happened=left-node-recalled");
       std::lock_guard lock(m_);
       if (v.result.interrupted) {
         interrupted_ = true;
@@ -471,6 +474,7 @@ CheckReport run_check(const CheckOptions& o) {
       v.message = known.message;
       v.result.labels_lost = known.labels_lost ? 1 : 0;
       v.result.notes_lost = known.notes_lost ? 1 : 0;
+      v.result.notes_recalled = known.notes_recalled ? 1 : 0;
       v.result.verdict = known.inconclusive ? sim::Verdict::Inconclusive : sim::Verdict::Pass;
       if (known.inconclusive) ++report.inconclusive_causes[known.cause];
     } else {
@@ -484,6 +488,7 @@ CheckReport run_check(const CheckOptions& o) {
     if (v.result.interrupted) RC_DISCARD("interrupted");
     if (v.result.labels_lost > 0) RC_TAG("happened=label-update-lost");
     if (v.result.notes_lost > 0) RC_TAG("happened=departure-note-lost");
+    if (v.result.notes_recalled > 0) RC_TAG("happened=left-node-recalled");
     if (!v.failed && v.result.verdict == sim::Verdict::Inconclusive) {
       ++report.inconclusive;
       if (!(search && call < search->known())) ++report.inconclusive_causes[inconclusive_cause(v.result)];

@@ -85,6 +85,9 @@ std::string LiveAgent::describe(const Response& r) {
           return fmt::format("{} hosts", a.size());
         } else if constexpr (std::is_same_v<T, model::SavedToken>) {
           return a.worker_token.empty() ? "no saved token" : "a saved token (not shown)";
+        } else if constexpr (std::is_same_v<T, model::LeftNode>) {
+          return a.node_id.empty() ? "no node left behind"
+                                   : fmt::format("node {} left behind by host {}", a.node_id, a.host_uuid);
         } else {
           return "?";
         }
@@ -111,6 +114,7 @@ struct LiveAgent::Impl : std::enable_shared_from_this<LiveAgent::Impl> {
   bool stopped = false;
   std::optional<std::string> api_version;  // negotiated with the engine
   std::string saved_token;                 // when there is no state directory
+  model::LeftNode saved_left_node;         // likewise
   std::optional<std::string> fault;
 
   // The logic's clock: the wall clock at start, then running time_scale
@@ -208,6 +212,8 @@ struct LiveAgent::Impl : std::enable_shared_from_this<LiveAgent::Impl> {
         });
       case model::Service::Disk:
         if (auto* s = std::get_if<model::SaveToken>(&req)) return reply(save_token(s->worker_token));
+        if (auto* s = std::get_if<model::SaveLeftNode>(&req)) return reply(save_left_node(*s));
+        if (std::holds_alternative<model::ReadLeftNode>(req)) return reply(read_left_node());
         return reply(read_token());
       case model::Service::Peer: return probe(std::get<model::ProbeManager>(req).addr, std::move(reply));
       case model::Service::Procedure: break;
@@ -260,32 +266,55 @@ struct LiveAgent::Impl : std::enable_shared_from_this<LiveAgent::Impl> {
   }
 
   // ---- the host's disk --------------------------------------------------
-  std::string token_path() const { return config.state_dir + "/worker-token"; }
+  // Files in the state directory; without one, the agent's memory (a test).
+  std::string state_path(const char* name) const { return config.state_dir + "/" + name; }
+  // The file's first line; nullopt when there is no file.
+  std::optional<std::string> read_state(const char* name) const {
+    std::ifstream in(state_path(name));
+    if (!in) return std::nullopt;
+    std::string line;
+    std::getline(in, line);
+    return line;
+  }
+  // A new file beside the old one, renamed over it: a crash leaves one or
+  // the other, never half of one.
+  Response write_state(const char* name, const std::string& line) const {
+    const std::string path = state_path(name), tmp = path + ".tmp";
+    std::FILE* f = std::fopen(tmp.c_str(), "w");
+    if (f == nullptr) return ApiError{500, "cannot write " + tmp};
+    ::chmod(tmp.c_str(), 0600);
+    const bool ok = std::fputs((line + "\n").c_str(), f) >= 0;
+    if (std::fclose(f) != 0 || !ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
+      std::remove(tmp.c_str());
+      return ApiError{500, "cannot write " + path};
+    }
+    return model::Ok{};
+  }
   Response read_token() {
     if (config.state_dir.empty()) return model::SavedToken{saved_token};
-    std::ifstream in(token_path());
-    if (!in) return model::SavedToken{""};  // a machine that never joined
-    std::string token;
-    std::getline(in, token);
-    return model::SavedToken{token};
+    return model::SavedToken{read_state("worker-token").value_or("")};  // none: never joined
   }
   Response save_token(const std::string& token) {
     if (config.state_dir.empty()) {
       saved_token = token;
       return model::Ok{};
     }
-    // A new file beside the old one, renamed over it: a crash leaves one or
-    // the other, never half a token.
-    const std::string tmp = token_path() + ".tmp";
-    std::FILE* f = std::fopen(tmp.c_str(), "w");
-    if (f == nullptr) return ApiError{500, "cannot write " + tmp};
-    ::chmod(tmp.c_str(), 0600);
-    const bool ok = std::fputs((token + "\n").c_str(), f) >= 0;
-    if (std::fclose(f) != 0 || !ok || std::rename(tmp.c_str(), token_path().c_str()) != 0) {
-      std::remove(tmp.c_str());
-      return ApiError{500, "cannot write " + token_path()};
+    return write_state("worker-token", token);
+  }
+  // `left-node`: "NODE_ID HOST_UUID" (neither holds a space).
+  Response read_left_node() {
+    if (config.state_dir.empty()) return saved_left_node;
+    const std::string line = read_state("left-node").value_or("");
+    const auto space = line.find(' ');
+    if (space == std::string::npos) return model::LeftNode{};  // none, or not ours: nothing to watch
+    return model::LeftNode{line.substr(0, space), line.substr(space + 1)};
+  }
+  Response save_left_node(const model::SaveLeftNode& left) {
+    if (config.state_dir.empty()) {
+      saved_left_node = model::LeftNode{left.node_id, left.host_uuid};
+      return model::Ok{};
     }
-    return model::Ok{};
+    return write_state("left-node", left.node_id + " " + left.host_uuid);
   }
 
   // ---- `nc -z ADDR 2377` ----------------------------------------------------

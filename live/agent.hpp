@@ -16,6 +16,8 @@
 //   ProbeManager          a TCP connect to ADDR:2377, with a time-out
 //   ReadSavedToken,       the file `worker-token` in the state directory
 //     SaveToken           (written to a temporary file and renamed)
+//   ReadLeftNode,         the file `left-node` beside it: the node a deleted
+//     SaveLeftNode        host's engine left behind, and the host's uuid
 //   Sleep                 a steady_timer
 // Every call has its own time-out. Sleeps and time-outs are divided by
 // `time_scale`, and the clock the logic reads runs that much faster, so that

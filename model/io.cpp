@@ -24,6 +24,8 @@ struct Namer {
   const char* operator()(const CattleGetService&) const { return "cattle GET service metadata"; }
   const char* operator()(const ReadSavedToken&) const { return "read the saved worker token"; }
   const char* operator()(const SaveToken&) const { return "save the worker token"; }
+  const char* operator()(const ReadLeftNode&) const { return "read the node left behind"; }
+  const char* operator()(const SaveLeftNode&) const { return "save the node left behind"; }
   const char* operator()(const ProbeManager&) const { return "tcp probe :2377"; }
   const char* operator()(const InspectNode&) const { return "GET /nodes/{id}"; }
   const char* operator()(const CattleServiceContainers&) const { return "cattle GET service instances"; }
@@ -57,6 +59,8 @@ struct Router {
   Service operator()(const CattleNoteDeparture&) const { return Service::Procedure; }
   Service operator()(const ReadSavedToken&) const { return Service::Disk; }
   Service operator()(const SaveToken&) const { return Service::Disk; }
+  Service operator()(const ReadLeftNode&) const { return Service::Disk; }
+  Service operator()(const SaveLeftNode&) const { return Service::Disk; }
   Service operator()(const ProbeManager&) const { return Service::Peer; }
 };
 }  // namespace
@@ -95,6 +99,8 @@ std::string request_arguments(const Request& r) {
         else if constexpr (std::is_same_v<T, ProbeManager>) return "probe " + q.addr;
         else if constexpr (std::is_same_v<T, CattleNoteDeparture>)
           return "note node " + q.node_id + " left by host " + q.host_uuid;
+        else if constexpr (std::is_same_v<T, SaveLeftNode>)
+          return "node " + q.node_id + " left by host " + q.host_uuid;
         else if constexpr (std::is_same_v<T, CattlePublishTokens>) return "publish the join tokens";
         else if constexpr (std::is_same_v<T, CattleGetHost>) return "host " + q.host_uuid;
         else if constexpr (std::is_same_v<T, CattlePutHostLabels>) return "host " + q.host_uuid;

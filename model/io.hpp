@@ -79,6 +79,16 @@ struct CattleGetService {};
 // engine; a freshly installed machine has none.
 struct ReadSavedToken {};                            // answered as a SavedToken
 struct SaveToken { std::string worker_token; };
+// fixed: a second file beside it, the node this machine's engine left
+// behind when its host was deleted in Cattle, and that host's uuid. It is
+// written before the engine leaves, so that an agent restarted after the
+// leave still watches the departure note (a note can be lost to another
+// writer's PUT of an older copy of the service).
+struct ReadLeftNode {};                              // answered as a LeftNode
+struct SaveLeftNode {
+  std::string node_id;
+  std::string host_uuid;
+};
 // fixed: a departure note in the service metadata (see ServiceMetadata).
 struct CattleNoteDeparture {
   std::string node_id;
@@ -97,7 +107,7 @@ using Request = std::variant<GetInfo, SwarmInit, GetSwarm, SwarmJoin, SwarmLeave
                              CattleSetHostLabel, CattleListHosts, CattleGetHost, CattleNoteDeparture,
                              CattleGetService, ReadSavedToken, SaveToken, ProbeManager,
                              InspectNode, CattleServiceContainers, CattlePutHostLabels,
-                             CattlePutService>;
+                             CattlePutService, ReadLeftNode, SaveLeftNode>;
 
 // Who carries a request out: the one router of the simulator, the live
 // agent and `swarmsim serve`. A new request kind does not compile until it
@@ -130,11 +140,15 @@ struct ApiError {
 };
 struct Ok {};
 struct SavedToken { std::string worker_token; };  // empty: no file
+struct LeftNode {                                  // empty: no file
+  std::string node_id;
+  std::string host_uuid;
+};
 
 using Response =
     std::variant<ApiError, Ok, SwarmInfo, JoinTokens, NodeList, MetaAnswer<MetaHost>,
                  MetaAnswer<HostList>, MetaAnswer<ContainerList>,
-                 MetaAnswer<ServiceMetadata>, CattleHostList, SavedToken>;
+                 MetaAnswer<ServiceMetadata>, CattleHostList, SavedToken, LeftNode>;
 
 // ---- Actions the logic asks for -----------------------------------------
 struct Call {

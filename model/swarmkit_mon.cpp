@@ -13,6 +13,7 @@
 
 #include <algorithm>
 // mpl::vector<> holds at most 20 rows; the longer tables name their size.
+#include <boost/mpl/joint_view.hpp>
 #include <boost/mpl/vector/vector50.hpp>
 #include <boost/msm/back/state_machine.hpp>
 #include <boost/msm/front/functor_row.hpp>
@@ -107,8 +108,11 @@ struct SwarmkitMon::Impl {
   // whole, so a note can be lost after it read back (another writer's
   // PUT of an older copy); while its host stays deleted, every loop reads
   // it again and writes it back if it is gone (`renoting`: this loop's).
+  // It is kept on the host's disk too (SaveLeftNode), and read back once by
+  // a container that starts without knowing its host (`left_node_read`).
   std::optional<std::pair<std::string, std::string>> left_behind;
   bool renoting = false;
+  bool left_node_read = false;
   std::set<std::string> condemned;  // this pass's removal hook: every node it condemns
   std::optional<Eviction> self_condemned;
   JoinTokens tokens;
@@ -220,6 +224,27 @@ struct SwarmkitMon::Impl {
   bool nothing_to_leave(const Response* r) const {
     return !can_note_departure(r) && !self.uuid.empty() && !keeps_note(r);
   }
+  // An agent that never knew its host since it started, whose engine is
+  // out of the swarm, may be the restart of one that left a deleted host:
+  // the file on the disk says (read once a container).
+  bool recalls_departure(const Response* r) const {
+    return !can_note_departure(r) && self.uuid.empty() && !left_behind && !left_node_read;
+  }
+  void ask_left_node(const Response*) {
+    left_node_read = true;
+    call(ReadLeftNode{}, "was this machine's engine left behind by a deleted host?");
+  }
+  bool recalled_note(const Response* r) const {
+    auto left = as<LeftNode>(r);
+    return left && !left->node_id.empty() && !left->host_uuid.empty();
+  }
+  bool recalled_nothing(const Response* r) const { return !recalled_note(r); }
+  void note_recalled(const Response* r) {
+    auto left = as<LeftNode>(r);
+    left_behind.emplace(left->node_id, left->host_uuid);
+    self.uuid = left->host_uuid;
+    note_again(r);
+  }
   bool keeps_note(const Response* r) const {
     return !can_note_departure(r) && !self.uuid.empty() && left_behind && left_behind->second == self.uuid;
   }
@@ -229,7 +254,9 @@ struct SwarmkitMon::Impl {
          fmt::format("host {} is still deleted: keep the note that node {} is left behind",
                      left_behind->second, left_behind->first));
   }
-  bool nothing_to_leave_yet(const Response* r) const { return !can_note_departure(r) && self.uuid.empty(); }
+  bool nothing_to_leave_yet(const Response* r) const {
+    return !can_note_departure(r) && self.uuid.empty() && !recalls_departure(r);
+  }
   void keep_info_ask_cattle(const Response* r) {
     info = *as<SwarmInfo>(r);
     ask_cattle_about_self(r);
@@ -258,8 +285,14 @@ struct SwarmkitMon::Impl {
   // While it waits it hands the lead over: a pass that removes nothing and
   // promotes successors when no other manager stays (see plan_fixed_scaling).
   void start_hand_over(const Response* r);
-  void leave_deleted_host(const Response*) {
+  // The node left behind goes on the disk first: a restarted agent then
+  // still watches the note. A write that fails does not keep the engine.
+  void save_left_node(const Response*) {
     left_behind.emplace(info.NodeID, self.uuid);
+    call(SaveLeftNode{info.NodeID, self.uuid},
+         "keep on the host's disk which node the engine leaves behind: a restarted agent watches the note too");
+  }
+  void leave_deleted_host(const Response*) {
     call(SwarmLeave{true},
          fmt::format("host {} was deleted from Rancher: leave the swarm", self.uuid));
   }
@@ -864,7 +897,8 @@ namespace names {
 inline constexpr char Sleeping[] = "Sleeping", WaitAgentIp[] = "WaitAgentIp",
                       CheckEngine[] = "CheckEngine", Leaving[] = "Leaving",
                       ConfirmDeleted[] = "ConfirmDeleted", InfoToLeave[] = "InfoToLeave",
-                      NoteDeparture[] = "NoteDeparture",
+                      NoteDeparture[] = "NoteDeparture", RecallDeparture[] = "RecallDeparture",
+                      SaveLeftNode[] = "SaveLeftNode",
                       VerifyBinding[] = "VerifyBinding", BindIdentity[] = "BindIdentity",
                       ReadSavedToken[] = "ReadSavedToken", CheckToken[] = "CheckToken",
                       FixRoleLabel[] = "FixRoleLabel", FindManagers[] = "FindManagers",
@@ -914,6 +948,8 @@ struct I::LoopFsm_ : FsmBase<I::LoopFsm_> {
   using ConfirmDeleted = Phase<names::ConfirmDeleted, 0>;
   using InfoToLeave = Phase<names::InfoToLeave, 0>;
   using NoteDeparture = Phase<names::NoteDeparture, 0>;
+  using RecallDeparture = Phase<names::RecallDeparture, 0>;
+  using SaveLeftNode = Phase<names::SaveLeftNode, 0>;
   using VerifyBinding = Phase<names::VerifyBinding, 0>;
   using BindIdentity = Phase<names::BindIdentity, 0>;
   using ReadSavedToken = Phase<names::ReadSavedToken, 0>;
@@ -927,21 +963,31 @@ struct I::LoopFsm_ : FsmBase<I::LoopFsm_> {
   using Leading = Phase<names::Leading, 0>;
   using initial_state = Sleeping;
   // clang-format off
-  struct transition_table : boost::mpl::vector47<
+  // A host deleted in Cattle while its machine runs: the departure note,
+  // the node left behind on the disk, the leave. (Two tables, joined: one
+  // would pass Boost.MPL's fifty rows.)
+  using departure_rows = boost::mpl::vector<
+    //  from          event          to            action                          guard
+    Row<InfoToLeave,  ev::Reply,     ConfirmDeleted, Do<&I::keep_info_ask_cattle>,  If<&I::can_note_departure>>,
+    Row<InfoToLeave,  ev::Reply,     Sleeping,     Do<&I::sleep_loop>,              If<&I::nothing_to_leave>>,
+    Row<InfoToLeave,  ev::Reply,     NoteDeparture, Do<&I::note_again>,             If<&I::keeps_note>>,
+    Row<InfoToLeave,  ev::Reply,     WaitAgentIp,  Do<&I::poll_again>,              If<&I::nothing_to_leave_yet>>,
+    Row<InfoToLeave,  ev::Reply,     RecallDeparture, Do<&I::ask_left_node>,        If<&I::recalls_departure>>,
+    Row<RecallDeparture, ev::Reply,  NoteDeparture, Do<&I::note_recalled>,          If<&I::recalled_note>>,
+    Row<RecallDeparture, ev::Reply,  WaitAgentIp,  Do<&I::poll_again>,              If<&I::recalled_nothing>>,
+    Row<ConfirmDeleted, ev::Reply,   NoteDeparture, Do<&I::note_departure>,         If<&I::self_removed_in_cattle>>,
+    Row<NoteDeparture, ev::Reply,    SaveLeftNode, Do<&I::save_left_node>,          If<&I::noted_worker>>,
+    Row<SaveLeftNode, ev::Reply,     Leaving,      Do<&I::leave_deleted_host>,      none>,
+    Row<NoteDeparture, ev::Reply,    Leading,      Do<&I::start_hand_over>,         If<&I::noted_manager>>,
+    Row<NoteDeparture, ev::Reply,    Sleeping,     Do<&I::sleep_loop>,              If<&I::not_noted>>,
+    Row<ConfirmDeleted, ev::Reply,   WaitAgentIp,  Do<&I::poll_again>,              If<&I::self_not_removed>>
+  >;
+  using loop_rows = boost::mpl::vector38<
     //  from          event          to            action                          guard
     Row<Sleeping,     ev::Wakeup,    WaitAgentIp,  Do<&I::ask_self_host>,           none>,
     Row<WaitAgentIp,  ev::Reply,     CheckEngine,  Do<&I::keep_self_ask_info>,      If<&I::has_agent_ip>>,
     Row<WaitAgentIp,  ev::Reply,     none,         Do<&I::poll_again>,              If<&I::keep_polling>>,
     Row<WaitAgentIp,  ev::Reply,     InfoToLeave,  Do<&I::ask_info_before_leaving>, If<&I::may_be_deleted>>,
-    Row<InfoToLeave,  ev::Reply,     ConfirmDeleted, Do<&I::keep_info_ask_cattle>,  If<&I::can_note_departure>>,
-    Row<InfoToLeave,  ev::Reply,     Sleeping,     Do<&I::sleep_loop>,              If<&I::nothing_to_leave>>,
-    Row<InfoToLeave,  ev::Reply,     NoteDeparture, Do<&I::note_again>,             If<&I::keeps_note>>,
-    Row<InfoToLeave,  ev::Reply,     WaitAgentIp,  Do<&I::poll_again>,              If<&I::nothing_to_leave_yet>>,
-    Row<ConfirmDeleted, ev::Reply,   NoteDeparture, Do<&I::note_departure>,         If<&I::self_removed_in_cattle>>,
-    Row<NoteDeparture, ev::Reply,    Leaving,      Do<&I::leave_deleted_host>,      If<&I::noted_worker>>,
-    Row<NoteDeparture, ev::Reply,    Leading,      Do<&I::start_hand_over>,         If<&I::noted_manager>>,
-    Row<NoteDeparture, ev::Reply,    Sleeping,     Do<&I::sleep_loop>,              If<&I::not_noted>>,
-    Row<ConfirmDeleted, ev::Reply,   WaitAgentIp,  Do<&I::poll_again>,              If<&I::self_not_removed>>,
     Row<WaitAgentIp,  ev::Wakeup,    none,         Do<&I::ask_self_host>,           none>,
     Row<CheckEngine,  ev::Reply,     Leaving,      Do<&I::leave>,                   If<&I::swarm_error>>,
     Row<CheckEngine,  ev::Reply,     ReadSavedToken, Do<&I::keep_info_read_saved_token>, If<&I::engine_in_swarm>>,
@@ -976,7 +1022,8 @@ struct I::LoopFsm_ : FsmBase<I::LoopFsm_> {
     Row<FindManagers, ev::Reply,     Sleeping,     Do<&I::sleep_loop>,              If<&I::no_manager_work>>,
     Row<Joining,      ev::JoinDone,  Sleeping,     Do<&I::sleep_loop>,              none>,
     Row<Leading,      ev::PassDone,  Sleeping,     Do<&I::sleep_loop>,              none>
-  > {};
+  >;
+  using transition_table = boost::mpl::joint_view<loop_rows, departure_rows>;
   // clang-format on
 };
 

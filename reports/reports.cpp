@@ -133,6 +133,7 @@ nlohmann::ordered_json run_to_json(const sim::RunResult& r, const std::string& f
   j["failed_calls"] = r.failed_calls;
   j["labels_lost"] = r.labels_lost;
   j["notes_lost"] = r.notes_lost;
+  j["notes_recalled"] = r.notes_recalled;
   j["trace_events"] = r.trace_events;
   j["kernel_events"] = r.kernel_events;
   j["sim_time_ns"] = r.sim_time_ns;

@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "model/io.hpp"
 #include "sim/network_sim.hpp"
 #include "sim/scenario.hpp"
 
@@ -77,6 +78,9 @@ struct HostSim {
   // joined: kept across container and engine restarts, and when the same
   // machine is registered again; a new machine starts without one.
   std::string saved_worker_token;
+  // fixed: the file beside it, the node this machine's engine left behind
+  // when its host was deleted in Cattle (kept alike).
+  model::LeftNode saved_left_node;
   bool in_rancher = true;  // false once removed or deleted from Cattle
   bool machine_on = true;  // false once shut down (remove_host) or dead (machine_dies)
   bool container_created = false;  // the scheduler placed swarmkit-mon here

@@ -205,8 +205,9 @@ void MonSim::execute(model::Call call) {
       });
       return;
     }
-    // The worker token file on the host's disk: local, as fast as a metadata
-    // read, kept across container and engine restarts.
+    // The files on the host's disk (the worker token, the node left
+    // behind): local, as fast as a metadata read, kept across container
+    // and engine restarts.
     case model::Service::Disk: {
       const Duration d = h.stretch(timing_.metadata_latency_ns);
       kernel_.schedule_after(d, [this, req, reply] {
@@ -214,6 +215,16 @@ void MonSim::execute(model::Call call) {
         if (auto* save = std::get_if<model::SaveToken>(&req)) {
           host.saved_worker_token = save->worker_token;
           reply(model::Ok{});
+        } else if (auto* left = std::get_if<model::SaveLeftNode>(&req)) {
+          host.saved_left_node = model::LeftNode{left->node_id, left->host_uuid};
+          reply(model::Ok{});
+        } else if (std::holds_alternative<model::ReadLeftNode>(req)) {
+          const model::LeftNode left = host.saved_left_node;
+          if (!left.node_id.empty())
+            trace_.record(kernel_.now(), TraceKind::NoteRecalled, host.name, left.node_id,
+                          "the agent reads from the disk that its engine left node " + left.node_id +
+                              " behind when host " + left.host_uuid + " was deleted");
+          reply(left);
         } else {
           reply(model::SavedToken{host.saved_worker_token});
         }

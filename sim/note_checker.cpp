@@ -30,12 +30,15 @@ std::vector<Violation> NoteChecker::check(const World& world) {
                             lost.node_id, lost.host_uuid, format_duration_ms(lost.at),
                             format_duration_ms(now - lost.at)),
                 {}, {}};
+    // An agent restarted since reads the node from the disk on its first
+    // loop: it is excused only if it has not run a whole window.
     const bool ran_since = machine != nullptr && machine->machine_on && machine->mon && machine->mon->running() &&
-                           machine->mon->started_at() <= lost.at;
+                           machine->mon->started_at() + window(world) <= now;
     if (!ran_since) {
-      v.environment = fmt::format("the agent that wrote it did not run from the loss to the end "
-                                  "(its machine was stopped, or its container restarted and no "
-                                  "longer knows the node its engine left)");
+      v.environment = fmt::format("the agent that wrote it has not run for {} up to the end "
+                                  "(its machine was stopped, or its container restarted too "
+                                  "late to read the node its engine left from the disk)",
+                                  format_duration_ms(window(world)));
       const std::string& event = machine ? world.world_event_before(machine->index, now,
                                                                     {EventKind::Crash, EventKind::MachineDies,
                                                                      EventKind::UpgradeStack})

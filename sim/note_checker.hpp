@@ -9,12 +9,13 @@
 // racing the leader's token publication.
 //
 // Promise checked: a note that was lost is written again while the agent
-// that wrote it runs. At the end of the run, a note lost more than
-// window() before, and not in the service now, is a violation
-// (`departure-note-lost`) when the agent on that machine has run without a
-// restart since the loss; when it has not (the machine died or crashed, its
-// container was recreated), the loss is the world's and the violation says
-// so. The checker only reads the world.
+// on that machine runs, the same container or a restarted one (the node
+// left behind is on the host's disk). At the end of the run, a note lost
+// more than window() before, and not in the service now, is a violation
+// (`departure-note-lost`) when that machine's agent has been running for
+// window() at least; when it has not (the machine is stopped or dead, its
+// container started too late to have a loop), the loss is the world's and
+// the violation says so. The checker only reads the world.
 #pragma once
 
 #include <vector>

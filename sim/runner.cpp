@@ -75,6 +75,7 @@ RunResult run_scenario(const ScenarioSpec& spec, const RunOptions& options) {
   r.failed_calls = world.trace().count(TraceKind::MonCallFailed);
   r.labels_lost = world.trace().count(TraceKind::LabelLost);
   r.notes_lost = world.trace().count(TraceKind::NoteLost);
+  r.notes_recalled = world.trace().count(TraceKind::NoteRecalled);
   r.metrics = metrics.finish(safety.violations(), r.joins_by_host);
   return r;
 }

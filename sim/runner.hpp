@@ -65,6 +65,7 @@ struct RunResult {
   // sim_time_ns, and the verdict covers only safety up to then.
   bool interrupted = false;
   std::uint64_t labels_lost = 0;   // label updates reverted by a whole-host PUT of an older copy
+  std::uint64_t notes_recalled = 0;  // restarted agents that read their node left behind from the disk
   std::uint64_t notes_lost = 0;    // departure notes dropped by a whole-service PUT of an older copy
   std::uint64_t failed_calls = 0;  // calls of the logic answered with an error, empty or Not found
   std::map<std::string, int> joins_by_host;  // certificates issued per host name

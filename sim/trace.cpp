@@ -77,6 +77,7 @@ const char* to_string(TraceKind k) {
     case TraceKind::MonCallFailed: return "call-failed";
     case TraceKind::LabelLost: return "label-lost";
     case TraceKind::NoteLost: return "note-lost";
+    case TraceKind::NoteRecalled: return "note-recalled";
   }
   return "?";
 }

@@ -45,6 +45,7 @@ enum class TraceKind {
   MonCallFailed,   // a call the logic made came back as an error, empty or `Not found`
   LabelLost,       // a whole-host PUT of an older copy reverted a label another writer set
   NoteLost,        // a whole-service PUT of an older copy dropped a departure note
+  NoteRecalled,    // a restarted agent read the node its engine left behind from the disk
 };
 const char* to_string(TraceKind k);
 // A duration as trace details and reports print it, rounded to the
@@ -96,7 +97,7 @@ class Trace {
   std::uint64_t reloads_sum_ = 0;
   bool in_order_ = true;
   std::uint64_t count_ = 0;
-  std::array<std::uint64_t, static_cast<std::size_t>(TraceKind::NoteLost) + 1> count_by_kind_{};
+  std::array<std::uint64_t, static_cast<std::size_t>(TraceKind::NoteRecalled) + 1> count_by_kind_{};
 };
 
 }  // namespace swarmsim::sim

@@ -120,7 +120,9 @@ TEST(Cli, CheckUnderLegacyWritesAReplayableCounterexampleAndExitsOne) {
   CheckArgs a;
   a.policy = "legacy";
   a.cases = 2000;
-  a.seed = 1;
+  // Seed 2 shrinks to a case whose world lets fixed keep every promise
+  // (seed 1's keeps an image without an aarch64 build: inconclusive).
+  a.seed = 2;
   a.json = true;
   a.quiet = true;
   a.out = (std::filesystem::temp_directory_path() / "swarmsim-cli-counterexample.yaml").string();

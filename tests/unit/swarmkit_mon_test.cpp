@@ -401,3 +401,76 @@ TEST(SwarmkitMon, IgnoresLateAndDuplicateAnswers) {
   s.nothing_more();
   EXPECT_EQ(s.mon.phase(), "CheckEngine");
 }
+
+// ---- fixed: a host deleted in Cattle while its machine runs ----
+
+MonOptions fixed_options() {
+  MonOptions o;
+  o.policy = *RemovalPolicy::from_name("fixed");
+  return o;
+}
+
+// pi1's host, deleted in Cattle, its node claimed by the binding label.
+CattleHostList pi1_deleted(const std::string& node_id) {
+  CattleHost h{"uuid-pi1", "pi1.lab", "10.0.0.2", CattleHostState::Removed, {{kNodeIdLabel, node_id}}};
+  return CattleHostList(std::vector<CattleHost>{h});
+}
+
+TEST(FixedDeletedHost, TheNodeLeftBehindGoesOnTheDiskBeforeTheEngineLeaves) {
+  Script s(fixed_options());
+  s.mon.handle_start(0);
+  s.expect<MetaSelfHost>("self");
+  s.reply(MetaAnswer<MetaHost>{MetaAnswerKind::NotFound, {}});
+  s.expect<GetInfo>("info before leaving");
+  s.reply(active("node-pi1", false));
+  s.expect<CattleListHosts>("is this host deleted?");
+  s.reply(pi1_deleted("node-pi1"));
+  auto note = s.expect<CattleNoteDeparture>("the departure note");
+  EXPECT_EQ(note.node_id, "node-pi1");
+  EXPECT_EQ(note.host_uuid, "uuid-pi1");
+  s.reply(Ok{});
+  auto saved = s.expect<SaveLeftNode>("the node left behind, on the disk");
+  EXPECT_EQ(saved.node_id, "node-pi1");
+  EXPECT_EQ(saved.host_uuid, "uuid-pi1");
+  s.reply(Ok{});
+  s.expect<SwarmLeave>("leave");
+}
+
+TEST(FixedDeletedHost, ARestartedAgentReadsTheNodeFromTheDiskAndKeepsItsNote) {
+  Script s(fixed_options());
+  s.mon.handle_start(0);
+  s.expect<MetaSelfHost>("self");
+  s.reply(MetaAnswer<MetaHost>{MetaAnswerKind::NotFound, {}});
+  s.expect<GetInfo>("info");
+  s.reply(inactive());  // the engine left before the restart
+  s.expect<ReadLeftNode>("the node left behind");
+  s.reply(LeftNode{"node-pi1", "uuid-pi1"});
+  auto note = s.expect<CattleNoteDeparture>("the note, again");
+  EXPECT_EQ(note.node_id, "node-pi1");
+  EXPECT_EQ(note.host_uuid, "uuid-pi1");
+  s.reply(Ok{});
+  EXPECT_EQ(s.expect_sleep(), 30 * kSecond) << "a kept note is no reason to leave again";
+  // The next loop watches the note from memory: no second read of the disk.
+  s.wake();
+  s.expect<MetaSelfHost>("self");
+  s.reply(MetaAnswer<MetaHost>{MetaAnswerKind::NotFound, {}});
+  s.expect<GetInfo>("info");
+  s.reply(inactive());
+  s.expect<CattleNoteDeparture>("the note, watched");
+}
+
+TEST(FixedDeletedHost, AMachineThatLeftNothingReadsTheDiskOnceAndWaitsForItsHost) {
+  Script s(fixed_options());
+  s.mon.handle_start(0);
+  s.expect<MetaSelfHost>("self");
+  s.reply(MetaAnswer<MetaHost>{MetaAnswerKind::NotFound, {}});
+  s.expect<GetInfo>("info");
+  s.reply(inactive());
+  s.expect<ReadLeftNode>("the node left behind");
+  s.reply(LeftNode{});
+  EXPECT_EQ(s.expect_sleep(), 1 * kSecond);
+  s.wake();
+  s.expect<MetaSelfHost>("self again");
+  s.reply(MetaAnswer<MetaHost>{MetaAnswerKind::NotFound, {}});
+  EXPECT_EQ(s.expect_sleep(), 1 * kSecond) << "its identity is checked once a loop, the disk once a container";
+}
