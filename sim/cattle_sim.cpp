@@ -141,8 +141,8 @@ void CattleSim::put_service(Instant now, const model::ServiceMetadata& loaded,
                             const model::ServiceMetadata& metadata, const std::string& writer) {
   std::vector<LostNote> lost;
   for (const auto& [node, uuid] : service_.departed)
-    if (!loaded.departed.contains(node) && !metadata.departed.contains(node))
-      lost.push_back(LostNote{node, uuid, writer});
+    if (!metadata.departed.contains(node))
+      lost.push_back(LostNote{node, uuid, writer, !loaded.departed.contains(node)});
   if (metadata.worker_token == service_.worker_token && metadata.manager_token == service_.manager_token &&
       metadata.departed == service_.departed)
     return;  // nothing changes: no new snapshot

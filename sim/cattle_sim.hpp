@@ -88,13 +88,18 @@ class CattleSim {
     lost_listeners_.push_back(std::move(fn));
   }
   // PUT /v1/services/{id}: `metadata` replaces the service's metadata
-  // whole. `loaded` is what the writer read before: a departure note added
-  // since then that the writer's copy lacks is lost, and reported.
+  // whole. `loaded` is what the writer read before. A departure note the
+  // writer's copy lacks is lost, and reported (LostNote).
   void put_service(Instant now, const model::ServiceMetadata& loaded,
                    const model::ServiceMetadata& metadata, const std::string& writer);
+  // A note present at the server that a PUT of the service leaves out. No
+  // writer means to remove a note, so every such PUT loses one: most put
+  // back an older copy they read before the note was written
+  // (`stale_copy`); one that drops a note it read is lost as well.
   struct LostNote {
     std::string node_id, host_uuid;
-    std::string writer;  // who PUT the stale copy
+    std::string writer;  // who PUT the copy without it
+    bool stale_copy = true;
   };
   void on_note_lost(std::function<void(const LostNote&)> fn) { note_listeners_.push_back(std::move(fn)); }
 

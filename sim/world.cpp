@@ -47,9 +47,12 @@ World::World(const ScenarioSpec& spec, WorldOptions options)
       if (h.uuid == l.host_uuid) host = h.name;
     lost_notes_.push_back({l.node_id, l.host_uuid, kernel_.now()});
     trace_.record(kernel_.now(), TraceKind::NoteLost, host, l.node_id,
-                  fmt::format("the departure note of node {} was written meanwhile, and {}'s PUT of "
-                              "an older copy of the service dropped it",
-                              l.node_id, l.writer));
+                  l.stale_copy ? fmt::format("the departure note of node {} was written meanwhile, and {}'s "
+                                             "PUT of an older copy of the service dropped it",
+                                             l.node_id, l.writer)
+                               : fmt::format("{}'s PUT of the service dropped the departure note of node {}, "
+                                             "which it had read",
+                                             l.writer, l.node_id));
   });
   network_->on_topology_change([this] { refresh_heartbeats(); });
   for (const auto& e : spec_.events) {

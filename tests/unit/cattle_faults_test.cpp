@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
+#include "sim/cattle_sim.hpp"
 #include "sim/runner.hpp"
 #include "sim/scenario_yaml.hpp"
 
@@ -64,6 +66,33 @@ TEST(CattleWriteFaults, ACattleThatRefusesEveryWriteIsTheWorldsDoing) {
     ASSERT_EQ(v.world_events.size(), 1u) << v.detail;
     EXPECT_NE(v.world_events[0].find("cattle.write_error"), std::string::npos);
   }
+}
+
+
+// Every PUT of the service that leaves a present note out loses it: the
+// usual way is an older copy read before the note was written, but a
+// writer that drops a note it read loses it as well (nobody removes notes).
+TEST(CattleServiceWrites, APutWithoutAPresentNoteLosesItWhateverTheWriterRead) {
+  CattleSim cattle;
+  std::vector<CattleSim::LostNote> lost;
+  cattle.on_note_lost([&](const CattleSim::LostNote& l) { lost.push_back(l); });
+  const model::ServiceMetadata empty{};
+  model::ServiceMetadata noted{"SWMTKN-w", "SWMTKN-m", {{"node-a", "uuid-a"}}};
+  cattle.put_service(0, empty, noted, "pi1");
+  EXPECT_TRUE(lost.empty()) << "adding a note loses nothing";
+
+  const model::ServiceMetadata tokens_only{"SWMTKN-w", "SWMTKN-m", {}};
+  cattle.put_service(1, empty, tokens_only, "vm0");  // read before the note
+  ASSERT_EQ(lost.size(), 1u);
+  EXPECT_EQ(lost[0].node_id, "node-a");
+  EXPECT_EQ(lost[0].writer, "vm0");
+  EXPECT_TRUE(lost[0].stale_copy);
+
+  cattle.put_service(2, tokens_only, noted, "pi1");
+  cattle.put_service(3, noted, tokens_only, "vm0");  // read it, and left it out
+  ASSERT_EQ(lost.size(), 2u);
+  EXPECT_FALSE(lost[1].stale_copy);
+  EXPECT_TRUE(cattle.service().departed.empty());
 }
 
 }  // namespace swarmsim::sim
