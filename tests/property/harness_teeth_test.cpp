@@ -16,11 +16,11 @@ using namespace swarmsim::check;
 
 namespace {
 
-CheckReport check_policy(const std::string& policy, int cases) {
+CheckReport check_policy(const std::string& policy, int cases, int seed = 1) {
   CheckOptions o;
   o.policy = policy;
   o.cases = cases;
-  o.seed = 1;
+  o.seed = seed;
   o.properties = {Property::NoSpuriousEviction};
   return run_check(o);
 }
@@ -38,7 +38,9 @@ TEST(HarnessTeeth, LegacyEvictsALiveNodeWithinFiftyCasesAndShrinksToTwoHosts) {
 }
 
 TEST(HarnessTeeth, TheShrunkLegacyCounterexampleReplaysFromItsFile) {
-  const CheckReport r = check_policy("legacy", 2000);
+  // Seed 2: seed 1's shrunk case keeps an image without an aarch64 build,
+  // under which fixed is inconclusive (the world's doing), not a pass.
+  const CheckReport r = check_policy("legacy", 2000, 2);
   ASSERT_TRUE(r.counterexample.has_value());
   // Written out and read back, the scenario fails under legacy and passes
   // under fixed, as `swarmsim run` would show.
