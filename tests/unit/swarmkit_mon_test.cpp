@@ -416,12 +416,18 @@ CattleHostList pi1_deleted(const std::string& node_id) {
   return CattleHostList(std::vector<CattleHost>{h});
 }
 
-TEST(FixedDeletedHost, TheNodeLeftBehindGoesOnTheDiskBeforeTheEngineLeaves) {
-  Script s(fixed_options());
+// A container starts and metadata does not know its host: it asks its
+// engine before anything else.
+void started_without_a_host(Script& s) {
   s.mon.handle_start(0);
   s.expect<MetaSelfHost>("self");
   s.reply(MetaAnswer<MetaHost>{MetaAnswerKind::NotFound, {}});
-  s.expect<GetInfo>("info before leaving");
+  s.expect<GetInfo>("info");
+}
+
+TEST(FixedDeletedHost, TheNodeLeftBehindGoesOnTheDiskBeforeTheEngineLeaves) {
+  Script s(fixed_options());
+  started_without_a_host(s);
   s.reply(active("node-pi1", false));
   s.expect<CattleListHosts>("is this host deleted?");
   s.reply(pi1_deleted("node-pi1"));
@@ -438,10 +444,7 @@ TEST(FixedDeletedHost, TheNodeLeftBehindGoesOnTheDiskBeforeTheEngineLeaves) {
 
 TEST(FixedDeletedHost, ARestartedAgentReadsTheNodeFromTheDiskAndKeepsItsNote) {
   Script s(fixed_options());
-  s.mon.handle_start(0);
-  s.expect<MetaSelfHost>("self");
-  s.reply(MetaAnswer<MetaHost>{MetaAnswerKind::NotFound, {}});
-  s.expect<GetInfo>("info");
+  started_without_a_host(s);
   s.reply(inactive());  // the engine left before the restart
   s.expect<ReadLeftNode>("the node left behind");
   s.reply(LeftNode{"node-pi1", "uuid-pi1"});
@@ -461,10 +464,7 @@ TEST(FixedDeletedHost, ARestartedAgentReadsTheNodeFromTheDiskAndKeepsItsNote) {
 
 TEST(FixedDeletedHost, AMachineThatLeftNothingReadsTheDiskOnceAndWaitsForItsHost) {
   Script s(fixed_options());
-  s.mon.handle_start(0);
-  s.expect<MetaSelfHost>("self");
-  s.reply(MetaAnswer<MetaHost>{MetaAnswerKind::NotFound, {}});
-  s.expect<GetInfo>("info");
+  started_without_a_host(s);
   s.reply(inactive());
   s.expect<ReadLeftNode>("the node left behind");
   s.reply(LeftNode{});
