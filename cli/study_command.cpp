@@ -109,7 +109,7 @@ int command_study(const StudyArgs& args) {
   }
   if (!s.imprecise_points.empty()) {
     // Joined by hand: fmt::join's spec parsing trips GCC 12's false
-    // -Wstringop-overflow at -O3 (see reports/study_report.cpp).
+    // -Wstringop-overflow at -O3 (see reports/CMakeLists.txt).
     std::string names;
     for (const auto& id : s.imprecise_points) names += (names.empty() ? "" : ", ") + id;
     std::cerr << fmt::format("study: {} point(s) reached max_seeds ({}) with the {} rate's interval still wider "

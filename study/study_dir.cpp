@@ -8,25 +8,22 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <exception>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <mutex>
 #include <optional>
-#include <sstream>
 #include <thread>
 
 #include "reports/reports.hpp"
 #include "sim/runner.hpp"
+#include "study/study_files.hpp"
 
 namespace swarmsim::study {
 
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string runs_path(const std::string& dir) { return (fs::path(dir) / "runs.jsonl").string(); }
-std::string study_path(const std::string& dir) { return (fs::path(dir) / "study.json").string(); }
 
 std::pair<std::string, std::uint64_t> key_of(const nlohmann::ordered_json& run) {
   return {run.value("point", std::string()), run.value("seed", std::uint64_t{0})};
@@ -42,32 +39,25 @@ nlohmann::ordered_json comparable(nlohmann::ordered_json run) {
 
 StudyDir read_study_dir(const std::string& dir) {
   StudyDir d;
-  std::ifstream study(study_path(dir));
-  if (!study) throw std::runtime_error(fmt::format("{}: no study.json here (is it a study's --out directory?)", dir));
-  d.study = nlohmann::ordered_json::parse(study, nullptr, false);
+  const FileBytes study = read_study_json(dir);
+  if (!study.opened) throw std::runtime_error(fmt::format("{}: no study.json here (is it a study's --out directory?)", dir));
+  if (study.read_error) std::rethrow_exception(study.read_error);
+  d.study = nlohmann::ordered_json::parse(study.text, nullptr, false);
   if (!d.study.is_object() || d.study.value("command", "") != "study")
     throw std::runtime_error(fmt::format("{}: not a study's study.json (expected JSON with \"command\": \"study\")",
-                                         study_path(dir)));
-  std::ifstream runs(runs_path(dir), std::ios::binary);
-  if (!runs) return d;
-  std::stringstream all;
-  all << runs.rdbuf();
-  const std::string text = all.str();
-  std::size_t start = 0, line_number = 0;
-  while (start < text.size()) {
-    const auto end = text.find('\n', start);
-    if (end == std::string::npos) {  // the run being written when the study was killed
-      d.torn_bytes = text.size() - start;
-      break;
-    }
-    ++line_number;
-    auto j = nlohmann::ordered_json::parse(text.substr(start, end - start), nullptr, false);
+                                         study_json_path(dir)));
+  // A runs.jsonl that cannot be read holds no run yet, and one that fails
+  // midway the runs before the failure.
+  const RunsJsonl runs = read_runs_jsonl(dir);
+  for (const RunsLine& line : runs.lines.complete) {
+    auto j = nlohmann::ordered_json::parse(line.text, nullptr, false);
     if (!j.is_object() || !j.contains("point") || !j.contains("seed"))
       throw std::runtime_error(fmt::format("{}:{}: not a run (expected a JSON object with point and seed)",
-                                           runs_path(dir), line_number));
+                                           runs_jsonl_path(dir), line.number));
     d.runs.push_back(std::move(j));
-    start = end + 1;
   }
+  // The run being written when the study was killed.
+  if (runs.lines.torn) d.torn_bytes = runs.lines.torn->text.size();
   return d;
 }
 
@@ -86,7 +76,7 @@ StudyRunSummary run_study(const StudySpec& spec, const std::vector<Point>& point
   wanted["shard"] = {{"index", o.shard}, {"count", o.shards}};
   // point/seed -> verdict of every run on disk (resumed) or finished now.
   std::map<std::pair<std::string, std::uint64_t>, std::string> done;
-  if (fs::exists(study_path(o.out))) {
+  if (fs::exists(study_json_path(o.out))) {
     StudyDir there;
     try {
       there = read_study_dir(o.out);
@@ -102,21 +92,21 @@ StudyRunSummary run_study(const StudySpec& spec, const std::vector<Point>& point
                                         "with the same study (file, or sweep options) and the same shard",
                                         o.out));
     if (there.torn_bytes > 0) {
-      const auto size = fs::file_size(runs_path(o.out));
-      fs::resize_file(runs_path(o.out), size - there.torn_bytes, ec);
-      if (ec) throw StudyWriteError(fmt::format("cannot cut the torn last line of {}: {}", runs_path(o.out), ec.message()));
+      const auto size = fs::file_size(runs_jsonl_path(o.out));
+      fs::resize_file(runs_jsonl_path(o.out), size - there.torn_bytes, ec);
+      if (ec) throw StudyWriteError(fmt::format("cannot cut the torn last line of {}: {}", runs_jsonl_path(o.out), ec.message()));
     }
     for (const auto& r : there.runs) done.emplace(key_of(r), r.value("verdict", std::string()));
   } else {
     try {
-      reports::write_file_atomically(study_path(o.out), wanted.dump(2) + "\n");
+      reports::write_file_atomically(study_json_path(o.out), wanted.dump(2) + "\n");
     } catch (const std::runtime_error& e) {
       throw StudyWriteError(e.what());
     }
   }
 
-  const int fd = ::open(runs_path(o.out).c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) throw StudyWriteError(fmt::format("cannot write {}: {}", runs_path(o.out), std::strerror(errno)));
+  const int fd = ::open(runs_jsonl_path(o.out).c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) throw StudyWriteError(fmt::format("cannot write {}: {}", runs_jsonl_path(o.out), std::strerror(errno)));
   StudyRunSummary summary;
   std::size_t finished = 0;   // runs of this shard on disk, found or run now
   std::size_t known = 0;      // runs of this shard known to be wanted so far
@@ -149,7 +139,7 @@ StudyRunSummary run_study(const StudySpec& spec, const std::vector<Point>& point
         // most one torn last line.
         const ssize_t n = ::write(fd, text.data(), text.size());
         if (n != static_cast<ssize_t>(text.size())) {
-          write_failure = fmt::format("cannot write {}: {}", runs_path(o.out), n < 0 ? std::strerror(errno) : "short write");
+          write_failure = fmt::format("cannot write {}: {}", runs_jsonl_path(o.out), n < 0 ? std::strerror(errno) : "short write");
           write_failed = true;
           return;
         }
@@ -204,6 +194,7 @@ StudyRunSummary run_study(const StudySpec& spec, const std::vector<Point>& point
       std::vector<std::size_t> still_open;
       for (const std::size_t p : open) {
         std::vector<std::string> verdicts;
+        verdicts.reserve(static_cast<std::size_t>(to));
         for (int s = 0; s < to; ++s)
           verdicts.push_back(done.at({points[p].id, spec.first_seed + static_cast<std::uint64_t>(s)}));
         const auto end = stop_point(pr, verdicts);
@@ -251,8 +242,8 @@ std::size_t merge_study_dirs(const std::vector<std::string>& dirs, const std::st
   for (const auto& [key, r] : runs)
     lines += r.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
   try {
-    reports::write_file_atomically(runs_path(out), lines);
-    reports::write_file_atomically(study_path(out), study->dump(2) + "\n");
+    reports::write_file_atomically(runs_jsonl_path(out), lines);
+    reports::write_file_atomically(study_json_path(out), study->dump(2) + "\n");
   } catch (const std::runtime_error& e) {
     throw StudyWriteError(e.what());
   }
