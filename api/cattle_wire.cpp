@@ -66,17 +66,23 @@ model::CattleHostList cattle_hosts_from_json(const json& j) {
 }
 
 json cattle_service_to_json(const model::ServiceMetadata& metadata) {
-  return {{"type", "service"}, {"name", kMonService}, {"metadata", service_metadata_to_json(metadata)}};
+  return {
+      {"type", "service"}, {"name", kMonService}, {"metadata", service_metadata_to_json(metadata)}};
 }
 
-HttpRequest cattle_list_hosts() { return {"GET", std::string(kHosts), ""}; }
+HttpRequest cattle_list_hosts() {
+  return {"GET", std::string(kHosts), ""};
+}
 HttpRequest cattle_get_host(std::string_view uuid) {
   return {"GET", fmt::format("{}/{}", kHosts, uuid), ""};
 }
-HttpRequest cattle_put_labels(std::string_view uuid, const std::map<std::string, std::string>& labels) {
+HttpRequest cattle_put_labels(std::string_view uuid,
+                              const std::map<std::string, std::string>& labels) {
   return {"PUT", fmt::format("{}/{}", kHosts, uuid), json{{"labels", labels}}.dump()};
 }
-HttpRequest cattle_get_service() { return {"GET", std::string(kService), ""}; }
+HttpRequest cattle_get_service() {
+  return {"GET", std::string(kService), ""};
+}
 HttpRequest cattle_list_service_containers() {
   return {"GET", std::string(kService) + "/instances", ""};
 }
@@ -91,7 +97,8 @@ json cattle_containers_to_json(const model::ContainerList& containers) {
   return {{"type", "collection"}, {"data", data}};
 }
 HttpRequest cattle_put_service_metadata(const model::ServiceMetadata& metadata) {
-  return {"PUT", std::string(kService), json{{"metadata", service_metadata_to_json(metadata)}}.dump()};
+  return {"PUT", std::string(kService),
+          json{{"metadata", service_metadata_to_json(metadata)}}.dump()};
 }
 
 std::optional<model::Request> cattle_from_http(const HttpRequest& h) {
@@ -114,14 +121,16 @@ std::optional<model::Request> cattle_from_http(const HttpRequest& h) {
     }
     return std::nullopt;
   }
-  if (path.substr(0, kHosts.size() + 1) != std::string(kHosts) + "/" || path.size() <= kHosts.size() + 1)
+  if (path.substr(0, kHosts.size() + 1) != std::string(kHosts) + "/" ||
+      path.size() <= kHosts.size() + 1)
     return std::nullopt;
   const std::string_view uuid = path.substr(kHosts.size() + 1);
   if (uuid.find('/') != std::string_view::npos) return std::nullopt;
   if (h.method == "GET") return model::CattleGetHost{std::string(uuid)};
   if (h.method == "PUT") {
     const json b = parse_body(h);
-    if (!b.is_object() || !b.contains("labels")) throw WireError("PUT " + h.target + ": no labels in the body");
+    if (!b.is_object() || !b.contains("labels"))
+      throw WireError("PUT " + h.target + ": no labels in the body");
     return model::CattlePutHostLabels{std::string(uuid), fields::text_map(b, "labels", true)};
   }
   return std::nullopt;
@@ -130,10 +139,13 @@ std::optional<model::Request> cattle_from_http(const HttpRequest& h) {
 HttpRequest cattle_to_http(const model::Request& r) {
   if (std::holds_alternative<model::CattleListHosts>(r)) return cattle_list_hosts();
   if (auto* g = std::get_if<model::CattleGetHost>(&r)) return cattle_get_host(g->host_uuid);
-  if (auto* p = std::get_if<model::CattlePutHostLabels>(&r)) return cattle_put_labels(p->host_uuid, p->labels);
+  if (auto* p = std::get_if<model::CattlePutHostLabels>(&r))
+    return cattle_put_labels(p->host_uuid, p->labels);
   if (std::holds_alternative<model::CattleGetService>(r)) return cattle_get_service();
-  if (auto* p = std::get_if<model::CattlePutService>(&r)) return cattle_put_service_metadata(p->metadata);
-  if (std::holds_alternative<model::CattleServiceContainers>(r)) return cattle_list_service_containers();
+  if (auto* p = std::get_if<model::CattlePutService>(&r))
+    return cattle_put_service_metadata(p->metadata);
+  if (std::holds_alternative<model::CattleServiceContainers>(r))
+    return cattle_list_service_containers();
   throw WireError(std::string("not a Cattle API request: ") + model::request_name(r));
 }
 
@@ -155,7 +167,8 @@ model::Response cattle_answer_from_http(const model::Request& r, const HttpRespo
   if (std::holds_alternative<model::CattleListHosts>(r)) return cattle_hosts_from_http(h);
   if (std::holds_alternative<model::CattleGetHost>(r)) return cattle_host_from_http(h);
   if (std::holds_alternative<model::CattleGetService>(r)) return cattle_service_from_http(h);
-  if (std::holds_alternative<model::CattleServiceContainers>(r)) return cattle_containers_from_http(h);
+  if (std::holds_alternative<model::CattleServiceContainers>(r))
+    return cattle_containers_from_http(h);
   return put_outcome(h);
 }
 
@@ -226,7 +239,8 @@ model::Response read_ok(const HttpResponse& h, F&& read) {
   try {
     return read(json::parse(h.body));
   } catch (const std::exception& e) {
-    return model::ApiError{h.status, std::string("the Cattle API's answer cannot be read: ") + e.what()};
+    return model::ApiError{h.status,
+                           std::string("the Cattle API's answer cannot be read: ") + e.what()};
   }
 }
 
@@ -257,9 +271,10 @@ model::Response cattle_service_from_http(const HttpResponse& h) {
   return read_ok(h, [](const json& j) -> model::Response {
     if (!j.is_object()) throw WireError("a service: expected an object");
     const auto md = j.find("metadata");
-    return model::MetaAnswer<model::ServiceMetadata>{
-        model::MetaAnswerKind::Json,
-        md == j.end() || md->is_null() ? model::ServiceMetadata{} : service_metadata_from_json(*md)};
+    return model::MetaAnswer<model::ServiceMetadata>{model::MetaAnswerKind::Json,
+                                                     md == j.end() || md->is_null()
+                                                         ? model::ServiceMetadata{}
+                                                         : service_metadata_from_json(*md)};
   });
 }
 

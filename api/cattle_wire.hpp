@@ -12,11 +12,10 @@
 #pragma once
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "api/docker_wire.hpp"
 #include "model/io.hpp"
@@ -37,7 +36,8 @@ nlohmann::json cattle_service_to_json(const model::ServiceMetadata& metadata);
 HttpRequest cattle_list_hosts();
 HttpRequest cattle_get_host(std::string_view uuid);
 // PUT of the whole label map, as the Rancher UI and the script write it.
-HttpRequest cattle_put_labels(std::string_view uuid, const std::map<std::string, std::string>& labels);
+HttpRequest cattle_put_labels(std::string_view uuid,
+                              const std::map<std::string, std::string>& labels);
 HttpRequest cattle_get_service();
 // GET /v1/services/swarmkit-mon/instances: the service's containers.
 HttpRequest cattle_list_service_containers();

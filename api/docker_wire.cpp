@@ -25,9 +25,10 @@ std::string rfc3339(Instant t, Instant epoch) {
   const sys_days day{floor<days>(sys_seconds{seconds{secs}})};
   const year_month_day ymd{day};
   const auto in_day = secs - duration_cast<seconds>(day.time_since_epoch()).count();
-  std::string out = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", static_cast<int>(ymd.year()),
-                                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                                in_day / 3600, in_day / 60 % 60, in_day % 60);
+  std::string out =
+      fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", static_cast<int>(ymd.year()),
+                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                  in_day / 3600, in_day / 60 % 60, in_day % 60);
   if (frac != 0) out += fmt::format(".{:09}", frac);
   return out + "Z";
 }
@@ -48,7 +49,8 @@ int digits(std::string_view s, std::size_t at, std::size_t n) {
 Instant parse_rfc3339(std::string_view s, Instant epoch) {
   using namespace std::chrono;
   auto expect = [&](std::size_t at, char c) {
-    if (at >= s.size() || s[at] != c) throw WireError(fmt::format("expected an RFC 3339 time, got '{}'", s));
+    if (at >= s.size() || s[at] != c)
+      throw WireError(fmt::format("expected an RFC 3339 time, got '{}'", s));
   };
   const int y = digits(s, 0, 4);
   expect(4, '-');
@@ -73,11 +75,12 @@ Instant parse_rfc3339(std::string_view s, Instant epoch) {
   }
   expect(at, 'Z');
   if (at + 1 != s.size()) throw WireError(fmt::format("expected an RFC 3339 time, got '{}'", s));
-  const year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
+  const year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)},
+                           day{static_cast<unsigned>(d)}};
   if (!ymd.ok() || h > 23 || mi > 59 || sec > 60)
     throw WireError(fmt::format("expected an RFC 3339 time, got '{}'", s));
-  const auto secs = duration_cast<seconds>(sys_days{ymd}.time_since_epoch()).count() + h * 3600 +
-                    mi * 60 + sec;
+  const auto secs =
+      duration_cast<seconds>(sys_days{ymd}.time_since_epoch()).count() + h * 3600 + mi * 60 + sec;
   return static_cast<Instant>(secs) * 1'000'000'000 + frac - epoch;
 }
 
@@ -86,7 +89,8 @@ Instant parse_rfc3339(std::string_view s, Instant epoch) {
 namespace {
 
 template <typename E>
-E enum_from(const json& j, const char* what, std::initializer_list<std::pair<const char*, E>> names) {
+E enum_from(const json& j, const char* what,
+            std::initializer_list<std::pair<const char*, E>> names) {
   if (!j.is_string()) throw WireError(fmt::format("{}: expected a string, got {}", what, j.dump()));
   const auto& s = j.get_ref<const std::string&>();
   for (const auto& [name, value] : names)
@@ -95,15 +99,16 @@ E enum_from(const json& j, const char* what, std::initializer_list<std::pair<con
 }
 
 model::NodeRole role_from(const json& j) {
-  return enum_from<model::NodeRole>(j, "Spec.Role", {{"worker", model::NodeRole::Worker},
-                                                     {"manager", model::NodeRole::Manager}});
+  return enum_from<model::NodeRole>(
+      j, "Spec.Role", {{"worker", model::NodeRole::Worker}, {"manager", model::NodeRole::Manager}});
 }
 
 const json& object_at(const json& j, const char* key) {
   static const json kEmpty = json::object();
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return kEmpty;
-  if (!it->is_object()) throw WireError(fmt::format("{}: expected an object, got {}", key, it->dump()));
+  if (!it->is_object())
+    throw WireError(fmt::format("{}: expected an object, got {}", key, it->dump()));
   return *it;
 }
 
@@ -157,20 +162,22 @@ model::Node node_from_json(const json& j, Instant epoch) {
   if (const std::string os = fields::text(platform, "OS"); !os.empty()) n.Description.OS = os;
   const json& status = object_at(j, "Status");
   if (auto it = status.find("State"); it != status.end())
-    n.Status.State = enum_from<model::NodeState>(*it, "Status.State",
-                                                 {{"unknown", model::NodeState::Unknown},
-                                                  {"down", model::NodeState::Down},
-                                                  {"ready", model::NodeState::Ready},
-                                                  {"disconnected", model::NodeState::Disconnected}});
+    n.Status.State =
+        enum_from<model::NodeState>(*it, "Status.State",
+                                    {{"unknown", model::NodeState::Unknown},
+                                     {"down", model::NodeState::Down},
+                                     {"ready", model::NodeState::Ready},
+                                     {"disconnected", model::NodeState::Disconnected}});
   n.Status.Addr = fields::text(status, "Addr");
   if (auto it = j.find("ManagerStatus"); it != j.end() && it->is_object()) {
     model::ManagerStatus ms;
     if (auto l = it->find("Leader"); l != it->end() && l->is_boolean()) ms.Leader = l->get<bool>();
     if (auto r = it->find("Reachability"); r != it->end())
-      ms.Reachability_ = enum_from<model::Reachability>(
-          *r, "ManagerStatus.Reachability", {{"unknown", model::Reachability::Unknown},
-                                             {"unreachable", model::Reachability::Unreachable},
-                                             {"reachable", model::Reachability::Reachable}});
+      ms.Reachability_ =
+          enum_from<model::Reachability>(*r, "ManagerStatus.Reachability",
+                                         {{"unknown", model::Reachability::Unknown},
+                                          {"unreachable", model::Reachability::Unreachable},
+                                          {"reachable", model::Reachability::Reachable}});
     ms.Addr = fields::text(*it, "Addr");
     n.ManagerStatus_ = ms;
   }
@@ -252,14 +259,17 @@ namespace {
 // character) as one segment of a path, escaped as Go's net/url escapes it;
 // and back. IDs are letters and digits, unchanged either way.
 bool unreserved(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_' || c == '~';
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_' ||
+         c == '~';
 }
 
 std::string path_segment(std::string_view s) {
   std::string out;
   for (const char c : s) {
-    if (unreserved(c)) out += c;
-    else out += fmt::format("%{:02X}", static_cast<unsigned char>(c));
+    if (unreserved(c))
+      out += c;
+    else
+      out += fmt::format("%{:02X}", static_cast<unsigned char>(c));
   }
   return out;
 }
@@ -350,7 +360,9 @@ std::optional<std::string> query_value(std::string_view query, std::string_view 
   return std::nullopt;
 }
 
-bool truthy(const std::optional<std::string>& v) { return v && (*v == "1" || *v == "true"); }
+bool truthy(const std::optional<std::string>& v) {
+  return v && (*v == "1" || *v == "true");
+}
 
 json body_of(const HttpRequest& h) {
   if (h.body.empty()) return json::object();
@@ -383,13 +395,16 @@ std::optional<model::Request> from_http(const HttpRequest& h) {
         if (a.is_string()) j.remote_addrs.push_back(a.get<std::string>());
     return j;
   }
-  if (h.method == "POST" && path == "/swarm/leave") return model::SwarmLeave{truthy(query_value(query, "force"))};
+  if (h.method == "POST" && path == "/swarm/leave")
+    return model::SwarmLeave{truthy(query_value(query, "force"))};
   constexpr std::string_view kNodes = "/nodes/";
   if (path.substr(0, kNodes.size()) == kNodes && path.size() > kNodes.size()) {
     std::string_view rest = path.substr(kNodes.size());
     if (h.method == "GET" && rest.find('/') == std::string_view::npos) {
       auto ref = unescape(rest);
-      if (!ref) throw WireError(fmt::format("{} {}: a bad escape in the node reference", h.method, h.target));
+      if (!ref)
+        throw WireError(
+            fmt::format("{} {}: a bad escape in the node reference", h.method, h.target));
       return model::InspectNode{*ref};
     }
     if (h.method == "DELETE" && rest.find('/') == std::string_view::npos)
@@ -401,12 +416,14 @@ std::optional<model::Request> from_http(const HttpRequest& h) {
       u.id = std::string(rest.substr(0, rest.size() - kUpdate.size()));
       const auto version = query_value(query, "version");
       std::uint64_t v = 0;
-      if (!version || std::from_chars(version->data(), version->data() + version->size(), v).ec != std::errc())
+      if (!version ||
+          std::from_chars(version->data(), version->data() + version->size(), v).ec != std::errc())
         throw WireError(fmt::format("{} {}: expected ?version=N", h.method, h.target));
       u.version = v;
       const json b = body_of(h);
       auto role = b.find("Role");
-      if (role == b.end()) throw WireError(fmt::format("{} {}: the spec has no Role", h.method, h.target));
+      if (role == b.end())
+        throw WireError(fmt::format("{} {}: the spec has no Role", h.method, h.target));
       u.role = role_from(*role);
       return u;
     }
@@ -420,17 +437,17 @@ std::optional<HttpResponse> version_answer(const HttpRequest& h) {
   std::string_view path, query;
   split_target(h.target, path, query);
   if (path == "/_ping" && (h.method == "GET" || h.method == "HEAD"))
-    return HttpResponse{200, h.method == "HEAD" ? "" : "OK",
+    return HttpResponse{200,
+                        h.method == "HEAD" ? "" : "OK",
                         {{"API-Version", std::string(kApiVersion)}, {"OSType", "linux"}}};
   if (path == "/version" && h.method == "GET")
-    return HttpResponse{200,
-                        json{{"Version", "swarmsim"},
-                             {"ApiVersion", kApiVersion},
-                             {"MinAPIVersion", kMinApiVersion},
-                             {"Os", "linux"},
-                             {"Arch", "amd64"},
-                             {"Components", json::array()}}
-                            .dump()};
+    return HttpResponse{200, json{{"Version", "swarmsim"},
+                                  {"ApiVersion", kApiVersion},
+                                  {"MinAPIVersion", kMinApiVersion},
+                                  {"Os", "linux"},
+                                  {"Arch", "amd64"},
+                                  {"Components", json::array()}}
+                                 .dump()};
   return std::nullopt;
 }
 
@@ -442,7 +459,8 @@ std::optional<std::pair<int, int>> version_of(std::string_view v) {
   int major = 0, minor = 0;
   const auto a = std::from_chars(v.data(), v.data() + dot, major);
   const auto b = std::from_chars(v.data() + dot + 1, v.data() + v.size(), minor);
-  if (a.ec != std::errc() || a.ptr != v.data() + dot || b.ec != std::errc() || b.ptr != v.data() + v.size())
+  if (a.ec != std::errc() || a.ptr != v.data() + dot || b.ec != std::errc() ||
+      b.ptr != v.data() + v.size())
     return std::nullopt;
   return std::make_pair(major, minor);
 }
@@ -467,13 +485,16 @@ std::optional<std::string> negotiate(const HttpResponse& ping) {
 
 // ---- responses ---------------------------------------------------------
 
-HttpResponse to_http(const model::Request& request, const model::Response& response, Instant epoch) {
+HttpResponse to_http(const model::Request& request, const model::Response& response,
+                     Instant epoch) {
   if (const auto* e = std::get_if<model::ApiError>(&response))
     return {e->status == 0 ? 503 : e->status, json{{"message", e->message}}.dump()};
   if (std::holds_alternative<model::GetInfo>(request))
-    if (const auto* s = std::get_if<model::SwarmInfo>(&response)) return {200, info_to_json(*s).dump()};
+    if (const auto* s = std::get_if<model::SwarmInfo>(&response))
+      return {200, info_to_json(*s).dump()};
   if (std::holds_alternative<model::GetSwarm>(request))
-    if (const auto* t = std::get_if<model::JoinTokens>(&response)) return {200, swarm_to_json(*t).dump()};
+    if (const auto* t = std::get_if<model::JoinTokens>(&response))
+      return {200, swarm_to_json(*t).dump()};
   if (std::holds_alternative<model::ListNodes>(request))
     if (const auto* n = std::get_if<model::NodeList>(&response))
       return {200, nodes_to_json(*n, epoch).dump()};
@@ -483,7 +504,8 @@ HttpResponse to_http(const model::Request& request, const model::Response& respo
     if (const auto* n = std::get_if<model::NodeList>(&response); n && n->size() == 1)
       return {200, node_to_json(n->front(), epoch).dump()};
   if (std::holds_alternative<model::Ok>(response)) return {200, ""};
-  return {500, json{{"message", "the simulated engine gave an answer this API cannot carry"}}.dump()};
+  return {500,
+          json{{"message", "the simulated engine gave an answer this API cannot carry"}}.dump()};
 }
 
 model::Response from_http(const model::Request& request, const HttpResponse& h, Instant epoch) {

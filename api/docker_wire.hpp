@@ -19,9 +19,8 @@
 // caller says otherwise).
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -44,7 +43,7 @@ struct HttpRequest {
 // An HTTP answer without the transport.
 struct HttpResponse {
   int status = 200;
-  std::string body;  // JSON, or empty
+  std::string body;                                 // JSON, or empty
   std::map<std::string, std::string> headers = {};  // beyond Content-Type and Content-Length
 };
 
@@ -105,7 +104,6 @@ HttpResponse to_http(const model::Request& request, const model::Response& respo
 // Client side: the model's response to `request` from an HTTP answer.
 // Never throws: an answer it cannot read is an ApiError carrying the status
 // and what was wrong, as the logic treats any failed call.
-model::Response from_http(const model::Request& request, const HttpResponse& h,
-                          Instant epoch = 0);
+model::Response from_http(const model::Request& request, const HttpResponse& h, Instant epoch = 0);
 
 }  // namespace swarmsim::api

@@ -4,9 +4,9 @@
 #pragma once
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "api/docker_wire.hpp"
@@ -16,7 +16,8 @@ namespace swarmsim::api::fields {
 inline std::string text(const nlohmann::json& j, const char* key) {
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return {};
-  if (!it->is_string()) throw WireError(fmt::format("{}: expected a string, got {}", key, it->dump()));
+  if (!it->is_string())
+    throw WireError(fmt::format("{}: expected a string, got {}", key, it->dump()));
   return it->get<std::string>();
 }
 
@@ -27,10 +28,13 @@ inline std::map<std::string, std::string> text_map(const nlohmann::json& j, cons
   std::map<std::string, std::string> out;
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return out;
-  if (!it->is_object()) throw WireError(fmt::format("{}: expected an object, got {}", key, it->dump()));
+  if (!it->is_object())
+    throw WireError(fmt::format("{}: expected an object, got {}", key, it->dump()));
   for (const auto& [k, v] : it->items()) {
-    if (v.is_string()) out[k] = v.get<std::string>();
-    else if (strict) throw WireError(fmt::format("{} {}: expected a string, got {}", key, k, v.dump()));
+    if (v.is_string())
+      out[k] = v.get<std::string>();
+    else if (strict)
+      throw WireError(fmt::format("{} {}: expected a string, got {}", key, k, v.dump()));
   }
   return out;
 }

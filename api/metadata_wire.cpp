@@ -15,13 +15,17 @@ using nlohmann::json;
 namespace {
 
 void expect_object(const json& j, const char* what) {
-  if (!j.is_object()) throw WireError(fmt::format("{}: expected an object, got {}", what, j.dump()));
+  if (!j.is_object())
+    throw WireError(fmt::format("{}: expected an object, got {}", what, j.dump()));
 }
 
 }  // namespace
 
 json host_to_json(const model::MetaHost& h) {
-  return {{"name", h.name}, {"uuid", h.uuid}, {"hostname", h.hostname}, {"agent_ip", h.agent_ip},
+  return {{"name", h.name},
+          {"uuid", h.uuid},
+          {"hostname", h.hostname},
+          {"agent_ip", h.agent_ip},
           {"labels", h.labels}};
 }
 
@@ -36,13 +40,16 @@ model::MetaHost host_from_json(const json& j) {
 }
 
 json container_to_json(const model::MetaContainer& c) {
-  return {{"name", c.name}, {"create_index", c.create_index}, {"primary_ip", c.primary_ip},
+  return {{"name", c.name},
+          {"create_index", c.create_index},
+          {"primary_ip", c.primary_ip},
           {"host_uuid", c.host_uuid}};
 }
 
 model::MetaContainer container_from_json(const json& j) {
   expect_object(j, "a metadata container");
-  model::MetaContainer c{fields::text(j, "name"), 0, fields::text(j, "primary_ip"), fields::text(j, "host_uuid")};
+  model::MetaContainer c{fields::text(j, "name"), 0, fields::text(j, "primary_ip"),
+                         fields::text(j, "host_uuid")};
   if (auto it = j.find("create_index"); it != j.end()) {
     if (!it->is_number_unsigned())
       throw WireError("create_index: expected a number, got " + it->dump());
@@ -61,11 +68,13 @@ json service_metadata_to_json(const model::ServiceMetadata& m) {
 
 model::ServiceMetadata service_metadata_from_json(const json& j) {
   expect_object(j, "the service metadata");
-  return {fields::text(j, "worker_token"), fields::text(j, "manager_token"), fields::text_map(j, "departed", false)};
+  return {fields::text(j, "worker_token"), fields::text(j, "manager_token"),
+          fields::text_map(j, "departed", false)};
 }
 
 bool is_metadata_request(const model::Request& r) {
-  return std::holds_alternative<model::MetaSelfHost>(r) || std::holds_alternative<model::MetaHosts>(r) ||
+  return std::holds_alternative<model::MetaSelfHost>(r) ||
+         std::holds_alternative<model::MetaHosts>(r) ||
          std::holds_alternative<model::MetaServiceContainers>(r) ||
          std::holds_alternative<model::MetaServiceMetadata>(r);
 }
@@ -90,8 +99,10 @@ std::optional<model::Request> metadata_from_http(const HttpRequest& h, std::stri
   if (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
   if (path == "/self/host") return model::MetaSelfHost{};
   if (path == "/hosts") return model::MetaHosts{};
-  if (path == fmt::format("/services/{}/containers", kMonService)) return model::MetaServiceContainers{};
-  if (path == fmt::format("/services/{}/metadata", kMonService)) return model::MetaServiceMetadata{};
+  if (path == fmt::format("/services/{}/containers", kMonService))
+    return model::MetaServiceContainers{};
+  if (path == fmt::format("/services/{}/metadata", kMonService))
+    return model::MetaServiceMetadata{};
   return std::nullopt;
 }
 
@@ -101,7 +112,10 @@ HttpResponse metadata_answer_to_http(const model::Response& response) {
         using T = std::decay_t<decltype(a)>;
         if constexpr (std::is_same_v<T, model::ApiError>) {
           return {a.status == 0 ? 503 : a.status, a.message};
-        } else if constexpr (requires { a.kind; a.value; }) {
+        } else if constexpr (requires {
+                               a.kind;
+                               a.value;
+                             }) {
           if (a.kind == model::MetaAnswerKind::NotFound) return {404, "Not found"};
           if (a.kind == model::MetaAnswerKind::Empty) return {200, ""};
           using V = std::decay_t<decltype(a.value)>;
@@ -127,15 +141,18 @@ HttpResponse metadata_answer_to_http(const model::Response& response) {
 
 model::Response metadata_answer_from_http(const model::Request& request, const HttpResponse& h) {
   auto answer = [&](model::MetaAnswerKind kind) -> model::Response {
-    if (std::holds_alternative<model::MetaSelfHost>(request)) return model::MetaAnswer<model::MetaHost>{kind, {}};
-    if (std::holds_alternative<model::MetaHosts>(request)) return model::MetaAnswer<model::HostList>{kind, {}};
+    if (std::holds_alternative<model::MetaSelfHost>(request))
+      return model::MetaAnswer<model::MetaHost>{kind, {}};
+    if (std::holds_alternative<model::MetaHosts>(request))
+      return model::MetaAnswer<model::HostList>{kind, {}};
     if (std::holds_alternative<model::MetaServiceContainers>(request))
       return model::MetaAnswer<model::ContainerList>{kind, {}};
     return model::MetaAnswer<model::ServiceMetadata>{kind, {}};
   };
   if (h.status == 404) return answer(model::MetaAnswerKind::NotFound);
   if (h.status < 200 || h.status >= 300) return model::ApiError{h.status, h.body};
-  if (h.body.find_first_not_of(" \t\r\n") == std::string::npos) return answer(model::MetaAnswerKind::Empty);
+  if (h.body.find_first_not_of(" \t\r\n") == std::string::npos)
+    return answer(model::MetaAnswerKind::Empty);
   try {
     const json j = json::parse(h.body);
     if (std::holds_alternative<model::MetaSelfHost>(request))
@@ -151,7 +168,8 @@ model::Response metadata_answer_from_http(const model::Request& request, const H
     }
     std::vector<model::MetaContainer> containers;
     for (const auto& e : j) containers.push_back(container_from_json(e));
-    return model::MetaAnswer<model::ContainerList>{model::MetaAnswerKind::Json, std::move(containers)};
+    return model::MetaAnswer<model::ContainerList>{model::MetaAnswerKind::Json,
+                                                   std::move(containers)};
   } catch (const std::exception&) {
     return answer(model::MetaAnswerKind::Empty);
   }

@@ -14,11 +14,10 @@
 // Paths are relative to a prefix, by default `/2015-12-19`.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "api/docker_wire.hpp"
 #include "model/io.hpp"

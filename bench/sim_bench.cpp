@@ -23,7 +23,6 @@
 // and its ratio to KernelOnly.
 #include <benchmark/benchmark.h>
 #include <fmt/format.h>
-
 #include <sys/resource.h>
 
 #include <cmath>
@@ -49,7 +48,8 @@ void KernelOnly(benchmark::State& state) {
     k.run_until(1'000'000);
     events += k.events_run();
   }
-  state.counters["events"] = benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
+  state.counters["events"] =
+      benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
   state.counters["kernel_events"] = static_cast<double>(events);
 }
 
@@ -72,7 +72,8 @@ void BareHeapLoop(benchmark::State& state) {
       ++events;
     }
   }
-  state.counters["events"] = benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
+  state.counters["events"] =
+      benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
   state.counters["kernel_events"] = static_cast<double>(events);
 }
 
@@ -109,7 +110,8 @@ void Fleet(benchmark::State& state) {
     o.keep_trace = false;
     events += sim::run_scenario(spec, o).kernel_events;
   }
-  state.counters["events"] = benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
+  state.counters["events"] =
+      benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
   state.counters["kernel_events"] = static_cast<double>(events);
   state.counters["peak_MiB"] = peak_rss_mib();
   state.counters["KiB_per_host"] = peak_rss_mib() * 1024.0 / hosts;
@@ -120,7 +122,8 @@ void LoadFleet(benchmark::State& state) {
   const std::string yaml =
       "name: big\nprofiles: {pi: {arch: aarch64}}\nhosts:\n"
       "  - {count: 100000, name: \"pi-{i}\", profile: pi, over: [0s, 30m]}\n";
-  for (auto _ : state) benchmark::DoNotOptimize(sim::load_scenario_string(yaml, "big").events.size());
+  for (auto _ : state)
+    benchmark::DoNotOptimize(sim::load_scenario_string(yaml, "big").events.size());
 }
 
 void run_file(benchmark::State& state, const char* relative, const char* policy) {
@@ -133,12 +136,17 @@ void run_file(benchmark::State& state, const char* relative, const char* policy)
     o.keep_trace = false;
     events += sim::run_scenario(spec, o).kernel_events;
   }
-  state.counters["events"] = benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
+  state.counters["events"] =
+      benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
   state.counters["kernel_events"] = static_cast<double>(events);
 }
 
-void Incident(benchmark::State& s) { run_file(s, "scenarios/incident-2017.yaml", "fixed"); }
-void StaleMetadata(benchmark::State& s) { run_file(s, "scenarios/stale-metadata.yaml", "legacy"); }
+void Incident(benchmark::State& s) {
+  run_file(s, "scenarios/incident-2017.yaml", "fixed");
+}
+void StaleMetadata(benchmark::State& s) {
+  run_file(s, "scenarios/stale-metadata.yaml", "legacy");
+}
 
 void GeneratedCase(benchmark::State& state) {
   // A busy environment: 20 hosts, the manager's replica lagging, a partition.
@@ -153,7 +161,8 @@ void GeneratedCase(benchmark::State& state) {
       "  pi: {arch: aarch64, cpu_factor: 4, link: wan, agent_startup: {uniform: [2s, 8s]}}\n"
       "hosts:\n"
       "  - {name: vm0, profile: vm, at: 0s}\n";
-  for (int i = 1; i < 20; ++i) yaml += fmt::format("  - {{name: pi{}, profile: pi, at: {}s}}\n", i, 30 + 10 * i);
+  for (int i = 1; i < 20; ++i)
+    yaml += fmt::format("  - {{name: pi{}, profile: pi, at: {}s}}\n", i, 30 + 10 * i);
   yaml += "events:\n  - {at: 5m, partition: [pi3, pi4], for: 1m}\n";
   const auto spec = sim::load_scenario_string(yaml, "bench");
   std::uint64_t events = 0, seed = 1;
@@ -164,7 +173,8 @@ void GeneratedCase(benchmark::State& state) {
     o.keep_trace = false;
     events += sim::run_scenario(spec, o).kernel_events;
   }
-  state.counters["events"] = benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
+  state.counters["events"] =
+      benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
   state.counters["kernel_events"] = static_cast<double>(events);
 }
 
@@ -196,8 +206,10 @@ class RatioReporter : public benchmark::ConsoleReporter {
     const std::pair<double, double>* last = nullptr;
     for (const auto& f : fleets_) {
       if (last)
-        std::printf("Fleet %.0f -> %.0f hosts: time grows like N^%.2f (the target is at most 1.2)\n",
-                    last->first, f.first, std::log(f.second / last->second) / std::log(f.first / last->first));
+        std::printf(
+            "Fleet %.0f -> %.0f hosts: time grows like N^%.2f (the target is at most 1.2)\n",
+            last->first, f.first,
+            std::log(f.second / last->second) / std::log(f.first / last->first));
       last = &f;
     }
   }
@@ -219,7 +231,10 @@ BENCHMARK(LoadFleet)->Unit(benchmark::kMillisecond);
 
 int main(int argc, char** argv) {
   if (const char* big = std::getenv("SWARMSIM_BENCH_100K"); big && std::string(big) == "1")
-    benchmark::RegisterBenchmark("Fleet", Fleet)->Arg(100000)->Iterations(1)->Unit(benchmark::kSecond);
+    benchmark::RegisterBenchmark("Fleet", Fleet)
+        ->Arg(100000)
+        ->Iterations(1)
+        ->Unit(benchmark::kSecond);
   benchmark::Initialize(&argc, argv);
   RatioReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);

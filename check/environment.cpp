@@ -54,9 +54,13 @@ HostCase host_at(const EnvCase& c, std::size_t i) {
   return h;
 }
 
-double cpu_factor(const HostCase& h) { return h.aarch64 ? std::max(h.cpu_tenths, 10) / 10.0 : 1.0; }
+double cpu_factor(const HostCase& h) {
+  return h.aarch64 ? std::max(h.cpu_tenths, 10) / 10.0 : 1.0;
+}
 
-Duration seconds(int s) { return static_cast<Duration>(s) * kSecond; }
+Duration seconds(int s) {
+  return static_cast<Duration>(s) * kSecond;
+}
 
 sim::ProfileSpec profile_for(const HostCase& h, const std::string& name) {
   sim::ProfileSpec p;
@@ -86,8 +90,10 @@ void add_window(std::vector<EventSpec>& out, EventKind kind, const std::string& 
   e.at_ns = at;
   e.kind = kind;
   e.duration_ns = seconds(std::max(w->for_s, 1));
-  if (kind == EventKind::Partition) e.hosts = {host};
-  else e.host = host;
+  if (kind == EventKind::Partition)
+    e.hosts = {host};
+  else
+    e.host = host;
   out.push_back(e);
 }
 
@@ -123,7 +129,8 @@ std::vector<sim::LinkClassSpec> links_for(const EnvCase& c) {
 }
 
 Duration stretched_startup(const HostCase& h) {
-  return static_cast<Duration>(static_cast<double>(seconds(std::max(h.startup_s, 1))) * cpu_factor(h));
+  return static_cast<Duration>(static_cast<double>(seconds(std::max(h.startup_s, 1))) *
+                               cpu_factor(h));
 }
 
 // Late hosts are added once the core is up: its slowest agent has started.
@@ -171,7 +178,8 @@ Instant late_added_at(const EnvCase& c, std::size_t i, Duration core_up) {
 // (counted from the latest addition, so every one of them exists by then).
 Instant removal_time(const EnvCase& c, std::size_t i, Duration core_up) {
   const HostCase& h = host_at(c, i);
-  if (!c.removed_together) return late_added_at(c, i, core_up) + seconds(std::max(*h.remove_after_s, 1));
+  if (!c.removed_together)
+    return late_added_at(c, i, core_up) + seconds(std::max(*h.remove_after_s, 1));
   Instant latest_add = 0;
   int delay_s = 1;
   for (std::size_t r : removed_hosts(c)) {
@@ -276,8 +284,10 @@ void add_host_timeline(std::vector<EventSpec>& out, const EnvCase& c, std::size_
           fault.at_ns = at + seconds(std::max(loss->then->at_s, 0));
           fault.kind = loss->then->at_s % 2 == 1 ? EventKind::Partition : EventKind::Crash;
           fault.duration_ns = seconds(std::max(loss->then->for_s, 1));
-          if (fault.kind == EventKind::Partition) fault.hosts = {n};
-          else fault.host = n;
+          if (fault.kind == EventKind::Partition)
+            fault.hosts = {n};
+          else
+            fault.host = n;
           out.push_back(fault);
         }
         break;
@@ -415,9 +425,9 @@ std::vector<std::string> describe(const EnvCase& c) {
   const std::size_t count = 1 + c.others.size();
   int arm = 0;
   bool mismatch = false, shared = false, lag = false, empty = false, stall = false, busy = false,
-       crash = false, partition = false, readd = false, skew = false, deleted = false, twins_deleted = false,
-       restart_after_leave = false, same_machine = false, dies = false, custom = false, ui_edit = false,
-       nat = false, other_if = false;
+       crash = false, partition = false, readd = false, skew = false, deleted = false,
+       twins_deleted = false, restart_after_leave = false, same_machine = false, dies = false,
+       custom = false, ui_edit = false, nat = false, other_if = false;
   std::vector<std::string> custom_names;
   const auto removed = removed_hosts(c);
   for (std::size_t i = 0; i < count; ++i) {
@@ -447,15 +457,20 @@ std::vector<std::string> describe(const EnvCase& c) {
       readd |= h.readd_after_s.has_value();
       deleted |= h.machine_runs_on;
       restart_after_leave |= h.machine_runs_on && !h.readd_after_s && h.restart_after_leave_s;
-      twins_deleted |= h.machine_runs_on && h.twin && i >= 2 && is_removed(c, i - 1) && !is_core(c, i - 1);
+      twins_deleted |=
+          h.machine_runs_on && h.twin && i >= 2 && is_removed(c, i - 1) && !is_core(c, i - 1);
       same_machine |= h.readd_after_s.has_value() && h.same_machine;
     } else {
       dies |= h.dies_after_s.has_value() && !is_core(c, i);
     }
   }
-  tags.push_back(fmt::format("hosts={}", count <= 2 ? std::string("1-2") : count <= 5 ? "3-5" : "6+"));
+  tags.push_back(fmt::format("hosts={}", count <= 2   ? std::string("1-2")
+                                         : count <= 5 ? "3-5"
+                                                      : "6+"));
   tags.push_back(fmt::format("managers={}", c.managers));
-  tags.push_back(arm == 0 ? "arch=x86_64-only" : arm + 1 == static_cast<int>(count) ? "arch=arm-workers-only" : "arch=mixed");
+  tags.push_back(arm == 0                             ? "arch=x86_64-only"
+                 : arm + 1 == static_cast<int>(count) ? "arch=arm-workers-only"
+                                                      : "arch=mixed");
   if (mismatch) tags.push_back("mech=hostname-mismatch");
   if (shared) tags.push_back("mech=shared-default-name");
   if (custom) tags.push_back("mech=custom-hostname");
@@ -480,11 +495,13 @@ std::vector<std::string> describe(const EnvCase& c) {
   if (skew) tags.push_back("fault=clock-skew");
   if (ui_edit) tags.push_back("event=operator-edits-host");
   if (c.image_x86_only_at_s) tags.push_back("event=image-without-aarch64");
-  if (c.image_x86_only_at_s && c.always_pull) tags.push_back("event=image-without-aarch64-always-pulled");
+  if (c.image_x86_only_at_s && c.always_pull)
+    tags.push_back("event=image-without-aarch64-always-pulled");
   if (c.upgrade_at_s) tags.push_back("event=stack-upgrade");
   if (c.burst)
-    tags.push_back(fmt::format("event=join-burst-of-{}",
-                               c.burst->count < 10 ? "2-9" : c.burst->count < 25 ? "10-24" : "25+"));
+    tags.push_back(fmt::format("event=join-burst-of-{}", c.burst->count < 10   ? "2-9"
+                                                         : c.burst->count < 25 ? "10-24"
+                                                                               : "25+"));
   if (c.upgrade_at_s && c.upgrade_manager_scale > 0 && c.upgrade_manager_scale != c.managers)
     tags.push_back("event=stack-upgrade-new-manager-scale");
   int core_lost = 0;
@@ -511,7 +528,8 @@ std::vector<std::string> describe(const EnvCase& c) {
   if (c.cattle_timeout_permille > 0) tags.push_back("fault=cattle-write-timeouts");
   if (nat) tags.push_back("mech=node-address-nat");
   if (other_if) tags.push_back("mech=node-address-second-interface");
-  if (c.edge_loss_permille || c.edge_dup_permille || c.edge_reorder_permille) tags.push_back("fault=lossy-edge");
+  if (c.edge_loss_permille || c.edge_dup_permille || c.edge_reorder_permille)
+    tags.push_back("fault=lossy-edge");
   return tags;
 }
 

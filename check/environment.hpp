@@ -42,16 +42,16 @@ struct HostCase {
   // A kernel hostname written out (index into kCustomHostnames, plus one;
   // 0: the style's): names several hosts share, reverse-DNS FQDNs.
   int custom_hostname = 0;
-  bool edge = false;           // on the edge link rather than the cloud LAN
+  bool edge = false;  // on the edge link rather than the cloud LAN
   // The address the managers see for the host's node (Status.Addr): its
   // agent IP, its site's NAT address, or a second interface (not the leader).
   sim::SeenAddr seen_addr = sim::SeenAddr::AgentIp;
-  int lag_ms = 1;              // metadata lag: uniform [lag_ms/4, lag_ms]
-  int empty_permille = 0;      // per /hosts answer: empty body
-  int startup_s = 1;           // agent start-up before stretching
-  int busy_s = 0;              // busy after join before stretching: no heartbeats
-  int skew_s = 0;              // clock skew
-  int add_offset_s = 0;        // late hosts: added this long after the core is up
+  int lag_ms = 1;                     // metadata lag: uniform [lag_ms/4, lag_ms]
+  int empty_permille = 0;             // per /hosts answer: empty body
+  int startup_s = 1;                  // agent start-up before stretching
+  int busy_s = 0;                     // busy after join before stretching: no heartbeats
+  int skew_s = 0;                     // clock skew
+  int add_offset_s = 0;               // late hosts: added this long after the core is up
   std::optional<int> remove_after_s;  // late hosts: removed from Rancher
   bool machine_runs_on = false;       // ... deleted in Cattle only: the machine keeps running
   std::optional<int> readd_after_s;   // ... and added again under the same name
@@ -61,7 +61,7 @@ struct HostCase {
   // had a loop and its metadata lag to leave, so that the restarted agent
   // must recall from the disk which node its engine left behind.
   std::optional<int> restart_after_leave_s;
-  std::optional<int> dies_after_s;    // late hosts not removed: the machine dies for good
+  std::optional<int> dies_after_s;  // late hosts not removed: the machine dies for good
   std::optional<Window> crash;
   std::optional<Window> stall;      // metadata replica stops reloading
   std::optional<Window> empty;      // metadata /hosts answers empty
@@ -100,7 +100,7 @@ enum class CoreLossKind {
 struct CoreLoss {
   int host = 0;  // which core host, modulo their number (0: vm0, which leads first)
   CoreLossKind kind = CoreLossKind::Dies;
-  int at_s = 0;   // after the core is up
+  int at_s = 0;    // after the core is up
   int for_s = 30;  // Reboots: how long the machine is off; Deleted: see stall_replica
   // Deleted: the host's own metadata replica stalls from a second before
   // the deletion, for for_s, so that its swarmkit-mon, leader or not, goes
@@ -130,8 +130,8 @@ struct EnvCase {
   std::optional<int> upgrade_at_s;
   int upgrade_manager_scale = 0;
   HostCase leader;
-  std::vector<HostCase> others;  // the first most_managers-1 are core hosts
-  std::optional<JoinBurst> burst;  // drawn only with GenOptions::join_bursts
+  std::vector<HostCase> others;       // the first most_managers-1 are core hosts
+  std::optional<JoinBurst> burst;     // drawn only with GenOptions::join_bursts
   std::vector<CoreLoss> core_losses;  // at most one per core host is applied
   int cattle_error_permille = 0;      // CattleSpec::write_error_p x 1000
   int cattle_timeout_permille = 0;    // CattleSpec::write_timeout_p x 1000

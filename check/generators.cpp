@@ -18,7 +18,8 @@ namespace {
 // altogether (a weightedOneOf would only shrink within the chosen branch).
 template <typename T>
 rc::Gen<std::optional<T>> sometimes(int one_in, rc::Gen<T> g) {
-  auto present = gen::weightedElement<bool>({{static_cast<std::size_t>(one_in - 1), false}, {1, true}});
+  auto present =
+      gen::weightedElement<bool>({{static_cast<std::size_t>(one_in - 1), false}, {1, true}});
   return gen::map(gen::pair(present, std::move(g)), [](std::pair<bool, T> p) {
     return p.first ? std::optional<T>(std::move(p.second)) : std::optional<T>();
   });
@@ -55,8 +56,8 @@ rc::Gen<HostCase> gen_host() {
                                                     {1, sim::SeenAddr::Nat},
                                                     {1, sim::SeenAddr::OtherInterface}})),
       // Mostly sub-second, sometimes a minute and a half.
-      gen::set(&HostCase::lag_ms, gen::weightedOneOf<int>({{3, gen::inRange(1, 2001)},
-                                                           {1, gen::inRange(1, 90001)}})),
+      gen::set(&HostCase::lag_ms,
+               gen::weightedOneOf<int>({{3, gen::inRange(1, 2001)}, {1, gen::inRange(1, 90001)}})),
       gen::set(&HostCase::empty_permille,
                gen::weightedOneOf<int>({{5, gen::just(0)}, {1, gen::inRange(0, 301)}})),
       gen::set(&HostCase::startup_s, gen::inRange(1, 31)),
@@ -83,10 +84,11 @@ rc::Gen<JoinBurst> gen_burst() {
   return gen::build<JoinBurst>(
       gen::set(&JoinBurst::count, gen::inRange(2, 41)),
       gen::set(&JoinBurst::from_s, gen::inRange(0, 301)),
-      gen::set(&JoinBurst::over_s, gen::weightedOneOf<int>({{1, gen::just(0)}, {2, gen::inRange(5, 301)}})),
+      gen::set(&JoinBurst::over_s,
+               gen::weightedOneOf<int>({{1, gen::just(0)}, {2, gen::inRange(5, 301)}})),
       gen::set(&JoinBurst::poisson, gen::weightedElement<bool>({{1, false}, {1, true}})),
-      gen::set(&JoinBurst::lag_ms, gen::weightedOneOf<int>({{3, gen::inRange(1, 2001)},
-                                                            {1, gen::inRange(1, 30001)}})));
+      gen::set(&JoinBurst::lag_ms,
+               gen::weightedOneOf<int>({{3, gen::inRange(1, 2001)}, {1, gen::inRange(1, 30001)}})));
 }
 
 rc::Gen<CoreLoss> gen_core_loss() {
@@ -96,9 +98,9 @@ rc::Gen<CoreLoss> gen_core_loss() {
       // while (the replacement) tell the most; a manager shut down for good
       // with MANAGER_SCALE 1 ends the swarm, which tells little.
       gen::set(&CoreLoss::kind, gen::weightedElement<CoreLossKind>({{3, CoreLossKind::Deleted},
-                                                                   {3, CoreLossKind::Reboots},
-                                                                   {2, CoreLossKind::Dies},
-                                                                   {1, CoreLossKind::Removed}})),
+                                                                    {3, CoreLossKind::Reboots},
+                                                                    {2, CoreLossKind::Dies},
+                                                                    {1, CoreLossKind::Removed}})),
       gen::set(&CoreLoss::at_s, gen::inRange(0, 601)),
       gen::set(&CoreLoss::for_s, gen::inRange(5, 301)),
       gen::set(&CoreLoss::stall_replica, gen::weightedElement<bool>({{1, false}, {1, true}})),
@@ -112,7 +114,8 @@ rc::Gen<EnvCase> gen_environment(const GenOptions& options) {
       // and with two, losing either one loses raft quorum whatever the
       // removal policy does.
       gen::set(&EnvCase::managers, gen::element(1, 3)),
-      gen::set(&EnvCase::loop_s, gen::weightedOneOf<int>({{3, gen::just(30)}, {1, gen::inRange(10, 61)}})),
+      gen::set(&EnvCase::loop_s,
+               gen::weightedOneOf<int>({{3, gen::just(30)}, {1, gen::inRange(10, 61)}})),
       gen::set(&EnvCase::edge_latency_ms, gen::inRange(1, 201)),
       gen::set(&EnvCase::edge_loss_permille,
                gen::weightedOneOf<int>({{4, gen::just(0)}, {1, gen::inRange(0, 51)}})),
@@ -126,8 +129,7 @@ rc::Gen<EnvCase> gen_environment(const GenOptions& options) {
       gen::set(&EnvCase::upgrade_at_s, sometimes(8, gen::inRange(0, 601))),
       gen::set(&EnvCase::upgrade_manager_scale,
                gen::weightedElement<int>({{4, 0}, {1, 1}, {1, 3}})),
-      gen::set(&EnvCase::leader, gen_host()),
-      gen::set(&EnvCase::seed, gen::inRange(1, 1000000)),
+      gen::set(&EnvCase::leader, gen_host()), gen::set(&EnvCase::seed, gen::inRange(1, 1000000)),
       // Up to size/5 hosts besides the leader (RapidCheck's size grows over
       // a run), capped at max_hosts.
       gen::set(&EnvCase::others,

@@ -26,29 +26,44 @@ namespace swarmsim::check {
 
 const char* to_string(Property p) {
   switch (p) {
-    case Property::NoSpuriousEviction: return "no-spurious-eviction";
-    case Property::Cleanup: return "cleanup";
-    case Property::Convergence: return "convergence";
-    case Property::NoFlapping: return "no-flapping";
-    case Property::Determinism: return "determinism";
-    case Property::BoundedRemovals: return "bounded-removals";
-    case Property::SparesItself: return "spares-itself";
-    case Property::NoRemovalOnFailedRead: return "no-removal-on-failed-read";
-    case Property::OneSwarm: return "one-swarm";
-    case Property::ManagerCount: return "manager-count";
-    case Property::SoundPromotions: return "sound-promotions";
-    case Property::NotesKept: return "notes-kept";
-    case Property::SimulatorFault: return "simulator-fault";
+    case Property::NoSpuriousEviction:
+      return "no-spurious-eviction";
+    case Property::Cleanup:
+      return "cleanup";
+    case Property::Convergence:
+      return "convergence";
+    case Property::NoFlapping:
+      return "no-flapping";
+    case Property::Determinism:
+      return "determinism";
+    case Property::BoundedRemovals:
+      return "bounded-removals";
+    case Property::SparesItself:
+      return "spares-itself";
+    case Property::NoRemovalOnFailedRead:
+      return "no-removal-on-failed-read";
+    case Property::OneSwarm:
+      return "one-swarm";
+    case Property::ManagerCount:
+      return "manager-count";
+    case Property::SoundPromotions:
+      return "sound-promotions";
+    case Property::NotesKept:
+      return "notes-kept";
+    case Property::SimulatorFault:
+      return "simulator-fault";
   }
   return "?";
 }
 
 const std::vector<Property>& all_properties() {
   static const std::vector<Property> all = {
-      Property::NoSpuriousEviction, Property::Cleanup,         Property::Convergence,
-      Property::NoFlapping,         Property::Determinism,     Property::BoundedRemovals,
-      Property::SparesItself,       Property::NoRemovalOnFailedRead, Property::OneSwarm,
-      Property::ManagerCount,       Property::SoundPromotions,       Property::NotesKept};
+      Property::NoSpuriousEviction, Property::Cleanup,
+      Property::Convergence,        Property::NoFlapping,
+      Property::Determinism,        Property::BoundedRemovals,
+      Property::SparesItself,       Property::NoRemovalOnFailedRead,
+      Property::OneSwarm,           Property::ManagerCount,
+      Property::SoundPromotions,    Property::NotesKept};
   return all;
 }
 
@@ -56,13 +71,20 @@ bool promised_by(Property p, const std::string& policy_name) {
   const auto policy = model::RemovalPolicy::from_name(policy_name);
   if (!policy) return false;
   switch (p) {
-    case Property::BoundedRemovals: return policy->promises_bounded_removals();
-    case Property::SparesItself: return policy->promises_to_spare_itself();
-    case Property::NoRemovalOnFailedRead: return policy->promises_no_removal_on_failed_read();
-    case Property::ManagerCount: return policy->promises_manager_count();
-    case Property::SoundPromotions: return policy->promises_sound_promotions();
-    case Property::NotesKept: return policy->publishes_node_identity();
-    default: return true;
+    case Property::BoundedRemovals:
+      return policy->promises_bounded_removals();
+    case Property::SparesItself:
+      return policy->promises_to_spare_itself();
+    case Property::NoRemovalOnFailedRead:
+      return policy->promises_no_removal_on_failed_read();
+    case Property::ManagerCount:
+      return policy->promises_manager_count();
+    case Property::SoundPromotions:
+      return policy->promises_sound_promotions();
+    case Property::NotesKept:
+      return policy->publishes_node_identity();
+    default:
+      return true;
   }
 }
 
@@ -87,7 +109,8 @@ std::string inconclusive_cause(const sim::RunResult& r) {
     std::string word = e.substr(0, e.find(' '));
     if (word == "the") return "lossy-link";  // "the <link> link of <host> lost the reply"
     if (word.rfind("cattle.", 0) == 0) return "cattle-write-faults";
-    if (word.find("busy") != std::string::npos || e.find(" busy ") != std::string::npos) return "busy-after-join";
+    if (word.find("busy") != std::string::npos || e.find(" busy ") != std::string::npos)
+      return "busy-after-join";
     return word;
   }
   return "unnamed";
@@ -112,15 +135,16 @@ std::string first_violation(const sim::RunResult& r, const std::vector<std::stri
   for (const auto& v : r.violations)
     if (v.environment.empty())
       for (const auto& k : kinds)
-      if (v.kind == k) return fmt::format("{} on {} at {}: {}", v.kind, v.host, sim::format_duration_ms(v.time_ns), v.detail);
+        if (v.kind == k)
+          return fmt::format("{} on {} at {}: {}", v.kind, v.host,
+                             sim::format_duration_ms(v.time_ns), v.detail);
   return {};
 }
 
 }  // namespace
 
 CaseVerdict evaluate(const sim::ScenarioSpec& spec, const std::string& policy,
-                     const std::vector<Property>& properties,
-                     const std::atomic<bool>* interrupt) {
+                     const std::vector<Property>& properties, const std::atomic<bool>* interrupt) {
   sim::RunOptions ro;
   ro.seed = spec.seed;
   ro.policy = policy;
@@ -161,9 +185,8 @@ CaseVerdict evaluate(const sim::ScenarioSpec& spec, const std::string& policy,
     for (const auto& vl : r.violations) {
       if ((vl.kind == "no-ready-node" || vl.kind == "duplicate-ready-nodes") &&
           vl.environment.empty()) {
-        fail(Property::Convergence,
-             fmt::format("{} on {} at {}: {}", vl.kind, vl.host,
-                         sim::format_duration_ms(vl.time_ns), vl.detail));
+        fail(Property::Convergence, fmt::format("{} on {} at {}: {}", vl.kind, vl.host,
+                                                sim::format_duration_ms(vl.time_ns), vl.detail));
         break;
       }
     }
@@ -242,7 +265,9 @@ class Listener : public rc::detail::TestListener {
 
 }  // namespace
 
-std::string check_id(const std::string& policy) { return "swarmsim-check-" + policy; }
+std::string check_id(const std::string& policy) {
+  return "swarmsim-check-" + policy;
+}
 
 namespace {
 
@@ -294,9 +319,7 @@ class ParallelSearch {
     return !interrupted_;
   }
   // Cases known, in order: up to and including the first failure.
-  std::size_t known() const {
-    return first_failure_ ? *first_failure_ + 1 : contiguous_;
-  }
+  std::size_t known() const { return first_failure_ ? *first_failure_ + 1 : contiguous_; }
   const Outcome& outcome(std::size_t i) const { return outcomes_[i]; }
   // The tags of the cases known, tallied as the RapidCheck listener would.
   const std::map<std::string, int>& tag_counts() const { return tally_; }
@@ -325,7 +348,8 @@ class ParallelSearch {
         if (s_.stopping()) throw StopCheck{};
       }
       void onShrinkTried(const rc::detail::CaseDescription&, bool) override {}
-      void onTestFinished(const rc::detail::TestMetadata&, const rc::detail::TestResult&) override {}
+      void onTestFinished(const rc::detail::TestMetadata&, const rc::detail::TestResult&) override {
+      }
       ParallelSearch& s_;
     } stopper(*this);
     rc::detail::TestMetadata metadata{check_id(o_.policy), "generated environments"};
@@ -390,7 +414,8 @@ class ParallelSearch {
         room_.notify_all();
         continue;
       }
-      if (out.failed && (!first_failure_ || job.first < *first_failure_)) first_failure_ = job.first;
+      if (out.failed && (!first_failure_ || job.first < *first_failure_))
+        first_failure_ = job.first;
       outcomes_[job.first] = std::move(out);
       while (contiguous_ < outcomes_.size() && outcomes_[contiguous_].done) {
         if (!first_failure_ || contiguous_ <= *first_failure_) {
@@ -491,7 +516,8 @@ CheckReport run_check(const CheckOptions& o) {
     if (v.result.notes_recalled > 0) RC_TAG("happened=left-node-recalled");
     if (!v.failed && v.result.verdict == sim::Verdict::Inconclusive) {
       ++report.inconclusive;
-      if (!(search && call < search->known())) ++report.inconclusive_causes[inconclusive_cause(v.result)];
+      if (!(search && call < search->known()))
+        ++report.inconclusive_causes[inconclusive_cause(v.result)];
     }
     if (v.failed) {
       last = Last{spec, *v.failed, v.message};

@@ -87,7 +87,7 @@ struct CheckOptions {
   bool shrink = true;        // false: keep the first failing case as generated
   // Checked only where the policy promises them (properties_for).
   std::vector<Property> properties = all_properties();
-  std::string reproduce;   // a reproduce string from an earlier failure
+  std::string reproduce;  // a reproduce string from an earlier failure
   // Cases evaluated at once, one per thread. The result does not depend on
   // it: the same cases are generated in the same order, the first failing
   // one is the one a single thread would find, and shrinking is sequential.
@@ -103,11 +103,11 @@ struct CheckReport {
   int cases_run = 0;
   bool found = false;
   std::optional<Property> property;
-  std::string message;                 // why the counterexample fails
+  std::string message;  // why the counterexample fails
   std::optional<sim::ScenarioSpec> counterexample;
   int hosts_in_counterexample = 0;
   int shrinks = 0;
-  std::string reproduce;               // pass back with --reproduce
+  std::string reproduce;  // pass back with --reproduce
   bool gave_up = false;
   // Cases whose only liveness failures were the environment's (a metadata
   // replica that never answered): not failures of the logic, counted apart.

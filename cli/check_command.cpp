@@ -25,14 +25,17 @@ int exit_code_for(const check::CheckReport& r) {
     case check::Property::SparesItself:
     case check::Property::NoRemovalOnFailedRead:
     case check::Property::OneSwarm:
-    case check::Property::SoundPromotions: return kExitSafety;
+    case check::Property::SoundPromotions:
+      return kExitSafety;
     case check::Property::ManagerCount:
     case check::Property::NotesKept:
     case check::Property::Cleanup:
     case check::Property::Convergence:
-    case check::Property::NoFlapping: return kExitLiveness;
+    case check::Property::NoFlapping:
+      return kExitLiveness;
     case check::Property::Determinism:
-    case check::Property::SimulatorFault: return kExitInternal;
+    case check::Property::SimulatorFault:
+      return kExitInternal;
   }
   return kExitInternal;
 }
@@ -56,16 +59,17 @@ std::string reproduce_problem(const std::string& text, const std::string& policy
   if (config.reproduce.count(id) == 0) {
     std::string others;
     for (const auto& [key, value] : config.reproduce) others += (others.empty() ? "" : ", ") + key;
-    return fmt::format("--reproduce: the string replays {}, not {}; give the --policy it was "
-                       "printed with",
-                       others.empty() ? "nothing" : others, id);
+    return fmt::format(
+        "--reproduce: the string replays {}, not {}; give the --policy it was "
+        "printed with",
+        others.empty() ? "nothing" : others, id);
   }
   return {};
 }
 
 void print_text(const CheckArgs& args, const check::CheckReport& r, const std::string& out_path) {
-  std::cout << fmt::format("swarmsim check: policy {}, seed {}, {} cases\n", args.policy,
-                           args.seed, r.cases_run);
+  std::cout << fmt::format("swarmsim check: policy {}, seed {}, {} cases\n", args.policy, args.seed,
+                           r.cases_run);
   std::cout << "\nWhat the generators reached (share of cases):\n";
   for (const auto& [tag, n] : r.tag_counts)
     std::cout << fmt::format("  {:<28} {:>5.1f}%\n", tag, 100.0 * n / std::max(r.cases_run, 1));
@@ -89,9 +93,9 @@ void print_text(const CheckArgs& args, const check::CheckReport& r, const std::s
   }
   const std::string how =
       !args.reproduce.empty() ? std::string("reproduced from the given string")
-      : r.shrink_complete     ? fmt::format("after {} cases, shrunk {} times", r.cases_run, r.shrinks)
-                              : fmt::format("after {} cases; shrinking interrupted after {} steps",
-                                            r.cases_run, r.shrinks);
+      : r.shrink_complete ? fmt::format("after {} cases, shrunk {} times", r.cases_run, r.shrinks)
+                          : fmt::format("after {} cases; shrinking interrupted after {} steps",
+                                        r.cases_run, r.shrinks);
   std::cout << fmt::format("\nFAILED: {} {}, to {} hosts.\n  {}\n",
                            r.property ? check::to_string(*r.property) : "?", how,
                            r.hosts_in_counterexample, r.message);
@@ -130,18 +134,19 @@ int command_check(const CheckArgs& args) {
     auto p = check::property_from_name(args.property);
     if (!p) {
       std::string names;
-      for (auto q : check::all_properties()) names += (names.empty() ? "" : ", ") + std::string(check::to_string(q));
+      for (auto q : check::all_properties())
+        names += (names.empty() ? "" : ", ") + std::string(check::to_string(q));
       print_error(fmt::format("unknown property '{}': expected one of {}", args.property, names));
       return kExitUsage;
     }
     if (!check::promised_by(*p, args.policy)) {
-      print_error(fmt::format("policy {} does not promise {}; it is held to: {}", args.policy,
-                              args.property, [&] {
-                                std::string names;
-                                for (auto q : check::properties_for(args.policy))
-                                  names += (names.empty() ? "" : ", ") + std::string(check::to_string(q));
-                                return names;
-                              }()));
+      print_error(fmt::format(
+          "policy {} does not promise {}; it is held to: {}", args.policy, args.property, [&] {
+            std::string names;
+            for (auto q : check::properties_for(args.policy))
+              names += (names.empty() ? "" : ", ") + std::string(check::to_string(q));
+            return names;
+          }()));
       return kExitUsage;
     }
     o.properties = {*p};
@@ -166,8 +171,9 @@ int command_check(const CheckArgs& args) {
 
   std::string out_path;
   if (r.counterexample) {
-    out_path = args.out.empty() ? fmt::format("counterexample-{}-seed{}.yaml", args.policy, args.seed)
-                                : args.out;
+    out_path = args.out.empty()
+                   ? fmt::format("counterexample-{}-seed{}.yaml", args.policy, args.seed)
+                   : args.out;
     sim::ScenarioSpec spec = *r.counterexample;
     spec.description = fmt::format(
         "Counterexample found by `swarmsim check --policy {} --seed {}`{}: {} fails ({}).",

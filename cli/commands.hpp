@@ -83,8 +83,8 @@ struct StudyArgs {
   std::string file;
   std::string out;
   int jobs = 1;
-  std::string shard;   // "I/N", 0-based
-  int shards = 0;      // with the index from JOB_COMPLETION_INDEX
+  std::string shard;  // "I/N", 0-based
+  int shards = 0;     // with the index from JOB_COMPLETION_INDEX
   bool resume = false;
   bool quiet = false;
 };
@@ -105,7 +105,7 @@ int command_merge(const MergeArgs& args);
 
 struct SweepArgs {
   std::string file;
-  std::string vary;                 // key path into the scenario, e.g. swarm.loop_interval or hosts.1.at
+  std::string vary;  // key path into the scenario, e.g. swarm.loop_interval or hosts.1.at
   std::vector<std::string> values;  // YAML values for it
   std::string seeds = "1..50";
   std::string policies = "legacy,grace,fixed";

@@ -23,10 +23,14 @@ void print_error(const std::string& message) {
 
 int exit_code(sim::Verdict v) {
   switch (v) {
-    case sim::Verdict::Pass: return kExitPass;
-    case sim::Verdict::Safety: return kExitSafety;
-    case sim::Verdict::Liveness: return kExitLiveness;
-    case sim::Verdict::Inconclusive: return kExitInconclusive;
+    case sim::Verdict::Pass:
+      return kExitPass;
+    case sim::Verdict::Safety:
+      return kExitSafety;
+    case sim::Verdict::Liveness:
+      return kExitLiveness;
+    case sim::Verdict::Inconclusive:
+      return kExitInconclusive;
   }
   return kExitInternal;
 }
@@ -81,8 +85,8 @@ int load_scenario_and_policy(const std::string& file, const std::string& policy,
 
 bool known_policy(const std::string& name) {
   if (model::RemovalPolicy::from_name(name)) return true;
-  print_error(fmt::format("unknown policy '{}': expected one of {}", name,
-                          model::RemovalPolicy::names()));
+  print_error(
+      fmt::format("unknown policy '{}': expected one of {}", name, model::RemovalPolicy::names()));
   return false;
 }
 
@@ -155,16 +159,16 @@ reports::junit::Case junit_case_for_run(const sim::RunResult& r, const std::stri
   } else if (r.verdict != sim::Verdict::Pass) {
     c.outcome = reports::junit::Outcome::Failed;
     c.type = to_string(r.verdict);
-    c.message = r.violations.empty()
-                    ? std::string(to_string(r.verdict))
-                    : fmt::format("{} on {} at {}", r.violations.front().kind,
-                                  r.violations.front().host,
-                                  reports::format_time(r.violations.front().time_ns));
+    c.message =
+        r.violations.empty()
+            ? std::string(to_string(r.verdict))
+            : fmt::format("{} on {} at {}", r.violations.front().kind, r.violations.front().host,
+                          reports::format_time(r.violations.front().time_ns));
     for (const auto& v : r.violations)
       c.body += fmt::format("{} at {} host {} node {}: {}\n", v.kind,
                             reports::format_time(v.time_ns), v.host, v.node_id, v.detail);
-    c.body += fmt::format("replay: swarmsim run {} --policy {} --seed {}\n", file, r.policy,
-                          r.seed);
+    c.body +=
+        fmt::format("replay: swarmsim run {} --policy {} --seed {}\n", file, r.policy, r.seed);
   }
   c.body += fmt::format("digest {}\n", reports::format_digest(r.digest));
   return c;
@@ -188,7 +192,8 @@ std::vector<reports::junit::Case> junit_cases_for_check(const check::CheckOption
     c.classname = "swarmsim.check." + o.policy;
     c.name = fmt::format("{} under {}", to_string(p), o.policy);
     c.time_s = wall_s;
-    const bool selected = std::find(o.properties.begin(), o.properties.end(), p) != o.properties.end();
+    const bool selected =
+        std::find(o.properties.begin(), o.properties.end(), p) != o.properties.end();
     if (!check::promised_by(p, o.policy)) {
       c.outcome = Outcome::Skipped;
       c.message = fmt::format("not checked: policy {} does not make this promise", o.policy);
@@ -205,8 +210,8 @@ std::vector<reports::junit::Case> junit_cases_for_check(const check::CheckOption
         c.body += fmt::format("counterexample: {}\nreplay: swarmsim run {} --policy {}\n",
                               counterexample_path, counterexample_path, o.policy);
       if (!r.reproduce.empty())
-        c.body += fmt::format("reproduce: swarmsim check --policy {} --reproduce '{}'\n",
-                              o.policy, r.reproduce);
+        c.body += fmt::format("reproduce: swarmsim check --policy {} --reproduce '{}'\n", o.policy,
+                              r.reproduce);
       if (!r.shrink_complete) c.body += "shrinking was interrupted: the case is not minimal\n";
     } else if (r.found || r.interrupted) {
       c.outcome = Outcome::Skipped;

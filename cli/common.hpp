@@ -25,7 +25,8 @@ inline constexpr int kExitInconclusive = 3;  // only the environment kept livene
 inline constexpr int kExitUsage = 64;
 inline constexpr int kExitBadInput = 65;
 inline constexpr int kExitInternal = 70;
-inline constexpr int kExitCannotWrite = 73;  // a report file could not be written (sysexits' EX_CANTCREAT)
+inline constexpr int kExitCannotWrite =
+    73;  // a report file could not be written (sysexits' EX_CANTCREAT)
 
 // Prints "swarmsim: MESSAGE" to stderr, made safe for a terminal: invalid
 // UTF-8 and control characters from untrusted input (a binary file's bytes

@@ -60,7 +60,8 @@ int command_compare(const CompareArgs& args) {
           cell.safety += r.verdict == sim::Verdict::Safety;
           cell.liveness += r.verdict == sim::Verdict::Liveness;
           cell.inconclusive += r.verdict == sim::Verdict::Inconclusive;
-          const bool failed = r.verdict == sim::Verdict::Safety || r.verdict == sim::Verdict::Liveness;
+          const bool failed =
+              r.verdict == sim::Verdict::Safety || r.verdict == sim::Verdict::Liveness;
           if (failed && !cell.first_failure) cell.first_failure = std::move(r);
         }
         std::string text = fmt::format("{}/{} evicted", cell.safety, cell.runs);

@@ -173,10 +173,14 @@ reports::junit::Case teeth_case(const check::CheckReport& r, double wall_s) {
 
 const char* status_word(const reports::junit::Case& c) {
   switch (c.outcome) {
-    case Outcome::Passed: return "ok";
-    case Outcome::Failed: return "FAIL";
-    case Outcome::Errored: return "ERROR";
-    case Outcome::Skipped: return "skip";
+    case Outcome::Passed:
+      return "ok";
+    case Outcome::Failed:
+      return "FAIL";
+    case Outcome::Errored:
+      return "ERROR";
+    case Outcome::Skipped:
+      return "skip";
   }
   return "?";
 }
@@ -342,7 +346,9 @@ int command_gate(const GateArgs& args) {
     std::cout << fmt::format(
         "\ngate: {} tests, {} failed, {} errors, {} skipped in {:.1f}s -- {}\n", total, failed,
         errored, skipped, seconds_since(start),
-        code == kExitPass ? "PASS" : interrupted() ? "INTERRUPTED" : "FAIL");
+        code == kExitPass ? "PASS"
+        : interrupted()   ? "INTERRUPTED"
+                          : "FAIL");
   }
   if (!write_report(args.junit, [&] { return reports::junit::render(junit_document(suites)); }))
     return kExitCannotWrite;

@@ -36,9 +36,13 @@ void install_signal_handlers() {
   sigaction(SIGTERM, &action, nullptr);
 }
 
-bool interrupted() { return g_interrupted.load(); }
+bool interrupted() {
+  return g_interrupted.load();
+}
 
-const std::atomic<bool>* interrupt_flag() { return &g_interrupted; }
+const std::atomic<bool>* interrupt_flag() {
+  return &g_interrupted;
+}
 
 int interrupted_exit_code() {
   const int sig = g_signal.load();

@@ -1,10 +1,10 @@
 // swarmsim: the command line. Argument parsing, help, suggestions for
 // typos, signal handling, and the last line of defence: whatever a command
 // throws becomes an exit code and a message, never an abort.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <iostream>
 #include <new>
 #include <optional>
@@ -72,9 +72,10 @@ void suggest(const CLI::App& app) {
       subcommand_seen = true;  // the words after it are its arguments
       guess = closest(word, subcommands);
       if (!guess) {
-        print_error(fmt::format("unknown subcommand '{}'; the subcommands are run, compare, "
-                                "sweep, check, gate, study, merge, report and serve",
-                                word));
+        print_error(
+            fmt::format("unknown subcommand '{}'; the subcommands are run, compare, "
+                        "sweep, check, gate, study, merge, report and serve",
+                        word));
         continue;
       }
     }
@@ -103,7 +104,8 @@ int run_cli(int argc, char** argv) {
       "  swarmsim gate --junit gate.xml                          # the CI regression gate\n"
       "  swarmsim sweep scenarios/stale-metadata.yaml --vary "
       "profiles.manager-vm.metadata_lag.lognormal \\\n"
-      "      --value 2s --value 10s --value 30s --out lag --html lag.html   # how much lag is too much\n"
+      "      --value 2s --value 10s --value 30s --out lag --html lag.html   # how much lag is too "
+      "much\n"
       "  swarmsim compare scenarios/*.yaml --seeds 1..50 --policies legacy,grace,fixed\n"
       "\nEach subcommand has its own --help. Scenario files: scenarios/README.md.\n"
       "Ctrl-C or SIGTERM stops a command after the step in flight and reports what ran;\n"
@@ -119,16 +121,19 @@ int run_cli(int argc, char** argv) {
       "replica and its swarm port; once, the Cattle API (keys in RUN_DIR/cattle.env). Hosts "
       "named by --external run no built-in swarmkit-mon: start build/bin/swarmkit-mon for each "
       "with the endpoints printed.");
-  serve_cmd->add_option("file", serve.file, "Scenario YAML file (schema: scenarios/README.md)")->required();
+  serve_cmd->add_option("file", serve.file, "Scenario YAML file (schema: scenarios/README.md)")
+      ->required();
   serve_cmd->add_option("--seed", serve_seed, "Seed (default: the scenario's `seed`)");
   serve_cmd->add_option("--policy", serve.policy, "Removal policy (default: the scenario's)");
-  serve_cmd->add_option("--speed", serve.speed,
-                        "Virtual seconds per wall second (default 1; 20 runs a minute in 3 s)")
+  serve_cmd
+      ->add_option("--speed", serve.speed,
+                   "Virtual seconds per wall second (default 1; 20 runs a minute in 3 s)")
       ->capture_default_str();
   serve_cmd->add_flag("--json", serve.json,
                       "Print the endpoints as JSON lines and the verdict as `run --json` does");
-  serve_cmd->add_option("--external", serve.external,
-                        "Hosts (comma-separated) whose swarmkit-mon is an outside process")
+  serve_cmd
+      ->add_option("--external", serve.external,
+                   "Hosts (comma-separated) whose swarmkit-mon is an outside process")
       ->delimiter(',');
   serve_cmd->add_option("--run-dir", serve.run_dir,
                         "Where the unix sockets and cattle.env go (default: a new directory in "
@@ -149,8 +154,7 @@ int run_cli(int argc, char** argv) {
                       "whole hostnames compared), grace (legacy + minimum node age), fixed "
                       "(stable identity + evidence of deletion) or go-rewrite (the 2017 Go hook: "
                       "addresses, more nodes than hosts); default: the scenario's");
-  run_cmd->add_flag("--json", run.json,
-                    "Print one JSON document (fields: reports/README.md)");
+  run_cmd->add_flag("--json", run.json, "Print one JSON document (fields: reports/README.md)");
   run_cmd->add_flag("-v,--verbose", run.verbose,
                     "Timeline includes every call swarmkit-mon made, every failed reply and "
                     "every metadata reload");
@@ -182,12 +186,14 @@ int run_cli(int argc, char** argv) {
       "runs.jsonl), so a killed sweep goes on with --resume and `swarmsim report DIR` renders "
       "them again. For capacity questions such as: how much metadata lag can the logic take?");
   sweep_cmd->add_option("file", sweep.file, "Scenario YAML file")->required();
-  sweep_cmd->add_option("--vary", sweep.vary,
-                        "Key path of the knob, dot-separated, list entries by index from 0: "
-                        "profiles.manager-vm.metadata_lag.lognormal, swarm.loop_interval, hosts.1.at")
+  sweep_cmd
+      ->add_option("--vary", sweep.vary,
+                   "Key path of the knob, dot-separated, list entries by index from 0: "
+                   "profiles.manager-vm.metadata_lag.lognormal, swarm.loop_interval, hosts.1.at")
       ->required();
-  sweep_cmd->add_option("--value", sweep.values,
-                        "A value for it, any YAML (repeat: --value 5s --value 20s)")
+  sweep_cmd
+      ->add_option("--value", sweep.values,
+                   "A value for it, any YAML (repeat: --value 5s --value 20s)")
       ->required();
   add_batch_options(sweep_cmd, sweep.seeds, sweep.policies, sweep.jobs);
   sweep_cmd->add_option("--out", sweep.out,
@@ -203,10 +209,13 @@ int run_cli(int argc, char** argv) {
                         "with their intervals, the metrics");
   sweep_cmd->add_flag("-q,--quiet", sweep.quiet, "No progress on stderr");
   sweep_cmd->footer(
-      "\nExit codes: 0 every run is on disk (a sweep reports, it does not judge); 64 usage error, a key "
-      "path the scenario lacks, or --out already holding a study without --resume; 65 the file or a "
+      "\nExit codes: 0 every run is on disk (a sweep reports, it does not judge); 64 usage error, "
+      "a key "
+      "path the scenario lacks, or --out already holding a study without --resume; 65 the file or "
+      "a "
       "value rejected by the scenario loader; 73 --out or a report could not be written; 130/143 "
-      "interrupted (the finished runs are kept).\n\nExample:\n  swarmsim sweep scenarios/stale-metadata.yaml "
+      "interrupted (the finished runs are kept).\n\nExample:\n  swarmsim sweep "
+      "scenarios/stale-metadata.yaml "
       "--vary hosts.1.at --value 5s --value 90s --value 5m --policies legacy,fixed --out pi1-at\n"
       "  swarmsim report pi1-at --html pi1-at.html");
 
@@ -216,18 +225,22 @@ int run_cli(int argc, char** argv) {
       "Run a study: a grid of knobs over a base scenario (any key path: host-group counts, "
       "aarch64 share, managers, reconcile interval, metadata lag, link class, policy), each point "
       "under a number of seeds, or in batches until a rate is known to a target precision "
-      "(`precision:` in the file), with the metrics of every run (time to ready, evictions per join, "
+      "(`precision:` in the file), with the metrics of every run (time to ready, evictions per "
+      "join, "
       "leader API load, ...). Writes OUT/study.json and one JSON line per finished run to "
       "OUT/runs.jsonl; a killed study goes on with --resume, losing and repeating nothing. "
       "Shards split the runs for several machines (a Kubernetes Indexed Job, a CI matrix); "
       "`swarmsim merge` joins them, `swarmsim report` shows them. Schema: scenarios/README.md.");
-  study_cmd->add_option("file", study.file, "Study YAML file (scenarios/capacity/*.study.yaml)")->required();
+  study_cmd->add_option("file", study.file, "Study YAML file (scenarios/capacity/*.study.yaml)")
+      ->required();
   study_cmd->add_option("--out", study.out, "Directory for study.json and runs.jsonl")->required();
   add_jobs_option(study_cmd, study.jobs);
-  study_cmd->add_option("--shard", study.shard, "Run only shard I of N (0-based), e.g. --shard 0/4");
-  study_cmd->add_option("--shards", study.shards,
-                        "Split into N shards and take the index from JOB_COMPLETION_INDEX (as a "
-                        "Kubernetes Indexed Job sets it)")
+  study_cmd->add_option("--shard", study.shard,
+                        "Run only shard I of N (0-based), e.g. --shard 0/4");
+  study_cmd
+      ->add_option("--shards", study.shards,
+                   "Split into N shards and take the index from JOB_COMPLETION_INDEX (as a "
+                   "Kubernetes Indexed Job sets it)")
       ->check(CLI::Range(1, 100000));
   study_cmd->add_flag("--resume", study.resume, "Go on with the study already in --out");
   study_cmd->add_flag("-q,--quiet", study.quiet, "No progress on stderr");
@@ -247,27 +260,35 @@ int run_cli(int argc, char** argv) {
       "passed, broke safety or liveness (each with its Wilson 95% interval), time to ready per "
       "host profile (p50, p95, p99 and an interval for the p99), the other metrics across runs "
       "(mean, p50, p95) and the leader's API load. Writes nothing to DIR.");
-  report_cmd->add_option("dir", report.dir,
-                         "A study's directory, as `swarmsim study --out DIR` or `swarmsim merge --out DIR` "
-                         "leaves it: DIR/study.json (the grid: knobs, values, points) and DIR/runs.jsonl (one "
-                         "JSON line per finished run; a torn last line is skipped with a warning)")
+  report_cmd
+      ->add_option(
+          "dir", report.dir,
+          "A study's directory, as `swarmsim study --out DIR` or `swarmsim merge --out DIR` "
+          "leaves it: DIR/study.json (the grid: knobs, values, points) and DIR/runs.jsonl (one "
+          "JSON line per finished run; a torn last line is skipped with a warning)")
       ->required();
-  report_cmd->add_option("--html", report.html,
-                         "Write one self-contained page (inline SVG and CSS, no script, no external link): "
-                         "the question, the summary table, plots of the safety-failure rate and of the p99 "
-                         "time to ready against a numeric knob with 95% bands, a heat map of the "
-                         "safety-failure rate over two knobs, the leader's API load against `hosts`, the "
-                         "per-metric tables and the method");
-  report_cmd->add_option("--md", report.md,
-                         "Write the question and the summary table as Markdown, for pasting into a ticket");
-  report_cmd->add_option("--csv", report.csv,
-                         "Write one row per point: a column per knob, runs, verdict counts, then per metric "
-                         "(pass_rate, pass_rate_lo, pass_rate_hi, time_to_ready_s_p99.PROFILE, "
-                         "NAME_mean, ...); bare numbers, empty when missing");
+  report_cmd->add_option(
+      "--html", report.html,
+      "Write one self-contained page (inline SVG and CSS, no script, no external link): "
+      "the question, the summary table, plots of the safety-failure rate and of the p99 "
+      "time to ready against a numeric knob with 95% bands, a heat map of the "
+      "safety-failure rate over two knobs, the leader's API load against `hosts`, the "
+      "per-metric tables and the method");
+  report_cmd->add_option(
+      "--md", report.md,
+      "Write the question and the summary table as Markdown, for pasting into a ticket");
+  report_cmd->add_option(
+      "--csv", report.csv,
+      "Write one row per point: a column per knob, runs, verdict counts, then per metric "
+      "(pass_rate, pass_rate_lo, pass_rate_hi, time_to_ready_s_p99.PROFILE, "
+      "NAME_mean, ...); bare numbers, empty when missing");
   report_cmd->footer(
-      "\nAt least one of --html, --md, --csv. Each file is written to a temporary name beside it and "
-      "renamed.\nExit codes: 0 written; 64 usage error; 65 DIR has no readable study.json; 73 an output "
-      "could not be written.\n\nExample:\n  swarmsim report study-join-storm --html join-storm.html "
+      "\nAt least one of --html, --md, --csv. Each file is written to a temporary name beside it "
+      "and "
+      "renamed.\nExit codes: 0 written; 64 usage error; 65 DIR has no readable study.json; 73 an "
+      "output "
+      "could not be written.\n\nExample:\n  swarmsim report study-join-storm --html "
+      "join-storm.html "
       "--md join-storm.md --csv join-storm.csv");
 
   CheckArgs check;
@@ -300,10 +321,11 @@ int run_cli(int argc, char** argv) {
   check_cmd->add_flag("--no-shrink", check.no_shrink,
                       "Keep the first failing environment as generated instead of shrinking it "
                       "(shrinking keeps any failure, so a shrunk case may fail another way)");
-  check_cmd->add_option("-j,--jobs", check.jobs,
-                        "Cases evaluated at once, one per thread (default: all cores). The "
-                        "result is the same for any number: the same cases in the same order, "
-                        "the first failure a single thread would find, the same shrinking")
+  check_cmd
+      ->add_option("-j,--jobs", check.jobs,
+                   "Cases evaluated at once, one per thread (default: all cores). The "
+                   "result is the same for any number: the same cases in the same order, "
+                   "the first failure a single thread would find, the same shrinking")
       ->default_val(default_jobs())
       ->check(CLI::Range(1, kMaxJobs));
   check_cmd->add_option("--reproduce", check.reproduce,

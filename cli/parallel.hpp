@@ -14,7 +14,9 @@
 namespace swarmsim::cli {
 
 // Default worker count: the machine's cores.
-inline int default_jobs() { return std::max(1u, std::thread::hardware_concurrency()); }
+inline int default_jobs() {
+  return std::max(1u, std::thread::hardware_concurrency());
+}
 
 // fn(i) for every i in [0, n) on up to `jobs` threads. Stops handing out
 // work once stop() is true; the runs not done are absent (nullopt). The first

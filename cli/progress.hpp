@@ -8,8 +8,8 @@
 
 #include <chrono>
 #include <cstddef>
-#include <mutex>
 #include <iostream>
+#include <mutex>
 #include <string>
 #include <utility>
 
@@ -18,7 +18,8 @@ namespace swarmsim::cli {
 inline std::string clock_text(double seconds) {
   if (!(seconds >= 0) || seconds > 360000) return "?";
   const auto s = static_cast<long>(seconds + 0.5);
-  return s >= 3600 ? fmt::format("{}h{:02}m", s / 3600, s / 60 % 60) : fmt::format("{}m{:02}s", s / 60, s % 60);
+  return s >= 3600 ? fmt::format("{}h{:02}m", s / 3600, s / 60 % 60)
+                   : fmt::format("{}m{:02}s", s / 60, s % 60);
 }
 
 class Progress {
@@ -32,7 +33,9 @@ class Progress {
     const auto now = Clock::now();
     if (first_done_ < 0) first_done_ = static_cast<long>(done) - 1;
     const bool last = done == total;
-    if (!last && now - last_ < (tty_ ? std::chrono::milliseconds(200) : std::chrono::milliseconds(10000))) return;
+    if (!last &&
+        now - last_ < (tty_ ? std::chrono::milliseconds(200) : std::chrono::milliseconds(10000)))
+      return;
     last_ = now;
     const double elapsed = std::chrono::duration<double>(now - start_).count();
     const double ran = static_cast<double>(done) - static_cast<double>(first_done_);
@@ -40,9 +43,11 @@ class Progress {
     const double eta = rate > 0 ? static_cast<double>(total - done) / rate : -1;
     const int width = 30;
     const int filled = total > 0 ? static_cast<int>(width * done / total) : width;
-    const std::string line = fmt::format("{}/{} runs  {:.1f} runs/s  ETA {}", done, total, rate, clock_text(eta));
+    const std::string line =
+        fmt::format("{}/{} runs  {:.1f} runs/s  ETA {}", done, total, rate, clock_text(eta));
     if (tty_) {
-      std::cerr << fmt::format("\r[{}{}] {}\033[K", std::string(static_cast<std::size_t>(filled), '='),
+      std::cerr << fmt::format("\r[{}{}] {}\033[K",
+                               std::string(static_cast<std::size_t>(filled), '='),
                                std::string(static_cast<std::size_t>(width - filled), ' '), line);
       drawn_ = !last;
       if (last) std::cerr << "\n";

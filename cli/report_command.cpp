@@ -29,10 +29,11 @@ int command_report(const ReportArgs& args) {
     return kExitCannotWrite;
   std::size_t runs = 0;
   for (const auto& p : stats.points) runs += p.runs;
-  std::cout << fmt::format("study {}: {} points, {} runs\n", data.name.empty() ? args.dir : data.name,
-                           stats.points.size(), runs);
-  for (const auto& [path, what] : {std::pair{args.html, "HTML page"}, std::pair{args.md, "Markdown summary"},
-                                   std::pair{args.csv, "CSV, one row per point"}})
+  std::cout << fmt::format("study {}: {} points, {} runs\n",
+                           data.name.empty() ? args.dir : data.name, stats.points.size(), runs);
+  for (const auto& [path, what] :
+       {std::pair{args.html, "HTML page"}, std::pair{args.md, "Markdown summary"},
+        std::pair{args.csv, "CSV, one row per point"}})
     if (!path.empty()) std::cout << fmt::format("  wrote {} ({})\n", path, what);
   return kExitPass;
 }

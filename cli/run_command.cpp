@@ -119,7 +119,8 @@ int command_run(const RunArgs& args) {
           TimedRun run{sim::run_scenario(spec, ro), 0};
           run.wall_s = seconds_since(start);
           const auto n = ++done;
-          if (many && n % 50 == 0) std::cerr << fmt::format("  ... {}/{} seeds\n", n, seeds.count());
+          if (many && n % 50 == 0)
+            std::cerr << fmt::format("  ... {}/{} seeds\n", n, seeds.count());
           return run;
         },
         [] { return interrupted(); });
@@ -143,7 +144,8 @@ int command_run(const RunArgs& args) {
   const auto junit = [&] {
     reports::junit::Suite suite;
     suite.name = "swarmsim run " + spec.name;
-    suite.properties = {{"file", args.file}, {"policy", policy},
+    suite.properties = {{"file", args.file},
+                        {"policy", policy},
                         {"seeds", many ? args.seeds : std::to_string(seeds.first)}};
     for (const auto& run : runs) {
       suite.cases.push_back(junit_case_for_run(run.result, args.file, run.wall_s));

@@ -19,7 +19,8 @@ namespace swarmsim::cli {
 
 namespace {
 
-void print_endpoints(const sim::ScenarioSpec& spec, const live::ServedWorld& w, double speed, bool json) {
+void print_endpoints(const sim::ScenarioSpec& spec, const live::ServedWorld& w, double speed,
+                     bool json) {
   if (json) {
     for (const auto& h : w.hosts) {
       nlohmann::ordered_json j;
@@ -40,16 +41,19 @@ void print_endpoints(const sim::ScenarioSpec& spec, const live::ServedWorld& w, 
     std::cout.flush();
     return;
   }
-  std::cout << fmt::format("serving {} ({} hosts) at {}x real time\n", spec.name, w.hosts.size(), speed);
-  std::cout << fmt::format("  {:<14} {:<11} {:<24} {:<38} {}\n", "host", "addr", "DOCKER_HOST", "metadata",
-                           "port 2377");
+  std::cout << fmt::format("serving {} ({} hosts) at {}x real time\n", spec.name, w.hosts.size(),
+                           speed);
+  std::cout << fmt::format("  {:<14} {:<11} {:<24} {:<38} {}\n", "host", "addr", "DOCKER_HOST",
+                           "metadata", "port 2377");
   for (const auto& h : w.hosts)
-    std::cout << fmt::format("  {:<14} {:<11} {:<24} {:<38} {}{}\n", h.name, h.addr, h.engine.describe(),
-                             fmt::format("http://{}:{}/2015-12-19", h.metadata.host, h.metadata.port),
-                             h.swarm_port.describe(), h.external ? "  (external agent)" : "");
-  std::cout << fmt::format("Cattle API http://{}:{}/v1; its keys are in {} (source it).\n", w.cattle.host,
-                           w.cattle.port, w.cattle_env_file);
-  std::cout << fmt::format("Unix sockets in {}. Ctrl-C ends serving and prints the verdict.\n\n", w.run_dir);
+    std::cout << fmt::format(
+        "  {:<14} {:<11} {:<24} {:<38} {}{}\n", h.name, h.addr, h.engine.describe(),
+        fmt::format("http://{}:{}/2015-12-19", h.metadata.host, h.metadata.port),
+        h.swarm_port.describe(), h.external ? "  (external agent)" : "");
+  std::cout << fmt::format("Cattle API http://{}:{}/v1; its keys are in {} (source it).\n",
+                           w.cattle.host, w.cattle.port, w.cattle_env_file);
+  std::cout << fmt::format("Unix sockets in {}. Ctrl-C ends serving and prints the verdict.\n\n",
+                           w.run_dir);
   std::cout.flush();
 }
 
@@ -78,7 +82,8 @@ int command_serve(const ServeArgs& args) {
   bool made_run_dir = false;
   if (run_dir.empty()) {
     const char* tmp = std::getenv("TMPDIR");
-    std::string pattern = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/swarmsim-serve-XXXXXX";
+    std::string pattern =
+        std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/swarmsim-serve-XXXXXX";
     if (::mkdtemp(pattern.data()) == nullptr) {
       print_error("cannot make a run directory " + pattern);
       return kExitCannotWrite;
@@ -99,7 +104,9 @@ int command_serve(const ServeArgs& args) {
   so.stop = interrupt_flag();
   so.run_dir = run_dir;
   so.external = std::set<std::string>(args.external.begin(), args.external.end());
-  so.on_ready = [&](const live::ServedWorld& w) { print_endpoints(spec, w, args.speed, args.json); };
+  so.on_ready = [&](const live::ServedWorld& w) {
+    print_endpoints(spec, w, args.speed, args.json);
+  };
   sim::RunOptions ro;
   ro.seed = args.seed.value_or(spec.seed);
   ro.policy = policy;

@@ -59,7 +59,8 @@ std::string safety_cell(const reports::PointStats& p) {
 
 std::string liveness_cell(const reports::PointStats& p) {
   if (p.runs == 0) return "-";
-  return p.inconclusive ? fmt::format("{} (+{} env)", p.liveness, p.inconclusive) : std::to_string(p.liveness);
+  return p.inconclusive ? fmt::format("{} (+{} env)", p.liveness, p.inconclusive)
+                        : std::to_string(p.liveness);
 }
 
 std::string padded(const std::string& text, std::size_t width) {
@@ -98,13 +99,15 @@ void print_table(const SweepArgs& args, const std::string& scenario, const std::
   value_width += 2;
   safety_width += 2;
   liveness_width += 2;
-  std::cout << fmt::format("sweep of {} in {} ({}): seeds {} per value and policy; runs in {}\n", args.vary, scenario,
-                           args.file, args.seeds, out);
-  std::cout << "  safety: runs in which a node was evicted while its host existed (share, Wilson 95% interval, "
+  std::cout << fmt::format("sweep of {} in {} ({}): seeds {} per value and policy; runs in {}\n",
+                           args.vary, scenario, args.file, args.seeds, out);
+  std::cout << "  safety: runs in which a node was evicted while its host existed (share, Wilson "
+               "95% interval, "
                "of how many runs)\n"
                "  liveness: runs whose end state lacked exactly one ready node per live host\n";
   if (any_inconclusive)
-    std::cout << "  env: runs in which only the environment kept liveness from holding (inconclusive)\n";
+    std::cout
+        << "  env: runs in which only the environment kept liveness from holding (inconclusive)\n";
   std::cout << "\n";
   auto print_line = [](std::string line) {
     while (!line.empty() && line.back() == ' ') line.pop_back();
@@ -124,9 +127,10 @@ void print_table(const SweepArgs& args, const std::string& scenario, const std::
     print_line(line);
   }
   if (errored > 0)
-    std::cout << fmt::format("\n{} run(s) ended in an internal error and are not counted; {}/runs.jsonl has the "
-                             "messages\n",
-                             errored, out);
+    std::cout << fmt::format(
+        "\n{} run(s) ended in an internal error and are not counted; {}/runs.jsonl has the "
+        "messages\n",
+        errored, out);
 }
 
 }  // namespace
@@ -156,13 +160,15 @@ int command_sweep(const SweepArgs& args) {
   }
   // The policies are the sweep's second knob, named and set as `policy`.
   if (args.vary == "policy") {
-    print_error("--vary policy: the policies are chosen with --policies (e.g. --policies legacy,fixed)");
+    print_error(
+        "--vary policy: the policies are chosen with --policies (e.g. --policies legacy,fixed)");
     return kExitUsage;
   }
   const std::size_t runs = args.values.size() * policies.size() * range.count();
   if (runs > kMaxRuns) {
-    print_error(fmt::format("--seeds {}: {} values x {} policies x {} seeds is {} runs; at most 10,000,000",
-                            args.seeds, args.values.size(), policies.size(), range.count(), runs));
+    print_error(
+        fmt::format("--seeds {}: {} values x {} policies x {} seeds is {} runs; at most 10,000,000",
+                    args.seeds, args.values.size(), policies.size(), range.count(), runs));
     return kExitUsage;
   }
 
@@ -172,7 +178,8 @@ int command_sweep(const SweepArgs& args) {
   sim::ScenarioSpec base;
   try {
     spec.base_text = sim::read_scenario_text(args.file);
-    base = sim::load_scenario_string(spec.base_text, args.file);  // the file alone must be a good scenario
+    base = sim::load_scenario_string(spec.base_text,
+                                     args.file);  // the file alone must be a good scenario
   } catch (const sim::ScenarioError& e) {
     print_error(e.what());
     return kExitBadInput;
@@ -197,7 +204,8 @@ int command_sweep(const SweepArgs& args) {
     // (65, from expand below). expand reports both the same way, so the path
     // is tried on its own first.
     try {
-      study::apply_knobs(spec.base_text, {{args.vary, node}}, fmt::format("{} (--vary {})", args.file, args.vary));
+      study::apply_knobs(spec.base_text, {{args.vary, node}},
+                         fmt::format("{} (--vary {})", args.file, args.vary));
     } catch (const std::invalid_argument& e) {
       print_error(e.what());
       return kExitUsage;
@@ -210,8 +218,8 @@ int command_sweep(const SweepArgs& args) {
     policy.values.push_back({study::label_of(node), {{"policy", node}}});
   }
   spec.name = fmt::format("sweep of {} in {}", args.vary, base.name);
-  spec.question =
-      fmt::format("How does {} change how often each policy evicts a node on {}?", args.vary, base.name);
+  spec.question = fmt::format("How does {} change how often each policy evicts a node on {}?",
+                              args.vary, base.name);
   spec.knobs = {std::move(knob), std::move(policy)};
   spec.seeds = static_cast<int>(range.count());
   spec.first_seed = range.first;
@@ -226,22 +234,26 @@ int command_sweep(const SweepArgs& args) {
 
   const std::string out = args.out.empty() ? default_out(args.file, args.vary) : args.out;
   if (!args.quiet)
-    std::cerr << fmt::format("sweep: {} values x {} policies x {} seeds = {} runs, {} at a time, into {}\n",
-                             args.values.size(), policies.size(), range.count(), runs, args.jobs, out);
+    std::cerr << fmt::format(
+        "sweep: {} values x {} policies x {} seeds = {} runs, {} at a time, into {}\n",
+        args.values.size(), policies.size(), range.count(), runs, args.jobs, out);
   Progress progress(args.quiet, "sweep");
   study::StudyRunOptions o;
   o.out = out;
   o.jobs = args.jobs;
   o.resume = args.resume;
   o.interrupt = interrupt_flag();
-  o.on_progress = [&progress](std::size_t done, std::size_t total) { progress.update(done, total); };
+  o.on_progress = [&progress](std::size_t done, std::size_t total) {
+    progress.update(done, total);
+  };
   study::StudyRunSummary s;
   try {
     s = study::run_study(spec, points, o);
   } catch (const study::StudyUsageError& e) {
     print_error(e.what());
     if (args.resume)
-      print_error("a sweep goes on only with the same FILE, --vary, --value list, --seeds and --policies");
+      print_error(
+          "a sweep goes on only with the same FILE, --vary, --value list, --seeds and --policies");
     return kExitUsage;
   } catch (const study::StudyWriteError& e) {
     progress.finish();
@@ -250,9 +262,10 @@ int command_sweep(const SweepArgs& args) {
   }
   if (s.interrupted) {
     progress.finish();
-    std::cerr << fmt::format("sweep: interrupted; {} of {} runs are in {}; run the same command with --resume to "
-                             "go on (`swarmsim report {}` shows what is there)\n",
-                             s.found + s.ran, s.planned, out, out);
+    std::cerr << fmt::format(
+        "sweep: interrupted; {} of {} runs are in {}; run the same command with --resume to "
+        "go on (`swarmsim report {}` shows what is there)\n",
+        s.found + s.ran, s.planned, out, out);
     return interrupted_exit_code();
   }
 
@@ -272,13 +285,15 @@ int command_sweep(const SweepArgs& args) {
       !write_report(args.md, [&] { return reports::render_study_markdown(data, stats); }) ||
       !write_report(args.csv, [&] { return reports::render_study_csv(data, stats); }))
     return kExitCannotWrite;
-  for (const auto& [path, what] : {std::pair{args.html, "HTML page"}, std::pair{args.md, "Markdown summary"},
-                                   std::pair{args.csv, "CSV, one row per value and policy"}})
+  for (const auto& [path, what] :
+       {std::pair{args.html, "HTML page"}, std::pair{args.md, "Markdown summary"},
+        std::pair{args.csv, "CSV, one row per value and policy"}})
     if (!path.empty()) std::cout << fmt::format("  wrote {} ({})\n", path, what);
   if (!args.quiet)
-    std::cerr << fmt::format("sweep: {} runs in {} ({} run now, {} found there); `swarmsim report {}` renders them "
-                             "again\n",
-                             s.planned, out, s.ran, s.found, out);
+    std::cerr << fmt::format(
+        "sweep: {} runs in {} ({} run now, {} found there); `swarmsim report {}` renders them "
+        "again\n",
+        s.planned, out, s.ran, s.found, out);
   return kExitPass;
 }
 

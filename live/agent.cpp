@@ -1,18 +1,18 @@
 #include "live/agent.hpp"
 
+#include <fmt/format.h>
+#include <sys/stat.h>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <fmt/format.h>
-
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <optional>
 #include <sstream>
-#include <sys/stat.h>
 
 #include "api/cattle_wire.hpp"
 #include "api/docker_wire.hpp"
@@ -32,9 +32,12 @@ namespace {
 template <typename T>
 std::string meta_text(const model::MetaAnswer<T>& a, const std::string& json_text) {
   switch (a.kind) {
-    case model::MetaAnswerKind::Json: return json_text;
-    case model::MetaAnswerKind::Empty: return "empty body";
-    case model::MetaAnswerKind::NotFound: return "Not found (404)";
+    case model::MetaAnswerKind::Json:
+      return json_text;
+    case model::MetaAnswerKind::Empty:
+      return "empty body";
+    case model::MetaAnswerKind::NotFound:
+      return "Not found (404)";
   }
   return json_text;
 }
@@ -45,9 +48,15 @@ bool succeeded(const Response& r) {
   return std::visit(
       [](const auto& a) {
         using T = std::decay_t<decltype(a)>;
-        if constexpr (std::is_same_v<T, ApiError>) return false;
-        else if constexpr (requires { a.kind; a.value; }) return a.kind == model::MetaAnswerKind::Json;
-        else return true;
+        if constexpr (std::is_same_v<T, ApiError>)
+          return false;
+        else if constexpr (requires {
+                             a.kind;
+                             a.value;
+                           })
+          return a.kind == model::MetaAnswerKind::Json;
+        else
+          return true;
       },
       r);
 }
@@ -79,15 +88,17 @@ std::string LiveAgent::describe(const Response& r) {
           return meta_text(a, fmt::format("{} containers", a.value.size()));
         } else if constexpr (std::is_same_v<T, model::MetaAnswer<model::ServiceMetadata>>) {
           return meta_text(a, fmt::format("service metadata: tokens {}, {} departure notes",
-                                          a.value.worker_token.empty() ? "not published" : "published (not shown)",
+                                          a.value.worker_token.empty() ? "not published"
+                                                                       : "published (not shown)",
                                           a.value.departed.size()));
         } else if constexpr (std::is_same_v<T, model::CattleHostList>) {
           return fmt::format("{} hosts", a.size());
         } else if constexpr (std::is_same_v<T, model::SavedToken>) {
           return a.worker_token.empty() ? "no saved token" : "a saved token (not shown)";
         } else if constexpr (std::is_same_v<T, model::LeftNode>) {
-          return a.node_id.empty() ? "no node left behind"
-                                   : fmt::format("node {} left behind by host {}", a.node_id, a.host_uuid);
+          return a.node_id.empty()
+                     ? "no node left behind"
+                     : fmt::format("node {} left behind by host {}", a.node_id, a.host_uuid);
         } else {
           return "?";
         }
@@ -97,7 +108,9 @@ std::string LiveAgent::describe(const Response& r) {
 
 struct LiveAgent::Impl : std::enable_shared_from_this<LiveAgent::Impl> {
   Impl(asio::io_context& io_, AgentConfig c)
-      : io(io_), config(std::move(c)), started(SteadyClock::now()),
+      : io(io_),
+        config(std::move(c)),
+        started(SteadyClock::now()),
         wall_start(std::chrono::duration_cast<std::chrono::nanoseconds>(
                        std::chrono::system_clock::now().time_since_epoch())
                        .count()) {}
@@ -120,8 +133,10 @@ struct LiveAgent::Impl : std::enable_shared_from_this<LiveAgent::Impl> {
   // The logic's clock: the wall clock at start, then running time_scale
   // times as fast as the steady clock.
   Instant now() const {
-    const auto elapsed = std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now() - started);
-    return wall_start + static_cast<Instant>(static_cast<double>(elapsed.count()) * config.time_scale);
+    const auto elapsed =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now() - started);
+    return wall_start +
+           static_cast<Instant>(static_cast<double>(elapsed.count()) * config.time_scale);
   }
   std::chrono::milliseconds scaled(std::chrono::milliseconds d) const {
     const auto ms = static_cast<std::int64_t>(static_cast<double>(d.count()) / config.time_scale);
@@ -204,19 +219,25 @@ struct LiveAgent::Impl : std::enable_shared_from_this<LiveAgent::Impl> {
   // ---- where each request goes ----------------------------------------
   void dispatch(const model::Request& req, Reply reply) {
     switch (model::service_of(req)) {
-      case model::Service::Engine: return docker(req, std::move(reply));
-      case model::Service::Metadata: return metadata(req, std::move(reply));
+      case model::Service::Engine:
+        return docker(req, std::move(reply));
+      case model::Service::Metadata:
+        return metadata(req, std::move(reply));
       case model::Service::Cattle:
         return cattle(api::cattle_to_http(req), [req, reply](HttpResult r) {
-          reply(r.response ? api::cattle_answer_from_http(req, *r.response) : Response(ApiError{0, r.error}));
+          reply(r.response ? api::cattle_answer_from_http(req, *r.response)
+                           : Response(ApiError{0, r.error}));
         });
       case model::Service::Disk:
-        if (auto* s = std::get_if<model::SaveToken>(&req)) return reply(save_token(s->worker_token));
+        if (auto* s = std::get_if<model::SaveToken>(&req))
+          return reply(save_token(s->worker_token));
         if (auto* s = std::get_if<model::SaveLeftNode>(&req)) return reply(save_left_node(*s));
         if (std::holds_alternative<model::ReadLeftNode>(req)) return reply(read_left_node());
         return reply(read_token());
-      case model::Service::Peer: return probe(std::get<model::ProbeManager>(req).addr, std::move(reply));
-      case model::Service::Procedure: break;
+      case model::Service::Peer:
+        return probe(std::get<model::ProbeManager>(req).addr, std::move(reply));
+      case model::Service::Procedure:
+        break;
     }
     reply(ApiError{500, std::string("the live agent carries single requests, not the procedure ") +
                             model::request_name(req)});
@@ -231,7 +252,8 @@ struct LiveAgent::Impl : std::enable_shared_from_this<LiveAgent::Impl> {
                      return reply(ApiError{0, "Cannot connect to the Docker daemon: " + r.error});
                    const auto v = api::negotiate(*r.response);
                    if (!v)
-                     return reply(ApiError{400, "the Docker engine's API is older than 1.24 (no swarm mode)"});
+                     return reply(ApiError{
+                         400, "the Docker engine's API is older than 1.24 (no swarm mode)"});
                    self->api_version = *v;
                    self->docker(req, reply);
                  });
@@ -306,7 +328,8 @@ struct LiveAgent::Impl : std::enable_shared_from_this<LiveAgent::Impl> {
     if (config.state_dir.empty()) return saved_left_node;
     const std::string line = read_state("left-node").value_or("");
     const auto space = line.find(' ');
-    if (space == std::string::npos) return model::LeftNode{};  // none, or not ours: nothing to watch
+    if (space == std::string::npos)
+      return model::LeftNode{};  // none, or not ours: nothing to watch
     return model::LeftNode{line.substr(0, space), line.substr(space + 1)};
   }
   Response save_left_node(const model::SaveLeftNode& left) {
@@ -322,7 +345,8 @@ struct LiveAgent::Impl : std::enable_shared_from_this<LiveAgent::Impl> {
     const auto colon = addr.rfind(':');
     const std::string ip = addr.substr(0, colon);
     Endpoint to{"", ip, 2377};
-    if (colon != std::string::npos) to.port = static_cast<std::uint16_t>(std::atoi(addr.c_str() + colon + 1));
+    if (colon != std::string::npos)
+      to.port = static_cast<std::uint16_t>(std::atoi(addr.c_str() + colon + 1));
     if (auto it = config.resolve.find(ip); it != config.resolve.end()) to = it->second;
     struct Probe {
       explicit Probe(asio::io_context& io) : socket(io), timer(io), resolver(io) {}
@@ -347,19 +371,21 @@ struct LiveAgent::Impl : std::enable_shared_from_this<LiveAgent::Impl> {
     p->timer.async_wait([p](const boost::system::error_code& ec) {
       if (!ec) p->finish(ApiError{0, "connection timed out"});
     });
-    p->resolver.async_resolve(to.host, std::to_string(to.port),
-                              [p](const boost::system::error_code& ec, tcp::resolver::results_type found) {
-                                if (ec) return p->finish(ApiError{0, "no route to host: " + ec.message()});
-                                asio::async_connect(p->socket, found,
-                                                    [p](const boost::system::error_code& ec2, const tcp::endpoint&) {
-                                                      if (ec2) return p->finish(ApiError{0, ec2.message()});
-                                                      p->finish(model::Ok{});
-                                                    });
+    p->resolver.async_resolve(
+        to.host, std::to_string(to.port),
+        [p](const boost::system::error_code& ec, tcp::resolver::results_type found) {
+          if (ec) return p->finish(ApiError{0, "no route to host: " + ec.message()});
+          asio::async_connect(p->socket, found,
+                              [p](const boost::system::error_code& ec2, const tcp::endpoint&) {
+                                if (ec2) return p->finish(ApiError{0, ec2.message()});
+                                p->finish(model::Ok{});
                               });
+        });
   }
 };
 
-void LiveAgent::carry_out(const model::Request& request, std::function<void(model::Response)> done) {
+void LiveAgent::carry_out(const model::Request& request,
+                          std::function<void(model::Response)> done) {
   impl_->dispatch(request, [io = &impl_->io, done = std::move(done)](Response r) {
     asio::post(*io, [done, r = std::move(r)] { done(r); });
   });
@@ -386,8 +412,12 @@ void LiveAgent::stop(std::function<void()> done) {
   impl_->finish_stop();
 }
 
-const std::optional<std::string>& LiveAgent::fault() const { return impl_->fault; }
+const std::optional<std::string>& LiveAgent::fault() const {
+  return impl_->fault;
+}
 
-bool LiveAgent::stopped() const { return impl_->stopped; }
+bool LiveAgent::stopped() const {
+  return impl_->stopped;
+}
 
 }  // namespace swarmsim::live

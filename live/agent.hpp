@@ -1,6 +1,6 @@
 // The live swarmkit-mon: the unchanged logic (model::Agent: SwarmkitMon
-// with its Cattle procedures) driven by real time and real I/O on a Boost.Asio io_context, as the FoundationDB
-// Net2 runs what Sim2 tests.
+// with its Cattle procedures) driven by real time and real I/O on a Boost.Asio io_context, as the
+// FoundationDB Net2 runs what Sim2 tests.
 //
 // It carries requests, routed by model::service_of, and holds no procedure
 // of the logic. What each request becomes:
@@ -30,14 +30,12 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
-
 #include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "live/http_transport.hpp"
 #include "model/agent.hpp"
@@ -45,13 +43,13 @@
 namespace swarmsim::live {
 
 struct AgentConfig {
-  Endpoint docker;                   // the local Docker Engine
-  Endpoint metadata;                 // the host's metadata service
+  Endpoint docker;    // the local Docker Engine
+  Endpoint metadata;  // the host's metadata service
   std::string metadata_prefix = "/2015-12-19";
-  Endpoint cattle;                   // the Rancher server's API (CATTLE_URL)
-  std::string access_key;            // CATTLE_ACCESS_KEY
-  std::string secret_key;            // CATTLE_SECRET_KEY
-  std::string state_dir;             // where the worker token is kept across restarts
+  Endpoint cattle;         // the Rancher server's API (CATTLE_URL)
+  std::string access_key;  // CATTLE_ACCESS_KEY
+  std::string secret_key;  // CATTLE_SECRET_KEY
+  std::string state_dir;   // where the worker token is kept across restarts
   // Where to connect for a probe of ADDR (an address as metadata lists it,
   // without the port): for a world served on loopback ports, where each
   // manager's port 2377 is somewhere else. Unlisted addresses are probed

@@ -1,13 +1,13 @@
 #include "live/http_transport.hpp"
 
+#include <fmt/format.h>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
-#include <fmt/format.h>
-
 #include <charconv>
 #include <cstdio>
 
@@ -48,7 +48,8 @@ std::optional<Endpoint> Endpoint::parse(std::string_view text) {
     const auto digits = text.substr(colon + 1);
     unsigned v = 0;
     const auto r = std::from_chars(digits.data(), digits.data() + digits.size(), v);
-    if (r.ec != std::errc() || r.ptr != digits.data() + digits.size() || v > 65535) return std::nullopt;
+    if (r.ec != std::errc() || r.ptr != digits.data() + digits.size() || v > 65535)
+      return std::nullopt;
     e.port = static_cast<std::uint16_t>(v);
   }
   if (e.host.empty() || e.port == 0) return std::nullopt;
@@ -89,23 +90,26 @@ struct Call : std::enable_shared_from_this<Call<Socket>> {
     });
   }
   void send() {
-    http::async_write(socket, request, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
-      if (ec) return self->fail("send", ec);
-      http::async_read(self->socket, self->buffer, self->response,
-                       [self](beast::error_code ec2, std::size_t) {
-                         if (ec2) return self->fail("receive", ec2);
-                         api::HttpResponse r{static_cast<int>(self->response.result_int()),
-                                             std::move(self->response.body()), {}};
-                         for (const auto& f : self->response)
-                           r.headers[std::string(f.name_string())] = std::string(f.value());
-                         self->finish({std::move(r), ""});
-                       });
-    });
+    http::async_write(
+        socket, request, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+          if (ec) return self->fail("send", ec);
+          http::async_read(self->socket, self->buffer, self->response,
+                           [self](beast::error_code ec2, std::size_t) {
+                             if (ec2) return self->fail("receive", ec2);
+                             api::HttpResponse r{static_cast<int>(self->response.result_int()),
+                                                 std::move(self->response.body()),
+                                                 {}};
+                             for (const auto& f : self->response)
+                               r.headers[std::string(f.name_string())] = std::string(f.value());
+                             self->finish({std::move(r), ""});
+                           });
+        });
   }
 };
 
 template <typename Socket>
-void prepare(Call<Socket>& c, const api::HttpRequest& r, const Headers& headers, const std::string& host) {
+void prepare(Call<Socket>& c, const api::HttpRequest& r, const Headers& headers,
+             const std::string& host) {
   c.request.method_string(r.method);
   c.request.target(r.target);
   c.request.version(11);
@@ -131,10 +135,11 @@ struct Session : std::enable_shared_from_this<Session<Socket>> {
 
   void read() {
     request = {};
-    http::async_read(socket, buffer, request, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
-      if (ec) return;  // closed, or not HTTP: nothing to answer
-      self->answer();
-    });
+    http::async_read(socket, buffer, request,
+                     [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                       if (ec) return;  // closed, or not HTTP: nothing to answer
+                       self->answer();
+                     });
   }
   void answer() {
     Headers headers;
@@ -162,15 +167,16 @@ struct Session : std::enable_shared_from_this<Session<Socket>> {
     for (const auto& [k, v] : a.headers) response.set(k, v);
     response.body() = a.body;
     response.prepare_payload();
-    http::async_write(socket, response, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
-      if (ec) return;
-      if (!self->response.keep_alive()) {
-        beast::error_code ignored;
-        self->socket.shutdown(Socket::shutdown_send, ignored);
-        return;
-      }
-      self->read();
-    });
+    http::async_write(socket, response,
+                      [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                        if (ec) return;
+                        if (!self->response.keep_alive()) {
+                          beast::error_code ignored;
+                          self->socket.shutdown(Socket::shutdown_send, ignored);
+                          return;
+                        }
+                        self->read();
+                      });
   }
 };
 
@@ -192,15 +198,16 @@ void async_http(asio::io_context& io, const Endpoint& to, api::HttpRequest reque
   prepare(*c, request, headers, fmt::format("{}:{}", to.host, to.port));
   c->start(timeout);
   auto resolver = std::make_shared<tcp::resolver>(io);
-  resolver->async_resolve(to.host, std::to_string(to.port),
-                          [c, resolver](const beast::error_code& ec, tcp::resolver::results_type found) {
-                            if (ec) return c->fail("resolve", ec);
-                            asio::async_connect(c->socket, found,
-                                                [c](const beast::error_code& ec2, const tcp::endpoint&) {
-                                                  if (ec2) return c->fail("connect", ec2);
-                                                  c->send();
-                                                });
-                          });
+  resolver->async_resolve(
+      to.host, std::to_string(to.port),
+      [c, resolver](const beast::error_code& ec, tcp::resolver::results_type found) {
+        if (ec) return c->fail("resolve", ec);
+        asio::async_connect(c->socket, found,
+                            [c](const beast::error_code& ec2, const tcp::endpoint&) {
+                              if (ec2) return c->fail("connect", ec2);
+                              c->send();
+                            });
+      });
 }
 
 struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
@@ -221,16 +228,19 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
 
   template <typename Acceptor>
   void accept(Acceptor& acceptor) {
-    acceptor.async_accept([self = shared_from_this(), &acceptor](const beast::error_code& ec, auto socket) {
-      if (ec) return;  // stopped
-      using Socket = decltype(socket);
-      std::make_shared<Session<Socket>>(std::move(socket), self->handler)->read();
-      self->accept(acceptor);
-    });
+    acceptor.async_accept(
+        [self = shared_from_this(), &acceptor](const beast::error_code& ec, auto socket) {
+          if (ec) return;  // stopped
+          using Socket = decltype(socket);
+          std::make_shared<Session<Socket>>(std::move(socket), self->handler)->read();
+          self->accept(acceptor);
+        });
   }
   void start() {
-    if (unix_acceptor) accept(*unix_acceptor);
-    else accept(*tcp_acceptor);
+    if (unix_acceptor)
+      accept(*unix_acceptor);
+    else
+      accept(*tcp_acceptor);
   }
   void stop() {
     beast::error_code ignored;
@@ -247,10 +257,16 @@ HttpServer::HttpServer(asio::io_context& io, Endpoint at, Handler handler)
   impl_->start();
 }
 
-HttpServer::~HttpServer() { impl_->stop(); }
+HttpServer::~HttpServer() {
+  impl_->stop();
+}
 
-const Endpoint& HttpServer::local() const { return impl_->local; }
+const Endpoint& HttpServer::local() const {
+  return impl_->local;
+}
 
-void HttpServer::stop() { impl_->stop(); }
+void HttpServer::stop() {
+  impl_->stop();
+}
 
 }  // namespace swarmsim::live

@@ -11,7 +11,6 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
-
 #include <chrono>
 #include <functional>
 #include <map>
@@ -61,7 +60,8 @@ class HttpServer {
   using Respond = std::function<void(api::HttpResponse)>;
   using Handler = std::function<void(const api::HttpRequest&, const Headers&, Respond)>;
   // For a handler that answers at once.
-  static Handler immediate(std::function<api::HttpResponse(const api::HttpRequest&, const Headers&)> fn) {
+  static Handler immediate(
+      std::function<api::HttpResponse(const api::HttpRequest&, const Headers&)> fn) {
     return [fn = std::move(fn)](const api::HttpRequest& r, const Headers& h, Respond respond) {
       respond(fn(r, h));
     };

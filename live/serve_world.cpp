@@ -1,21 +1,21 @@
 #include "live/serve_world.hpp"
 
+#include <fmt/format.h>
+#include <sys/stat.h>
+
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
-
-#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <stdexcept>
-#include <sys/stat.h>
 
 #include "api/cattle_wire.hpp"
 #include "api/docker_wire.hpp"
@@ -39,11 +39,17 @@ namespace {
 class RealTime {
  public:
   RealTime(asio::io_context& io, sim::World& world, Instant end, const ServeOptions& o)
-      : io_(io), world_(world), end_(end), o_(o), timer_(io), wall_start_(Clock::now()),
+      : io_(io),
+        world_(world),
+        end_(end),
+        o_(o),
+        timer_(io),
+        wall_start_(Clock::now()),
         virtual_start_(world.kernel().now()) {}
 
   Instant virtual_now() const {
-    const auto wall = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - wall_start_);
+    const auto wall =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - wall_start_);
     return virtual_start_ + static_cast<Instant>(static_cast<double>(wall.count()) * o_.speed);
   }
 
@@ -114,7 +120,8 @@ class SwarmPort {
     try {
       open(port_);
     } catch (const boost::system::system_error& e) {  // taken meanwhile: stays refused
-      std::cerr << fmt::format("swarmsim serve: cannot listen on {}:{} again: {}\n", bind_, port_, e.what());
+      std::cerr << fmt::format("swarmsim serve: cannot listen on {}:{} again: {}\n", bind_, port_,
+                               e.what());
       close();
     }
   }
@@ -146,7 +153,8 @@ class SwarmPort {
 };
 
 std::string random_key(std::size_t length) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
   std::random_device device;
   std::uniform_int_distribution<std::size_t> pick(0, sizeof(kAlphabet) - 2);
   std::string key;
@@ -171,8 +179,9 @@ void write_cattle_env(const std::string& path, const std::string& url, const std
 
 const std::string* header(const Headers& headers, std::string_view name) {
   for (const auto& [k, v] : headers)
-    if (k.size() == name.size() &&
-        std::equal(k.begin(), k.end(), name.begin(), [](char a, char b) { return std::tolower(a) == std::tolower(b); }))
+    if (k.size() == name.size() && std::equal(k.begin(), k.end(), name.begin(), [](char a, char b) {
+          return std::tolower(a) == std::tolower(b);
+        }))
       return &v;
   return nullptr;
 }
@@ -180,7 +189,8 @@ const std::string* header(const Headers& headers, std::string_view name) {
 // Everything served, and the handlers, for one run.
 class Served {
  public:
-  Served(asio::io_context& io, sim::World& world, RealTime& clock, const ServeOptions& o, Instant epoch)
+  Served(asio::io_context& io, sim::World& world, RealTime& clock, const ServeOptions& o,
+         Instant epoch)
       : io_(io), world_(world), clock_(clock), o_(o), epoch_(epoch) {}
 
   ServedWorld open(const sim::ScenarioSpec& spec) {
@@ -188,18 +198,21 @@ class Served {
     out.run_dir = o_.run_dir;
     for (const auto& planned : sim::planned_agent_ips(spec)) {
       const std::string& name = planned.first;
-      if (std::any_of(out.hosts.begin(), out.hosts.end(), [&](const ServedHost& h) { return h.name == name; }))
+      if (std::any_of(out.hosts.begin(), out.hosts.end(),
+                      [&](const ServedHost& h) { return h.name == name; }))
         continue;  // a name added again as a new machine: its first address is printed
       ServedHost h;
       h.name = name;
       h.addr = planned.second;
       h.external = o_.external.count(name) > 0;
-      servers_.push_back(std::make_unique<HttpServer>(io_, Endpoint{"", o_.bind, 0}, engine_handler(name)));
+      servers_.push_back(
+          std::make_unique<HttpServer>(io_, Endpoint{"", o_.bind, 0}, engine_handler(name)));
       h.engine = servers_.back()->local();
       servers_.push_back(std::make_unique<HttpServer>(
           io_, Endpoint{o_.run_dir + "/" + name + ".docker.sock", "", 0}, engine_handler(name)));
       h.engine_socket = servers_.back()->local();
-      servers_.push_back(std::make_unique<HttpServer>(io_, Endpoint{"", o_.bind, 0}, metadata_handler(name)));
+      servers_.push_back(
+          std::make_unique<HttpServer>(io_, Endpoint{"", o_.bind, 0}, metadata_handler(name)));
       h.metadata = servers_.back()->local();
       swarm_ports_.emplace_back(name, std::make_unique<SwarmPort>(io_, o_.bind));
       h.swarm_port = Endpoint{"", o_.bind, swarm_ports_.back().second->port()};
@@ -207,11 +220,13 @@ class Served {
     }
     access_key_ = random_key(20);
     secret_key_ = random_key(40);
-    servers_.push_back(std::make_unique<HttpServer>(io_, Endpoint{"", o_.bind, 0}, cattle_handler()));
+    servers_.push_back(
+        std::make_unique<HttpServer>(io_, Endpoint{"", o_.bind, 0}, cattle_handler()));
     out.cattle = servers_.back()->local();
     out.cattle_env_file = o_.run_dir + "/cattle.env";
-    write_cattle_env(out.cattle_env_file, fmt::format("http://{}:{}/v1", out.cattle.host, out.cattle.port),
-                     access_key_, secret_key_);
+    write_cattle_env(out.cattle_env_file,
+                     fmt::format("http://{}:{}/v1", out.cattle.host, out.cattle.port), access_key_,
+                     secret_key_);
     return out;
   }
 
@@ -244,7 +259,8 @@ class Served {
       clock_.catch_up();
       sim::HostSim* h = running_host(name);
       if (h == nullptr || !h->engine || !h->engine->up())
-        return respond(message(503, "Cannot connect to the Docker daemon: the host is not running"));
+        return respond(
+            message(503, "Cannot connect to the Docker daemon: the host is not running"));
       const model::Request request = *call;
       h->engine->handle(model::Call{0, request, sim::kOutsideClientWhy, false, 0},
                         [respond, request, epoch = epoch_](model::Response answer) {
@@ -275,7 +291,8 @@ class Served {
         loop_started_[h->index] = now;
         return respond(api::metadata_answer_to_http(md.self_host()));
       }
-      if (std::holds_alternative<model::MetaHosts>(*read)) return respond(api::metadata_answer_to_http(md.hosts()));
+      if (std::holds_alternative<model::MetaHosts>(*read))
+        return respond(api::metadata_answer_to_http(md.hosts()));
       if (std::holds_alternative<model::MetaServiceContainers>(*read))
         return respond(api::metadata_answer_to_http(md.containers()));
       respond(api::metadata_answer_to_http(md.service_metadata()));
@@ -287,8 +304,12 @@ class Served {
       const std::string* auth = header(headers, "Authorization");
       const auto keys = auth ? api::parse_basic_auth(*auth) : std::nullopt;
       if (!keys || keys->first != access_key_ || keys->second != secret_key_) {
-        return respond({401, nlohmann::json{{"type", "error"}, {"status", 401}, {"code", "Unauthorized"},
-                                            {"message", "Unauthorized"}}.dump(),
+        return respond({401,
+                        nlohmann::json{{"type", "error"},
+                                       {"status", 401},
+                                       {"code", "Unauthorized"},
+                                       {"message", "Unauthorized"}}
+                            .dump(),
                         {{"WWW-Authenticate", "Basic realm=\"Rancher API\""}}});
       }
       std::optional<model::Request> call;
@@ -312,9 +333,11 @@ class Served {
     sim::CattleSim& cattle = world_.cattle();
     const model::Response r =
         cattle.serve(world_.kernel().now(), call, {"a client of the served Cattle API"});
-    if (auto* e = std::get_if<model::ApiError>(&r)) return message(e->status, e->status == 404 ? "Not Found" : e->message);
+    if (auto* e = std::get_if<model::ApiError>(&r))
+      return message(e->status, e->status == 404 ? "Not Found" : e->message);
     if (auto* hosts = std::get_if<model::CattleHostList>(&r)) {
-      if (std::holds_alternative<model::CattleListHosts>(call)) return {200, api::cattle_hosts_to_json(*hosts).dump()};
+      if (std::holds_alternative<model::CattleListHosts>(call))
+        return {200, api::cattle_hosts_to_json(*hosts).dump()};
       return {200, api::cattle_host_to_json(hosts->front()).dump()};
     }
     if (auto* c = std::get_if<model::MetaAnswer<model::ContainerList>>(&r))
@@ -337,7 +360,8 @@ class Served {
 
 }  // namespace
 
-std::function<void(sim::World&, Instant)> serve_driver(const sim::ScenarioSpec& spec, ServeOptions o) {
+std::function<void(sim::World&, Instant)> serve_driver(const sim::ScenarioSpec& spec,
+                                                       ServeOptions o) {
   return [spec, o](sim::World& world, Instant end) {
     asio::io_context io;
     RealTime clock(io, world, end, o);

@@ -52,8 +52,8 @@ struct ServedHost {
 
 struct ServedWorld {
   std::vector<ServedHost> hosts;
-  Endpoint cattle;               // serves /v1/...
-  std::string cattle_env_file;   // CATTLE_URL, CATTLE_ACCESS_KEY, CATTLE_SECRET_KEY
+  Endpoint cattle;              // serves /v1/...
+  std::string cattle_env_file;  // CATTLE_URL, CATTLE_ACCESS_KEY, CATTLE_SECRET_KEY
   std::string run_dir;
 };
 
@@ -73,6 +73,7 @@ struct ServeOptions {
 // violation when the run stops there). Throws boost::system::system_error
 // when a port cannot be opened, std::runtime_error when the run directory
 // cannot be written.
-std::function<void(sim::World&, Instant)> serve_driver(const sim::ScenarioSpec& spec, ServeOptions o);
+std::function<void(sim::World&, Instant)> serve_driver(const sim::ScenarioSpec& spec,
+                                                       ServeOptions o);
 
 }  // namespace swarmsim::live

@@ -8,11 +8,11 @@
 // It reports one JSON object per call on stdout; messages about itself go
 // to stderr. It never prints a join token or an API key. SIGTERM and SIGINT
 // end it after the call in flight (exit 0).
+#include <fmt/format.h>
+
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <fmt/format.h>
-
 #include <charconv>
 #include <cstdlib>
 #include <iostream>
@@ -80,7 +80,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--metadata-url", metadata_url, "The host's Rancher metadata service")
       ->capture_default_str();
-  app.add_option("--cattle-url", cattle_url, "The Rancher API, http://HOST:PORT/v1 (default: CATTLE_URL)");
+  app.add_option("--cattle-url", cattle_url,
+                 "The Rancher API, http://HOST:PORT/v1 (default: CATTLE_URL)");
   app.add_option("--state-dir", state_dir,
                  "Where the worker token the host joined with is kept, across restarts "
                  "(bind-mount it from the host)")
@@ -89,7 +90,8 @@ int main(int argc, char** argv) {
                  fmt::format("What the leader's reconcile pass removes: {}",
                              swarmsim::model::RemovalPolicy::names()))
       ->capture_default_str();
-  app.add_option("--manager-scale", manager_scale, "Managers wanted (default: MANAGER_SCALE, else 3)")
+  app.add_option("--manager-scale", manager_scale,
+                 "Managers wanted (default: MANAGER_SCALE, else 3)")
       ->check(CLI::Range(1, 99));
   app.add_option("--loop-interval", loop_interval, "Sleep between loops: 30s, 500ms, 2m, 1m30s")
       ->capture_default_str();
@@ -120,20 +122,28 @@ int main(int argc, char** argv) {
   // The same durations a scenario file takes (model/duration.hpp).
   const auto interval = swarmsim::parse_duration(loop_interval, false, 24 * swarmsim::kHour);
   if (!std::holds_alternative<Duration>(interval) || std::get<Duration>(interval) <= 0)
-    return usage_error("--loop-interval: expected a duration above zero and at most 24h, like 30s, 500ms, 2m or "
-                       "1m30s, got '" + loop_interval + "'");
+    return usage_error(
+        "--loop-interval: expected a duration above zero and at most 24h, like 30s, 500ms, 2m or "
+        "1m30s, got '" +
+        loop_interval + "'");
   c.mon.loop_interval_ns = std::get<Duration>(interval);
   c.time_scale = time_scale;
   const auto engine = Endpoint::parse(docker);
-  if (!engine) return usage_error("--docker-host: expected unix:///path or tcp://HOST:PORT, got '" + docker + "'");
+  if (!engine)
+    return usage_error("--docker-host: expected unix:///path or tcp://HOST:PORT, got '" + docker +
+                       "'");
   c.docker = *engine;
   const auto md = parse_url(metadata_url);
-  if (!md) return usage_error("--metadata-url: expected http://HOST[:PORT]/PATH, got '" + metadata_url + "'");
+  if (!md)
+    return usage_error("--metadata-url: expected http://HOST[:PORT]/PATH, got '" + metadata_url +
+                       "'");
   c.metadata = md->first;
   c.metadata_prefix = md->second;
-  if (cattle_url.empty()) return usage_error("CATTLE_URL is not set (nor --cattle-url): the Rancher API is needed");
+  if (cattle_url.empty())
+    return usage_error("CATTLE_URL is not set (nor --cattle-url): the Rancher API is needed");
   const auto cattle = parse_url(cattle_url);
-  if (!cattle) return usage_error("--cattle-url: expected http://HOST[:PORT]/v1, got '" + cattle_url + "'");
+  if (!cattle)
+    return usage_error("--cattle-url: expected http://HOST[:PORT]/v1, got '" + cattle_url + "'");
   c.cattle = cattle->first;
   c.access_key = env_or("CATTLE_ACCESS_KEY", "");
   c.secret_key = env_or("CATTLE_SECRET_KEY", "");
@@ -160,11 +170,11 @@ int main(int argc, char** argv) {
                              signal == SIGTERM ? "SIGTERM" : "SIGINT");
     agent.stop([] {});
   });
-  std::cerr << fmt::format("swarmkit-mon: policy {}, MANAGER_SCALE {}, loop every {}, engine {}, "
-                           "metadata {}, Rancher API {}{}\n",
-                           policy->name(), manager_scale, loop_interval, c.docker.describe(),
-                           metadata_url, cattle_url,
-                           time_scale != 1.0 ? fmt::format(", time scaled by {}", time_scale) : "");
+  std::cerr << fmt::format(
+      "swarmkit-mon: policy {}, MANAGER_SCALE {}, loop every {}, engine {}, "
+      "metadata {}, Rancher API {}{}\n",
+      policy->name(), manager_scale, loop_interval, c.docker.describe(), metadata_url, cattle_url,
+      time_scale != 1.0 ? fmt::format(", time scaled by {}", time_scale) : "");
   agent.start();
   // The agent's work ends on a signal (stop) or a fault; the signal set
   // is what keeps io.run() going meanwhile.

@@ -30,7 +30,8 @@ bool note_shown(const CattleNoteDeparture& n, const ServiceMetadata& m) {
 
 }  // namespace
 
-CattleWrite::CattleWrite(Request procedure) : procedure_(std::move(procedure)), next_(read_request()) {}
+CattleWrite::CattleWrite(Request procedure)
+    : procedure_(std::move(procedure)), next_(read_request()) {}
 
 Request CattleWrite::read_request() const {
   if (auto* l = std::get_if<CattleSetHostLabel>(&procedure_)) return CattleGetHost{l->host_uuid};
@@ -40,8 +41,10 @@ Request CattleWrite::read_request() const {
 std::optional<Request> CattleWrite::changed(const Response& read) const {
   if (auto* l = std::get_if<CattleSetHostLabel>(&procedure_)) {
     auto labels = host_read(read)->labels;
-    if (l->value.empty()) labels.erase(l->key);
-    else labels[l->key] = l->value;
+    if (l->value.empty())
+      labels.erase(l->key);
+    else
+      labels[l->key] = l->value;
     return CattlePutHostLabels{l->host_uuid, std::move(labels)};
   }
   ServiceMetadata m = *service_read(read);
@@ -58,7 +61,8 @@ std::optional<Request> CattleWrite::changed(const Response& read) const {
 // What the script's read-back looked for: the label's value, the manager
 // token ("until a read shows the manager token"), the note.
 bool CattleWrite::shows_change(const Response& read) const {
-  if (auto* l = std::get_if<CattleSetHostLabel>(&procedure_)) return label_shown(*l, *host_read(read));
+  if (auto* l = std::get_if<CattleSetHostLabel>(&procedure_))
+    return label_shown(*l, *host_read(read));
   const ServiceMetadata& m = *service_read(read);
   if (auto* p = std::get_if<CattlePublishTokens>(&procedure_))
     return m.manager_token == p->tokens.manager_token;
@@ -90,10 +94,11 @@ std::variant<Request, Response> CattleWrite::step(const Response& answer) {
       if (!read) return answer;
       if (shows_change(answer)) return Ok{};
       if (round_ >= kCattleWriteTries)
-        return ApiError{409, fmt::format("{} not seen after {} writes", request_arguments(procedure_).empty()
-                                                                          ? request_name(procedure_)
-                                                                          : request_arguments(procedure_),
-                                         round_)};
+        return ApiError{
+            409, fmt::format("{} not seen after {} writes",
+                             request_arguments(procedure_).empty() ? request_name(procedure_)
+                                                                   : request_arguments(procedure_),
+                             round_)};
       ++round_;
       phase_ = Phase::Read;
       next_ = read_request();

@@ -69,7 +69,9 @@ struct Node {
 inline std::pair<std::uint64_t, std::uint64_t> list_order(const Node&, std::size_t position) {
   return {position, 0};
 }
-inline std::string_view list_uuid(const Node& n) { return n.ID; }
+inline std::string_view list_uuid(const Node& n) {
+  return n.ID;
+}
 using NodeList = SharedList<Node>;
 
 struct JoinTokens {

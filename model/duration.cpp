@@ -102,7 +102,6 @@ std::variant<Duration, DurationProblem> parse_duration(std::string_view text, bo
   return negative ? -static_cast<Duration>(total) : static_cast<Duration>(total);
 }
 
-
 std::string format_duration(Duration d) {
   if (d == 0) return "0s";
   for (const auto& u : kTimeUnits) {

@@ -23,18 +23,25 @@ namespace swarmsim::model {
 
 // ---- Requests -------------------------------------------------------------
 // Docker Engine API, always on the local engine (unix socket).
-struct GetInfo {};                                   // GET /info
-struct SwarmInit { std::string advertise_addr; };    // POST /swarm/init
-struct GetSwarm {};                                  // GET /swarm (JoinTokens)
-struct SwarmJoin {                                   // POST /swarm/join
+struct GetInfo {};  // GET /info
+struct SwarmInit {
+  std::string advertise_addr;
+};                   // POST /swarm/init
+struct GetSwarm {};  // GET /swarm (JoinTokens)
+struct SwarmJoin {   // POST /swarm/join
   std::string join_token;
   std::string advertise_addr;
   std::vector<std::string> remote_addrs;
 };
-struct SwarmLeave { bool force = true; };            // POST /swarm/leave?force=1
-struct ListNodes {};                                 // GET /nodes
-struct RemoveNode { std::string id; bool force = true; };  // DELETE /nodes/{id}?force=1
-struct UpdateNodeRole {                              // POST /nodes/{id}/update?version=N
+struct SwarmLeave {
+  bool force = true;
+};                    // POST /swarm/leave?force=1
+struct ListNodes {};  // GET /nodes
+struct RemoveNode {
+  std::string id;
+  bool force = true;
+};                       // DELETE /nodes/{id}?force=1
+struct UpdateNodeRole {  // POST /nodes/{id}/update?version=N
   std::string id;
   std::uint64_t version = 0;
   NodeRole role = NodeRole::Worker;
@@ -42,18 +49,22 @@ struct UpdateNodeRole {                              // POST /nodes/{id}/update?
 // GET /nodes/{id}: one node, by ID, hostname or unique ID prefix, as the
 // Engine resolves it. Only clients of `swarmsim serve` (`docker node
 // inspect|promote|demote`) send it; the logic reads the whole list.
-struct InspectNode { std::string id; };
+struct InspectNode {
+  std::string id;
+};
 // Rancher metadata, the host's own replica.
-struct MetaSelfHost {};                              // /self/host
-struct MetaHosts {};                                 // /hosts
-struct MetaServiceContainers {};                     // /services/swarmkit-mon/containers
-struct MetaServiceMetadata {};                       // /services/swarmkit-mon/metadata
+struct MetaSelfHost {};           // /self/host
+struct MetaHosts {};              // /hosts
+struct MetaServiceContainers {};  // /services/swarmkit-mon/containers
+struct MetaServiceMetadata {};    // /services/swarmkit-mon/metadata
 // Cattle API (the Rancher server, over the network).
 // Three of the logic's requests are procedures, not single calls: each is a
 // read-modify-write of a whole Cattle object with a read-back, carried out
 // by model::CattleWrite (model/cattle_write.hpp) in requests of the kinds
 // below it. Drivers never see them (service_of says Service::Procedure).
-struct CattlePublishTokens { ServiceMetadata tokens; };  // the departure notes are kept
+struct CattlePublishTokens {
+  ServiceMetadata tokens;
+};                           // the departure notes are kept
 struct CattleSetHostLabel {  // value empty: delete the label
   std::string host_uuid;
   std::string key;
@@ -68,23 +79,29 @@ struct CattlePutHostLabels {
 };
 // PUT /v1/services/{id}: the whole service object back, with all of its
 // metadata (tokens and every departure note) as the writer has it.
-struct CattlePutService { ServiceMetadata metadata; };
-struct CattleListHosts {};                           // GET /v1/hosts, removed ones included
-struct CattleGetHost { std::string host_uuid; };     // GET /v1/hosts/{id}: one host
+struct CattlePutService {
+  ServiceMetadata metadata;
+};
+struct CattleListHosts {};  // GET /v1/hosts, removed ones included
+struct CattleGetHost {
+  std::string host_uuid;
+};  // GET /v1/hosts/{id}: one host
 // The swarmkit-mon service's metadata as the Cattle API has it (strongly
 // consistent), answered as a MetaAnswer<ServiceMetadata> of kind Json.
 struct CattleGetService {};
 // A file on the host's own disk (bind-mounted into the container): the
 // worker token the host joined with. It outlives the container and the
 // engine; a freshly installed machine has none.
-struct ReadSavedToken {};                            // answered as a SavedToken
-struct SaveToken { std::string worker_token; };
+struct ReadSavedToken {};  // answered as a SavedToken
+struct SaveToken {
+  std::string worker_token;
+};
 // fixed: a second file beside it, the node this machine's engine left
 // behind when its host was deleted in Cattle, and that host's uuid. It is
 // written before the engine leaves, so that an agent restarted after the
 // leave still watches the departure note (a note can be lost to another
 // writer's PUT of an older copy of the service).
-struct ReadLeftNode {};                              // answered as a LeftNode
+struct ReadLeftNode {};  // answered as a LeftNode
 struct SaveLeftNode {
   std::string node_id;
   std::string host_uuid;
@@ -95,19 +112,21 @@ struct CattleNoteDeparture {
   std::string host_uuid;
 };
 // TCP connect to addr:2377 (the script's `nc -z`).
-struct ProbeManager { std::string addr; };
+struct ProbeManager {
+  std::string addr;
+};
 // GET /v1/services/swarmkit-mon/instances: the service's containers as the
 // Cattle API has them (strongly consistent, unlike a metadata replica),
 // answered as a MetaAnswer<ContainerList> of kind Json in create_index order.
 struct CattleServiceContainers {};
 
-using Request = std::variant<GetInfo, SwarmInit, GetSwarm, SwarmJoin, SwarmLeave, ListNodes,
-                             RemoveNode, UpdateNodeRole, MetaSelfHost, MetaHosts,
-                             MetaServiceContainers, MetaServiceMetadata, CattlePublishTokens,
-                             CattleSetHostLabel, CattleListHosts, CattleGetHost, CattleNoteDeparture,
-                             CattleGetService, ReadSavedToken, SaveToken, ProbeManager,
-                             InspectNode, CattleServiceContainers, CattlePutHostLabels,
-                             CattlePutService, ReadLeftNode, SaveLeftNode>;
+using Request =
+    std::variant<GetInfo, SwarmInit, GetSwarm, SwarmJoin, SwarmLeave, ListNodes, RemoveNode,
+                 UpdateNodeRole, MetaSelfHost, MetaHosts, MetaServiceContainers,
+                 MetaServiceMetadata, CattlePublishTokens, CattleSetHostLabel, CattleListHosts,
+                 CattleGetHost, CattleNoteDeparture, CattleGetService, ReadSavedToken, SaveToken,
+                 ProbeManager, InspectNode, CattleServiceContainers, CattlePutHostLabels,
+                 CattlePutService, ReadLeftNode, SaveLeftNode>;
 
 // Who carries a request out: the one router of the simulator, the live
 // agent and `swarmsim serve`. A new request kind does not compile until it
@@ -139,16 +158,17 @@ struct ApiError {
   std::string message;
 };
 struct Ok {};
-struct SavedToken { std::string worker_token; };  // empty: no file
-struct LeftNode {                                  // empty: no file
+struct SavedToken {
+  std::string worker_token;
+};                 // empty: no file
+struct LeftNode {  // empty: no file
   std::string node_id;
   std::string host_uuid;
 };
 
-using Response =
-    std::variant<ApiError, Ok, SwarmInfo, JoinTokens, NodeList, MetaAnswer<MetaHost>,
-                 MetaAnswer<HostList>, MetaAnswer<ContainerList>,
-                 MetaAnswer<ServiceMetadata>, CattleHostList, SavedToken, LeftNode>;
+using Response = std::variant<ApiError, Ok, SwarmInfo, JoinTokens, NodeList, MetaAnswer<MetaHost>,
+                              MetaAnswer<HostList>, MetaAnswer<ContainerList>,
+                              MetaAnswer<ServiceMetadata>, CattleHostList, SavedToken, LeftNode>;
 
 // ---- Actions the logic asks for -----------------------------------------
 struct Call {

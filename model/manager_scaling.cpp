@@ -12,8 +12,10 @@ ScriptScaling plan_script_scaling(const NodeList& nodes, int manager_scale) {
   for (const auto& n : nodes) {
     if (n.Spec.Role == NodeRole::Manager) {
       if (!n.ManagerStatus_) continue;  // not in raft yet: neither reachable nor unreachable
-      if (n.ManagerStatus_->Reachability_ == Reachability::Reachable) ++s.reachable;
-      else if (n.ManagerStatus_->Reachability_ == Reachability::Unreachable) ++s.unreachable;
+      if (n.ManagerStatus_->Reachability_ == Reachability::Reachable)
+        ++s.reachable;
+      else if (n.ManagerStatus_->Reachability_ == Reachability::Unreachable)
+        ++s.unreachable;
     } else if (n.Spec.Availability == "active") {
       ++s.active_workers;
       if (!first_active) first_active = &n;
@@ -30,9 +32,9 @@ ScriptScaling plan_script_scaling(const NodeList& nodes, int manager_scale) {
     s.acts = true;
     s.said = fmt::format("{} of {} manager(s) reachable, {} worker(s) active", s.reachable,
                          managers, s.active_workers);
-    s.promotion = RoleChange{first_active->ID, first_active->VersionIndex, NodeRole::Manager,
-                             fmt::format("promote the first active worker {}: {}",
-                                         first_active->ID, s.said)};
+    s.promotion =
+        RoleChange{first_active->ID, first_active->VersionIndex, NodeRole::Manager,
+                   fmt::format("promote the first active worker {}: {}", first_active->ID, s.said)};
   }
   return s;
 }
@@ -48,7 +50,8 @@ std::vector<RoleChange> plan_manager_scaling(const NodeList& nodes,
     if (going.contains(n.ID)) continue;
     if (n.Spec.Role == NodeRole::Manager) {
       ++managers;
-      const bool up = n.ManagerStatus_ && n.ManagerStatus_->Reachability_ == Reachability::Reachable;
+      const bool up =
+          n.ManagerStatus_ && n.ManagerStatus_->Reachability_ == Reachability::Reachable;
       (up ? reachable : unreachable) += 1;
       if (n.ID != self_node_id) other_managers.push_back(&n);
     } else if (n.Status.State == NodeState::Ready && n.Spec.Availability == "active" &&
@@ -81,9 +84,9 @@ std::vector<RoleChange> plan_manager_scaling(const NodeList& nodes,
     want = std::min<int>(want, static_cast<int>(other_managers.size()));
     for (int i = 0; i < want; ++i) {
       const Node& n = *other_managers[static_cast<std::size_t>(i)];
-      out.push_back(RoleChange{n.ID, n.VersionIndex, NodeRole::Worker,
-                               fmt::format("demote {}: {} of {} managers", n.ID, managers,
-                                           manager_scale)});
+      out.push_back(
+          RoleChange{n.ID, n.VersionIndex, NodeRole::Worker,
+                     fmt::format("demote {}: {} of {} managers", n.ID, managers, manager_scale)});
     }
   }
   return out;
@@ -102,9 +105,12 @@ FixedScaling plan_fixed_scaling(const FixedScalingView& v) {
       }
       const bool self = n.ID == v.self_node_id;
       if (self && v.self_leaving) continue;
-      if (!self && v.condemned.contains(n.ID)) condemned.push_back(&n);
-      else if (!self && n.Status.State == NodeState::Down) down.push_back(&n);
-      else staying.push_back(&n);
+      if (!self && v.condemned.contains(n.ID))
+        condemned.push_back(&n);
+      else if (!self && n.Status.State == NodeState::Down)
+        down.push_back(&n);
+      else
+        staying.push_back(&n);
     } else if (n.Status.State == NodeState::Ready && n.Spec.Availability == "active" &&
                !v.condemned.contains(n.ID) &&
                (v.promotable == nullptr || v.promotable->contains(n.ID))) {
@@ -132,28 +138,28 @@ FixedScaling plan_fixed_scaling(const FixedScalingView& v) {
                                                  n->ID, count(stay))});
   for (const Node* n : condemned) {
     out.evicting.insert(n->ID);
-    out.changes.push_back(RoleChange{n->ID, n->VersionIndex, NodeRole::Worker,
-                                     fmt::format("demote {}: the removal hook condemns it ({})",
-                                                 n->ID, count(stay))});
+    out.changes.push_back(RoleChange{
+        n->ID, n->VersionIndex, NodeRole::Worker,
+        fmt::format("demote {}: the removal hook condemns it ({})", n->ID, count(stay))});
   }
   if (stay < target) {
     // Never more than the workers there are, whatever the target says.
     const int promote = std::min(target - stay, static_cast<int>(workers.size()));
     for (int i = 0; i < promote; ++i)
-      out.changes.push_back(RoleChange{workers[static_cast<std::size_t>(i)]->ID,
-                                       workers[static_cast<std::size_t>(i)]->VersionIndex,
-                                       NodeRole::Manager,
-                                       fmt::format("promote {}: {}",
-                                                   workers[static_cast<std::size_t>(i)]->ID,
-                                                   count(stay))});
+      out.changes.push_back(RoleChange{
+          workers[static_cast<std::size_t>(i)]->ID,
+          workers[static_cast<std::size_t>(i)]->VersionIndex, NodeRole::Manager,
+          fmt::format("promote {}: {}", workers[static_cast<std::size_t>(i)]->ID, count(stay))});
   } else if (stay > target) {
     // The unreachable first, then the newest: the leader never.
     std::vector<const Node*> others;
     for (const Node* n : staying)
       if (n->ID != v.self_node_id) others.push_back(n);
     std::stable_sort(others.begin(), others.end(), [](const Node* a, const Node* b) {
-      const bool a_up = a->ManagerStatus_ && a->ManagerStatus_->Reachability_ == Reachability::Reachable;
-      const bool b_up = b->ManagerStatus_ && b->ManagerStatus_->Reachability_ == Reachability::Reachable;
+      const bool a_up =
+          a->ManagerStatus_ && a->ManagerStatus_->Reachability_ == Reachability::Reachable;
+      const bool b_up =
+          b->ManagerStatus_ && b->ManagerStatus_->Reachability_ == Reachability::Reachable;
       if (a_up != b_up) return !a_up;
       return a->CreatedAt > b->CreatedAt;
     });

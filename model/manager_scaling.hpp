@@ -43,7 +43,7 @@ struct RoleChange {
 struct ScriptScaling {
   bool acts = false;  // false: the script returned before touching anything
   int reachable = 0, unreachable = 0, active_workers = 0;
-  std::string said;   // what the script echoes: the counts, or why it stopped
+  std::string said;  // what the script echoes: the counts, or why it stopped
   // The first active worker, promoted whenever the step acts.
   std::optional<RoleChange> promotion;
 };

@@ -52,9 +52,12 @@ class PersistentMap {
   const V* find(const K& key) const {
     const Node* n = root_.get();
     while (n) {
-      if (less_(key, n->key)) n = n->left.get();
-      else if (less_(n->key, key)) n = n->right.get();
-      else return &n->value;
+      if (less_(key, n->key))
+        n = n->left.get();
+      else if (less_(n->key, key))
+        n = n->right.get();
+      else
+        return &n->value;
     }
     return nullptr;
   }
@@ -156,8 +159,10 @@ class PersistentMap {
 
   Ptr insert(const Ptr& n, const K& key, V value) const {
     if (!n) return make(key, std::move(value), nullptr, nullptr);
-    if (less_(key, n->key)) return balance(n->key, n->value, insert(n->left, key, std::move(value)), n->right);
-    if (less_(n->key, key)) return balance(n->key, n->value, n->left, insert(n->right, key, std::move(value)));
+    if (less_(key, n->key))
+      return balance(n->key, n->value, insert(n->left, key, std::move(value)), n->right);
+    if (less_(n->key, key))
+      return balance(n->key, n->value, n->left, insert(n->right, key, std::move(value)));
     return make(key, std::move(value), n->left, n->right);
   }
 

@@ -51,17 +51,24 @@ inline bool labelled_manager(const std::map<std::string, std::string>& labels) {
 inline std::pair<std::uint64_t, std::uint64_t> list_order(const MetaHost&, std::size_t position) {
   return {position, 0};
 }
-inline std::string_view list_uuid(const MetaHost& h) { return h.uuid; }
-inline bool list_flagged(const MetaHost& h) { return labelled_manager(h.labels); }
+inline std::string_view list_uuid(const MetaHost& h) {
+  return h.uuid;
+}
+inline bool list_flagged(const MetaHost& h) {
+  return labelled_manager(h.labels);
+}
 using HostList = SharedList<MetaHost>;
 
 // `/services/swarmkit-mon/containers` as the logic reads it: sorted by
 // create_index (the leader rule ranks by it), with an index by
 // the uuid of the container's host.
-inline std::pair<std::uint64_t, std::uint64_t> list_order(const MetaContainer& c, std::size_t position) {
+inline std::pair<std::uint64_t, std::uint64_t> list_order(const MetaContainer& c,
+                                                          std::size_t position) {
   return {c.create_index, position};
 }
-inline std::string_view list_uuid(const MetaContainer& c) { return c.host_uuid; }
+inline std::string_view list_uuid(const MetaContainer& c) {
+  return c.host_uuid;
+}
 using ContainerList = SharedList<MetaContainer>;
 
 enum class MetaAnswerKind {
@@ -102,7 +109,9 @@ struct CattleHost {
 inline std::pair<std::uint64_t, std::uint64_t> list_order(const CattleHost&, std::size_t position) {
   return {position, 0};
 }
-inline std::string_view list_uuid(const CattleHost& h) { return h.uuid; }
+inline std::string_view list_uuid(const CattleHost& h) {
+  return h.uuid;
+}
 using CattleHostList = SharedList<CattleHost>;
 
 }  // namespace swarmsim::model

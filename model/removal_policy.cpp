@@ -12,16 +12,24 @@ namespace swarmsim::model {
 
 std::optional<RemovalPolicy> RemovalPolicy::from_name(const std::string& name) {
   RemovalPolicy p;
-  if (name == "legacy") p.kind = Kind::Legacy;
-  else if (name == "legacy-v2") p.kind = Kind::LegacyV2;
-  else if (name == "grace") p.kind = Kind::Grace;
-  else if (name == "fixed") p.kind = Kind::Fixed;
-  else if (name == "go-rewrite") p.kind = Kind::GoRewrite;
-  else return std::nullopt;
+  if (name == "legacy")
+    p.kind = Kind::Legacy;
+  else if (name == "legacy-v2")
+    p.kind = Kind::LegacyV2;
+  else if (name == "grace")
+    p.kind = Kind::Grace;
+  else if (name == "fixed")
+    p.kind = Kind::Fixed;
+  else if (name == "go-rewrite")
+    p.kind = Kind::GoRewrite;
+  else
+    return std::nullopt;
   return p;
 }
 
-const char* RemovalPolicy::names() { return "legacy, legacy-v2, grace, fixed, go-rewrite"; }
+const char* RemovalPolicy::names() {
+  return "legacy, legacy-v2, grace, fixed, go-rewrite";
+}
 
 const std::vector<std::string>& RemovalPolicy::all_names() {
   static const std::vector<std::string> names = {"legacy", "legacy-v2", "grace", "fixed",
@@ -31,11 +39,16 @@ const std::vector<std::string>& RemovalPolicy::all_names() {
 
 std::string RemovalPolicy::name() const {
   switch (kind) {
-    case Kind::Legacy: return "legacy";
-    case Kind::LegacyV2: return "legacy-v2";
-    case Kind::Grace: return "grace";
-    case Kind::Fixed: return "fixed";
-    case Kind::GoRewrite: return "go-rewrite";
+    case Kind::Legacy:
+      return "legacy";
+    case Kind::LegacyV2:
+      return "legacy-v2";
+    case Kind::Grace:
+      return "grace";
+    case Kind::Fixed:
+      return "fixed";
+    case Kind::GoRewrite:
+      return "go-rewrite";
   }
   return "?";
 }
@@ -52,7 +65,9 @@ std::string metadata_hostname_key(const std::string& hostname) {
 
 namespace {
 
-bool is_manager(const Node& n) { return n.Spec.Role == NodeRole::Manager; }
+bool is_manager(const Node& n) {
+  return n.Spec.Role == NodeRole::Manager;
+}
 
 // grace: a node younger than the minimum age is left alone whatever the
 // comparison says. The age is measured on the manager's clock (CreatedAt)
@@ -77,9 +92,12 @@ std::string join_keys(const std::set<std::string>& keys) {
 
 const char* answer_kind(MetaAnswerKind k) {
   switch (k) {
-    case MetaAnswerKind::Json: return "json";
-    case MetaAnswerKind::Empty: return "an empty body";
-    case MetaAnswerKind::NotFound: return "'Not found'";
+    case MetaAnswerKind::Json:
+      return "json";
+    case MetaAnswerKind::Empty:
+      return "an empty body";
+    case MetaAnswerKind::NotFound:
+      return "'Not found'";
   }
   return "?";
 }
@@ -100,11 +118,10 @@ std::vector<const Node*> script_lookups(const std::vector<const Node*>& candidat
   std::vector<const Node*> acted_on;
   std::set<std::string> removed;
   for (const Node* turn : candidates) {
-    const std::string word = turn->Description.Hostname.empty() ? "null"
-                                                                : turn->Description.Hostname;
-    const auto found = std::find_if(candidates.begin(), candidates.end(), [&](const Node* n) {
-      return n->Description.Hostname == word;
-    });
+    const std::string word =
+        turn->Description.Hostname.empty() ? "null" : turn->Description.Hostname;
+    const auto found = std::find_if(candidates.begin(), candidates.end(),
+                                    [&](const Node* n) { return n->Description.Hostname == word; });
     if (found == candidates.end() || !removed.insert((*found)->ID).second) continue;
     acted_on.push_back(*found);
   }
@@ -113,15 +130,14 @@ std::vector<const Node*> script_lookups(const std::vector<const Node*>& candidat
 
 // swarmkit-mon v3..v5: keep a node iff its engine hostname equals a metadata
 // hostname cut at its first dot. Only the metadata side is cut, so an engine
-// that reports `pi1.lab` never matches. v1/v2 compared whole hostnames. An answer that is not JSON yields no
-// hostnames at all, and then every registered node (the leader too) is a
-// target.
+// that reports `pi1.lab` never matches. v1/v2 compared whole hostnames. An answer that is not JSON
+// yields no hostnames at all, and then every registered node (the leader too) is a target.
 std::vector<Eviction> select_by_hostname(const RemovalPolicy& p, const ReconcileView& v) {
   std::set<std::string> keys;
   if (v.meta_hosts->kind == MetaAnswerKind::Json) {
     for (const auto& h : v.meta_hosts->value)
       keys.insert(p.kind == RemovalPolicy::Kind::LegacyV2 ? h.hostname
-                                                         : metadata_hostname_key(h.hostname));
+                                                          : metadata_hostname_key(h.hostname));
   }
   const std::string seen =
       v.meta_hosts->kind == MetaAnswerKind::Json
@@ -137,9 +153,9 @@ std::vector<Eviction> select_by_hostname(const RemovalPolicy& p, const Reconcile
   }
   std::vector<Eviction> out;
   for (const Node* n : script_lookups(candidates)) {
-    out.push_back(Eviction{n->ID, is_manager(*n),
-                           fmt::format("engine hostname '{}' not among {}",
-                                       n->Description.Hostname, seen)});
+    out.push_back(
+        Eviction{n->ID, is_manager(*n),
+                 fmt::format("engine hostname '{}' not among {}", n->Description.Hostname, seen)});
   }
   return out;
 }
@@ -166,8 +182,8 @@ std::vector<Eviction> condemn_by_identity(const ReconcileView& v) {
   std::vector<Eviction> out;
   if (v.cattle_hosts == nullptr || v.cattle_hosts->empty()) return out;  // no evidence: do nothing
   struct Claims {
-    bool live = false;                     // some active host claims the node
-    const CattleHost* removed = nullptr;   // a removed host that claims it
+    bool live = false;                    // some active host claims the node
+    const CattleHost* removed = nullptr;  // a removed host that claims it
   };
   // Keyed by views into the lists the pass read, which outlive this call.
   std::unordered_map<std::string_view, Claims> claims;  // node id -> who claims it
@@ -179,8 +195,10 @@ std::vector<Eviction> condemn_by_identity(const ReconcileView& v) {
     const bool active = h.state == CattleHostState::Active;
     if (auto it = h.labels.find(kNodeIdLabel); it != h.labels.end() && !it->second.empty()) {
       Claims& c = claims[it->second];
-      if (active) c.live = true;
-      else if (!c.removed) c.removed = &h;
+      if (active)
+        c.live = true;
+      else if (!c.removed)
+        c.removed = &h;
     }
     if (active) {
       live_at_ip[h.agent_ip] = &h;
@@ -196,8 +214,7 @@ std::vector<Eviction> condemn_by_identity(const ReconcileView& v) {
     const auto label = back->second->labels.find(kNodeIdLabel);
     if (label == back->second->labels.end()) return false;
     const Node* newer = v.nodes->find(label->second);
-    return newer != nullptr && newer->CreatedAt > n.CreatedAt &&
-           n.Status.State == NodeState::Down;
+    return newer != nullptr && newer->CreatedAt > n.CreatedAt && n.Status.State == NodeState::Down;
   };
   for (const auto& n : *v.nodes) {
     const auto claim = claims.find(n.ID);
@@ -273,8 +290,10 @@ RemovalPlan plan_removals(const RemovalPolicy& p, const ReconcileView& v) {
       // it, the host it runs on is gone from Rancher (what the agent does
       // then: SwarmkitMon's hand-over).
       for (auto& e : condemn_by_identity(v)) {
-        if (e.node_id == v.self_node_id) plan.self_condemned = std::move(e);
-        else plan.condemned.push_back(std::move(e));
+        if (e.node_id == v.self_node_id)
+          plan.self_condemned = std::move(e);
+        else
+          plan.condemned.push_back(std::move(e));
       }
       for (const auto& e : plan.condemned) {
         if (static_cast<int>(plan.evictions.size()) >= p.max_removals_per_pass) break;
@@ -296,12 +315,10 @@ std::vector<Eviction> select_stale_nodes(const RemovalPolicy& p, const Reconcile
   return plan_removals(p, v).evictions;
 }
 
-std::optional<Eviction> select_unreachable_manager(const RemovalPolicy& p,
-                                                   const ReconcileView& v) {
+std::optional<Eviction> select_unreachable_manager(const RemovalPolicy& p, const ReconcileView& v) {
   if (!p.removes_unreachable_managers()) return std::nullopt;
   for (const auto& n : *v.nodes) {
-    if (!n.ManagerStatus_ || n.ManagerStatus_->Reachability_ != Reachability::Unreachable)
-      continue;
+    if (!n.ManagerStatus_ || n.ManagerStatus_->Reachability_ != Reachability::Unreachable) continue;
     if (too_young(p, v, n)) continue;
     return Eviction{n.ID, true, "manager is unreachable"};
   }
@@ -318,9 +335,9 @@ std::vector<Eviction> select_down_nodes(const RemovalPolicy& p, const ReconcileV
     const Node& n = *node;
     // The script meant "down nodes whose hostname came back under a new
     // node", but `[ "$x"!="" ]` is always true: every down node goes.
-    out.push_back(Eviction{n.ID, is_manager(n),
-                           fmt::format("node '{}' is down (purge of replaced down nodes)",
-                                       n.Description.Hostname)});
+    out.push_back(Eviction{
+        n.ID, is_manager(n),
+        fmt::format("node '{}' is down (purge of replaced down nodes)", n.Description.Hostname)});
   }
   return out;
 }

@@ -45,7 +45,7 @@ struct RemovalPolicy {
   enum class Kind { Legacy, LegacyV2, Grace, Fixed, GoRewrite };
   Kind kind = Kind::Legacy;
   Duration grace_min_node_age_ns = 2 * kMinute;  // grace: younger nodes are never removed
-  int max_removals_per_pass = 1;                  // fixed: bound on removals per pass
+  int max_removals_per_pass = 1;                 // fixed: bound on removals per pass
 
   static std::optional<RemovalPolicy> from_name(const std::string& name);
   static const char* names();  // "legacy, legacy-v2, grace, fixed, go-rewrite": for messages
@@ -122,9 +122,9 @@ struct RemovalPolicy {
 struct ReconcileView {
   Instant now = 0;
   std::string self_node_id;
-  const NodeList* nodes = nullptr;                      // GET /nodes
+  const NodeList* nodes = nullptr;                   // GET /nodes
   const MetaAnswer<HostList>* meta_hosts = nullptr;  // own replica's /hosts
-  const CattleHostList* cattle_hosts = nullptr;         // fixed only; null if unread
+  const CattleHostList* cattle_hosts = nullptr;      // fixed only; null if unread
   // fixed: departure notes from the service metadata (own replica); null if unread.
   const std::map<std::string, std::string>* departed = nullptr;
 };

@@ -89,7 +89,9 @@ class SharedList {
       ++it_;
       return old;
     }
-    friend bool operator==(const const_iterator& a, const const_iterator& b) { return a.it_ == b.it_; }
+    friend bool operator==(const const_iterator& a, const const_iterator& b) {
+      return a.it_ == b.it_;
+    }
 
    private:
     friend class SharedList;
@@ -128,11 +130,7 @@ class SharedList {
     explicit Flagged(const PersistentMap<Key, Item>* items) : items_(items) {}
     const PersistentMap<Key, Item>* items_;
   };
-  Flagged flagged() const
-    requires FlagsItems<T>
-  {
-    return Flagged(&flagged_);
-  }
+  Flagged flagged() const requires FlagsItems<T> { return Flagged(&flagged_); }
 
   // ---- versions, for whoever keeps the list (O(log N) each) ----
   // The list with `item` at `key` (added, or replacing what was there).
@@ -155,8 +153,10 @@ class SharedList {
       // then): the index then points at the last such in list order.
       if (!uuids_unique()) {
         for (auto it = items_.begin(); it != items_.end(); ++it)
-          if (it.key() != key && list_uuid(*it.value()) == uuid.second)  // the key views its own item
-            out.by_uuid_ = out.by_uuid_.set(uuid_key(list_uuid(*it.value())), Entry{it.key(), it.value()});
+          if (it.key() != key &&
+              list_uuid(*it.value()) == uuid.second)  // the key views its own item
+            out.by_uuid_ =
+                out.by_uuid_.set(uuid_key(list_uuid(*it.value())), Entry{it.key(), it.value()});
       }
     }
     if (is_flagged(**old)) out.flagged_ = flagged_.erase(key);
@@ -172,15 +172,19 @@ class SharedList {
  private:
   using Items = PersistentMap<Key, Item>;
   static bool is_flagged(const T& item) {
-    if constexpr (FlagsItems<T>) return list_flagged(item);
-    else return false;
+    if constexpr (FlagsItems<T>)
+      return list_flagged(item);
+    else
+      return false;
   }
   Items items_;
   Items flagged_;  // empty unless T declares list_flagged
   // Keyed by the uuid's hash first, so that a lookup compares integers;
   // the views point into the items the values hold alive.
   using UuidKey = std::pair<std::size_t, std::string_view>;
-  static UuidKey uuid_key(std::string_view uuid) { return {std::hash<std::string_view>()(uuid), uuid}; }
+  static UuidKey uuid_key(std::string_view uuid) {
+    return {std::hash<std::string_view>()(uuid), uuid};
+  }
   using Entry = std::pair<Key, Item>;
   PersistentMap<UuidKey, Entry> by_uuid_;
 };

@@ -7,11 +7,11 @@
 // simulator's (MonSim::write_label).
 #include "model/swarmkit_mon.hpp"
 
-#include "model/manager_scaling.hpp"
-
 #include <fmt/format.h>
 
 #include <algorithm>
+
+#include "model/manager_scaling.hpp"
 // mpl::vector<> holds at most 20 rows; the longer tables name their size.
 #include <boost/mpl/joint_view.hpp>
 #include <boost/mpl/vector/vector50.hpp>
@@ -39,7 +39,9 @@ struct JoinDone {};
 struct PassDone {};
 }  // namespace ev
 
-inline const Response* reply_of(const ev::Reply& e) { return e.response; }
+inline const Response* reply_of(const ev::Reply& e) {
+  return e.response;
+}
 template <typename E>
 const Response* reply_of(const E&) {
   return nullptr;
@@ -98,10 +100,10 @@ struct SwarmkitMon::Impl {
   // The manager a joiner probes and joins: the leader, or under fixed the
   // labelled manager whose port answered.
   std::optional<MetaContainer> join_target;
-  std::size_t probe_candidate = 0;  // index into join_candidates() this round
+  std::size_t probe_candidate = 0;             // index into join_candidates() this round
   std::vector<MetaContainer> cattle_managers;  // fixed: managers only Cattle still names
   bool probing_cattle = false;
-  bool handing_over = false;        // fixed: a pass run by a manager whose host is gone
+  bool handing_over = false;                   // fixed: a pass run by a manager whose host is gone
   std::optional<Instant> identity_checked_at;  // fixed: a host never known, looked for in Cattle
   // fixed: the note this container's engine left behind when it left the
   // swarm (node ID, deleted host's uuid). The service object is written
@@ -117,8 +119,8 @@ struct SwarmkitMon::Impl {
   std::optional<Eviction> self_condemned;
   JoinTokens tokens;
   std::string join_token;
-  std::string published_worker;  // the worker token read when joining: what is saved
-  std::string saved_token;       // the file on the host, as read this loop
+  std::string published_worker;   // the worker token read when joining: what is saved
+  std::string saved_token;        // the file on the host, as read this loop
   bool role_fix_pending = false;  // fixed: the host's `swarm` label disagrees with its role
   bool join_as_manager = false;
   int probes_failed = 0;
@@ -179,7 +181,8 @@ struct SwarmkitMon::Impl {
     auto a = as<MetaAnswer<MetaHost>>(r);
     if (!opt.policy.publishes_node_identity() || !a || a->kind != MetaAnswerKind::NotFound)
       return false;
-    return !self.uuid.empty() || !identity_checked_at || now - *identity_checked_at >= opt.loop_interval_ns;
+    return !self.uuid.empty() || !identity_checked_at ||
+           now - *identity_checked_at >= opt.loop_interval_ns;
   }
   bool keep_polling(const Response* r) const { return !has_agent_ip(r) && !may_be_deleted(r); }
   // The host this machine is registered as in Cattle, removed ones included:
@@ -246,7 +249,8 @@ struct SwarmkitMon::Impl {
     note_again(r);
   }
   bool keeps_note(const Response* r) const {
-    return !can_note_departure(r) && !self.uuid.empty() && left_behind && left_behind->second == self.uuid;
+    return !can_note_departure(r) && !self.uuid.empty() && left_behind &&
+           left_behind->second == self.uuid;
   }
   void note_again(const Response*) {
     renoting = true;
@@ -280,8 +284,12 @@ struct SwarmkitMon::Impl {
   // manager down costs the quorum. It waits for the leader to demote and
   // remove its node (the note and its claim are the evidence), and leaves
   // on a later loop as a worker, or on the removal's error.
-  bool noted_worker(const Response* r) const { return noted(r) && !renoting && !info.ControlAvailable; }
-  bool noted_manager(const Response* r) const { return noted(r) && !renoting && info.ControlAvailable; }
+  bool noted_worker(const Response* r) const {
+    return noted(r) && !renoting && !info.ControlAvailable;
+  }
+  bool noted_manager(const Response* r) const {
+    return noted(r) && !renoting && info.ControlAvailable;
+  }
   // While it waits it hands the lead over: a pass that removes nothing and
   // promotes successors when no other manager stays (see plan_fixed_scaling).
   void start_hand_over(const Response* r);
@@ -290,7 +298,8 @@ struct SwarmkitMon::Impl {
   void save_left_node(const Response*) {
     left_behind.emplace(info.NodeID, self.uuid);
     call(SaveLeftNode{info.NodeID, self.uuid},
-         "keep on the host's disk which node the engine leaves behind: a restarted agent watches the note too");
+         "keep on the host's disk which node the engine leaves behind: a restarted agent watches "
+         "the note too");
   }
   void leave_deleted_host(const Response*) {
     call(SwarmLeave{true},
@@ -349,10 +358,18 @@ struct SwarmkitMon::Impl {
   bool verifies_binding() const {
     return opt.policy.publishes_node_identity() && !info.NodeID.empty();
   }
-  bool no_token_then_verify(const Response* r) const { return !token_saved(r) && verifies_binding(); }
-  bool no_token_then_find(const Response* r) const { return !token_saved(r) && !verifies_binding(); }
-  bool same_token_then_verify(const Response* r) const { return !token_changed(r) && verifies_binding(); }
-  bool same_token_then_find(const Response* r) const { return !token_changed(r) && !verifies_binding(); }
+  bool no_token_then_verify(const Response* r) const {
+    return !token_saved(r) && verifies_binding();
+  }
+  bool no_token_then_find(const Response* r) const {
+    return !token_saved(r) && !verifies_binding();
+  }
+  bool same_token_then_verify(const Response* r) const {
+    return !token_changed(r) && verifies_binding();
+  }
+  bool same_token_then_find(const Response* r) const {
+    return !token_changed(r) && !verifies_binding();
+  }
   void ask_binding(const Response*) { call(CattleGetHost{self.uuid}); }
   // The host's labels as Cattle has them; when the Cattle API does not
   // answer, as the replica has them.
@@ -372,8 +389,12 @@ struct SwarmkitMon::Impl {
     const auto& labels = own_labels(r);
     return labelled_manager(labels) != info.ControlAvailable;
   }
-  bool bound_role_stale(const Response* r) const { return !binding_missing(r) && role_label_stale(r); }
-  bool bound_role_right(const Response* r) const { return !binding_missing(r) && !role_label_stale(r); }
+  bool bound_role_stale(const Response* r) const {
+    return !binding_missing(r) && role_label_stale(r);
+  }
+  bool bound_role_right(const Response* r) const {
+    return !binding_missing(r) && !role_label_stale(r);
+  }
   bool role_fix_after_bind(const Response*) const { return role_fix_pending; }
   void label_own_role(const Response*) {
     role_fix_pending = false;
@@ -480,11 +501,12 @@ struct SwarmkitMon::Impl {
         return;
       }
     }
-    const MetaContainer* mine = containers.uuids_unique()
-                                    ? containers.find(self.uuid)
-                                    : first_container_of(self.uuid);
-    if (mine) leader = *mine;
-    else leader = MetaContainer{self.name, 0, self.agent_ip, self.uuid};
+    const MetaContainer* mine =
+        containers.uuids_unique() ? containers.find(self.uuid) : first_container_of(self.uuid);
+    if (mine)
+      leader = *mine;
+    else
+      leader = MetaContainer{self.name, 0, self.agent_ip, self.uuid};
   }
   bool lead_after_nodes(const Response* r) {
     lead_past_unreachable(r);
@@ -533,13 +555,11 @@ struct SwarmkitMon::Impl {
     auto a = as<MetaAnswer<ServiceMetadata>>(r);
     return a && a->kind == MetaAnswerKind::Json && !a->value.worker_token.empty();
   }
-  bool service_unread(const Response* r) const { return !nothing_published(r) && !swarm_tokens_published(r); }
-  bool should_join_a_manager(const Response* r) {
-    return !manager_may_lead(r) && joins();
+  bool service_unread(const Response* r) const {
+    return !nothing_published(r) && !swarm_tokens_published(r);
   }
-  bool no_manager_work(const Response* r) {
-    return !manager_may_lead(r) && !leads() && !joins();
-  }
+  bool should_join_a_manager(const Response* r) { return !manager_may_lead(r) && joins(); }
+  bool no_manager_work(const Response* r) { return !manager_may_lead(r) && !leads() && !joins(); }
   void start_join(const Response*);
   void start_pass(const Response*);
 
@@ -554,7 +574,8 @@ struct SwarmkitMon::Impl {
     join_as_manager = false;
     if (!opt.policy.joins_as_worker()) {
       int rank = 0;
-      for (auto c = containers.begin(); c != containers.end() && rank < opt.manager_scale; ++c, ++rank)
+      for (auto c = containers.begin(); c != containers.end() && rank < opt.manager_scale;
+           ++c, ++rank)
         if (c->host_uuid == self.uuid) join_as_manager = true;
       if (containers.size() < static_cast<std::size_t>(std::max(opt.manager_scale, 0)))
         join_as_manager = true;
@@ -570,7 +591,8 @@ struct SwarmkitMon::Impl {
     if (opt.policy.leads_among_managers())
       for (const auto& c : manager_order)
         if (c.host_uuid != self.uuid && c.primary_ip != self.agent_ip) out.push_back(c);
-    if (out.empty() && leader && leader->host_uuid != self.uuid && leader->primary_ip != self.agent_ip)
+    if (out.empty() && leader && leader->host_uuid != self.uuid &&
+        leader->primary_ip != self.agent_ip)
       out.push_back(*leader);
     return out;
   }
@@ -600,10 +622,13 @@ struct SwarmkitMon::Impl {
   bool asks_cattle_for_managers(const Response* r) const {
     return probes_exhausted(r) && opt.policy.leads_among_managers() && !probing_cattle;
   }
-  bool gives_up(const Response* r) const { return probes_exhausted(r) && !asks_cattle_for_managers(r); }
+  bool gives_up(const Response* r) const {
+    return probes_exhausted(r) && !asks_cattle_for_managers(r);
+  }
   void ask_cattle_for_managers(const Response*) {
-    call(CattleListHosts{}, "no manager named in metadata answers: which hosts does Cattle label "
-                            "swarm=manager, removed ones included?");
+    call(CattleListHosts{},
+         "no manager named in metadata answers: which hosts does Cattle label "
+         "swarm=manager, removed ones included?");
   }
   static constexpr std::size_t kCattleProbesMax = 8;
   bool found_managers_in_cattle(const Response* r) {
@@ -659,10 +684,10 @@ struct SwarmkitMon::Impl {
   }
   void join_now(const Response*) {
     call(SwarmJoin{join_token, self.agent_ip + ":2377", {join_target->primary_ip + ":2377"}},
-         fmt::format("join as {} via {} {}", join_as_manager ? "manager" : "worker",
-                     join_target->primary_ip == (leader ? leader->primary_ip : "") ? "leader"
-                                                                                 : "manager",
-                     join_target->primary_ip));
+         fmt::format(
+             "join as {} via {} {}", join_as_manager ? "manager" : "worker",
+             join_target->primary_ip == (leader ? leader->primary_ip : "") ? "leader" : "manager",
+             join_target->primary_ip));
   }
   // fixed: a host joins only while the Cattle API has it active. A replica
   // that stalled while the host was deleted goes on listing it, and a node
@@ -690,8 +715,10 @@ struct SwarmkitMon::Impl {
   }
   void publish_node_id(const Response* r) { publish_identity(r); }
   void label_role(const Response*) {
-    if (join_as_manager) announce("manager");
-    else call(CattleSetHostLabel{self.uuid, "swarm", ""});
+    if (join_as_manager)
+      announce("manager");
+    else
+      call(CattleSetHostLabel{self.uuid, "swarm", ""});
   }
   void finish_join(const Response*) { join_done = true; }
 
@@ -750,7 +777,9 @@ struct SwarmkitMon::Impl {
   // fixed: the NodeID `swarm init` gave this engine, read before the pass
   // that follows decides anything, so that the leader knows its own node:
   // the /info of this loop was read while the engine was in no swarm.
-  bool rereads_info_after_init(const Response*) const { return opt.policy.publishes_node_identity(); }
+  bool rereads_info_after_init(const Response*) const {
+    return opt.policy.publishes_node_identity();
+  }
   void keep_info_get_swarm(const Response* r) {
     if (auto i = as<SwarmInfo>(r)) info = *i;
     get_swarm(r);
@@ -803,7 +832,10 @@ struct SwarmkitMon::Impl {
     meta_hosts = a ? *a : MetaAnswer<HostList>{MetaAnswerKind::Empty, {}};
   }
   ReconcileView view() const {
-    return ReconcileView{now, info.NodeID, &nodes, &meta_hosts,
+    return ReconcileView{now,
+                         info.NodeID,
+                         &nodes,
+                         &meta_hosts,
                          cattle_hosts ? &*cattle_hosts : nullptr,
                          departed ? &*departed : nullptr};
   }
@@ -820,8 +852,10 @@ struct SwarmkitMon::Impl {
   }
   void keep_cattle_hosts(const Response* r) {
     auto c = as<CattleHostList>(r);
-    if (c) cattle_hosts = *c;
-    else cattle_hosts.reset();
+    if (c)
+      cattle_hosts = *c;
+    else
+      cattle_hosts.reset();
   }
   // fixed: the departure notes, from the service metadata of its own replica.
   bool reads_departures(const Response*) const { return opt.policy.publishes_node_identity(); }
@@ -831,8 +865,10 @@ struct SwarmkitMon::Impl {
   }
   void plan_removals_with_departures(const Response* r) {
     auto a = as<MetaAnswer<ServiceMetadata>>(r);
-    if (a && a->kind == MetaAnswerKind::Json) departed = a->value.departed;
-    else departed.reset();
+    if (a && a->kind == MetaAnswerKind::Json)
+      departed = a->value.departed;
+    else
+      departed.reset();
     plan_removals();
   }
   void plan_removals() {
@@ -898,32 +934,30 @@ inline constexpr char Sleeping[] = "Sleeping", WaitAgentIp[] = "WaitAgentIp",
                       CheckEngine[] = "CheckEngine", Leaving[] = "Leaving",
                       ConfirmDeleted[] = "ConfirmDeleted", InfoToLeave[] = "InfoToLeave",
                       NoteDeparture[] = "NoteDeparture", RecallDeparture[] = "RecallDeparture",
-                      SaveLeftNode[] = "SaveLeftNode",
-                      VerifyBinding[] = "VerifyBinding", BindIdentity[] = "BindIdentity",
-                      ReadSavedToken[] = "ReadSavedToken", CheckToken[] = "CheckToken",
-                      FixRoleLabel[] = "FixRoleLabel", FindManagers[] = "FindManagers",
-                      ReadManagers[] = "ReadManagers", CheckSwarm[] = "CheckSwarm",
-                      FindLeader[] = "FindLeader",
+                      SaveLeftNode[] = "SaveLeftNode", VerifyBinding[] = "VerifyBinding",
+                      BindIdentity[] = "BindIdentity", ReadSavedToken[] = "ReadSavedToken",
+                      CheckToken[] = "CheckToken", FixRoleLabel[] = "FixRoleLabel",
+                      FindManagers[] = "FindManagers", ReadManagers[] = "ReadManagers",
+                      CheckSwarm[] = "CheckSwarm", FindLeader[] = "FindLeader",
                       Joining[] = "Joining", Leading[] = "Leading";
 // Join
 inline constexpr char Idle[] = "Idle", AnnounceWaitLeader[] = "AnnounceWaitLeader",
                       WaitLeader[] = "WaitLeader", AnnounceWaitToken[] = "AnnounceWaitToken",
                       CattleManagers[] = "CattleManagers", ConfirmHost[] = "ConfirmHost",
-                      WaitToken[] = "WaitToken", JoinCall[] = "Joining",
-                      SaveToken[] = "SaveToken",
+                      WaitToken[] = "WaitToken", JoinCall[] = "Joining", SaveToken[] = "SaveToken",
                       ReadNodeId[] = "ReadNodeId", PublishNodeId[] = "PublishNodeId",
                       Joined[] = "Joined";
 // Bootstrap
 inline constexpr char Init[] = "Init", InitInfo[] = "InitInfo", ReadTokens[] = "ReadTokens",
                       CheckPublished[] = "CheckPublished", CheckSelf[] = "CheckSelf",
-                      CheckFirst[] = "CheckFirst",
-                      PublishTokens[] = "PublishTokens", LabelManager[] = "LabelManager";
+                      CheckFirst[] = "CheckFirst", PublishTokens[] = "PublishTokens",
+                      LabelManager[] = "LabelManager";
 // Pass
 inline constexpr char ReadNodes[] = "ReadNodes", ReadHosts[] = "ReadHosts",
                       ReadCattle[] = "ReadCattle", Removing[] = "Removing",
                       ReReadNodes[] = "ReReadNodes", Scaling[] = "Scaling",
-                      ReadDepartures[] = "ReadDepartures",
-                      ReadForPurge[] = "ReadForPurge", Purging[] = "Purging";
+                      ReadDepartures[] = "ReadDepartures", ReadForPurge[] = "ReadForPurge",
+                      Purging[] = "Purging";
 }  // namespace names
 
 using I = SwarmkitMon::Impl;
@@ -934,8 +968,8 @@ struct FsmBase : mf::state_machine_def<Derived> {
   template <class FSM, class Event>
   void no_transition(const Event&, FSM&, int state) {
     if (!impl->fault)
-      impl->fault = fmt::format("no transition from state {} for event {}", state,
-                                typeid(Event).name());
+      impl->fault =
+          fmt::format("no transition from state {} for event {}", state, typeid(Event).name());
   }
 };
 
@@ -1179,8 +1213,10 @@ void I::start_pass(const Response*) {
   self_condemned.reset();
   condemned.clear();
   bootstrapping = needs_bootstrap();
-  if (bootstrapping) bootstrap->process_event(ev::Start{});
-  else pass->process_event(ev::Start{});
+  if (bootstrapping)
+    bootstrap->process_event(ev::Start{});
+  else
+    pass->process_event(ev::Start{});
 }
 
 void I::start_hand_over(const Response*) {
@@ -1194,16 +1230,17 @@ void I::start_hand_over(const Response*) {
 }
 
 void I::queue_eviction(const Eviction& e, const std::string& step, bool force) {
-  auto node = std::find_if(nodes.begin(), nodes.end(), [&](const Node& n) { return n.ID == e.node_id; });
+  auto node =
+      std::find_if(nodes.begin(), nodes.end(), [&](const Node& n) { return n.ID == e.node_id; });
   const std::uint64_t version = node != nodes.end() ? node->VersionIndex : 0;
   if (e.demote_first)
     work.push_back(Call{0, UpdateNodeRole{e.node_id, version, NodeRole::Worker},
                         fmt::format("{}: demote {} before removal: {}", step, e.node_id, e.why),
                         true});
-  work.push_back(Call{0, RemoveNode{e.node_id, force},
-                      fmt::format("{}: docker node rm {}{}: {}", step, e.node_id,
-                                  force ? " --force" : "", e.why),
-                      true});
+  work.push_back(Call{
+      0, RemoveNode{e.node_id, force},
+      fmt::format("{}: docker node rm {}{}: {}", step, e.node_id, force ? " --force" : "", e.why),
+      true});
 }
 
 // After the removal hook the nodes are read again for the manager-count
@@ -1270,7 +1307,8 @@ void I::plan_fixed_step(std::set<std::string> going) {
   if (cattle_hosts)
     for (const auto& h : *cattle_hosts) {
       auto claim = h.labels.find(kNodeIdLabel);
-      if (h.state == CattleHostState::Active && claim != h.labels.end()) bound.insert(claim->second);
+      if (h.state == CattleHostState::Active && claim != h.labels.end())
+        bound.insert(claim->second);
     }
   v.promotable = &bound;
   const FixedScaling plan = plan_fixed_scaling(v);
@@ -1286,9 +1324,9 @@ void I::plan_fixed_step(std::set<std::string> going) {
   if (other_manager_reachable()) return;
   for (const auto& c : plan.changes)
     if (c.role == NodeRole::Manager)
-      work.push_back(Call{0, UpdateNodeRole{c.node_id, c.version, c.role},
-                          fmt::format("hand over, this host {} being gone from Rancher: {}",
-                                      self.uuid, c.why)});
+      work.push_back(Call{
+          0, UpdateNodeRole{c.node_id, c.version, c.role},
+          fmt::format("hand over, this host {} being gone from Rancher: {}", self.uuid, c.why)});
 }
 
 void I::plan_purge(const Response* r) {
@@ -1300,7 +1338,8 @@ void I::plan_purge(const Response* r) {
   // The leader's own `swarm` label follows ControlAvailable (not on a host
   // that is gone: there is no label to write).
   if (info.ControlAvailable != labelled_manager(self.labels) && !handing_over && !self_condemned)
-    work.push_back(Call{0, CattleSetHostLabel{self.uuid, "swarm", info.ControlAvailable ? "manager" : ""}, {}});
+    work.push_back(Call{
+        0, CattleSetHostLabel{self.uuid, "swarm", info.ControlAvailable ? "manager" : ""}, {}});
   if (handing_over || self_condemned) step_down_if_handed_over();
   next_work(nullptr);
 }
@@ -1326,10 +1365,11 @@ void I::step_down_if_handed_over() {
     ++others;
   }
   if (!i_manage || others % 2 == 0) return;
-  work.push_back(Call{0, UpdateNodeRole{me, version, NodeRole::Worker},
-                      fmt::format("step down: this host {} is gone from Rancher, and {} other "
-                                  "{} the quorum",
-                                  self.uuid, others, others == 1 ? "manager holds" : "managers hold")});
+  work.push_back(
+      Call{0, UpdateNodeRole{me, version, NodeRole::Worker},
+           fmt::format("step down: this host {} is gone from Rancher, and {} other "
+                       "{} the quorum",
+                       self.uuid, others, others == 1 ? "manager holds" : "managers hold")});
 }
 
 template <typename E>
@@ -1349,8 +1389,10 @@ void I::dispatch(const E& e) {
       bootstrapping = false;
       // No swarm came of it (init failed unnoticed, or no tokens): the pass
       // has nothing to reconcile this time.
-      if (info.LocalNodeState_ == LocalNodeState::Inactive && !tokens_published) pass_done = true;
-      else pass->process_event(ev::Start{});
+      if (info.LocalNodeState_ == LocalNodeState::Inactive && !tokens_published)
+        pass_done = true;
+      else
+        pass->process_event(ev::Start{});
     } else {
       pass->process_event(e);
     }
@@ -1401,8 +1443,7 @@ std::optional<Action> SwarmkitMon::poll_action() {
 std::string SwarmkitMon::phase() const {
   std::string p = impl_->phase_names[0];
   if (p == names::Joining) p += std::string("/") + impl_->phase_names[1];
-  if (p == names::Leading)
-    p += std::string("/") + impl_->phase_names[impl_->bootstrapping ? 2 : 3];
+  if (p == names::Leading) p += std::string("/") + impl_->phase_names[impl_->bootstrapping ? 2 : 3];
   return p;
 }
 
@@ -1410,6 +1451,8 @@ bool SwarmkitMon::is_leader() const {
   return impl_->leader && impl_->leader->primary_ip == impl_->self.agent_ip;
 }
 
-const std::optional<std::string>& SwarmkitMon::fault() const { return impl_->fault; }
+const std::optional<std::string>& SwarmkitMon::fault() const {
+  return impl_->fault;
+}
 
 }  // namespace swarmsim::model

@@ -31,11 +31,11 @@ namespace swarmsim::model {
 
 struct MonOptions {
   RemovalPolicy policy;
-  int manager_scale = 3;                        // MANAGER_SCALE
-  Duration loop_interval_ns = 30 * kSecond;     // `sleep 30` between loops
-  Duration poll_interval_ns = 1 * kSecond;      // polling agent_ip and the join token
-  int probe_attempts_max = 4;                   // probes of leader:2377 before giving up
-  Duration probe_backoff_ns = 1 * kSecond;      // first back-off, doubled per failure
+  int manager_scale = 3;                     // MANAGER_SCALE
+  Duration loop_interval_ns = 30 * kSecond;  // `sleep 30` between loops
+  Duration poll_interval_ns = 1 * kSecond;   // polling agent_ip and the join token
+  int probe_attempts_max = 4;                // probes of leader:2377 before giving up
+  Duration probe_backoff_ns = 1 * kSecond;   // first back-off, doubled per failure
 };
 
 class SwarmkitMon {

@@ -1,6 +1,8 @@
 #include "reports/reports.hpp"
 
 #include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -12,9 +14,6 @@
 #include <optional>
 #include <stdexcept>
 
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include "reports/version.hpp"
 
 namespace swarmsim::reports {
@@ -24,11 +23,15 @@ std::string format_time(Instant t) {
   return fmt::format("{:02}:{:02}.{:03}", ms / 60000, (ms / 1000) % 60, ms % 1000);
 }
 
-std::string format_digest(std::uint64_t digest) { return fmt::format("{:016x}", digest); }
+std::string format_digest(std::uint64_t digest) {
+  return fmt::format("{:016x}", digest);
+}
 
 namespace {
 
-std::string short_id(const std::string& id) { return id.substr(0, 12); }
+std::string short_id(const std::string& id) {
+  return id.substr(0, 12);
+}
 
 std::string wrap(const std::string& text, std::size_t width, const std::string& indent) {
   std::string out, line;
@@ -50,10 +53,14 @@ std::string wrap(const std::string& text, std::size_t width, const std::string& 
 
 const char* headline(sim::Verdict v) {
   switch (v) {
-    case sim::Verdict::Pass: return "PASS";
-    case sim::Verdict::Safety: return "SAFETY VIOLATED";
-    case sim::Verdict::Liveness: return "LIVENESS VIOLATED";
-    case sim::Verdict::Inconclusive: return "INCONCLUSIVE (the environment, not the logic)";
+    case sim::Verdict::Pass:
+      return "PASS";
+    case sim::Verdict::Safety:
+      return "SAFETY VIOLATED";
+    case sim::Verdict::Liveness:
+      return "LIVENESS VIOLATED";
+    case sim::Verdict::Inconclusive:
+      return "INCONCLUSIVE (the environment, not the logic)";
   }
   return "?";
 }
@@ -65,14 +72,15 @@ std::string render_text(const sim::RunResult& r, const std::string& file, const 
   const char* green = o.color ? "\033[1;32m" : "";
   const char* dim = o.color ? "\033[2m" : "";
   const char* reset = o.color ? "\033[0m" : "";
-  std::string out = fmt::format("scenario {} ({})  seed {}  policy {}\n\n", r.scenario, file,
-                                r.seed, r.policy);
+  std::string out =
+      fmt::format("scenario {} ({})  seed {}  policy {}\n\n", r.scenario, file, r.seed, r.policy);
   for (const auto& e : r.events) {
     if (!o.verbose && !sim::is_membership(e.kind)) continue;
     const bool bad = e.kind == sim::TraceKind::Violation;
-    out += fmt::format("{}{}  {:<12} {:<15} {:<12} {}{}\n", bad ? red : (sim::is_membership(e.kind) ? "" : dim),
-                       format_time(e.at), e.host, to_string(e.kind), short_id(e.node),
-                       bad ? "see below" : e.detail, reset);
+    out +=
+        fmt::format("{}{}  {:<12} {:<15} {:<12} {}{}\n",
+                    bad ? red : (sim::is_membership(e.kind) ? "" : dim), format_time(e.at), e.host,
+                    to_string(e.kind), short_id(e.node), bad ? "see below" : e.detail, reset);
   }
   out += "\n";
   if (r.interrupted && r.verdict == sim::Verdict::Pass) {
@@ -107,7 +115,8 @@ nlohmann::ordered_json run_to_json(const sim::RunResult& r, const std::string& f
   j["file"] = file;
   j["seed"] = r.seed;
   j["policy"] = r.policy;
-  j["result"] = r.interrupted && r.verdict == sim::Verdict::Pass ? "interrupted" : to_string(r.verdict);
+  j["result"] =
+      r.interrupted && r.verdict == sim::Verdict::Pass ? "interrupted" : to_string(r.verdict);
   auto& vs = j["violations"] = nlohmann::ordered_json::array();
   for (const auto& v : r.violations) {
     vs.push_back({{"kind", v.kind},
@@ -178,7 +187,10 @@ std::string render_chrome_trace(const sim::RunResult& r) {
   auto tid = [&](const std::string& host) {
     auto [it, added] = track.emplace(host, static_cast<int>(track.size()) + 1);
     if (added)
-      events.push_back({{"name", "thread_name"}, {"ph", "M"}, {"pid", 1}, {"tid", it->second},
+      events.push_back({{"name", "thread_name"},
+                        {"ph", "M"},
+                        {"pid", 1},
+                        {"tid", it->second},
                         {"args", {{"name", host.empty() ? "(swarm)" : host}}}});
     return it->second;
   };
@@ -191,17 +203,27 @@ std::string render_chrome_trace(const sim::RunResult& r) {
   auto close_life = [&](const std::string& node, Instant at, const char* how) {
     auto it = alive.find(node);
     if (it == alive.end()) return;
-    events.push_back({{"name", "node " + short_id(node)}, {"cat", "node"}, {"ph", "X"},
-                      {"pid", 1}, {"tid", tid(it->second.host)}, {"ts", us(it->second.from)},
-                      {"dur", us(at - it->second.from)}, {"args", {{"id", node}, {"end", how}}}});
+    events.push_back({{"name", "node " + short_id(node)},
+                      {"cat", "node"},
+                      {"ph", "X"},
+                      {"pid", 1},
+                      {"tid", tid(it->second.host)},
+                      {"ts", us(it->second.from)},
+                      {"dur", us(at - it->second.from)},
+                      {"args", {{"id", node}, {"end", how}}}});
     alive.erase(it);
   };
   for (const auto& e : r.events) {
     if (e.kind == sim::TraceKind::NodeCreated || e.kind == sim::TraceKind::SwarmInit)
       alive[e.node] = Life{e.host, e.at};
     if (e.kind == sim::TraceKind::NodeRemoved) close_life(e.node, e.at, "removed");
-    events.push_back({{"name", to_string(e.kind)}, {"cat", sim::is_membership(e.kind) ? "membership" : "call"},
-                      {"ph", "i"}, {"s", "t"}, {"pid", 1}, {"tid", tid(e.host)}, {"ts", us(e.at)},
+    events.push_back({{"name", to_string(e.kind)},
+                      {"cat", sim::is_membership(e.kind) ? "membership" : "call"},
+                      {"ph", "i"},
+                      {"s", "t"},
+                      {"pid", 1},
+                      {"tid", tid(e.host)},
+                      {"ts", us(e.at)},
                       {"args", {{"node", e.node}, {"detail", e.detail}}}});
   }
   while (!alive.empty()) close_life(alive.begin()->first, r.sim_time_ns, "end of run");
@@ -210,8 +232,11 @@ std::string render_chrome_trace(const sim::RunResult& r) {
   doc["displayTimeUnit"] = "ms";
   doc["otherData"] = {{"schema_version", kJsonSchemaVersion},
                       {"swarmsim_version", std::string(kVersion)},
-                      {"scenario", r.scenario}, {"seed", r.seed}, {"policy", r.policy},
-                      {"result", to_string(r.verdict)}, {"digest", format_digest(r.digest)}};
+                      {"scenario", r.scenario},
+                      {"seed", r.seed},
+                      {"policy", r.policy},
+                      {"result", to_string(r.verdict)},
+                      {"digest", format_digest(r.digest)}};
   return doc.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }
 
@@ -219,7 +244,8 @@ void write_file_atomically(const std::string& path, const std::string& content) 
   namespace fs = std::filesystem;
   std::error_code ec;
   if (fs::is_directory(path, ec)) {
-    throw std::runtime_error(fmt::format("cannot write {}: it is a folder; give a file name", path));
+    throw std::runtime_error(
+        fmt::format("cannot write {}: it is a folder; give a file name", path));
   }
   const fs::path target(path);
   const fs::path folder = target.has_parent_path() ? target.parent_path() : fs::path(".");

@@ -21,7 +21,8 @@ Interval wilson_interval(std::size_t successes, std::size_t n, double z) {
   const double centre = (p + z2 / (2 * nn)) / denom;
   const double half = z / denom * std::sqrt(p * (1 - p) / nn + z2 / (4 * nn * nn));
   // At k = 0 and k = n the ends are exactly 0 and 1 (rounding would leave 1e-19).
-  return {successes == 0 ? 0.0 : std::max(0.0, centre - half), successes == n ? 1.0 : std::min(1.0, centre + half)};
+  return {successes == 0 ? 0.0 : std::max(0.0, centre - half),
+          successes == n ? 1.0 : std::min(1.0, centre + half)};
 }
 
 bool wilson_within(std::size_t successes, std::size_t n, double half_width) {
@@ -77,7 +78,8 @@ double binomial_cdf(std::size_t x, std::size_t n, double p) {
   if (p <= 0) return 1;
   if (p >= 1) return 0;
   double cdf = 0;
-  for (std::size_t i = binomial_window_start(n, p); i <= x; ++i) cdf += std::exp(log_binomial_pmf(i, n, p));
+  for (std::size_t i = binomial_window_start(n, p); i <= x; ++i)
+    cdf += std::exp(log_binomial_pmf(i, n, p));
   return std::min(1.0, cdf);
 }
 

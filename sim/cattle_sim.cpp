@@ -93,8 +93,10 @@ bool CattleSim::set_host_label(Instant now, const std::string& uuid, const std::
   auto label = host.labels.find(key);
   const bool present = label != host.labels.end();
   if (value.empty() ? !present : (present && label->second == value)) return true;  // no change
-  if (value.empty()) host.labels.erase(label);
-  else host.labels[key] = value;
+  if (value.empty())
+    host.labels.erase(label);
+  else
+    host.labels[key] = value;
   relabelled(it->second);
   publish(now);
   return true;
@@ -143,8 +145,8 @@ void CattleSim::put_service(Instant now, const model::ServiceMetadata& loaded,
   for (const auto& [node, uuid] : service_.departed)
     if (!metadata.departed.contains(node))
       lost.push_back(LostNote{node, uuid, writer, !loaded.departed.contains(node)});
-  if (metadata.worker_token == service_.worker_token && metadata.manager_token == service_.manager_token &&
-      metadata.departed == service_.departed)
+  if (metadata.worker_token == service_.worker_token &&
+      metadata.manager_token == service_.manager_token && metadata.departed == service_.departed)
     return;  // nothing changes: no new snapshot
   service_ = metadata;
   published_service_ = std::make_shared<const model::ServiceMetadata>(service_);
@@ -164,12 +166,14 @@ model::Response CattleSim::serve(Instant now, const model::Request& request, con
   if (std::holds_alternative<model::CattleGetService>(request))
     return model::MetaAnswer<model::ServiceMetadata>{model::MetaAnswerKind::Json, service_};
   if (std::holds_alternative<model::CattleServiceContainers>(request))
-    return model::MetaAnswer<model::ContainerList>{model::MetaAnswerKind::Json, latest()->containers};
+    return model::MetaAnswer<model::ContainerList>{model::MetaAnswerKind::Json,
+                                                   latest()->containers};
   if (auto* p = std::get_if<model::CattlePutHostLabels>(&request)) {
     const model::CattleHost* h = host(p->host_uuid);
     if (h == nullptr) return ApiError{404, "host not found"};
     const Labels loaded = writer.loaded_labels ? *writer.loaded_labels : h->labels;
-    if (!put_host_labels(now, p->host_uuid, loaded, p->labels, writer.name)) return ApiError{404, "host not found"};
+    if (!put_host_labels(now, p->host_uuid, loaded, p->labels, writer.name))
+      return ApiError{404, "host not found"};
     return model::Ok{};
   }
   if (auto* p = std::get_if<model::CattlePutService>(&request)) {
@@ -177,7 +181,8 @@ model::Response CattleSim::serve(Instant now, const model::Request& request, con
     put_service(now, loaded, p->metadata, writer.name);
     return model::Ok{};
   }
-  return ApiError{405, std::string("the Cattle API does not serve ") + model::request_name(request)};
+  return ApiError{405,
+                  std::string("the Cattle API does not serve ") + model::request_name(request)};
 }
 
 bool CattleSim::host_active(const std::string& uuid) const {
@@ -190,9 +195,9 @@ const model::CattleHost* CattleSim::host(const std::string& uuid) const {
   return it == by_uuid_.end() ? nullptr : &hosts_[it->second].api;
 }
 
-
 void CattleSim::release_before(std::size_t version) {
-  for (; released_ < version && released_ + 1 < history_.size(); ++released_) history_[released_].reset();
+  for (; released_ < version && released_ + 1 < history_.size(); ++released_)
+    history_[released_].reset();
 }
 
 void CattleSim::publish(Instant now) {

@@ -30,13 +30,13 @@
 // removed hosts until they are purged; we never purge).
 #pragma once
 
-#include <unordered_map>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "model/io.hpp"
@@ -101,7 +101,9 @@ class CattleSim {
     std::string writer;  // who PUT the copy without it
     bool stale_copy = true;
   };
-  void on_note_lost(std::function<void(const LostNote&)> fn) { note_listeners_.push_back(std::move(fn)); }
+  void on_note_lost(std::function<void(const LostNote&)> fn) {
+    note_listeners_.push_back(std::move(fn));
+  }
 
   // One Cattle API request (service_of() says Service::Cattle), served at
   // the Rancher server: the one handler of the simulated agents and of
@@ -143,12 +145,14 @@ class CattleSim {
   void api_changed(std::size_t index);
   void publish(Instant now);
   static model::HostList::Key host_key(std::size_t index) { return {index, 0}; }
-  static model::ContainerList::Key container_key(const HostRecord& r) { return {r.create_index, 0}; }
+  static model::ContainerList::Key container_key(const HostRecord& r) {
+    return {r.create_index, 0};
+  }
   std::shared_ptr<const model::MetaHost> meta_host(const HostRecord& r) const;
   std::shared_ptr<const model::MetaContainer> meta_container(const HostRecord& r) const;
   void relabelled(std::size_t index);
 
-  std::vector<HostRecord> hosts_;                 // creation order
+  std::vector<HostRecord> hosts_;  // creation order
   std::unordered_map<std::string, std::size_t> by_uuid_;
   model::ServiceMetadata service_;
   std::uint64_t next_create_index_ = 1;
@@ -157,7 +161,8 @@ class CattleSim {
   model::ContainerList containers_;
   std::shared_ptr<const model::ServiceMetadata> published_service_ =
       std::make_shared<const model::ServiceMetadata>();
-  std::vector<std::shared_ptr<const CattleSnapshot>> history_{std::make_shared<const CattleSnapshot>()};
+  std::vector<std::shared_ptr<const CattleSnapshot>> history_{
+      std::make_shared<const CattleSnapshot>()};
   std::vector<Instant> change_times_{0};
   std::size_t released_ = 0;  // versions below this one are released
   std::vector<std::function<void(const LostLabel&)>> lost_listeners_;

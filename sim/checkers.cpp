@@ -34,7 +34,9 @@ void SafetyChecker::on(const WorldEvent& event) {
         hosts = std::max(hosts, e.as_of);
       }
     }
-    void operator()(const DecisiveReadFailed& e) { c.failed_reads_.emplace(PassKey{e.host, e.pass}, e.what); }
+    void operator()(const DecisiveReadFailed& e) {
+      c.failed_reads_.emplace(PassKey{e.host, e.pass}, e.what);
+    }
     void operator()(const HostChanged&) {}
     void operator()(const CallMade&) {}
   };
@@ -43,12 +45,17 @@ void SafetyChecker::on(const WorldEvent& event) {
 
 void SafetyChecker::on_split(const SwarmSim& created, HostIndex host) {
   const HostSim& h = world_.hosts()[host];
-  report(Violation{true, "second-swarm", world_.kernel().now(), h.name, created.leader_id().value_or(""),
+  report(Violation{true,
+                   "second-swarm",
+                   world_.kernel().now(),
+                   h.name,
+                   created.leader_id().value_or(""),
                    fmt::format("{} ran `swarm init` while the environment's swarm still has "
                                "managers: swarm #{} now runs beside it (a split brain), and "
                                "whoever reads its join tokens joins the wrong one",
                                h.name, created.number() + 1),
-                   {}, {}});
+                   {},
+                   {}});
 }
 
 void SafetyChecker::check_promises(const SwarmNodeRecord& n, const SwarmOrigin& origin) {
@@ -59,18 +66,30 @@ void SafetyChecker::check_promises(const SwarmNodeRecord& n, const SwarmOrigin& 
   const std::string victim = world_.hosts()[n.host].name;
   const int removed = ++removals_in_pass_[key];
   if (policy.promises_bounded_removals() && removed > policy.max_removals_per_pass) {
-    report(Violation{true, "removals-over-bound", now, victim, n.id,
-                     fmt::format("the pass of {} removed {} nodes; the policy promises at most {}. "
-                                 "This one: {}",
-                                 origin.host_name, removed, policy.max_removals_per_pass,
-                                 origin.why), {}, {}});
+    report(
+        Violation{true,
+                  "removals-over-bound",
+                  now,
+                  victim,
+                  n.id,
+                  fmt::format("the pass of {} removed {} nodes; the policy promises at most {}. "
+                              "This one: {}",
+                              origin.host_name, removed, policy.max_removals_per_pass, origin.why),
+                  {},
+                  {}});
   }
   if (auto failed = failed_reads_.find(key);
       failed != failed_reads_.end() && policy.promises_no_removal_on_failed_read()) {
-    report(Violation{true, "removed-after-failed-read", now, victim, n.id,
+    report(Violation{true,
+                     "removed-after-failed-read",
+                     now,
+                     victim,
+                     n.id,
                      fmt::format("the pass of {} removed this node although its read '{}' "
                                  "failed or was empty. Reason given: {}",
-                                 origin.host_name, failed->second, origin.why), {}, {}});
+                                 origin.host_name, failed->second, origin.why),
+                     {},
+                     {}});
   }
 }
 
@@ -85,10 +104,11 @@ std::string SafetyChecker::explain(const SwarmNodeRecord& n, const SwarmOrigin& 
   const Instant now = world_.kernel().now();
   const HostSim& victim = world_.hosts()[n.host];
   const HostSim& asker = world_.hosts()[origin.host];
-  const std::string who = origin.why == kOutsideClientWhy
-                              ? (asker.external_agent ? "the external swarmkit-mon (or another client) on "
-                                                      : "a client of the Engine API on ")
-                              : "the hook on ";
+  const std::string who =
+      origin.why == kOutsideClientWhy
+          ? (asker.external_agent ? "the external swarmkit-mon (or another client) on "
+                                  : "a client of the Engine API on ")
+          : "the hook on ";
   std::string out = fmt::format(
       "{}{} acted on the node of {} host {} (uuid {}), which is active in Cattle. "
       "Reason given: \"{}\". Identity: the engine reports '{}', Rancher registered '{}' "
@@ -107,10 +127,11 @@ std::string SafetyChecker::explain(const SwarmNodeRecord& n, const SwarmOrigin& 
     out += fmt::format(
         " {}'s metadata replica holds Cattle v{} loaded {} ago (Cattle is at v{}); hosts "
         "in it: {}; {} {}.",
-        asker.name, snap->version, format_duration_ms(now - asker.metadata->loaded_at()), latest->version,
-        snap->hosts.size(), victim.name,
-        listed ? "listed" : "MISSING (added to Cattle " +
-                                format_duration_ms(now - victim.added_at) + " ago" + ")");
+        asker.name, snap->version, format_duration_ms(now - asker.metadata->loaded_at()),
+        latest->version, snap->hosts.size(), victim.name,
+        listed ? "listed"
+               : "MISSING (added to Cattle " + format_duration_ms(now - victim.added_at) + " ago" +
+                     ")");
     if (asker.metadata->stalled_until() > now)
       out += " The replica is stalled for " +
              format_duration_ms(asker.metadata->stalled_until() - now) + " more.";
@@ -123,18 +144,31 @@ void SafetyChecker::on_removed(const SwarmNodeRecord& n, const SwarmOrigin& orig
   const Instant now = world_.kernel().now();
   const HostSim& victim = world_.hosts()[n.host];
   if (n.host == origin.host && victim.engine->node_id() == n.id) {
-    report(Violation{true, "removed-self", now, victim.name, n.id,
-                     (origin.why == kOutsideClientWhy ? "a client of the host's Engine API removed its own node"
-                                                      : "the hook removed the node of the host it runs on: " + origin.why),
-                     {}, {}});
+    report(Violation{true,
+                     "removed-self",
+                     now,
+                     victim.name,
+                     n.id,
+                     (origin.why == kOutsideClientWhy
+                          ? "a client of the host's Engine API removed its own node"
+                          : "the hook removed the node of the host it runs on: " + origin.why),
+                     {},
+                     {}});
   }
   const auto from = world_.hosts()[origin.host].engine->swarm_number();
   if (from && !world_.swarm(*from).has_manager()) {
-    report(Violation{true, "removed-last-manager", now, victim.name, n.id,
-                     "the swarm has no manager left: " + origin.why, {}, {}});
+    report(Violation{true,
+                     "removed-last-manager",
+                     now,
+                     victim.name,
+                     n.id,
+                     "the swarm has no manager left: " + origin.why,
+                     {},
+                     {}});
   }
   if (live_hosts_node(n) && could_know(n, origin)) {
-    report(Violation{true, "spurious-eviction", now, victim.name, n.id, explain(n, origin), {}, {}});
+    report(
+        Violation{true, "spurious-eviction", now, victim.name, n.id, explain(n, origin), {}, {}});
   }
 }
 
@@ -168,13 +202,25 @@ void SafetyChecker::on_demoted(const SwarmNodeRecord& n, const SwarmOrigin& orig
   // hold the quorum: sparing itself is a promise of a live host's leader.
   if (world_.options().policy.promises_to_spare_itself() && n.host == origin.host &&
       victim.engine->node_id() == n.id && victim.in_rancher) {
-    report(Violation{true, "demoted-self", world_.kernel().now(), victim.name, n.id,
-                     "the leader demoted its own node: " + origin.why, {}, {}});
+    report(Violation{true,
+                     "demoted-self",
+                     world_.kernel().now(),
+                     victim.name,
+                     n.id,
+                     "the leader demoted its own node: " + origin.why,
+                     {},
+                     {}});
   }
   if (!origin.eviction) return;  // scaling to MANAGER_SCALE is not an eviction
   if (live_hosts_node(n) && could_know(n, origin)) {
-    report(Violation{true, "spurious-demotion", world_.kernel().now(), victim.name, n.id,
-                     explain(n, origin), {}, {}});
+    report(Violation{true,
+                     "spurious-demotion",
+                     world_.kernel().now(),
+                     victim.name,
+                     n.id,
+                     explain(n, origin),
+                     {},
+                     {}});
   }
 }
 
@@ -192,15 +238,20 @@ void SafetyChecker::on_promoted(const SwarmNodeRecord& n, const SwarmOrigin& ori
     auto read = hosts_read_at_.find(PassKey{origin.host, origin.pass});
     if (read != hosts_read_at_.end()) known = read->second;
   }
-  const bool host_gone = !victim.in_rancher && victim.left_rancher_at >= 0 &&
-                         victim.left_rancher_at <= known;
+  const bool host_gone =
+      !victim.in_rancher && victim.left_rancher_at >= 0 && victim.left_rancher_at <= known;
   if (!host_gone) return;
-  report(Violation{true, "unsound-promotion", world_.kernel().now(), victim.name, n.id,
+  report(Violation{true,
+                   "unsound-promotion",
+                   world_.kernel().now(),
+                   victim.name,
+                   n.id,
                    fmt::format("{} promoted the node of {}, whose host left Rancher at {}, before "
                                "the reads it decided on. Reason given: {}",
                                origin.host_name, victim.name,
                                format_duration_ms(victim.left_rancher_at), origin.why),
-                   {}, {}});
+                   {},
+                   {}});
 }
 
 std::vector<Violation> LivenessChecker::check(const World& world,
@@ -224,18 +275,25 @@ std::vector<Violation> LivenessChecker::check(const World& world,
     for (const auto* n : nodes) {
       const bool current = h.in_rancher && h.engine->node_id() == n->id;
       if (current || world.cattle().host_active(h.uuid_at(n->created_sim))) continue;
-      Violation v{false, "orphan-node", now, h.name, n->id,
-                  fmt::format("host {} ({}) was removed from Rancher but its node (state {}) is "
-                              "still in the swarm",
-                              h.name, h.uuid_at(n->created_sim),
-                              to_string(world.swarm().state_of(*n))),
-                  {}, {}};
+      Violation v{
+          false,
+          "orphan-node",
+          now,
+          h.name,
+          n->id,
+          fmt::format("host {} ({}) was removed from Rancher but its node (state {}) is "
+                      "still in the swarm",
+                      h.name, h.uuid_at(n->created_sim), to_string(world.swarm().state_of(*n))),
+          {},
+          {}};
       v.environment = evidence_destroyed(world, *n, h.uuid_at(n->created_sim), v.world_events);
       if (v.environment.empty()) v.environment = leader_cannot_run(world, v.world_events);
       if (v.environment.empty()) v.environment = last_manager_alone(world, *n, v.world_events);
       if (v.environment.empty()) quorum_excuse(v);
-      if (!v.environment.empty()) v.detail += ". Not the logic's doing: " + v.environment;
-      else if (quorum.lost) v.detail += ". " + quorum.why;
+      if (!v.environment.empty())
+        v.detail += ". Not the logic's doing: " + v.environment;
+      else if (quorum.lost)
+        v.detail += ". " + quorum.why;
       out.push_back(std::move(v));
     }
     if (!h.in_rancher) continue;
@@ -244,17 +302,23 @@ std::vector<Violation> LivenessChecker::check(const World& world,
     for (const auto* n : nodes) ready += world.swarm().state_of(*n) == model::NodeState::Ready;
     if (ready == 1) continue;
     const std::string phase = h.mon->running() ? h.mon->logic()->phase() : "not running";
-    Violation v{false, ready == 0 ? "no-ready-node" : "duplicate-ready-nodes", now, h.name,
+    Violation v{false,
+                ready == 0 ? "no-ready-node" : "duplicate-ready-nodes",
+                now,
+                h.name,
                 h.engine->node_id(),
                 fmt::format("live host {} has {} ready nodes ({} records); engine {} node '{}'; "
                             "swarmkit-mon phase {}",
                             h.name, ready, nodes.size(), to_string(h.engine->local_state()),
                             h.engine->node_id(), phase),
-                {}, {}};
+                {},
+                {}};
     if (ready == 0) v.environment = environment_cause(world, h, v.world_events);
     if (ready == 0 && v.environment.empty()) quorum_excuse(v);
-    if (!v.environment.empty()) v.detail += ". Not the logic's doing: " + v.environment;
-    else if (quorum.lost) v.detail += ". " + quorum.why;
+    if (!v.environment.empty())
+      v.detail += ". Not the logic's doing: " + v.environment;
+    else if (quorum.lost)
+      v.detail += ". " + quorum.why;
     out.push_back(std::move(v));
   }
   if (auto v = manager_count(world, quorum)) out.push_back(std::move(*v));
@@ -268,7 +332,7 @@ std::vector<Violation> LivenessChecker::check(const World& world,
 // counts only if Cattle already ties it to its host, since nothing else
 // could. Checked once the world is quiet, like the rest.
 std::optional<Violation> LivenessChecker::manager_count(const World& world,
-                                                         const QuorumChecker::Judgement& quorum) {
+                                                        const QuorumChecker::Judgement& quorum) {
   if (!world.options().policy.promises_manager_count()) return std::nullopt;
   const SwarmSim& swarm = world.swarm();
   if (!swarm.exists()) return std::nullopt;  // no swarm: no-ready-node says why
@@ -277,8 +341,7 @@ std::optional<Violation> LivenessChecker::manager_count(const World& world,
   for (const auto& [id, n] : swarm.nodes()) {
     const HostSim& h = world.hosts()[n.host];
     const bool is_live = h.in_rancher && h.machine_on && h.engine->up() &&
-                         h.engine->node_id() == id &&
-                         swarm.state_of(n) == model::NodeState::Ready;
+                         h.engine->node_id() == id && swarm.state_of(n) == model::NodeState::Ready;
     bool countable = is_live;
     if (is_live && image_keeps_it_down_or_absent(h)) {
       const model::CattleHost* host = world.cattle().host(h.uuid);
@@ -299,7 +362,11 @@ std::optional<Violation> LivenessChecker::manager_count(const World& world,
   if (managers == target && stray.empty()) return std::nullopt;
   std::string strays;
   for (const auto& name : stray) strays += (strays.empty() ? "" : ", ") + name;
-  Violation v{false, "manager-count", world.kernel().now(), "swarm", "",
+  Violation v{false,
+              "manager-count",
+              world.kernel().now(),
+              "swarm",
+              "",
               fmt::format("{} manager{} for {} live node{} at MANAGER_SCALE {}: {} wanted{}",
                           managers, managers == 1 ? "" : "s", live, live == 1 ? "" : "s",
                           world.manager_scale(), target,
@@ -307,14 +374,17 @@ std::optional<Violation> LivenessChecker::manager_count(const World& world,
                                          : fmt::format("; managers that are no live host's ready "
                                                        "node: {}",
                                                        strays)),
-              {}, {}};
+              {},
+              {}};
   v.environment = leader_cannot_run(world, v.world_events);
   if (v.environment.empty() && quorum.lost && quorum.excused) {
     v.environment = quorum.why;
     v.world_events = quorum.world_events;
   }
-  if (!v.environment.empty()) v.detail += ". Not the logic's doing: " + v.environment;
-  else if (quorum.lost) v.detail += ". " + quorum.why;
+  if (!v.environment.empty())
+    v.detail += ". Not the logic's doing: " + v.environment;
+  else if (quorum.lost)
+    v.detail += ". " + quorum.why;
   return v;
 }
 
@@ -352,8 +422,9 @@ std::string LivenessChecker::evidence_destroyed(const World& world, const SwarmN
       world.world_event_before(n.host, now, {EventKind::RemoveHost, EventKind::DeleteHost});
   if (!removal.empty()) named.push_back(removal);
   if (!machine.node_ids_held.contains(n.id)) {
-    const std::string& cut = world.world_event_before(
-        n.host, n.created_sim + world.options().join_timeout_ns, {EventKind::Partition, EventKind::Crash});
+    const std::string& cut =
+        world.world_event_before(n.host, n.created_sim + world.options().join_timeout_ns,
+                                 {EventKind::Partition, EventKind::Crash});
     named.push_back(!cut.empty() ? cut
                                  : fmt::format("the {} link of {} lost the reply",
                                                machine.profile.link, machine.name));
@@ -385,7 +456,8 @@ std::string LivenessChecker::evidence_destroyed(const World& world, const SwarmN
     // The last attempt did not land: what cut it, if a timeline event did.
     const std::string& cut = world.world_event_before(
         n.host, now, {EventKind::Crash, EventKind::Partition, EventKind::MachineDies});
-    if (!cut.empty()) named.push_back(cut);
+    if (!cut.empty())
+      named.push_back(cut);
     else if (world.spec().cattle != CattleSpec{})
       named.push_back("cattle.write_error/write_timeout: the Cattle API's write faults");
   }
@@ -393,9 +465,10 @@ std::string LivenessChecker::evidence_destroyed(const World& world, const SwarmN
   return fmt::format("{}; {}",
                      attempted ? "the last attempt of the host's swarmkit-mon to tie the node to "
                                  "it did not land, and no loop of it ran to its end after"
-                     : reverted ? "its claim was reverted by a whole-host PUT of an older copy and "
-                                  "no loop of the host's swarmkit-mon ran to its end after"
-                                : "no loop of the host's swarmkit-mon ran to its end after its join",
+                     : reverted
+                         ? "its claim was reverted by a whole-host PUT of an older copy and "
+                           "no loop of the host's swarmkit-mon ran to its end after"
+                         : "no loop of the host's swarmkit-mon ran to its end after its join",
                      nothing);
 }
 
@@ -414,8 +487,8 @@ std::string LivenessChecker::last_manager_alone(const World& world, const SwarmN
         swarm.state_of(other) == model::NodeState::Ready)
       return {};
   }
-  const std::string& gone = world.world_event_before(n.host, world.kernel().now(),
-                                                     {EventKind::RemoveHost, EventKind::DeleteHost});
+  const std::string& gone = world.world_event_before(
+      n.host, world.kernel().now(), {EventKind::RemoveHost, EventKind::DeleteHost});
   if (!gone.empty()) events.push_back(gone);
   return "it is the swarm's last manager and no live host has a node to hand the swarm over to: "
          "Docker refuses to demote or remove the last manager";
@@ -437,7 +510,9 @@ const HostSim* leading_host(const World& world) {
 }
 
 // Its container is listed (it exists, restarting) but exits at once.
-bool image_keeps_it_down(const HostSim& h) { return h.image_fails && !h.mon->running(); }
+bool image_keeps_it_down(const HostSim& h) {
+  return h.image_fails && !h.mon->running();
+}
 
 // Under the leader rule of fixed, as the world stands: the first container
 // by create_index whose host is in Rancher, labelled swarm=manager in
@@ -489,9 +564,10 @@ std::string LivenessChecker::leader_cannot_run(const World& world,
   const HostSim* leader = leading_host(world);
   if (leader != nullptr && image_keeps_it_down(*leader)) {
     events.push_back(image_event(world));
-    return fmt::format("{}, which leads (the lowest create_index), cannot run the swarmkit-mon "
-                       "image (no {} build): nothing reconciles the swarm",
-                       leader->name, to_string(leader->profile.arch));
+    return fmt::format(
+        "{}, which leads (the lowest create_index), cannot run the swarmkit-mon "
+        "image (no {} build): nothing reconciles the swarm",
+        leader->name, to_string(leader->profile.arch));
   }
   // The leader rule of the policies that lead among managers: the first
   // host labelled swarm=manager, by create_index, whose manager node is
@@ -501,10 +577,11 @@ std::string LivenessChecker::leader_cannot_run(const World& world,
     if (const HostSim* first = first_reachable_labelled_manager(world);
         first != nullptr && image_keeps_it_down(*first)) {
       events.push_back(image_event(world));
-      return fmt::format("{}, which leads (the first host labelled swarm=manager whose manager "
-                         "node is reachable), cannot run the swarmkit-mon image (no {} build), "
-                         "and nothing in metadata tells the other managers so",
-                         first->name, to_string(first->profile.arch));
+      return fmt::format(
+          "{}, which leads (the first host labelled swarm=manager whose manager "
+          "node is reachable), cannot run the swarmkit-mon image (no {} build), "
+          "and nothing in metadata tells the other managers so",
+          first->name, to_string(first->profile.arch));
     }
   }
   // Only a manager can reconcile, whichever leader rule a policy has: when
@@ -519,9 +596,10 @@ std::string LivenessChecker::leader_cannot_run(const World& world,
   }
   if (managers.empty()) return {};
   events.push_back(image_event(world));
-  return fmt::format("no manager can run the swarmkit-mon image ({}: no build for their "
-                     "architecture): nothing reconciles the swarm",
-                     managers);
+  return fmt::format(
+      "no manager can run the swarmkit-mon image ({}: no build for their "
+      "architecture): nothing reconciles the swarm",
+      managers);
 }
 
 std::string LivenessChecker::environment_cause(const World& world, const HostSim& h,
@@ -529,9 +607,10 @@ std::string LivenessChecker::environment_cause(const World& world, const HostSim
   // No logic runs where the swarmkit-mon image cannot.
   if (image_keeps_it_down(h)) {
     events.push_back(image_event(world));
-    return fmt::format("the swarmkit-mon image {} pulled has no {} build: its container exits "
-                       "with an exec format error",
-                       h.name, to_string(h.profile.arch));
+    return fmt::format(
+        "the swarmkit-mon image {} pulled has no {} build: its container exits "
+        "with an exec format error",
+        h.name, to_string(h.profile.arch));
   }
   // Without one write through the Cattle API, no join token is ever
   // published and no host can join.
@@ -552,27 +631,30 @@ std::string LivenessChecker::environment_cause(const World& world, const HostSim
   if (leader == nullptr) return {};
   if (!leader->metadata->snapshot() || !leader->metadata->snapshot()->find_host(leader->uuid)) {
     events.push_back(replica_event(world, *leader));
-    return fmt::format("no swarm exists: the metadata replica of {}, which would lead it, never "
-                       "listed its own host within the run",
-                       leader->name);
+    return fmt::format(
+        "no swarm exists: the metadata replica of {}, which would lead it, never "
+        "listed its own host within the run",
+        leader->name);
   }
   if (image_keeps_it_down(*leader)) {
     events.push_back(image_event(world));
-    return fmt::format("no swarm exists: {}, which would lead it (the lowest create_index), "
-                       "cannot run the swarmkit-mon image (no {} build)",
-                       leader->name, to_string(leader->profile.arch));
+    return fmt::format(
+        "no swarm exists: {}, which would lead it (the lowest create_index), "
+        "cannot run the swarmkit-mon image (no {} build)",
+        leader->name, to_string(leader->profile.arch));
   }
   // Its machine is gone before it made the swarm. Another host may make it
   // only once it knows the first is dead, not cut off or slow: nothing in
   // Docker or Rancher 1.x tells, and a second `swarm init` beside a live
   // first one splits the swarm.
   if (!leader->machine_on) {
-    const std::string& gone = world.world_event_before(leader->index, world.kernel().now(),
-                                                       {EventKind::MachineDies});
+    const std::string& gone =
+        world.world_event_before(leader->index, world.kernel().now(), {EventKind::MachineDies});
     if (!gone.empty()) events.push_back(gone);
-    return fmt::format("no swarm exists: the machine of {}, which would create it (the lowest "
-                       "create_index), died first, and no other host can tell it from one cut off",
-                       leader->name);
+    return fmt::format(
+        "no swarm exists: the machine of {}, which would create it (the lowest "
+        "create_index), died first, and no other host can tell it from one cut off",
+        leader->name);
   }
   return {};
 }

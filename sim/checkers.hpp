@@ -32,8 +32,8 @@
 #include <vector>
 
 #include "sim/quorum_checker.hpp"
-#include "sim/world_event.hpp"
 #include "sim/swarm_sim.hpp"
+#include "sim/world_event.hpp"
 
 namespace swarmsim::sim {
 

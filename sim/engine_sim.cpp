@@ -45,9 +45,13 @@ EngineSim::EngineSim(Env& env, Kernel& kernel, Trace& trace, NetworkSim& network
       options_(std::move(options)),
       host_(host) {}
 
-HostSim& EngineSim::host() const { return env_.host(host_); }
+HostSim& EngineSim::host() const {
+  return env_.host(host_);
+}
 
-SwarmSim* EngineSim::swarm() const { return swarm_ ? &env_.swarm(*swarm_) : nullptr; }
+SwarmSim* EngineSim::swarm() const {
+  return swarm_ ? &env_.swarm(*swarm_) : nullptr;
+}
 
 bool EngineSim::heartbeating() const {
   if (!up_ || local_ != LocalNodeState::Active || node_id_.empty()) return false;
@@ -106,11 +110,13 @@ model::Response EngineSim::serve(const model::Call& call) {
   // A worker, or a manager cut off from its raft group's majority.
   const ApiError not_manager =
       control_available()
-          ? ApiError{503, "rpc error: code = Unknown desc = The swarm does not have a leader. "
-                          "It's possible that too few managers are online. Make sure more than "
-                          "half of the managers are online."}
-          : ApiError{503, "This node is not a swarm manager. Worker nodes can't be used to view "
-                          "or modify cluster state."};
+          ? ApiError{503,
+                     "rpc error: code = Unknown desc = The swarm does not have a leader. "
+                     "It's possible that too few managers are online. Make sure more than "
+                     "half of the managers are online."}
+          : ApiError{503,
+                     "This node is not a swarm manager. Worker nodes can't be used to view "
+                     "or modify cluster state."};
   return std::visit(
       [&](const auto& req) -> model::Response {
         using T = std::decay_t<decltype(req)>;
@@ -127,8 +133,7 @@ model::Response EngineSim::serve(const model::Call& call) {
           host().node_ids_held.insert(node_id_);
           local_ = LocalNodeState::Active;
           env_.heartbeats_changed(host_);
-          if (splits)
-            env_.swarm_split(*swarm(), host_);
+          if (splits) env_.swarm_split(*swarm(), host_);
           return model::Ok{};
         } else if constexpr (std::is_same_v<T, model::GetSwarm>) {
           if (!manager_here()) return not_manager;
@@ -137,8 +142,7 @@ model::Response EngineSim::serve(const model::Call& call) {
           if (local_ == LocalNodeState::Inactive)
             return ApiError{503, "This node is not part of a swarm"};
           trace_.record(k.now(), TraceKind::EngineLeft, host().name, node_id_,
-                                error_.empty() ? "docker swarm leave --force"
-                                               : "left after: " + error_);
+                        error_.empty() ? "docker swarm leave --force" : "left after: " + error_);
           if (error_.empty() && !node_id_.empty()) host().left_swarm_by_logic[node_id_] = k.now();
           local_ = LocalNodeState::Inactive;
           node_id_.clear();
@@ -175,8 +179,9 @@ model::Response EngineSim::serve(const model::Call& call) {
 
 void EngineSim::join(const model::SwarmJoin& req, std::function<void(model::Response)> reply) {
   if (local_ != LocalNodeState::Inactive) {
-    reply(ApiError{503, "This node is already part of a swarm. Use \"docker swarm leave\" to "
-                        "leave this swarm and join another one."});
+    reply(ApiError{503,
+                   "This node is already part of a swarm. Use \"docker swarm leave\" to "
+                   "leave this swarm and join another one."});
     return;
   }
   HostSim* target = req.remote_addrs.empty() ? nullptr : env_.host_at_addr(req.remote_addrs[0]);
@@ -241,7 +246,7 @@ void EngineSim::schedule_registration() {
     if (busy > 0) {
       busy_until_ = kernel_.now() + busy;
       trace_.record(kernel_.now(), TraceKind::Fault, host().name, id,
-                            "busy after join for " + format_duration_ms(busy) + ": no heartbeats");
+                    "busy after join for " + format_duration_ms(busy) + ": no heartbeats");
       kernel_.schedule_at(busy_until_, [this] { env_.heartbeats_changed(host_); });
     }
     env_.heartbeats_changed(host_);
@@ -252,8 +257,7 @@ void EngineSim::learn_removed() {
   if (!options_.removed_node_sees_error) return;
   error_ = fmt::format("node {} was removed from swarm", node_id_);
   local_ = LocalNodeState::Error;
-  trace_.record(kernel_.now(), TraceKind::EngineError, host().name, node_id_,
-                        error_);
+  trace_.record(kernel_.now(), TraceKind::EngineError, host().name, node_id_, error_);
 }
 
 void EngineSim::handle_node_removed(const std::string& node_id) {
@@ -275,8 +279,10 @@ void EngineSim::reboot() {
   // is discovered at start-up.
   if (!node_id_.empty() && local_ == LocalNodeState::Active && swarm()) {
     const SwarmNodeRecord* n = swarm()->node(node_id_);
-    if (!n) learn_removed();
-    else if (!n->registered) schedule_registration();
+    if (!n)
+      learn_removed();
+    else if (!n->registered)
+      schedule_registration();
   }
   env_.heartbeats_changed(host_);
 }

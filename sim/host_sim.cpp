@@ -13,7 +13,9 @@ HostSim::~HostSim() = default;
 HostSim::HostSim(HostSim&&) noexcept = default;
 
 namespace {
-std::string short_name(const std::string& h) { return h.substr(0, h.find('.')); }
+std::string short_name(const std::string& h) {
+  return h.substr(0, h.find('.'));
+}
 std::string mapped(std::string s, int (*fn)(int)) {
   for (auto& c : s) c = static_cast<char>(fn(static_cast<unsigned char>(c)));
   return s;
@@ -22,11 +24,16 @@ std::string mapped(std::string s, int (*fn)(int)) {
 
 std::string kernel_hostname(const std::string& name, const ProfileSpec& p) {
   switch (p.hostname_style) {
-    case HostnameStyle::Short: return name;
-    case HostnameStyle::Dotted: return name + "." + p.domain;
-    case HostnameStyle::Fqdn: return name + "." + p.domain + ".example.com";
-    case HostnameStyle::Upper: return mapped(name, ::toupper);
-    case HostnameStyle::SharedDefault: return "raspberrypi";
+    case HostnameStyle::Short:
+      return name;
+    case HostnameStyle::Dotted:
+      return name + "." + p.domain;
+    case HostnameStyle::Fqdn:
+      return name + "." + p.domain + ".example.com";
+    case HostnameStyle::Upper:
+      return mapped(name, ::toupper);
+    case HostnameStyle::SharedDefault:
+      return "raspberrypi";
   }
   return name;
 }
@@ -34,10 +41,14 @@ std::string kernel_hostname(const std::string& name, const ProfileSpec& p) {
 std::string rancher_hostname(const std::string& name, const std::string& kernel,
                              const ProfileSpec& p) {
   switch (p.agent_hostname) {
-    case AgentHostnameRule::Kernel: return kernel;
-    case AgentHostnameRule::Short: return short_name(kernel);
-    case AgentHostnameRule::Fqdn: return short_name(kernel) + "." + p.domain + ".example.com";
-    case AgentHostnameRule::Lowercase: return mapped(kernel, ::tolower);
+    case AgentHostnameRule::Kernel:
+      return kernel;
+    case AgentHostnameRule::Short:
+      return short_name(kernel);
+    case AgentHostnameRule::Fqdn:
+      return short_name(kernel) + "." + p.domain + ".example.com";
+    case AgentHostnameRule::Lowercase:
+      return mapped(kernel, ::tolower);
     case AgentHostnameRule::Override: {
       // `{name}` in the override stands for the machine's name, so that one
       // profile can serve many hosts (CATTLE_HOSTNAME=rpi-{name}).
@@ -46,7 +57,8 @@ std::string rancher_hostname(const std::string& name, const std::string& kernel,
         out.replace(at, 6, name);
       return out;
     }
-    case AgentHostnameRule::Null: return "null";
+    case AgentHostnameRule::Null:
+      return "null";
   }
   return kernel;
 }

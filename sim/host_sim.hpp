@@ -11,10 +11,10 @@
 // that reports it as is.
 #pragma once
 
-#include <memory>
 #include <map>
-#include <set>
+#include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -81,8 +81,8 @@ struct HostSim {
   // fixed: the file beside it, the node this machine's engine left behind
   // when its host was deleted in Cattle (kept alike).
   model::LeftNode saved_left_node;
-  bool in_rancher = true;  // false once removed or deleted from Cattle
-  bool machine_on = true;  // false once shut down (remove_host) or dead (machine_dies)
+  bool in_rancher = true;          // false once removed or deleted from Cattle
+  bool machine_on = true;          // false once shut down (remove_host) or dead (machine_dies)
   bool container_created = false;  // the scheduler placed swarmkit-mon here
   // swarmkit-mon on this host is a process outside the simulator (`swarmsim
   // serve --external`): the container is placed, but no logic runs in it.

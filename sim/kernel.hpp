@@ -29,7 +29,9 @@ class Kernel {
 
   // Schedules `fn` at absolute time `at` (clamped to now: the past is gone).
   TimerId schedule_at(Instant at, Callback fn);
-  TimerId schedule_after(Duration delay, Callback fn) { return schedule_at(now_ + delay, std::move(fn)); }
+  TimerId schedule_after(Duration delay, Callback fn) {
+    return schedule_at(now_ + delay, std::move(fn));
+  }
   // A place in the order of events, taken now for an event that may never
   // be needed: scheduled later with schedule_reserved(), it runs exactly
   // where it would have run had it been scheduled when the place was taken.

@@ -38,8 +38,8 @@ namespace swarmsim::sim {
 struct MetadataReplicaOptions {
   std::string host_name;
   std::string host_uuid;
-  Distribution lag;        // change event to reload, per reload
-  double empty_p = 0.0;    // per `/hosts` answer: empty body
+  Distribution lag;      // change event to reload, per reload
+  double empty_p = 0.0;  // per `/hosts` answer: empty body
 };
 
 class MetadataReplicaSim {

@@ -10,7 +10,9 @@ namespace swarmsim::sim {
 
 namespace {
 
-double seconds(Duration d) { return static_cast<double>(d) / static_cast<double>(kSecond); }
+double seconds(Duration d) {
+  return static_cast<double>(d) / static_cast<double>(kSecond);
+}
 
 bool is_metadata_read(const model::Request& r) {
   return std::holds_alternative<model::MetaSelfHost>(r) ||
@@ -21,16 +23,18 @@ bool is_metadata_read(const model::Request& r) {
 
 }  // namespace
 
-MetricsCollector::MetricsCollector(World& world) : world_(world) { world.observe(*this); }
+MetricsCollector::MetricsCollector(World& world) : world_(world) {
+  world.observe(*this);
+}
 
 void MetricsCollector::on(const WorldEvent& event) {
   struct Visit {
     MetricsCollector& m;
     void operator()(const NodeStateChanged& e) { m.on_node(e.swarm, e.node); }
     void operator()(const NodeRemoved& e) { m.on_node_removed(e.node); }
-    void operator()(const NodeDemoted&) {}   // the role is not a metric
+    void operator()(const NodeDemoted&) {}  // the role is not a metric
     void operator()(const NodePromoted&) {}
-    void operator()(const SwarmSplit&) {}    // the safety checker reports it
+    void operator()(const SwarmSplit&) {}  // the safety checker reports it
     void operator()(const DecisiveReadAnswered&) {}
     void operator()(const DecisiveReadFailed&) {}
     void operator()(const HostChanged& e) { m.on_host(e.host); }
@@ -47,9 +51,14 @@ MetricsCollector::HostSeen& MetricsCollector::seen(HostIndex host) {
 void MetricsCollector::on_node(const SwarmSim& swarm, const SwarmNodeRecord& n) {
   Seen state = Seen::Unknown;
   switch (swarm.state_of(n)) {
-    case model::NodeState::Ready: state = Seen::Ready; break;
-    case model::NodeState::Down: state = Seen::Down; break;
-    default: break;
+    case model::NodeState::Ready:
+      state = Seen::Ready;
+      break;
+    case model::NodeState::Down:
+      state = Seen::Down;
+      break;
+    default:
+      break;
   }
   set_state(n.id, n.host, state);
 }
@@ -62,8 +71,10 @@ void MetricsCollector::set_state(const std::string& id, HostIndex host, Seen sta
   }
   const Seen before = it->second.state;
   if (before == state) return;
-  if (state == Seen::Absent) nodes_.erase(it);
-  else it->second.state = state;
+  if (state == Seen::Absent)
+    nodes_.erase(it);
+  else
+    it->second.state = state;
 
   if (before == Seen::Down) --down_;
   if (state == Seen::Down) peak_down_ = std::max(peak_down_, ++down_);
@@ -130,11 +141,15 @@ void MetricsCollector::reevaluate(HostIndex host) {
   const bool off = h.in_rancher ? h.engine->up() && st.ready != 1 : st.ready > 0;
   if (off != st.off_target) {
     st.off_target = off;
-    if (off) ++off_target_;
-    else --off_target_;
+    if (off)
+      ++off_target_;
+    else
+      --off_target_;
   }
-  if (off_target_ > 0) converged_since_.reset();
-  else if (!converged_since_) converged_since_ = world_.kernel().now();
+  if (off_target_ > 0)
+    converged_since_.reset();
+  else if (!converged_since_)
+    converged_since_ = world_.kernel().now();
 }
 
 void MetricsCollector::on_call(const model::Request& request, bool leader) {
@@ -177,7 +192,8 @@ RunMetrics MetricsCollector::finish(const std::vector<Violation>& safety,
   if (converged_since_ && off_target_ == 0) m.converged_at_s = seconds(*converged_since_);
 
   for (const auto& v : safety)
-    m.spurious_evictions += v.safety && (v.kind == "spurious-eviction" || v.kind == "spurious-demotion");
+    m.spurious_evictions +=
+        v.safety && (v.kind == "spurious-eviction" || v.kind == "spurious-demotion");
   for (const auto& [host, n] : joins_by_host) m.joins += static_cast<std::uint64_t>(n);
   m.spurious_evictions_per_join =
       m.joins > 0 ? static_cast<double>(m.spurious_evictions) / static_cast<double>(m.joins) : 0.0;

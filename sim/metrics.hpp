@@ -18,9 +18,9 @@
 #include <vector>
 
 #include "model/io.hpp"
-#include "sim/world_event.hpp"
 #include "sim/checkers.hpp"
 #include "sim/swarm_sim.hpp"
+#include "sim/world_event.hpp"
 
 namespace swarmsim::sim {
 
@@ -87,8 +87,8 @@ class MetricsCollector final : public WorldObserver {
   };
   struct HostSeen {
     bool in_rancher = false;
-    bool off_target = false;  // counted in off_target_
-    int ready = 0;            // ready nodes of this machine, in every swarm
+    bool off_target = false;          // counted in off_target_
+    int ready = 0;                    // ready nodes of this machine, in every swarm
     std::optional<Instant> ready_at;  // in its latest registration
     // A removal whose nodes are still in a swarm: when, and which nodes.
     std::optional<Instant> removed_at;

@@ -6,8 +6,8 @@
 #include <string>
 
 #include "sim/engine_sim.hpp"
-#include "sim/metadata_sim.hpp"
 #include "sim/host_sim.hpp"
+#include "sim/metadata_sim.hpp"
 #include "sim/streams.hpp"
 
 namespace swarmsim::sim {
@@ -89,9 +89,12 @@ namespace {
 template <typename T>
 std::optional<std::string> meta_failure(const model::MetaAnswer<T>& a) {
   switch (a.kind) {
-    case model::MetaAnswerKind::Json: return std::nullopt;
-    case model::MetaAnswerKind::Empty: return "empty body";
-    case model::MetaAnswerKind::NotFound: return "Not found (404)";
+    case model::MetaAnswerKind::Json:
+      return std::nullopt;
+    case model::MetaAnswerKind::Empty:
+      return "empty body";
+    case model::MetaAnswerKind::NotFound:
+      return "Not found (404)";
   }
   return std::nullopt;
 }
@@ -103,7 +106,10 @@ std::optional<std::string> failure_of(const model::Response& r) {
         if constexpr (std::is_same_v<T, ApiError>) {
           if (a.status == 0) return "no connection: " + a.message;
           return fmt::format("{} {}", a.status, a.message);
-        } else if constexpr (requires { a.kind; a.value; }) {
+        } else if constexpr (requires {
+                               a.kind;
+                               a.value;
+                             }) {
           return meta_failure(a);
         } else {
           return std::nullopt;
@@ -119,29 +125,30 @@ std::optional<std::string> failure_of(const model::Response& r) {
 bool empty_list(const model::Response& r) {
   if (auto* nodes = std::get_if<model::NodeList>(&r)) return nodes->empty();
   if (auto* hosts = std::get_if<model::CattleHostList>(&r)) return hosts->empty();
-  if (auto* meta = std::get_if<model::MetaAnswer<model::HostList>>(&r))
-    return meta->value.empty();
+  if (auto* meta = std::get_if<model::MetaAnswer<model::HostList>>(&r)) return meta->value.empty();
   return false;
 }
 
 std::function<void(model::Response)> MonSim::reply_to(const model::Call& call) {
   return [this, inc = static_cast<std::uint32_t>(incarnation_),
-          id = static_cast<std::uint32_t>(call.id)](model::Response r) { deliver(inc, id, std::move(r)); };
+          id = static_cast<std::uint32_t>(call.id)](model::Response r) {
+    deliver(inc, id, std::move(r));
+  };
 }
 
 void MonSim::deliver(std::uint32_t incarnation, std::uint32_t id, model::Response r) {
   if (incarnation != static_cast<std::uint32_t>(incarnation_) || !logic_) return;
   if (id != static_cast<std::uint32_t>(asked_id_)) {
-    env_.report_internal_fault(fmt::format(
-        "swarmkit-mon on {}: a reply to call {} while call {} is in flight",
-        env_.host(host_).name, id, asked_id_));
+    env_.report_internal_fault(
+        fmt::format("swarmkit-mon on {}: a reply to call {} while call {} is in flight",
+                    env_.host(host_).name, id, asked_id_));
     return;
   }
   const Asked& asked = asked_;
   const auto failure = failure_of(r);
   if (failure) {
-    trace_.record(kernel_.now(), TraceKind::MonCallFailed,
-                          env_.host(host_).name, "", std::string(asked.what()) + " -> " + *failure);
+    trace_.record(kernel_.now(), TraceKind::MonCallFailed, env_.host(host_).name, "",
+                  std::string(asked.what()) + " -> " + *failure);
   }
   if (asked.decisive && asked.pass != 0) {
     const Instant as_of = asked.served_at ? *asked.served_at : kernel_.now();
@@ -164,11 +171,15 @@ void MonSim::execute(model::Call call) {
   if (const model::Request* p = logic_->procedure()) {
     // A step of one of the logic's procedures: the trace says which.
     const std::string args = model::request_arguments(*p);
-    with_args = fmt::format("{}{}{} ({})", model::request_name(call.request), with_args.empty() ? "" : " ",
-                            with_args, args.empty() ? model::request_name(*p) : args);
+    with_args =
+        fmt::format("{}{}{} ({})", model::request_name(call.request), with_args.empty() ? "" : " ",
+                    with_args, args.empty() ? model::request_name(*p) : args);
   }
-  asked_ = Asked{model::request_name(call.request), std::move(with_args),
-                 options_.policy.decides_on(call.request), call.pass, {},
+  asked_ = Asked{model::request_name(call.request),
+                 std::move(with_args),
+                 options_.policy.decides_on(call.request),
+                 call.pass,
+                 {},
                  std::holds_alternative<model::CattleListHosts>(call.request) ||
                      std::holds_alternative<model::MetaHosts>(call.request)};
   asked_id_ = call.id;
@@ -178,7 +189,8 @@ void MonSim::execute(model::Call call) {
     loop_started_ = kernel_.now();
   if (logic_->procedure_begins()) {
     const model::Request& p = *logic_->procedure();
-    if (auto* d = std::get_if<model::CattleNoteDeparture>(&p)) h.last_tie_written[d->node_id] = kernel_.now();
+    if (auto* d = std::get_if<model::CattleNoteDeparture>(&p))
+      h.last_tie_written[d->node_id] = kernel_.now();
     if (auto* l = std::get_if<model::CattleSetHostLabel>(&p); l && l->key == model::kNodeIdLabel)
       h.last_tie_written[l->value] = kernel_.now();
   }
@@ -198,10 +210,14 @@ void MonSim::execute(model::Call call) {
         if (inc != static_cast<std::uint32_t>(incarnation_) || !logic_) return;
         MetadataReplicaSim& md = *env_.host(host_).metadata;
         const auto id = static_cast<std::uint32_t>(asked_id_);
-        if (kind == model::Request(model::MetaSelfHost{}).index()) deliver(inc, id, md.self_host());
-        else if (kind == model::Request(model::MetaHosts{}).index()) deliver(inc, id, md.hosts());
-        else if (kind == model::Request(model::MetaServiceContainers{}).index()) deliver(inc, id, md.containers());
-        else deliver(inc, id, md.service_metadata());
+        if (kind == model::Request(model::MetaSelfHost{}).index())
+          deliver(inc, id, md.self_host());
+        else if (kind == model::Request(model::MetaHosts{}).index())
+          deliver(inc, id, md.hosts());
+        else if (kind == model::Request(model::MetaServiceContainers{}).index())
+          deliver(inc, id, md.containers());
+        else
+          deliver(inc, id, md.service_metadata());
       });
       return;
     }
@@ -222,8 +238,9 @@ void MonSim::execute(model::Call call) {
           const model::LeftNode left = host.saved_left_node;
           if (!left.node_id.empty())
             trace_.record(kernel_.now(), TraceKind::NoteRecalled, host.name, left.node_id,
-                          "the agent reads from the disk that its engine left node " + left.node_id +
-                              " behind when host " + left.host_uuid + " was deleted");
+                          "the agent reads from the disk that its engine left node " +
+                              left.node_id + " behind when host " + left.host_uuid +
+                              " was deleted");
           reply(left);
         } else {
           reply(model::SavedToken{host.saved_worker_token});
@@ -231,25 +248,30 @@ void MonSim::execute(model::Call call) {
       });
       return;
     }
-    case model::Service::Cattle: return carry_to_cattle(call, std::move(reply));
+    case model::Service::Cattle:
+      return carry_to_cattle(call, std::move(reply));
     case model::Service::Peer: {
       const auto& p = std::get<model::ProbeManager>(req);
       HostSim* target = env_.host_at_addr(p.addr);
       if (!target) return reply(ApiError{0, "no route to host"});
       const HostIndex t = target->index;
-      rpc_.call(h.endpoint, target->endpoint, [this, t]() -> model::Response {
-        const EngineSim& e = *env_.host(t).engine;
-        if (e.up() && e.info().ControlAvailable) return model::Ok{};
-        return ApiError{0, "connection refused"};
-      }, reply, timing_.probe_timeout_ns);
+      rpc_.call(
+          h.endpoint, target->endpoint,
+          [this, t]() -> model::Response {
+            const EngineSim& e = *env_.host(t).engine;
+            if (e.up() && e.info().ControlAvailable) return model::Ok{};
+            return ApiError{0, "connection refused"};
+          },
+          reply, timing_.probe_timeout_ns);
       return;
     }
     case model::Service::Engine:
       if (!h.engine->up()) return reply(ApiError{0, "Cannot connect to the Docker daemon"});
       return h.engine->handle(call, reply);
     case model::Service::Procedure:
-      env_.report_internal_fault(fmt::format("swarmkit-mon on {}: the procedure {} reached the simulator",
-                                             h.name, model::request_name(req)));
+      env_.report_internal_fault(
+          fmt::format("swarmkit-mon on {}: the procedure {} reached the simulator", h.name,
+                      model::request_name(req)));
       return;
   }
 }
@@ -260,35 +282,38 @@ void MonSim::carry_to_cattle(const model::Call& call, std::function<void(model::
   const HostSim& h = env_.host(host_);
   const model::Request& req = call.request;
   if (model::is_cattle_write(req)) {
-    cattle_write([this, req, writer = "swarmkit-mon on " + h.name]() -> model::Response {
-      CattleSim::Writer w{writer};
-      if (auto* p = std::get_if<model::CattlePutHostLabels>(&req)) {
-        auto it = read_labels_.find(p->host_uuid);
-        if (it != read_labels_.end()) w.loaded_labels = &it->second;
-      } else {
-        w.loaded_service = &read_service_;
-      }
-      return cattle_.serve(kernel_.now(), req, w);
-    }, std::move(reply));
+    cattle_write(
+        [this, req, writer = "swarmkit-mon on " + h.name]() -> model::Response {
+          CattleSim::Writer w{writer};
+          if (auto* p = std::get_if<model::CattlePutHostLabels>(&req)) {
+            auto it = read_labels_.find(p->host_uuid);
+            if (it != read_labels_.end()) w.loaded_labels = &it->second;
+          } else {
+            w.loaded_service = &read_service_;
+          }
+          return cattle_.serve(kernel_.now(), req, w);
+        },
+        std::move(reply));
     return;
   }
   const auto inc = static_cast<std::uint32_t>(incarnation_);
-  rpc_.call(h.endpoint, rancher_server_,
-            [this, req, inc, id = call.id]() -> model::Response {
-              model::Response r = cattle_.serve(kernel_.now(), req, {});
-              if (std::holds_alternative<model::CattleListHosts>(req)) {
-                // Served at the Rancher server: when, if this call is still the one in flight.
-                if (inc == static_cast<std::uint32_t>(incarnation_) && id == asked_id_)
-                  asked_.served_at = kernel_.now();
-              } else if (auto* g = std::get_if<model::CattleGetHost>(&req)) {
-                if (auto* got = std::get_if<model::CattleHostList>(&r); got && !got->empty())
-                  read_labels_[g->host_uuid] = got->front().labels;
-              } else if (auto* m = std::get_if<model::MetaAnswer<model::ServiceMetadata>>(&r)) {
-                read_service_ = m->value;
-              }
-              return r;
-            },
-            std::move(reply), timing_.cattle_timeout_ns);
+  rpc_.call(
+      h.endpoint, rancher_server_,
+      [this, req, inc, id = call.id]() -> model::Response {
+        model::Response r = cattle_.serve(kernel_.now(), req, {});
+        if (std::holds_alternative<model::CattleListHosts>(req)) {
+          // Served at the Rancher server: when, if this call is still the one in flight.
+          if (inc == static_cast<std::uint32_t>(incarnation_) && id == asked_id_)
+            asked_.served_at = kernel_.now();
+        } else if (auto* g = std::get_if<model::CattleGetHost>(&req)) {
+          if (auto* got = std::get_if<model::CattleHostList>(&r); got && !got->empty())
+            read_labels_[g->host_uuid] = got->front().labels;
+        } else if (auto* m = std::get_if<model::MetaAnswer<model::ServiceMetadata>>(&r)) {
+          read_service_ = m->value;
+        }
+        return r;
+      },
+      std::move(reply), timing_.cattle_timeout_ns);
 }
 
 void MonSim::cattle_write(std::function<model::Response()> apply,
@@ -297,23 +322,28 @@ void MonSim::cattle_write(std::function<model::Response()> apply,
   const Duration timeout = timing_.cattle_timeout_ns;
   const double error_p = timing_.cattle_write_error_p, timeout_p = timing_.cattle_write_timeout_p;
   if (error_p > 0 || timeout_p > 0) {
-    if (!write_faults_) write_faults_ = env_.rng_for(streams::cattle_write(env_.host(host_).stream_key));
+    if (!write_faults_)
+      write_faults_ = env_.rng_for(streams::cattle_write(env_.host(host_).stream_key));
     const double u = write_faults_->uniform01();
     if (u < error_p) {
-      rpc_.call(from, rancher_server_,
-                []() -> model::Response { return ApiError{503, "Service Unavailable"}; }, reply,
-                timeout);
+      rpc_.call(
+          from, rancher_server_,
+          []() -> model::Response {
+            return ApiError{503, "Service Unavailable"};
+          },
+          reply, timeout);
       return;
     }
     if (u < error_p + timeout_p) {
       // The server may or may not have applied it; its answer is lost
       // either way, and the client gives up when its time-out is over.
       const bool applied = write_faults_->bernoulli(0.5);
-      rpc_.call(from, rancher_server_,
-                [apply = std::move(apply), applied]() -> model::Response {
-                  return applied ? apply() : model::Response(model::Ok{});
-                },
-                [](model::Response) {}, timeout);
+      rpc_.call(
+          from, rancher_server_,
+          [apply = std::move(apply), applied]() -> model::Response {
+            return applied ? apply() : model::Response(model::Ok{});
+          },
+          [](model::Response) {}, timeout);
       kernel_.schedule_after(timeout, [reply = std::move(reply)] {
         reply(ApiError{0, "timeout: the Rancher server did not answer"});
       });

@@ -68,7 +68,8 @@ class MonSim {
   };
   // `cattle` is reached at `rancher_server` over the network, through `rpc`.
   MonSim(Env& env, Kernel& kernel, Trace& trace, RpcSim& rpc, CattleSim& cattle,
-         EndpointId rancher_server, Options options, HostIndex host, model::MonOptions logic_options);
+         EndpointId rancher_server, Options options, HostIndex host,
+         model::MonOptions logic_options);
   ~MonSim();
 
   void start();

@@ -1,7 +1,8 @@
 #include "sim/network_sim.hpp"
-#include "sim/streams.hpp"
 
 #include <stdexcept>
+
+#include "sim/streams.hpp"
 
 namespace swarmsim::sim {
 

@@ -61,7 +61,9 @@ class NetworkSim {
   void heal_partition(std::uint64_t partition_id);
   bool connected(EndpointId a, EndpointId b) const;
   // Called with no arguments whenever a partition starts or heals.
-  void on_topology_change(std::function<void()> fn) { topology_listeners_.push_back(std::move(fn)); }
+  void on_topology_change(std::function<void()> fn) {
+    topology_listeners_.push_back(std::move(fn));
+  }
 
   // A one-way delay A -> B as send() would draw it, without faults (for
   // callers that model a local or already-established exchange).

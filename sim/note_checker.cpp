@@ -24,25 +24,33 @@ std::vector<Violation> NoteChecker::check(const World& world) {
     for (const auto& h : world.hosts())
       if (h.uuid == lost.host_uuid) machine = &h;
     reported.insert(lost.node_id);
-    Violation v{false, "departure-note-lost", now, machine ? machine->name : lost.host_uuid, lost.node_id,
+    Violation v{false,
+                "departure-note-lost",
+                now,
+                machine ? machine->name : lost.host_uuid,
+                lost.node_id,
                 fmt::format("the departure note of node {} (host {}) was dropped at {} by another "
                             "writer's PUT of the service, and is not there {} later",
                             lost.node_id, lost.host_uuid, format_duration_ms(lost.at),
                             format_duration_ms(now - lost.at)),
-                {}, {}};
+                {},
+                {}};
     // An agent restarted since reads the node from the disk on its first
     // loop: it is excused only if it has not run a whole window.
-    const bool ran_since = machine != nullptr && machine->machine_on && machine->mon && machine->mon->running() &&
+    const bool ran_since = machine != nullptr && machine->machine_on && machine->mon &&
+                           machine->mon->running() &&
                            machine->mon->started_at() + window(world) <= now;
     if (!ran_since) {
-      v.environment = fmt::format("the agent that wrote it has not run for {} up to the end "
-                                  "(its machine was stopped, or its container restarted too "
-                                  "late to read the node its engine left from the disk)",
-                                  format_duration_ms(window(world)));
-      const std::string& event = machine ? world.world_event_before(machine->index, now,
-                                                                    {EventKind::Crash, EventKind::MachineDies,
-                                                                     EventKind::UpgradeStack})
-                                         : std::string();
+      v.environment = fmt::format(
+          "the agent that wrote it has not run for {} up to the end "
+          "(its machine was stopped, or its container restarted too "
+          "late to read the node its engine left from the disk)",
+          format_duration_ms(window(world)));
+      const std::string& event =
+          machine ? world.world_event_before(
+                        machine->index, now,
+                        {EventKind::Crash, EventKind::MachineDies, EventKind::UpgradeStack})
+                  : std::string();
       if (!event.empty()) v.world_events.push_back(event);
       v.detail += ". Not the logic's doing: " + v.environment;
     }

@@ -9,7 +9,9 @@
 
 namespace swarmsim::sim {
 
-QuorumChecker::QuorumChecker(World& world) : world_(world) { world.observe(*this); }
+QuorumChecker::QuorumChecker(World& world) : world_(world) {
+  world.observe(*this);
+}
 
 void QuorumChecker::on(const WorldEvent& event) {
   struct Visit {
@@ -61,13 +63,15 @@ QuorumChecker::Loss QuorumChecker::snapshot(const SwarmSim& swarm) const {
       const EngineSim& e = *h.engine;
       const Instant t = *n.silent_since;
       if (!h.machine_on) {
-        l.event = world_.world_event_before(n.host, t, {EventKind::MachineDies, EventKind::RemoveHost});
+        l.event =
+            world_.world_event_before(n.host, t, {EventKind::MachineDies, EventKind::RemoveHost});
       } else if (!e.up()) {
         l.event = world_.world_event_before(n.host, t, {EventKind::Crash});
       } else if (e.node_id() != id || e.swarm_number() != swarm.number()) {
-        l.logic_cause = fmt::format("the engine of {} left the swarm (its own swarmkit-mon asked "
-                                    "it to) while its node was a manager",
-                                    h.name);
+        l.logic_cause = fmt::format(
+            "the engine of {} left the swarm (its own swarmkit-mon asked "
+            "it to) while its node was a manager",
+            h.name);
       } else if (!e.heartbeating()) {
         l.event = fmt::format("{} busy after joining (busy_after_join of profile '{}')", h.name,
                               h.profile.name);
@@ -103,9 +107,10 @@ QuorumChecker::Judgement QuorumChecker::judge() const {
   }
   const std::string lost_at = format_duration_ms(loss.at);
   if (loss.members % 2 == 0) {
-    j.why = fmt::format("the swarm lost raft quorum at {} with an even number of managers ({}; "
-                        "lost: {}): two managers survive no loss that one does not",
-                        lost_at, loss.members, names);
+    j.why = fmt::format(
+        "the swarm lost raft quorum at {} with an even number of managers ({}; "
+        "lost: {}): two managers survive no loss that one does not",
+        lost_at, loss.members, names);
     return j;
   }
   for (const auto& l : loss.lost) {
@@ -122,9 +127,9 @@ QuorumChecker::Judgement QuorumChecker::judge() const {
           "the swarm lost raft quorum at {}: the manager on {} had been gone since {} ({}), and "
           "the worker on {} had been ready since {}: a policy that replaces a lost manager within "
           "{} keeps the quorum",
-          lost_at, l.host, format_duration_ms(l.since), l.event.empty() ? "no timeline event" : l.event,
-          loss.ready_workers.front().second, format_duration_ms(loss.ready_workers.front().first),
-          format_duration_ms(w));
+          lost_at, l.host, format_duration_ms(l.since),
+          l.event.empty() ? "no timeline event" : l.event, loss.ready_workers.front().second,
+          format_duration_ms(loss.ready_workers.front().first), format_duration_ms(w));
       return j;
     }
   }
@@ -133,14 +138,13 @@ QuorumChecker::Judgement QuorumChecker::judge() const {
   for (const auto& e : j.world_events) events += (events.empty() ? "" : "; ") + e;
   for (const auto& l : loss.lost)
     if (loss.at - l.since >= w) unreplaceable += (unreplaceable.empty() ? "" : ", ") + l.host;
-  j.why = fmt::format("the swarm lost raft quorum at {}: {} of its {} managers were taken ({}){}; {}",
-                      lost_at, loss.lost.size(), loss.members, names,
-                      events.empty() ? "" : " by " + events,
-                      unreplaceable.empty()
-                          ? fmt::format("all within {}, too soon for any policy to replace them",
-                                        format_duration_ms(w))
-                          : fmt::format("no worker was ready on a live host to replace {}",
-                                        unreplaceable));
+  j.why = fmt::format(
+      "the swarm lost raft quorum at {}: {} of its {} managers were taken ({}){}; {}", lost_at,
+      loss.lost.size(), loss.members, names, events.empty() ? "" : " by " + events,
+      unreplaceable.empty()
+          ? fmt::format("all within {}, too soon for any policy to replace them",
+                        format_duration_ms(w))
+          : fmt::format("no worker was ready on a live host to replace {}", unreplaceable));
   return j;
 }
 

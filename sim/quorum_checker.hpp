@@ -47,9 +47,9 @@ class QuorumChecker final : public WorldObserver {
   void on(const WorldEvent& event) override;
 
   struct Judgement {
-    bool lost = false;     // the environment's swarm has no raft quorum now
-    bool excused = false;  // ... and no policy could have kept it
-    std::string why;       // either way, what happened
+    bool lost = false;                      // the environment's swarm has no raft quorum now
+    bool excused = false;                   // ... and no policy could have kept it
+    std::string why;                        // either way, what happened
     std::vector<std::string> world_events;  // the timeline events that took the members
   };
   Judgement judge() const;
@@ -62,7 +62,7 @@ class QuorumChecker final : public WorldObserver {
     std::string node_id;
     std::string host;
     Instant since = 0;
-    std::string event;      // the timeline event that took it; empty: none
+    std::string event;        // the timeline event that took it; empty: none
     std::string logic_cause;  // set when its own logic took it out (left the swarm)
   };
   struct Loss {

@@ -41,7 +41,9 @@ Rng Rng::substream(std::uint64_t root_seed, std::string_view name) {
 // 64x64->128 multiply for Lemire's bounded draw (a GCC/Clang extension).
 __extension__ using U128 = unsigned __int128;
 
-static inline std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+static inline std::uint64_t rotl(std::uint64_t x, int k) {
+  return (x << k) | (x >> (64 - k));
+}
 
 std::uint64_t Rng::next_u64() {
   const std::uint64_t result = rotl(s_[1] * 5, 7) * 9;
@@ -72,11 +74,14 @@ std::uint64_t Rng::uniform_u64(std::uint64_t bound) {
 std::int64_t Rng::uniform_i64(std::int64_t lo, std::int64_t hi) {
   assert(lo <= hi);
   const auto span = static_cast<std::uint64_t>(hi) - static_cast<std::uint64_t>(lo);
-  if (span == std::numeric_limits<std::uint64_t>::max()) return static_cast<std::int64_t>(next_u64());
+  if (span == std::numeric_limits<std::uint64_t>::max())
+    return static_cast<std::int64_t>(next_u64());
   return static_cast<std::int64_t>(static_cast<std::uint64_t>(lo) + uniform_u64(span + 1));
 }
 
-double Rng::uniform01() { return static_cast<double>(next_u64() >> 11) * 0x1.0p-53; }
+double Rng::uniform01() {
+  return static_cast<double>(next_u64() >> 11) * 0x1.0p-53;
+}
 
 bool Rng::bernoulli(double p) {
   if (p <= 0.0) return false;

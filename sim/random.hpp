@@ -47,9 +47,9 @@ class Rng {
 struct Distribution {
   enum class Kind { Constant, Uniform, Exponential, Lognormal };
   Kind kind = Kind::Constant;
-  Duration min_ns = 0;     // floor added to every draw (constant: the value)
-  Duration param_ns = 0;   // uniform: max; exponential: mean above min; lognormal: median above min
-  double sigma = 0.0;      // lognormal shape; unused otherwise
+  Duration min_ns = 0;    // floor added to every draw (constant: the value)
+  Duration param_ns = 0;  // uniform: max; exponential: mean above min; lognormal: median above min
+  double sigma = 0.0;     // lognormal shape; unused otherwise
 
   static Distribution constant(Duration value_ns);
   static Distribution uniform(Duration lo_ns, Duration hi_ns);

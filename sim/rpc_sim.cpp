@@ -38,7 +38,8 @@ void RpcSim::owe_timeout_no_longer(std::uint32_t x) {
   e.timeout.owed = false;
   if (e.done) return;
   e.timeout_scheduled = true;
-  schedule(x, std::max(e.timeout.at, kernel_.now()), e.timeout.place, Step::Timeout, &e.timeout_timer);
+  schedule(x, std::max(e.timeout.at, kernel_.now()), e.timeout.place, Step::Timeout,
+           &e.timeout_timer);
 }
 
 void RpcSim::send(std::uint32_t x, Leg& leg, EndpointId from, EndpointId to, Duration rto,
@@ -57,9 +58,9 @@ void RpcSim::send(std::uint32_t x, Leg& leg, EndpointId from, EndpointId to, Dur
     // earlier), so it counts as early.
     const bool early = t.delay[c] <= rto;
     leg.early_in_flight += early;
-    const Step step =
-        !early ? arrives
-               : (arrives == Step::RequestArrives ? Step::RequestArrivesEarly : Step::ReplyArrivesEarly);
+    const Step step = !early ? arrives
+                             : (arrives == Step::RequestArrives ? Step::RequestArrivesEarly
+                                                                : Step::ReplyArrivesEarly);
     schedule(x, now + t.delay[c], copy_place[c], step);
   }
   if (leg.early_in_flight == 0) {
@@ -86,7 +87,7 @@ void RpcSim::finish(std::uint32_t x, model::Response r) {
   Exchange& e = pool_[x];
   e.done = true;
   auto on_reply = std::move(e.on_reply);
-  e.response.reset();  // `serve` stays: a request that arrives late is still served
+  e.response.reset();      // `serve` stays: a request that arrives late is still served
   on_reply(std::move(r));  // may start exchanges: `e` is not used after this
 }
 
@@ -100,7 +101,8 @@ void RpcSim::fire(std::uint32_t x, Step step) {
       owe_timeout_no_longer(x);
       Exchange& e = pool_[x];
       if (e.request_arrived || e.done) break;
-      send(x, e.request, e.from, e.to, e.request.next_rto, Step::RequestArrives, Step::RequestRetry);
+      send(x, e.request, e.from, e.to, e.request.next_rto, Step::RequestArrives,
+           Step::RequestRetry);
       break;
     }
     case Step::ReplyRetry: {
@@ -115,7 +117,8 @@ void RpcSim::fire(std::uint32_t x, Step step) {
       Exchange& e = pool_[x];
       // Counted by the network whether or not the exchange still wants it.
       const bool through = network_.arrives(e.from, e.to);
-      if (step == Step::RequestArrivesEarly) early_copy_done(x, e.request, through, Step::RequestRetry);
+      if (step == Step::RequestArrivesEarly)
+        early_copy_done(x, e.request, through, Step::RequestRetry);
       if (!through || e.request_arrived) break;
       e.request_arrived = true;
       e.response = e.serve();  // a duplicate or a retransmission is served once

@@ -10,10 +10,14 @@ namespace swarmsim::sim {
 
 const char* to_string(Verdict v) {
   switch (v) {
-    case Verdict::Pass: return "pass";
-    case Verdict::Safety: return "safety";
-    case Verdict::Liveness: return "liveness";
-    case Verdict::Inconclusive: return "inconclusive";
+    case Verdict::Pass:
+      return "pass";
+    case Verdict::Safety:
+      return "safety";
+    case Verdict::Liveness:
+      return "liveness";
+    case Verdict::Inconclusive:
+      return "inconclusive";
   }
   return "?";
 }
@@ -45,8 +49,10 @@ RunResult run_scenario(const ScenarioSpec& spec, const RunOptions& options) {
   r.seed = options.seed;
   r.policy = policy->name();
   r.liveness_checked_at_ns = run_end(spec);
-  if (options.drive) options.drive(world, r.liveness_checked_at_ns);
-  else world.kernel().run_until(r.liveness_checked_at_ns);
+  if (options.drive)
+    options.drive(world, r.liveness_checked_at_ns);
+  else
+    world.kernel().run_until(r.liveness_checked_at_ns);
   world.catch_up_replicas();
   if (world.internal_fault()) throw InternalError(*world.internal_fault());
 
@@ -62,8 +68,10 @@ RunResult run_scenario(const ScenarioSpec& spec, const RunOptions& options) {
                            v.kind + ": " + v.detail);
     const bool logic_failed = std::any_of(r.violations.begin(), r.violations.end(),
                                           [](const Violation& v) { return v.environment.empty(); });
-    if (logic_failed) r.verdict = Verdict::Liveness;
-    else if (!r.violations.empty()) r.verdict = Verdict::Inconclusive;
+    if (logic_failed)
+      r.verdict = Verdict::Liveness;
+    else if (!r.violations.empty())
+      r.verdict = Verdict::Inconclusive;
   }
   r.sim_time_ns = world.kernel().now();
   r.digest = world.trace().digest();

@@ -28,8 +28,8 @@ const char* to_string(Verdict v);
 struct RunOptions {
   std::uint64_t seed = 1;
   std::string policy = "legacy";
-  bool keep_trace = true;             // keep events for timelines (the digest is always kept)
-  bool keep_calls = true;             // with keep_trace: every call and reload too, for -v and traces
+  bool keep_trace = true;  // keep events for timelines (the digest is always kept)
+  bool keep_calls = true;  // with keep_trace: every call and reload too, for -v and traces
   bool stop_at_first_violation = true;
   // Set from outside (a signal handler) to end the run early; see
   // RunResult::interrupted.
@@ -64,9 +64,10 @@ struct RunResult {
   // The interrupt flag was set before the run ended: the timeline stops at
   // sim_time_ns, and the verdict covers only safety up to then.
   bool interrupted = false;
-  std::uint64_t labels_lost = 0;   // label updates reverted by a whole-host PUT of an older copy
-  std::uint64_t notes_recalled = 0;  // restarted agents that read their node left behind from the disk
-  std::uint64_t notes_lost = 0;    // departure notes dropped by a whole-service PUT of an older copy
+  std::uint64_t labels_lost = 0;  // label updates reverted by a whole-host PUT of an older copy
+  std::uint64_t notes_recalled =
+      0;                         // restarted agents that read their node left behind from the disk
+  std::uint64_t notes_lost = 0;  // departure notes dropped by a whole-service PUT of an older copy
   std::uint64_t failed_calls = 0;  // calls of the logic answered with an error, empty or Not found
   std::map<std::string, int> joins_by_host;  // certificates issued per host name
   RunMetrics metrics;                        // what the run measured (sim/metrics.hpp)

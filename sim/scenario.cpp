@@ -12,7 +12,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-
 #include <cmath>
 #include <cstddef>
 #include <map>
@@ -20,8 +19,8 @@
 #include <string_view>
 
 #include "sim/random.hpp"
-#include "sim/utf8.hpp"
 #include "sim/streams.hpp"
+#include "sim/utf8.hpp"
 
 namespace swarmsim::sim {
 
@@ -66,8 +65,8 @@ Instant quiet_time(const ScenarioSpec& spec) {
     if (e.kind == EventKind::UpgradeStack)
       quiet = std::max(quiet, e.at_ns + hosts_added * kStackUpgradeIntervalNs);
     const bool windowed = e.kind == EventKind::Crash || e.kind == EventKind::Partition ||
-                          e.kind == EventKind::MetadataStall || e.kind == EventKind::MetadataEmpty ||
-                          e.kind == EventKind::EditLabels;
+                          e.kind == EventKind::MetadataStall ||
+                          e.kind == EventKind::MetadataEmpty || e.kind == EventKind::EditLabels;
     quiet = std::max(quiet, e.at_ns + (windowed ? e.duration_ns : 0));
   }
   return quiet;
@@ -286,13 +285,13 @@ std::string check_swarm(const SwarmSpec& w) {
     return fmt::format("swarm.manager_scale: must be between 1 and {}, got {}",
                        limits::kManagerScale, w.manager_scale);
   }
-  for (auto e : {check_between("swarm.loop_interval", w.loop_interval_ns, limits::kLoopIntervalMin,
-                               limits::kDuration),
-                 check_between("swarm.heartbeat_period", w.heartbeat_period_ns,
-                               limits::kHeartbeatPeriodMin, limits::kDuration),
-                 check_at_most("swarm.down_after", w.down_after_ns, limits::kDuration),
-                 check_at_most("swarm.grace_min_node_age", w.grace_min_node_age_ns,
-                               limits::kDuration)}) {
+  for (auto e :
+       {check_between("swarm.loop_interval", w.loop_interval_ns, limits::kLoopIntervalMin,
+                      limits::kDuration),
+        check_between("swarm.heartbeat_period", w.heartbeat_period_ns, limits::kHeartbeatPeriodMin,
+                      limits::kDuration),
+        check_at_most("swarm.down_after", w.down_after_ns, limits::kDuration),
+        check_at_most("swarm.grace_min_node_age", w.grace_min_node_age_ns, limits::kDuration)}) {
     if (!e.empty()) return e;
   }
   // A node is declared down only after missing heartbeats; with down_after at
@@ -308,7 +307,8 @@ std::string check_swarm(const SwarmSpec& w) {
     return fmt::format("swarm.grace_min_node_age: must not be negative, got {}",
                        format_duration(w.grace_min_node_age_ns));
   }
-  if (w.fixed_max_removals_per_pass < 1 || w.fixed_max_removals_per_pass > limits::kRemovalsPerPass) {
+  if (w.fixed_max_removals_per_pass < 1 ||
+      w.fixed_max_removals_per_pass > limits::kRemovalsPerPass) {
     return fmt::format("swarm.fixed_max_removals_per_pass: must be between 1 and {}, got {}",
                        limits::kRemovalsPerPass, w.fixed_max_removals_per_pass);
   }
@@ -320,7 +320,8 @@ std::string check_links(const ScenarioSpec& s) {
   for (const auto& l : s.links) {
     const std::string at = "links." + l.name;
     if (l.name.empty()) return "links: a link class has an empty name";
-    if (auto e = check_text("links", "a link name", l.name, limits::kNameBytes); !e.empty()) return e;
+    if (auto e = check_text("links", "a link name", l.name, limits::kNameBytes); !e.empty())
+      return e;
     if (!seen.insert(l.name).second) return fmt::format("{}: duplicate link name '{}'", at, l.name);
     for (auto e :
          {check_distribution(at + ".latency", l.latency), check_probability(at + ".loss", l.loss),
@@ -385,8 +386,8 @@ class TimelineChecker {
 
   std::string check() {
     if (spec_.events.size() > limits::kEvents) {
-      return fmt::format("events: {} hosts and events; at most {} are allowed",
-                         spec_.events.size(), limits::kEvents);
+      return fmt::format("events: {} hosts and events; at most {} are allowed", spec_.events.size(),
+                         limits::kEvents);
     }
     for (std::size_t i = 0; i < spec_.events.size(); ++i) {
       const EventSpec& e = spec_.events[i];
@@ -436,8 +437,10 @@ class TimelineChecker {
         removed_at_[e.host] = e.at_ns;
         // Deleted in Cattle only, the machine runs on: its own faults still
         // make sense (a crash, a partition, its replica, its death).
-        if (e.kind == EventKind::DeleteHost) running_.insert(e.host);
-        else running_.erase(e.host);
+        if (e.kind == EventKind::DeleteHost)
+          running_.insert(e.host);
+        else
+          running_.erase(e.host);
         return {};
       case EventKind::MachineDies:
         if (auto err = require_machine(e, e.host); !err.empty()) return err;
@@ -465,8 +468,7 @@ class TimelineChecker {
                              where_, limits::kManagerScale, e.manager_scale);
         return {};
       case EventKind::PublishImage:
-        if (e.arches.empty())
-          return fmt::format("{}: publish_image names no architecture", where_);
+        if (e.arches.empty()) return fmt::format("{}: publish_image names no architecture", where_);
         return {};
       case EventKind::EditLabels:
         if (auto err = require_present(e, e.host); !err.empty()) return err;
@@ -496,23 +498,26 @@ class TimelineChecker {
                          name_list(spec_.profiles, [](const ProfileSpec& p) { return p.name; }));
     }
     if (e.same_machine && removed_at_.count(e.host) == 0) {
-      return fmt::format("{}: add_host '{}' with same_machine: no machine of that name was added "
-                         "and removed before",
-                         where_, e.host);
+      return fmt::format(
+          "{}: add_host '{}' with same_machine: no machine of that name was added "
+          "and removed before",
+          where_, e.host);
     }
     for (const auto* text : {&e.kernel_hostname, &e.rancher_hostname}) {
       if (auto err = check_text(where_, "a hostname", *text, limits::kNameBytes); !err.empty())
         return err;
     }
     if (e.same_machine && (!e.kernel_hostname.empty() || !e.rancher_hostname.empty())) {
-      return fmt::format("{}: add_host '{}' with same_machine keeps the machine's hostnames; drop "
-                         "kernel_hostname and rancher_hostname",
-                         where_, e.host);
+      return fmt::format(
+          "{}: add_host '{}' with same_machine keeps the machine's hostnames; drop "
+          "kernel_hostname and rancher_hostname",
+          where_, e.host);
     }
     if (e.same_machine && profile_of_[e.host] != e.profile) {
-      return fmt::format("{}: add_host '{}' with same_machine: the machine was added with profile "
-                         "'{}', not '{}'",
-                         where_, e.host, profile_of_[e.host], e.profile);
+      return fmt::format(
+          "{}: add_host '{}' with same_machine: the machine was added with profile "
+          "'{}', not '{}'",
+          where_, e.host, profile_of_[e.host], e.profile);
     }
     if (auto it = present_.find(e.host); it != present_.end()) {
       return fmt::format(
@@ -533,10 +538,11 @@ class TimelineChecker {
     if (running_.count(host) != 0) return {};
     if (auto err = require_present(e, host); err.empty() || removed_at_.count(host) == 0)
       return err;
-    return fmt::format("{}: {} '{}' at {}: the host was removed at {} and its machine does not "
-                       "run any more",
-                       where_, to_string(e.kind), host, format_duration(e.at_ns),
-                       format_duration(removed_at_.at(host)));
+    return fmt::format(
+        "{}: {} '{}' at {}: the host was removed at {} and its machine does not "
+        "run any more",
+        where_, to_string(e.kind), host, format_duration(e.at_ns),
+        format_duration(removed_at_.at(host)));
   }
 
   std::string require_present(const EventSpec& e, const std::string& host) const {
@@ -561,9 +567,9 @@ class TimelineChecker {
 
   const ScenarioSpec& spec_;
   std::string where_;
-  std::map<std::string, Instant> present_;     // host -> when it was (last) added
-  std::map<std::string, Instant> removed_at_;  // host -> when it was last removed
-  std::set<std::string> running_;  // deleted in Cattle, the machine still running
+  std::map<std::string, Instant> present_;         // host -> when it was (last) added
+  std::map<std::string, Instant> removed_at_;      // host -> when it was last removed
+  std::set<std::string> running_;                  // deleted in Cattle, the machine still running
   std::map<std::string, std::string> profile_of_;  // host -> the profile it was last added with
   std::size_t added_ = 0;
 };
@@ -581,9 +587,10 @@ std::string check_cattle(const CattleSpec& c) {
   if (auto err = check_probability("cattle.write_timeout", c.write_timeout_p); !err.empty())
     return err;
   if (c.write_error_p + c.write_timeout_p > 1.0)
-    return fmt::format("cattle: write_error and write_timeout add up to {}; together they can be "
-                       "at most 1",
-                       c.write_error_p + c.write_timeout_p);
+    return fmt::format(
+        "cattle: write_error and write_timeout add up to {}; together they can be "
+        "at most 1",
+        c.write_error_p + c.write_timeout_p);
   return {};
 }
 

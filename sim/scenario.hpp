@@ -8,8 +8,8 @@
 #pragma once
 
 #include <cstdint>
-#include <optional>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -62,9 +62,9 @@ const char* to_string(AgentHostnameRule r);
 struct LinkClassSpec {
   std::string name;
   Distribution latency = Distribution::constant(kMillisecond);  // one-way, per access link
-  double loss = 0.0;        // probability a message is dropped on this link
-  double duplicate = 0.0;   // probability a message is delivered twice
-  double reorder = 0.0;     // probability a message is held back by reorder_delay
+  double loss = 0.0;       // probability a message is dropped on this link
+  double duplicate = 0.0;  // probability a message is delivered twice
+  double reorder = 0.0;    // probability a message is held back by reorder_delay
   Distribution reorder_delay = Distribution::constant(0);
   bool operator==(const LinkClassSpec&) const = default;
 };
@@ -89,23 +89,23 @@ struct ProfileSpec {
   // card) and sends no heartbeats for this long (before cpu_factor). Zero:
   // never busy.
   Distribution busy_after_join = Distribution::constant(0);
-  Duration clock_skew_ns = 0;  // added to `now` as the host's logic sees it
+  Duration clock_skew_ns = 0;                      // added to `now` as the host's logic sees it
   SeenAddr manager_sees_addr = SeenAddr::AgentIp;  // Status.Addr of this host's nodes
   bool operator==(const ProfileSpec&) const = default;
 };
 
 struct SwarmSpec {
-  int manager_scale = 3;                            // MANAGER_SCALE
-  Duration loop_interval_ns = 30 * kSecond;         // swarmkit-mon `sleep 30`
+  int manager_scale = 3;                     // MANAGER_SCALE
+  Duration loop_interval_ns = 30 * kSecond;  // swarmkit-mon `sleep 30`
   // Heartbeats are not simulated one by one: a node's silence is tracked as
   // an interval (crash, partition, busy host) and it is `down` once silent
   // for down_after. The period only bounds down_after from below.
   Duration heartbeat_period_ns = 5 * kSecond;
-  Duration down_after_ns = 15 * kSecond;            // no heartbeat this long: down
+  Duration down_after_ns = 15 * kSecond;  // no heartbeat this long: down
   Distribution registration_delay = Distribution::constant(300 * kMillisecond);  // cert to ready
-  bool removed_node_sees_error = true;              // /info shows Swarm.Error after removal
-  Duration grace_min_node_age_ns = 2 * kMinute;     // policy `grace`
-  int fixed_max_removals_per_pass = 1;              // policy `fixed`
+  bool removed_node_sees_error = true;           // /info shows Swarm.Error after removal
+  Duration grace_min_node_age_ns = 2 * kMinute;  // policy `grace`
+  int fixed_max_removals_per_pass = 1;           // policy `fixed`
   bool operator==(const SwarmSpec&) const = default;
 };
 
@@ -184,7 +184,7 @@ struct EventSpec {
   // PublishImage: the architectures the new image is built for.
   std::vector<Arch> arches;
   int manager_scale = 0;  // UpgradeStack: the new MANAGER_SCALE; 0: unchanged
-  int line = 0;                    // source line in the scenario file, 0 if generated
+  int line = 0;           // source line in the scenario file, 0 if generated
   bool operator==(const EventSpec& o) const {
     return at_ns == o.at_ns && kind == o.kind && host == o.host && profile == o.profile &&
            hosts == o.hosts && duration_ns == o.duration_ns && same_machine == o.same_machine &&
@@ -215,10 +215,10 @@ std::vector<EventSpec> expand_host_group(const HostGroupSpec& g, std::uint64_t s
 struct ScenarioSpec {
   std::string name;
   std::string description;
-  std::string file;               // where it was read from, for messages
-  std::uint64_t seed = 1;         // default seed; the CLI's --seed overrides
-  std::string policy = "legacy";  // default policy; the CLI's --policy overrides
-  Duration duration_ns = 10 * kMinute;   // run at least this long
+  std::string file;                          // where it was read from, for messages
+  std::uint64_t seed = 1;                    // default seed; the CLI's --seed overrides
+  std::string policy = "legacy";             // default policy; the CLI's --policy overrides
+  Duration duration_ns = 10 * kMinute;       // run at least this long
   Duration liveness_bound_ns = 3 * kMinute;  // after the last change heals
   SwarmSpec swarm;
   StackSpec stack;
@@ -230,10 +230,9 @@ struct ScenarioSpec {
   const ProfileSpec* find_profile(const std::string& name) const;
   const LinkClassSpec* find_link(const std::string& name) const;
   bool operator==(const ScenarioSpec& o) const {
-    return name == o.name && description == o.description && seed == o.seed &&
-           policy == o.policy && duration_ns == o.duration_ns &&
-           liveness_bound_ns == o.liveness_bound_ns && swarm == o.swarm && stack == o.stack &&
-           cattle == o.cattle && links == o.links &&
+    return name == o.name && description == o.description && seed == o.seed && policy == o.policy &&
+           duration_ns == o.duration_ns && liveness_bound_ns == o.liveness_bound_ns &&
+           swarm == o.swarm && stack == o.stack && cattle == o.cattle && links == o.links &&
            profiles == o.profiles && events == o.events;
   }
 };
@@ -243,9 +242,9 @@ struct ScenarioSpec {
 // can overflow however it is combined), and keep a typo from becoming a run
 // that never ends. scenarios/README.md lists them for users.
 namespace limits {
-inline constexpr std::size_t kFileBytes = 4 << 20;          // a scenario file, 4 MiB
-inline constexpr Duration kDuration = 720 * kHour;          // any one duration or instant, 30 days
-inline constexpr std::size_t kNameBytes = 253;              // a host, profile or link name, a domain
+inline constexpr std::size_t kFileBytes = 4 << 20;  // a scenario file, 4 MiB
+inline constexpr Duration kDuration = 720 * kHour;  // any one duration or instant, 30 days
+inline constexpr std::size_t kNameBytes = 253;      // a host, profile or link name, a domain
 inline constexpr std::size_t kDescriptionBytes = 64 << 10;  // the description
 inline constexpr double kCpuFactor = 100.0;                 // slowest host, times the reference VM
 inline constexpr double kSigma = 10.0;                      // lognormal shape
@@ -253,9 +252,9 @@ inline constexpr int kManagerScale = 99;
 inline constexpr int kRemovalsPerPass = 100'000;
 inline constexpr Duration kLoopIntervalMin = 100 * kMillisecond;
 inline constexpr Duration kHeartbeatPeriodMin = 100 * kMillisecond;
-inline constexpr Duration kClockSkew = 24 * kHour;          // either way
+inline constexpr Duration kClockSkew = 24 * kHour;  // either way
 inline constexpr std::size_t kHostAdditions = 100'000;
-inline constexpr std::size_t kLabelsPerEdit = 64;          // labels one edit_labels sets
+inline constexpr std::size_t kLabelsPerEdit = 64;  // labels one edit_labels sets
 // Hosts and events together. YAML aliases let a small file list one event
 // many times, so this also bounds the memory a file can ask for.
 inline constexpr std::size_t kEvents = 300'000;

@@ -1,18 +1,20 @@
 // Writing scenarios back out as YAML (counterexamples, round trips). The
 // reader and the schema are in scenario_yaml.cpp.
-#include "sim/scenario_yaml.hpp"
-
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <string>
 #include <string_view>
 
+#include "sim/scenario_yaml.hpp"
+
 namespace swarmsim::sim {
 
 namespace {
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 // ---- Writing -------------------------------------------------------------
 

@@ -3,8 +3,8 @@
 #include <fmt/format.h>
 
 #include "sim/engine_sim.hpp"
-#include "sim/mon_sim.hpp"
 #include "sim/host_sim.hpp"
+#include "sim/mon_sim.hpp"
 #include "sim/streams.hpp"
 
 namespace swarmsim::sim {
@@ -22,7 +22,7 @@ void SchedulerSim::handle_host_added(HostIndex index) {
     cattle_.add_container(kernel_.now(), host.uuid);
     host.container_created = true;
     trace_.record(kernel_.now(), TraceKind::AgentStarted, host.name, "",
-                          "swarmkit-mon container scheduled");
+                  "swarmkit-mon container scheduled");
     if (host.engine->up()) start_container(index);
   });
 }
@@ -38,9 +38,9 @@ void SchedulerSim::start_container(HostIndex index) {
     return;
   }
   trace_.record(kernel_.now(), TraceKind::Fault, host.name, "",
-                        fmt::format("swarmkit-mon exits at once: exec format error (the image "
-                                    "has no {} build)",
-                                    to_string(host.profile.arch)));
+                fmt::format("swarmkit-mon exits at once: exec format error (the image "
+                            "has no {} build)",
+                            to_string(host.profile.arch)));
   const std::string uuid = host.uuid;
   kernel_.schedule_after(host.stretch(kImageRetryNs), [this, index, uuid] {
     HostSim& h = env_.host(index);
@@ -61,7 +61,7 @@ void SchedulerSim::handle_host_rebooted(HostIndex index) {
     if (!host.container_created || !host.machine_on || !host.engine->up() || host.mon->running())
       return;
     trace_.record(kernel_.now(), TraceKind::AgentStarted, host.name, "",
-                          "swarmkit-mon container restarted");
+                  "swarmkit-mon container restarted");
     start_container(index);
   });
 }

@@ -45,7 +45,11 @@ class SchedulerSim {
   };
   SchedulerSim(Env& env, Kernel& kernel, Trace& trace, CattleSim& cattle,
                Duration container_restart_ns)
-      : env_(env), kernel_(kernel), trace_(trace), cattle_(cattle), restart_ns_(container_restart_ns) {}
+      : env_(env),
+        kernel_(kernel),
+        trace_(trace),
+        cattle_(cattle),
+        restart_ns_(container_restart_ns) {}
   // A new host: start swarmkit-mon after the agent start-up delay.
   void handle_host_added(HostIndex host);
   // The host's engine came back: restart its swarmkit-mon container.

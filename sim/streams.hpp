@@ -9,29 +9,33 @@
 // seed's meaning: changing one changes what a seed replays.
 #pragma once
 
+#include <fmt/format.h>
+
 #include <cstdint>
 #include <string>
 #include <string_view>
 
-#include <fmt/format.h>
-
 namespace swarmsim::sim::streams {
 
 inline constexpr std::string_view kKinds[] = {
-    "net",            // a pair of endpoints' link: delays, loss, duplication, reordering
-    "metadata-lag",   // a registration's metadata replica: reload lag
-    "metadata-empty", // ... and its empty answers
-    "agent-startup",  // a container's start on a machine
-    "registration",   // a node's registration after its join
-    "busy",           // a node busy after its join
-    "cattle-write",   // a machine's Cattle write faults
-    "host-group",     // a scenario's host group: arrival times
-    "swarm",          // a swarm's own draws (tokens)
-    "node-id",        // a swarm's node IDs
+    "net",             // a pair of endpoints' link: delays, loss, duplication, reordering
+    "metadata-lag",    // a registration's metadata replica: reload lag
+    "metadata-empty",  // ... and its empty answers
+    "agent-startup",   // a container's start on a machine
+    "registration",    // a node's registration after its join
+    "busy",            // a node busy after its join
+    "cattle-write",    // a machine's Cattle write faults
+    "host-group",      // a scenario's host group: arrival times
+    "swarm",           // a swarm's own draws (tokens)
+    "node-id",         // a swarm's node IDs
 };
 
-inline std::string network(std::string_view from, std::string_view to) { return fmt::format("net/{}->{}", from, to); }
-inline std::string metadata_lag(std::string_view registration) { return fmt::format("metadata-lag/{}", registration); }
+inline std::string network(std::string_view from, std::string_view to) {
+  return fmt::format("net/{}->{}", from, to);
+}
+inline std::string metadata_lag(std::string_view registration) {
+  return fmt::format("metadata-lag/{}", registration);
+}
 inline std::string metadata_empty(std::string_view registration) {
   return fmt::format("metadata-empty/{}", registration);
 }
@@ -44,12 +48,19 @@ inline std::string registration(std::string_view machine, std::string_view node_
 inline std::string busy(std::string_view machine, std::string_view node_id) {
   return fmt::format("busy/{}/{}", machine, node_id);
 }
-inline std::string cattle_write(std::string_view machine) { return fmt::format("cattle-write/{}", machine); }
-inline std::string host_group(std::string_view pattern) { return fmt::format("host-group/{}", pattern); }
+inline std::string cattle_write(std::string_view machine) {
+  return fmt::format("cattle-write/{}", machine);
+}
+inline std::string host_group(std::string_view pattern) {
+  return fmt::format("host-group/{}", pattern);
+}
 // The first swarm's is "swarm", later ones' "swarm/N".
-inline std::string swarm(std::size_t number) { return number == 0 ? std::string("swarm") : fmt::format("swarm/{}", number); }
+inline std::string swarm(std::size_t number) {
+  return number == 0 ? std::string("swarm") : fmt::format("swarm/{}", number);
+}
 inline std::string node_id(std::size_t swarm, std::string_view machine, std::uint64_t n) {
-  return swarm == 0 ? fmt::format("node-id/{}/{}", machine, n) : fmt::format("node-id/{}/{}/{}", swarm, machine, n);
+  return swarm == 0 ? fmt::format("node-id/{}/{}", machine, n)
+                    : fmt::format("node-id/{}/{}/{}", swarm, machine, n);
 }
 
 }  // namespace swarmsim::sim::streams

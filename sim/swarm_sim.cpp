@@ -1,7 +1,8 @@
 #include "sim/swarm_sim.hpp"
-#include "sim/streams.hpp"
 
 #include <fmt/format.h>
+
+#include "sim/streams.hpp"
 
 namespace swarmsim::sim {
 
@@ -19,11 +20,15 @@ SwarmSim::SwarmSim(Kernel& kernel, Trace& trace, const SwarmSpec& spec, std::uin
       number_(number),
       rng_(Rng::substream(seed, streams::swarm(number))) {}
 
-bool SwarmSim::has_manager() const { return !managers_.empty(); }
+bool SwarmSim::has_manager() const {
+  return !managers_.empty();
+}
 
 void SwarmSim::indexed(const SwarmNodeRecord& n) {
-  if (n.role == NodeRole::Manager) managers_.insert(n.id);
-  else managers_.erase(n.id);
+  if (n.role == NodeRole::Manager)
+    managers_.insert(n.id);
+  else
+    managers_.erase(n.id);
   by_host_[n.host].insert(n.id);
   list_keys_.insert(list_key(n.id));
   changed(n.id);
@@ -81,10 +86,10 @@ std::string SwarmSim::init(HostIndex host, const std::string& host_name,
   n.addr = addr;
   leader_ = n.id;
   ++certificates_[host_name];
-  trace_.record(kernel_.now(), TraceKind::SwarmInit, host_name, n.id,
-                number_ == 0 ? fmt::format("swarm created, leader hostname '{}'", hostname)
-                             : fmt::format("swarm #{} created, leader hostname '{}'", number_ + 1,
-                                           hostname));
+  trace_.record(
+      kernel_.now(), TraceKind::SwarmInit, host_name, n.id,
+      number_ == 0 ? fmt::format("swarm created, leader hostname '{}'", hostname)
+                   : fmt::format("swarm #{} created, leader hostname '{}'", number_ + 1, hostname));
   indexed(n);
   const std::string id = n.id;
   where_[id] = nodes_.insert_or_assign(id, std::move(n)).first;
@@ -92,16 +97,14 @@ std::string SwarmSim::init(HostIndex host, const std::string& host_name,
   return *leader_;
 }
 
-std::variant<ApiError, std::string> SwarmSim::issue_certificate(HostIndex host,
-                                                                 const std::string& host_name,
-                                                                 const std::string& stream_key,
-                                                                 const std::string& token,
-                                                                 const std::string& addr,
-                                                                 Instant manager_clock,
-                                                                 const std::string& advertise_addr) {
+std::variant<ApiError, std::string> SwarmSim::issue_certificate(
+    HostIndex host, const std::string& host_name, const std::string& stream_key,
+    const std::string& token, const std::string& addr, Instant manager_clock,
+    const std::string& advertise_addr) {
   if (token.empty() || (token != tokens_.Worker && token != tokens_.Manager))
-    return ApiError{400, "rpc error: code = InvalidArgument desc = A valid join token is necessary "
-                         "to join this cluster"};
+    return ApiError{400,
+                    "rpc error: code = InvalidArgument desc = A valid join token is necessary "
+                    "to join this cluster"};
   SwarmNodeRecord n;
   n.id = new_node_id(stream_key);
   n.host = host;
@@ -111,9 +114,9 @@ std::variant<ApiError, std::string> SwarmSim::issue_certificate(HostIndex host,
   n.created_sim = kernel_.now();
   n.addr = addr;
   n.advertise_addr = advertise_addr;
-  trace_.record(kernel_.now(), TraceKind::NodeCreated, host_name, n.id,
-                fmt::format("certificate issued as {}; state unknown, no hostname yet",
-                            to_string(n.role)));
+  trace_.record(
+      kernel_.now(), TraceKind::NodeCreated, host_name, n.id,
+      fmt::format("certificate issued as {}; state unknown, no hostname yet", to_string(n.role)));
   std::string id = n.id;
   ++certificates_[host_name];
   indexed(n);
@@ -134,9 +137,9 @@ void SwarmSim::register_node(const std::string& id, const std::string& hostname,
   changed(id);
   it->second.hostname = hostname;
   it->second.arch = arch;
-  trace_.record(kernel_.now(), TraceKind::NodeReady, it->second.host_name, id,
-                fmt::format("registered: hostname '{}', {}, {}", hostname, arch,
-                            to_string(it->second.role)));
+  trace_.record(
+      kernel_.now(), TraceKind::NodeReady, it->second.host_name, id,
+      fmt::format("registered: hostname '{}', {}, {}", hostname, arch, to_string(it->second.role)));
   state_changed(it->second);
 }
 
@@ -174,8 +177,8 @@ model::Node SwarmSim::node_view(const std::string& id, const SwarmNodeRecord& n)
   if (n.role == NodeRole::Manager && !n.raft_pending) {
     model::ManagerStatus ms;
     ms.Leader = leader_ && *leader_ == id;
-    ms.Reachability_ = n.silent_since ? model::Reachability::Unreachable
-                                      : model::Reachability::Reachable;
+    ms.Reachability_ =
+        n.silent_since ? model::Reachability::Unreachable : model::Reachability::Reachable;
     ms.Addr = n.advertise_addr.empty() ? n.addr + ":2377" : n.advertise_addr;
     m.ManagerStatus_ = ms;
   }
@@ -196,8 +199,11 @@ model::NodeList SwarmSim::list_nodes() const {
   }
   for (const auto& id : unlisted_) {
     auto it = find_node(id);
-    if (it == nodes_.end()) listed_ = listed_.without(list_key(id));
-    else listed_ = listed_.with(list_key(id), std::make_shared<const model::Node>(node_view(id, it->second)));
+    if (it == nodes_.end())
+      listed_ = listed_.without(list_key(id));
+    else
+      listed_ = listed_.with(list_key(id),
+                             std::make_shared<const model::Node>(node_view(id, it->second)));
   }
   unlisted_.clear();
   return listed_;
@@ -228,8 +234,8 @@ model::Response SwarmSim::remove_node(const std::string& id, bool force,
   return model::Ok{};
 }
 
-model::Response SwarmSim::update_role(const std::string& id, std::uint64_t version,
-                                      NodeRole role, const SwarmOrigin& origin) {
+model::Response SwarmSim::update_role(const std::string& id, std::uint64_t version, NodeRole role,
+                                      const SwarmOrigin& origin) {
   auto it = find_node(id);
   if (it == nodes_.end()) return ApiError{404, fmt::format("node {} not found", id)};
   SwarmNodeRecord& n = it->second;
@@ -245,16 +251,18 @@ model::Response SwarmSim::update_role(const std::string& id, std::uint64_t versi
     if (managers <= 1) {
       trace_.record(kernel_.now(), TraceKind::NodeRemoveFailed, n.host_name, id,
                     "demotion refused: last manager");
-      return ApiError{400, "rpc error: code = FailedPrecondition desc = attempting to demote the "
-                           "last manager of the swarm"};
+      return ApiError{400,
+                      "rpc error: code = FailedPrecondition desc = attempting to demote the "
+                      "last manager of the swarm"};
     }
     // Demoting a raft member takes it out of the raft group; swarmkit
     // refuses when the members left would not have a reachable majority.
     if (!keeps_quorum_without(id)) {
       trace_.record(kernel_.now(), TraceKind::NodeRemoveFailed, n.host_name, id,
                     "demotion refused: the raft group would lose its quorum");
-      return ApiError{400, "rpc error: code = FailedPrecondition desc = can't remove member from "
-                           "the raft: this would result in a loss of quorum"};
+      return ApiError{400,
+                      "rpc error: code = FailedPrecondition desc = can't remove member from "
+                      "the raft: this would result in a loss of quorum"};
     }
   }
   n.role = role;
@@ -297,7 +305,8 @@ void SwarmSim::set_silent(const std::string& id, bool silent) {
     n.ready_since = kernel_.now();
     changed(id);
     n.raft_pending = false;  // a node promoted while away joins raft now
-    if (was_down) trace_.record(kernel_.now(), TraceKind::NodeUp, n.host_name, id, "heartbeats again");
+    if (was_down)
+      trace_.record(kernel_.now(), TraceKind::NodeUp, n.host_name, id, "heartbeats again");
     if (!leader_) elect_leader();
     state_changed(n);
     return;
@@ -345,8 +354,7 @@ bool SwarmSim::has_quorum() const {
 
 bool SwarmSim::is_manager_with_quorum(const std::string& id) const {
   auto it = find_node(id);
-  if (it == nodes_.end() || !it->second.raft_member() || it->second.silent_since)
-    return false;
+  if (it == nodes_.end() || !it->second.raft_member() || it->second.silent_since) return false;
   int managers = 0, alive = 0;
   for (const auto& m : managers_) {
     const SwarmNodeRecord& n = find_node(m)->second;
@@ -364,9 +372,11 @@ std::map<std::string, SwarmNodeRecord>::iterator SwarmSim::find_node(const std::
   return it == where_.end() ? nodes_.end() : it->second;
 }
 
-std::map<std::string, SwarmNodeRecord>::const_iterator SwarmSim::find_node(const std::string& id) const {
+std::map<std::string, SwarmNodeRecord>::const_iterator SwarmSim::find_node(
+    const std::string& id) const {
   auto it = where_.find(id);
-  return it == where_.end() ? nodes_.end() : std::map<std::string, SwarmNodeRecord>::const_iterator(it->second);
+  return it == where_.end() ? nodes_.end()
+                            : std::map<std::string, SwarmNodeRecord>::const_iterator(it->second);
 }
 
 const SwarmNodeRecord* SwarmSim::node(const std::string& id) const {

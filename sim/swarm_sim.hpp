@@ -94,13 +94,10 @@ class SwarmSim {
                    const std::string& hostname, const std::string& arch, const std::string& addr,
                    Instant manager_clock);
   // A join request reached a manager with `token`: issue a certificate.
-  std::variant<model::ApiError, std::string> issue_certificate(HostIndex host,
-                                                                const std::string& host_name,
-                                                                const std::string& stream_key,
-                                                                const std::string& token,
-                                                                const std::string& addr,
-                                                                Instant manager_clock,
-                                                                const std::string& advertise_addr = "");
+  std::variant<model::ApiError, std::string> issue_certificate(
+      HostIndex host, const std::string& host_name, const std::string& stream_key,
+      const std::string& token, const std::string& addr, Instant manager_clock,
+      const std::string& advertise_addr = "");
   void register_node(const std::string& id, const std::string& hostname, const std::string& arch);
 
   // GET /nodes. The list is kept from one call to the next and only the
@@ -149,7 +146,7 @@ class SwarmSim {
   SwarmSpec spec_;
   std::uint64_t seed_;
   std::size_t number_;
-  Rng rng_;  // join tokens
+  Rng rng_;                                       // join tokens
   std::map<std::string, SwarmNodeRecord> nodes_;  // ordered by id: `docker node ls` order
   // nodes_ by id, hashed: a lookup per heartbeat check and API call.
   std::unordered_map<std::string, std::map<std::string, SwarmNodeRecord>::iterator> where_;
@@ -170,8 +167,8 @@ class SwarmSim {
     if (on_state_changed) on_state_changed(n);
   }
   mutable model::NodeList listed_;
-  mutable std::vector<std::string> unlisted_;            // changed since the last listing
-  mutable std::optional<std::string> listed_leader_;     // the leader the listing shows
+  mutable std::vector<std::string> unlisted_;               // changed since the last listing
+  mutable std::optional<std::string> listed_leader_;        // the leader the listing shows
   mutable std::multimap<Instant, std::string> turns_down_;  // when a silent node shows down
   std::set<model::NodeList::Key> list_keys_;
   void unindexed(const SwarmNodeRecord& n);

@@ -34,17 +34,17 @@ std::uint64_t fold(std::uint64_t h, const void* data, std::size_t n) {
 
 }  // namespace
 
-
 std::string format_duration_ms(Duration d) {
   const bool negative = d < 0;
   // Round half away from zero to whole milliseconds, on the magnitude, so
   // that the most negative duration cannot overflow.
-  const std::uint64_t magnitude = negative ? 0 - static_cast<std::uint64_t>(d) : static_cast<std::uint64_t>(d);
+  const std::uint64_t magnitude =
+      negative ? 0 - static_cast<std::uint64_t>(d) : static_cast<std::uint64_t>(d);
   const std::uint64_t ms_total = (magnitude + kMillisecond / 2) / kMillisecond;
   const std::string sign = negative && ms_total > 0 ? "-" : "";
   if (ms_total < 1000) return fmt::format("{}{}ms", sign, ms_total);
-  const std::uint64_t h = ms_total / 3'600'000, m = ms_total / 60'000 % 60, s = ms_total / 1000 % 60,
-                      ms = ms_total % 1000;
+  const std::uint64_t h = ms_total / 3'600'000, m = ms_total / 60'000 % 60,
+                      s = ms_total / 1000 % 60, ms = ms_total % 1000;
   std::string out = sign;
   if (h > 0) out += fmt::format("{}h", h);
   if (h > 0 || m > 0) out += fmt::format("{}m", m);
@@ -56,35 +56,56 @@ std::string format_duration_ms(Duration d) {
 
 const char* to_string(TraceKind k) {
   switch (k) {
-    case TraceKind::HostAdded: return "host-added";
-    case TraceKind::HostRemoved: return "host-removed";
-    case TraceKind::AgentStarted: return "agent-started";
-    case TraceKind::MonCall: return "call";
-    case TraceKind::MetadataReload: return "metadata-reload";
-    case TraceKind::SwarmInit: return "swarm-init";
-    case TraceKind::NodeCreated: return "node-created";
-    case TraceKind::NodeReady: return "node-ready";
-    case TraceKind::NodeDown: return "node-down";
-    case TraceKind::NodeUp: return "node-up";
-    case TraceKind::NodeDemoted: return "node-demoted";
-    case TraceKind::NodePromoted: return "node-promoted";
-    case TraceKind::NodeRemoved: return "node-removed";
-    case TraceKind::NodeRemoveFailed: return "node-rm-failed";
-    case TraceKind::EngineLeft: return "engine-left";
-    case TraceKind::EngineError: return "engine-error";
-    case TraceKind::Fault: return "fault";
-    case TraceKind::Violation: return "VIOLATION";
-    case TraceKind::MonCallFailed: return "call-failed";
-    case TraceKind::LabelLost: return "label-lost";
-    case TraceKind::NoteLost: return "note-lost";
-    case TraceKind::NoteRecalled: return "note-recalled";
+    case TraceKind::HostAdded:
+      return "host-added";
+    case TraceKind::HostRemoved:
+      return "host-removed";
+    case TraceKind::AgentStarted:
+      return "agent-started";
+    case TraceKind::MonCall:
+      return "call";
+    case TraceKind::MetadataReload:
+      return "metadata-reload";
+    case TraceKind::SwarmInit:
+      return "swarm-init";
+    case TraceKind::NodeCreated:
+      return "node-created";
+    case TraceKind::NodeReady:
+      return "node-ready";
+    case TraceKind::NodeDown:
+      return "node-down";
+    case TraceKind::NodeUp:
+      return "node-up";
+    case TraceKind::NodeDemoted:
+      return "node-demoted";
+    case TraceKind::NodePromoted:
+      return "node-promoted";
+    case TraceKind::NodeRemoved:
+      return "node-removed";
+    case TraceKind::NodeRemoveFailed:
+      return "node-rm-failed";
+    case TraceKind::EngineLeft:
+      return "engine-left";
+    case TraceKind::EngineError:
+      return "engine-error";
+    case TraceKind::Fault:
+      return "fault";
+    case TraceKind::Violation:
+      return "VIOLATION";
+    case TraceKind::MonCallFailed:
+      return "call-failed";
+    case TraceKind::LabelLost:
+      return "label-lost";
+    case TraceKind::NoteLost:
+      return "note-lost";
+    case TraceKind::NoteRecalled:
+      return "note-recalled";
   }
   return "?";
 }
 
 bool is_membership(TraceKind k) {
-  return k != TraceKind::MonCall && k != TraceKind::MetadataReload &&
-         k != TraceKind::MonCallFailed;
+  return k != TraceKind::MonCall && k != TraceKind::MetadataReload && k != TraceKind::MonCallFailed;
 }
 
 void Trace::record(Instant at, TraceKind kind, std::string_view host, std::string_view node,
@@ -102,7 +123,8 @@ void Trace::record(Instant at, TraceKind kind, std::string_view host, std::strin
   ++count_by_kind_[k];
   if (!keep_ || (!keep_calls_ && !is_membership(kind))) return;
   if (!events_.empty() && events_.back().at > at) in_order_ = false;
-  events_.push_back(TraceEvent{at, kind, std::string(host), std::string(node), std::string(detail)});
+  events_.push_back(
+      TraceEvent{at, kind, std::string(host), std::string(node), std::string(detail)});
 }
 
 void Trace::record_call(Instant at, std::string_view host, std::string_view what,
@@ -125,7 +147,9 @@ void Trace::record_call(Instant at, std::string_view host, std::string_view what
 
 namespace swarmsim::sim {
 
-std::uint64_t Trace::hash(const std::string& s) { return fold(kSeed, s.data(), s.size()); }
+std::uint64_t Trace::hash(const std::string& s) {
+  return fold(kSeed, s.data(), s.size());
+}
 
 void Trace::record_reload(Instant at, const std::string& host, std::uint64_t host_hash,
                           std::uint64_t version, std::size_t hosts) {

@@ -34,18 +34,18 @@ enum class TraceKind {
   NodeUp,          // heartbeats again
   NodeDemoted,
   NodePromoted,
-  NodeRemoved,     // `docker node rm` succeeded
+  NodeRemoved,  // `docker node rm` succeeded
   NodeRemoveFailed,
-  EngineLeft,      // the engine left its swarm
-  EngineError,     // the engine learnt its node was removed
-  Fault,           // a fault started or healed (crash, partition, stall, ...)
-  Violation,       // a checker found one
+  EngineLeft,   // the engine left its swarm
+  EngineError,  // the engine learnt its node was removed
+  Fault,        // a fault started or healed (crash, partition, stall, ...)
+  Violation,    // a checker found one
   // Appended after Violation so that the kinds above keep the numbers the
   // digest mixes in.
-  MonCallFailed,   // a call the logic made came back as an error, empty or `Not found`
-  LabelLost,       // a whole-host PUT of an older copy reverted a label another writer set
-  NoteLost,        // a whole-service PUT of an older copy dropped a departure note
-  NoteRecalled,    // a restarted agent read the node its engine left behind from the disk
+  MonCallFailed,  // a call the logic made came back as an error, empty or `Not found`
+  LabelLost,      // a whole-host PUT of an older copy reverted a label another writer set
+  NoteLost,       // a whole-service PUT of an older copy dropped a departure note
+  NoteRecalled,   // a restarted agent read the node its engine left behind from the disk
 };
 const char* to_string(TraceKind k);
 // A duration as trace details and reports print it, rounded to the
@@ -83,7 +83,9 @@ class Trace {
   static std::uint64_t hash(const std::string& s);
   std::uint64_t digest() const;
   std::uint64_t count() const { return count_; }
-  std::uint64_t count(TraceKind kind) const { return count_by_kind_[static_cast<std::size_t>(kind)]; }
+  std::uint64_t count(TraceKind kind) const {
+    return count_by_kind_[static_cast<std::size_t>(kind)];
+  }
   const std::vector<TraceEvent>& events() const { return events_; }
   // Moves the kept events out, in time order (stable: the order of
   // recording within an instant).

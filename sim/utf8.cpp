@@ -54,19 +54,21 @@ void append_utf8(std::string& out, char32_t code) {
   }
 }
 
-bool is_control(char32_t c) { return c < 0x20 || (c >= 0x7f && c <= 0x9f); }
+bool is_control(char32_t c) {
+  return c < 0x20 || (c >= 0x7f && c <= 0x9f);
+}
 
 std::optional<TextProblem> find_unprintable(std::string_view s, bool allow_line_breaks) {
   for (std::size_t i = 0; i < s.size();) {
     const Utf8Char ch = decode_utf8(s, i);
     if (!ch.valid) {
-      return TextProblem{i, fmt::format("invalid UTF-8 (byte 0x{:02x})",
-                                        static_cast<unsigned char>(s[i]))};
+      return TextProblem{
+          i, fmt::format("invalid UTF-8 (byte 0x{:02x})", static_cast<unsigned char>(s[i]))};
     }
     const bool allowed_break = allow_line_breaks && (ch.code == '\n' || ch.code == '\r');
     if (is_control(ch.code) && ch.code != '\t' && !allowed_break) {
-      return TextProblem{i, fmt::format("control character U+{:04X}",
-                                        static_cast<std::uint32_t>(ch.code))};
+      return TextProblem{
+          i, fmt::format("control character U+{:04X}", static_cast<std::uint32_t>(ch.code))};
     }
     i += ch.length;
   }

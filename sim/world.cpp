@@ -46,13 +46,14 @@ World::World(const ScenarioSpec& spec, WorldOptions options)
     for (const auto& h : hosts_)
       if (h.uuid == l.host_uuid) host = h.name;
     lost_notes_.push_back({l.node_id, l.host_uuid, kernel_.now()});
-    trace_.record(kernel_.now(), TraceKind::NoteLost, host, l.node_id,
-                  l.stale_copy ? fmt::format("the departure note of node {} was written meanwhile, and {}'s "
-                                             "PUT of an older copy of the service dropped it",
-                                             l.node_id, l.writer)
-                               : fmt::format("{}'s PUT of the service dropped the departure note of node {}, "
-                                             "which it had read",
-                                             l.writer, l.node_id));
+    trace_.record(
+        kernel_.now(), TraceKind::NoteLost, host, l.node_id,
+        l.stale_copy ? fmt::format("the departure note of node {} was written meanwhile, and {}'s "
+                                   "PUT of an older copy of the service dropped it",
+                                   l.node_id, l.writer)
+                     : fmt::format("{}'s PUT of the service dropped the departure note of node {}, "
+                                   "which it had read",
+                                   l.writer, l.node_id));
   });
   network_->on_topology_change([this] { refresh_heartbeats(); });
   for (const auto& e : spec_.events) {
@@ -165,8 +166,8 @@ HostSim* World::machine_named(const std::string& name) {
 }
 
 void World::note_world_event(const HostSim& h, const EventSpec& e) {
-  std::string what = fmt::format("{} {} at {}", to_string(e.kind), h.name,
-                                 format_duration_ms(kernel_.now()));
+  std::string what =
+      fmt::format("{} {} at {}", to_string(e.kind), h.name, format_duration_ms(kernel_.now()));
   if (e.duration_ns > 0) what += " for " + format_duration_ms(e.duration_ns);
   world_events_[h.index].push_back(AppliedEvent{kernel_.now(), e.kind, std::move(what)});
 }
@@ -211,12 +212,13 @@ void World::apply(const EventSpec& e) {
   }
   if (e.kind == EventKind::PublishImage) {
     image_arches_ = e.arches;
-    world_events_[kNoHost].push_back(AppliedEvent{
-        kernel_.now(), e.kind,
-        fmt::format("publish_image [{}] at {}", to_string(e.arches), format_duration_ms(kernel_.now()))});
-    trace_.record(kernel_.now(), TraceKind::Fault, "registry", "",
-                  "the swarmkit-mon image is pushed again under its tag, built for " +
-                      to_string(e.arches));
+    world_events_[kNoHost].push_back(
+        AppliedEvent{kernel_.now(), e.kind,
+                     fmt::format("publish_image [{}] at {}", to_string(e.arches),
+                                 format_duration_ms(kernel_.now()))});
+    trace_.record(
+        kernel_.now(), TraceKind::Fault, "registry", "",
+        "the swarmkit-mon image is pushed again under its tag, built for " + to_string(e.arches));
     return;
   }
   // Faults of a machine reach it while it runs, even after its host was
@@ -297,7 +299,8 @@ void World::add_host(const EventSpec& e) {
   const int machines_so_far = machines_named_[name]++;
   h.stream_key = machines_so_far == 0 ? name : fmt::format("{}#{}", name, machines_so_far + 1);
   h.profile = *profile;
-  h.kernel_hostname = e.kernel_hostname.empty() ? kernel_hostname(name, *profile) : e.kernel_hostname;
+  h.kernel_hostname =
+      e.kernel_hostname.empty() ? kernel_hostname(name, *profile) : e.kernel_hostname;
   h.rancher_hostname = e.rancher_hostname.empty()
                            ? rancher_hostname(name, h.kernel_hostname, *profile)
                            : e.rancher_hostname;
@@ -359,8 +362,7 @@ void World::register_in_rancher(HostSim& h, const std::string& how) {
   }
   h.registrations.emplace_back(kernel_.now(), h.uuid);
   if (h.metadata) retired_replicas_.push_back(std::move(h.metadata));
-  const std::string registration =
-      fmt::format("{}/{}", h.stream_key, h.registrations.size());
+  const std::string registration = fmt::format("{}/{}", h.stream_key, h.registrations.size());
   h.metadata = std::make_unique<MetadataReplicaSim>(
       kernel_, cattle_, trace_,
       MetadataReplicaOptions{h.name, h.uuid, h.profile.metadata_lag, h.profile.metadata_empty_p},
@@ -422,11 +424,13 @@ void World::edit_labels(HostSim& h, const EventSpec& e) {
                                          before = std::move(loaded->labels), set = e.labels] {
     CattleSim::Labels after = before;
     for (const auto& [key, value] : set) {
-      if (value.empty()) after.erase(key);
-      else after[key] = value;
+      if (value.empty())
+        after.erase(key);
+      else
+        after[key] = value;
     }
-    const bool saved = cattle_.put_host_labels(kernel_.now(), uuid, before, after,
-                                               "the operator (Rancher UI)");
+    const bool saved =
+        cattle_.put_host_labels(kernel_.now(), uuid, before, after, "the operator (Rancher UI)");
     trace_.record(kernel_.now(), TraceKind::Fault, name, "",
                   saved ? "the operator saves the host in the Rancher UI (one PUT of the whole "
                           "host)"
@@ -484,8 +488,7 @@ void World::start_partition(const std::vector<std::string>& names, Duration for_
                 "partitioned from the rest for " + format_duration_ms(for_ns));
   const auto id = network_->start_partition(side);
   kernel_.schedule_after(for_ns, [this, id, joined] {
-    trace_.record(kernel_.now(), TraceKind::Fault, joined, "",
-                  "partition healed");
+    trace_.record(kernel_.now(), TraceKind::Fault, joined, "", "partition healed");
     network_->heal_partition(id);
   });
 }
@@ -501,9 +504,15 @@ std::size_t World::add_swarm() {
     handle_node_removed(n, o);
     tell(NodeRemoved{n, o});
   };
-  s->on_demoted = [this](const SwarmNodeRecord& n, const SwarmOrigin& o) { tell(NodeDemoted{n, o}); };
-  s->on_promoted = [this](const SwarmNodeRecord& n, const SwarmOrigin& o) { tell(NodePromoted{n, o}); };
-  s->on_state_changed = [this, swarm = s.get()](const SwarmNodeRecord& n) { tell(NodeStateChanged{*swarm, n}); };
+  s->on_demoted = [this](const SwarmNodeRecord& n, const SwarmOrigin& o) {
+    tell(NodeDemoted{n, o});
+  };
+  s->on_promoted = [this](const SwarmNodeRecord& n, const SwarmOrigin& o) {
+    tell(NodePromoted{n, o});
+  };
+  s->on_state_changed = [this, swarm = s.get()](const SwarmNodeRecord& n) {
+    tell(NodeStateChanged{*swarm, n});
+  };
   swarms_.push_back(std::move(s));
   return number;
 }
@@ -565,7 +574,8 @@ void World::refresh_heartbeats(HostIndex host) {
       continue;
     }
     std::vector<std::pair<std::string, bool>> changes;
-    for (const auto& id : swarm.node_ids_of(host)) changes.emplace_back(id, !beating(swarm, id, host));
+    for (const auto& id : swarm.node_ids_of(host))
+      changes.emplace_back(id, !beating(swarm, id, host));
     for (const auto& [id, silent] : changes) swarm.set_silent(id, silent);
     if (swarm.leader_id() != leader) refresh_swarm(s, 1);
   }

@@ -35,8 +35,8 @@
 #include "sim/scenario.hpp"
 #include "sim/scheduler_sim.hpp"
 #include "sim/swarm_sim.hpp"
-#include "sim/world_event.hpp"
 #include "sim/trace.hpp"
+#include "sim/world_event.hpp"
 
 namespace swarmsim::sim {
 
@@ -50,7 +50,7 @@ struct WorldOptions {
   Duration cattle_timeout_ns = 10 * kSecond;
   Duration join_timeout_ns = 20 * kSecond;
   Duration probe_timeout_ns = 2 * kSecond;
-  Duration container_restart_ns = 5 * kSecond;          // after a reboot (before stretch)
+  Duration container_restart_ns = 5 * kSecond;  // after a reboot (before stretch)
   // Hosts whose swarmkit-mon runs outside (`swarmsim serve --external`).
   std::set<std::string> external_agents;
   // Called with every metadata lag and network delay drawn (the stream's
@@ -174,7 +174,9 @@ class World final : public EngineSim::Env, public MonSim::Env, public SchedulerS
   void tell(const WorldEvent& e) {
     for (WorldObserver* o : observers_) o->on(e);
   }
-  void swarm_split(const SwarmSim& created, HostIndex host) override { tell(SwarmSplit{created, host}); }
+  void swarm_split(const SwarmSim& created, HostIndex host) override {
+    tell(SwarmSplit{created, host});
+  }
   void heartbeats_changed(HostIndex host) override {
     refresh_heartbeats(host);
     host_changed(host);
@@ -227,7 +229,7 @@ class World final : public EngineSim::Env, public MonSim::Env, public SchedulerS
   std::vector<HostSim> hosts_;
   std::unordered_map<std::string, std::size_t> current_by_name_;   // hosts in Rancher now
   std::unordered_map<std::string, std::size_t> machines_by_name_;  // the last machine of each name
-  std::map<std::string, int> machines_named_;            // how many machines had each name
+  std::map<std::string, int> machines_named_;  // how many machines had each name
   // Replicas of earlier registrations of a re-added machine: stopped, but
   // kept alive for the reload timers they may still have pending.
   std::vector<std::unique_ptr<MetadataReplicaSim>> retired_replicas_;
@@ -243,8 +245,8 @@ class World final : public EngineSim::Env, public MonSim::Env, public SchedulerS
   std::map<std::pair<std::string, std::string>, Instant> reverted_claims_;
   std::vector<LostNote> lost_notes_;
   std::vector<WorldObserver*> observers_;  // (host uuid, node ID)
-  std::vector<Arch> image_arches_;  // what the registry holds under the image's tag now
-  int manager_scale_ = 3;           // MANAGER_SCALE of the stack as last deployed
+  std::vector<Arch> image_arches_;         // what the registry holds under the image's tag now
+  int manager_scale_ = 3;                  // MANAGER_SCALE of the stack as last deployed
 };
 
 }  // namespace swarmsim::sim

@@ -65,8 +65,9 @@ struct CallMade {
   bool leader;
 };
 
-using WorldEvent = std::variant<NodeRemoved, NodeDemoted, NodePromoted, NodeStateChanged, SwarmSplit,
-                                DecisiveReadAnswered, DecisiveReadFailed, HostChanged, CallMade>;
+using WorldEvent =
+    std::variant<NodeRemoved, NodeDemoted, NodePromoted, NodeStateChanged, SwarmSplit,
+                 DecisiveReadAnswered, DecisiveReadFailed, HostChanged, CallMade>;
 
 class WorldObserver {
  public:

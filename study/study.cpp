@@ -19,7 +19,8 @@ namespace {
 
 [[noreturn]] void fail(const std::string& file, const YAML::Node& at, const std::string& message) {
   const YAML::Mark m = at.Mark();
-  throw ScenarioError(file, m.line >= 0 ? m.line + 1 : 0, m.column >= 0 ? m.column + 1 : 0, message);
+  throw ScenarioError(file, m.line >= 0 ? m.line + 1 : 0, m.column >= 0 ? m.column + 1 : 0,
+                      message);
 }
 
 }  // namespace
@@ -48,8 +49,8 @@ nlohmann::ordered_json label_of(const YAML::Node& v) {
 
 namespace {
 
-void only_keys(const std::string& file, const YAML::Node& map, std::initializer_list<const char*> keys,
-               const char* what) {
+void only_keys(const std::string& file, const YAML::Node& map,
+               std::initializer_list<const char*> keys, const char* what) {
   for (const auto& kv : map) {
     const std::string k = kv.first.as<std::string>();
     bool known = false;
@@ -57,7 +58,8 @@ void only_keys(const std::string& file, const YAML::Node& map, std::initializer_
     if (!known) {
       std::string list;
       for (const char* key : keys) list += std::string(list.empty() ? "" : ", ") + key;
-      fail(file, kv.first, fmt::format("unknown key '{}' in {}; expected one of: {}", k, what, list));
+      fail(file, kv.first,
+           fmt::format("unknown key '{}' in {}; expected one of: {}", k, what, list));
     }
   }
 }
@@ -68,13 +70,15 @@ int positive_int(const std::string& file, const YAML::Node& v, const char* what,
     if (n >= 1 && n <= max) return static_cast<int>(n);
   } catch (const YAML::Exception&) {
   }
-  fail(file, v, fmt::format("{}: expected a whole number from 1 to {}, got '{}'", what, max,
-                            v.IsScalar() ? v.Scalar() : "a " + std::string(v.IsMap() ? "mapping" : "list")));
+  fail(file, v,
+       fmt::format("{}: expected a whole number from 1 to {}, got '{}'", what, max,
+                   v.IsScalar() ? v.Scalar() : "a " + std::string(v.IsMap() ? "mapping" : "list")));
 }
 
 // Walks to `path` in `doc` and sets it. Map keys may be added (the loader
 // then says whether the scenario may have them); list entries must exist.
-void set_path(YAML::Node doc, const std::string& path, const YAML::Node& value, const std::string& where) {
+void set_path(YAML::Node doc, const std::string& path, const YAML::Node& value,
+              const std::string& where) {
   std::vector<std::string> parts;
   for (std::size_t start = 0;;) {
     const auto dot = path.find('.', start);
@@ -87,15 +91,18 @@ void set_path(YAML::Node doc, const std::string& path, const YAML::Node& value, 
     const std::string& part = parts[i];
     const bool last = i + 1 == parts.size();
     const std::string so_far = path.substr(0, path.find(part) + part.size());
-    if (part.empty()) throw std::invalid_argument(fmt::format("{}: the path '{}' has an empty part", where, path));
+    if (part.empty())
+      throw std::invalid_argument(fmt::format("{}: the path '{}' has an empty part", where, path));
     if (node.IsSequence()) {
       std::size_t index = 0;
       const auto r = std::from_chars(part.data(), part.data() + part.size(), index);
       if (r.ec != std::errc() || r.ptr != part.data() + part.size())
-        throw std::invalid_argument(fmt::format("{}: '{}' in '{}' is a list: expected an index from 0", where, so_far, path));
+        throw std::invalid_argument(fmt::format(
+            "{}: '{}' in '{}' is a list: expected an index from 0", where, so_far, path));
       if (index >= node.size())
-        throw std::invalid_argument(fmt::format("{}: '{}' in '{}': the list has {} entries (indexes from 0)", where,
-                                                so_far, path, node.size()));
+        throw std::invalid_argument(
+            fmt::format("{}: '{}' in '{}': the list has {} entries (indexes from 0)", where, so_far,
+                        path, node.size()));
       if (last) {
         node[index] = YAML::Clone(value);
         return;
@@ -109,20 +116,22 @@ void set_path(YAML::Node doc, const std::string& path, const YAML::Node& value, 
       }
       const YAML::Node& const_node = node;
       if (!const_node[part])
-        throw std::invalid_argument(fmt::format("{}: the scenario has no '{}' (in the path '{}')", where, so_far, path));
+        throw std::invalid_argument(
+            fmt::format("{}: the scenario has no '{}' (in the path '{}')", where, so_far, path));
       YAML::Node next = node[part];
       node.reset(next);
     } else {
-      throw std::invalid_argument(fmt::format("{}: '{}' in '{}' is a single value, not a mapping or a list", where,
-                                              so_far, path));
+      throw std::invalid_argument(fmt::format(
+          "{}: '{}' in '{}' is a single value, not a mapping or a list", where, so_far, path));
     }
   }
 }
 
 // half_width: a fraction (0.01) or a percentage ('1%').
 double half_width_of(const std::string& file, const YAML::Node& v) {
-  const std::string what = "precision.half_width: expected a fraction (0.01) or a percentage (1%) above 0 and at "
-                           "most 50%";
+  const std::string what =
+      "precision.half_width: expected a fraction (0.01) or a percentage (1%) above 0 and at "
+      "most 50%";
   if (!v.IsScalar()) fail(file, v, what);
   std::string text = v.Scalar();
   double scale = 1;
@@ -140,26 +149,33 @@ double half_width_of(const std::string& file, const YAML::Node& v) {
 }
 
 Precision precision_of(const std::string& file, const YAML::Node& p) {
-  if (!p.IsMap()) fail(file, p, "precision: expected a mapping {rate, half_width, batch, max_seeds}");
+  if (!p.IsMap())
+    fail(file, p, "precision: expected a mapping {rate, half_width, batch, max_seeds}");
   only_keys(file, p, {"rate", "half_width", "batch", "max_seeds"}, "precision");
   Precision out;
-  if (!p["rate"] || !p["rate"].IsScalar()) fail(file, p, "precision needs rate: safety, liveness or pass");
+  if (!p["rate"] || !p["rate"].IsScalar())
+    fail(file, p, "precision needs rate: safety, liveness or pass");
   out.rate = p["rate"].Scalar();
   if (out.rate != "safety" && out.rate != "liveness" && out.rate != "pass")
-    fail(file, p["rate"], fmt::format("precision.rate: expected safety, liveness or pass, got '{}'", out.rate));
-  if (!p["half_width"]) fail(file, p, "precision needs half_width, e.g. 1% (the rate known to within +-1 point)");
+    fail(file, p["rate"],
+         fmt::format("precision.rate: expected safety, liveness or pass, got '{}'", out.rate));
+  if (!p["half_width"])
+    fail(file, p, "precision needs half_width, e.g. 1% (the rate known to within +-1 point)");
   out.half_width = half_width_of(file, p["half_width"]);
   if (p["batch"]) out.batch = positive_int(file, p["batch"], "precision.batch", 100000);
-  if (p["max_seeds"]) out.max_seeds = positive_int(file, p["max_seeds"], "precision.max_seeds", 1000000);
+  if (p["max_seeds"])
+    out.max_seeds = positive_int(file, p["max_seeds"], "precision.max_seeds", 1000000);
   if (out.batch > out.max_seeds)
-    fail(file, p["batch"], fmt::format("precision.batch ({}) is more than max_seeds ({})", out.batch, out.max_seeds));
+    fail(file, p["batch"],
+         fmt::format("precision.batch ({}) is more than max_seeds ({})", out.batch, out.max_seeds));
   return out;
 }
 
 }  // namespace
 
 bool counted_verdict(const std::string& verdict) {
-  return verdict == "pass" || verdict == "safety" || verdict == "liveness" || verdict == "inconclusive";
+  return verdict == "pass" || verdict == "safety" || verdict == "liveness" ||
+         verdict == "inconclusive";
 }
 
 bool precise_enough(const Precision& p, std::size_t k, std::size_t n) {
@@ -198,8 +214,10 @@ StudySpec load_study_file(const std::string& path) {
   } catch (const YAML::ParserException& e) {
     throw ScenarioError(path, e.mark.line + 1, e.mark.column + 1, e.msg);
   }
-  if (!doc.IsMap()) throw ScenarioError(path, 1, 1, "a study is a mapping with name, base, grid and seeds");
-  only_keys(path, doc, {"name", "question", "base", "grid", "seeds", "precision", "first_seed", "metrics"},
+  if (!doc.IsMap())
+    throw ScenarioError(path, 1, 1, "a study is a mapping with name, base, grid and seeds");
+  only_keys(path, doc,
+            {"name", "question", "base", "grid", "seeds", "precision", "first_seed", "metrics"},
             "a study");
   auto required = [&](const char* key) {
     if (!doc[key]) throw ScenarioError(path, 1, 1, fmt::format("a study needs '{}'", key));
@@ -208,14 +226,16 @@ StudySpec load_study_file(const std::string& path) {
   s.name = required("name").as<std::string>();
   if (doc["question"]) s.question = doc["question"].as<std::string>();
   const YAML::Node base = required("base");
-  if (!base.IsScalar()) fail(path, base, "base: expected the path of a scenario file, relative to this file");
+  if (!base.IsScalar())
+    fail(path, base, "base: expected the path of a scenario file, relative to this file");
   const std::filesystem::path dir = std::filesystem::path(path).parent_path();
   s.base_file = (dir / base.Scalar()).lexically_normal().string();
   s.base_text = sim::read_scenario_text(s.base_file);
   sim::load_scenario_string(s.base_text, s.base_file);  // the base alone must be a good scenario
   if (doc["seeds"] && doc["precision"])
-    fail(path, doc["precision"], "give either seeds (a count per point) or precision (seeds until a rate is "
-                                 "known well enough), not both");
+    fail(path, doc["precision"],
+         "give either seeds (a count per point) or precision (seeds until a rate is "
+         "known well enough), not both");
   if (doc["seeds"]) s.seeds = positive_int(path, doc["seeds"], "seeds", 1000000);
   if (const YAML::Node p = doc["precision"]) s.precision = precision_of(path, p);
   if (doc["first_seed"]) {
@@ -230,7 +250,8 @@ StudySpec load_study_file(const std::string& path) {
     for (const auto& name : m) s.metrics.push_back(name.as<std::string>());
   }
   const YAML::Node grid = required("grid");
-  if (!grid.IsSequence()) fail(path, grid, "grid: expected a list of knobs, each {name, path, values}");
+  if (!grid.IsSequence())
+    fail(path, grid, "grid: expected a list of knobs, each {name, path, values}");
   std::set<std::string> names;
   for (const auto& k : grid) {
     if (!k.IsMap()) fail(path, k, "a knob is a mapping {name, path, values}");
@@ -238,16 +259,19 @@ StudySpec load_study_file(const std::string& path) {
     Knob knob;
     if (!k["name"] || !k["name"].IsScalar()) fail(path, k, "a knob needs a name");
     knob.name = k["name"].Scalar();
-    if (!names.insert(knob.name).second) fail(path, k["name"], "two knobs are named '" + knob.name + "'");
+    if (!names.insert(knob.name).second)
+      fail(path, k["name"], "two knobs are named '" + knob.name + "'");
     knob.path = k["path"] ? k["path"].as<std::string>() : knob.name;
     const YAML::Node values = k["values"];
     if (!values || !values.IsSequence() || values.size() == 0)
-      fail(path, values ? values : k, "knob '" + knob.name + "': values: expected a non-empty list");
+      fail(path, values ? values : k,
+           "knob '" + knob.name + "': values: expected a non-empty list");
     for (const auto& v : values) {
       KnobValue kv;
       if (v.IsMap() && v["set"]) {
         only_keys(path, v, {"label", "set"}, "a knob value with several paths");
-        if (!v["set"].IsMap() || v["set"].size() == 0) fail(path, v["set"], "set: expected a mapping PATH: VALUE");
+        if (!v["set"].IsMap() || v["set"].size() == 0)
+          fail(path, v["set"], "set: expected a mapping PATH: VALUE");
         for (const auto& p : v["set"]) kv.set.emplace_back(p.first.as<std::string>(), p.second);
         kv.label = v["label"] ? label_of(v["label"]) : label_of(v["set"]);
       } else {
@@ -261,7 +285,8 @@ StudySpec load_study_file(const std::string& path) {
   return s;
 }
 
-std::string apply_knobs(const std::string& base_text, const std::vector<std::pair<std::string, YAML::Node>>& set,
+std::string apply_knobs(const std::string& base_text,
+                        const std::vector<std::pair<std::string, YAML::Node>>& set,
                         const std::string& file) {
   YAML::Node doc = YAML::Load(base_text);
   for (const auto& [path, value] : set) set_path(doc, path, value, file);
@@ -274,14 +299,16 @@ std::vector<Point> expand(const StudySpec& spec) {
   std::size_t total = 1;
   for (const auto& k : spec.knobs) total *= k.values.size();
   if (total > 100000)
-    throw ScenarioError(spec.file, 0, 0, fmt::format("the grid has {} points; at most 100000", total));
+    throw ScenarioError(spec.file, 0, 0,
+                        fmt::format("the grid has {} points; at most 100000", total));
   const int seeds = spec.precision ? spec.precision->max_seeds : spec.seeds;
   if (total * static_cast<std::size_t>(seeds) > 10000000)
-    throw ScenarioError(spec.file, 0, 0,
-                        fmt::format("{} points x {} seeds{} is {} runs; at most 10,000,000 (shard a bigger study "
-                                    "into several files)",
-                                    total, seeds, spec.precision ? " at most" : "",
-                                    total * static_cast<std::size_t>(seeds)));
+    throw ScenarioError(
+        spec.file, 0, 0,
+        fmt::format("{} points x {} seeds{} is {} runs; at most 10,000,000 (shard a bigger study "
+                    "into several files)",
+                    total, seeds, spec.precision ? " at most" : "",
+                    total * static_cast<std::size_t>(seeds)));
   std::vector<Point> points;
   std::vector<std::size_t> at(spec.knobs.size(), 0);
   for (std::size_t n = 0; n < total; ++n) {

@@ -14,13 +14,13 @@
 // several paths at once (an aarch64 share is two host-group counts).
 #pragma once
 
+#include <yaml-cpp/yaml.h>
+
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
-#include <yaml-cpp/yaml.h>
 
 #include "sim/scenario.hpp"
 
@@ -70,13 +70,13 @@ struct Stop {
 std::optional<Stop> stop_point(const Precision& p, const std::vector<std::string>& verdicts);
 
 struct StudySpec {
-  std::string file;      // the study file as given
+  std::string file;  // the study file as given
   std::string name;
-  std::string question;  // what the study answers, for the report
+  std::string question;   // what the study answers, for the report
   std::string base_file;  // the base scenario, as resolved from the study file
   std::string base_text;
   std::vector<Knob> knobs;
-  int seeds = 10;               // per point, unless `precision` is set
+  int seeds = 10;  // per point, unless `precision` is set
   std::optional<Precision> precision;
   std::uint64_t first_seed = 1;
   std::vector<std::string> metrics;  // what the report shows first; empty: all
@@ -84,7 +84,7 @@ struct StudySpec {
 
 // One point of the grid: a value of every knob.
 struct Point {
-  std::string id;             // p0000, p0001, ... in grid order (the last knob varies fastest)
+  std::string id;                // p0000, p0001, ... in grid order (the last knob varies fastest)
   nlohmann::ordered_json knobs;  // knob name -> label
   sim::ScenarioSpec scenario;
 };
@@ -111,7 +111,8 @@ StudySpec load_study_file(const std::string& path);
 std::vector<Point> expand(const StudySpec& spec);
 
 // The base scenario's YAML with `set` applied (exposed for tests).
-std::string apply_knobs(const std::string& base_text, const std::vector<std::pair<std::string, YAML::Node>>& set,
+std::string apply_knobs(const std::string& base_text,
+                        const std::vector<std::pair<std::string, YAML::Node>>& set,
                         const std::string& file);
 
 // The runs of shard `shard` of `shards` (0-based), in the order they are

@@ -40,20 +40,24 @@ nlohmann::ordered_json comparable(nlohmann::ordered_json run) {
 StudyDir read_study_dir(const std::string& dir) {
   StudyDir d;
   const FileBytes study = read_study_json(dir);
-  if (!study.opened) throw std::runtime_error(fmt::format("{}: no study.json here (is it a study's --out directory?)", dir));
+  if (!study.opened)
+    throw std::runtime_error(
+        fmt::format("{}: no study.json here (is it a study's --out directory?)", dir));
   if (study.read_error) std::rethrow_exception(study.read_error);
   d.study = nlohmann::ordered_json::parse(study.text, nullptr, false);
   if (!d.study.is_object() || d.study.value("command", "") != "study")
-    throw std::runtime_error(fmt::format("{}: not a study's study.json (expected JSON with \"command\": \"study\")",
-                                         study_json_path(dir)));
+    throw std::runtime_error(
+        fmt::format("{}: not a study's study.json (expected JSON with \"command\": \"study\")",
+                    study_json_path(dir)));
   // A runs.jsonl that cannot be read holds no run yet, and one that fails
   // midway the runs before the failure.
   const RunsJsonl runs = read_runs_jsonl(dir);
   for (const RunsLine& line : runs.lines.complete) {
     auto j = nlohmann::ordered_json::parse(line.text, nullptr, false);
     if (!j.is_object() || !j.contains("point") || !j.contains("seed"))
-      throw std::runtime_error(fmt::format("{}:{}: not a run (expected a JSON object with point and seed)",
-                                           runs_jsonl_path(dir), line.number));
+      throw std::runtime_error(
+          fmt::format("{}:{}: not a run (expected a JSON object with point and seed)",
+                      runs_jsonl_path(dir), line.number));
     d.runs.push_back(std::move(j));
   }
   // The run being written when the study was killed.
@@ -63,11 +67,13 @@ StudyDir read_study_dir(const std::string& dir) {
 
 bool same_study(const nlohmann::ordered_json& a, const nlohmann::ordered_json& b) {
   for (const char* key : {"study", "knobs", "points", "seeds_per_point", "precision", "first_seed"})
-    if (a.value(key, nlohmann::ordered_json()) != b.value(key, nlohmann::ordered_json())) return false;
+    if (a.value(key, nlohmann::ordered_json()) != b.value(key, nlohmann::ordered_json()))
+      return false;
   return true;
 }
 
-StudyRunSummary run_study(const StudySpec& spec, const std::vector<Point>& points, const StudyRunOptions& o) {
+StudyRunSummary run_study(const StudySpec& spec, const std::vector<Point>& points,
+                          const StudyRunOptions& o) {
   std::error_code ec;
   fs::create_directories(o.out, ec);
   if (ec) throw StudyWriteError(fmt::format("cannot make {}: {}", o.out, ec.message()));
@@ -84,17 +90,22 @@ StudyRunSummary run_study(const StudySpec& spec, const std::vector<Point>& point
       throw StudyUsageError(e.what());
     }
     if (!o.resume)
-      throw StudyUsageError(fmt::format("{} already holds a study ({} runs); add --resume to go on with it, or "
-                                        "choose another --out",
-                                        o.out, there.runs.size()));
-    if (!same_study(there.study, wanted) || there.study.value("shard", nlohmann::ordered_json()) != wanted["shard"])
-      throw StudyUsageError(fmt::format("{} holds another study, or another shard of it: --resume goes on only "
-                                        "with the same study (file, or sweep options) and the same shard",
-                                        o.out));
+      throw StudyUsageError(
+          fmt::format("{} already holds a study ({} runs); add --resume to go on with it, or "
+                      "choose another --out",
+                      o.out, there.runs.size()));
+    if (!same_study(there.study, wanted) ||
+        there.study.value("shard", nlohmann::ordered_json()) != wanted["shard"])
+      throw StudyUsageError(
+          fmt::format("{} holds another study, or another shard of it: --resume goes on only "
+                      "with the same study (file, or sweep options) and the same shard",
+                      o.out));
     if (there.torn_bytes > 0) {
       const auto size = fs::file_size(runs_jsonl_path(o.out));
       fs::resize_file(runs_jsonl_path(o.out), size - there.torn_bytes, ec);
-      if (ec) throw StudyWriteError(fmt::format("cannot cut the torn last line of {}: {}", runs_jsonl_path(o.out), ec.message()));
+      if (ec)
+        throw StudyWriteError(fmt::format("cannot cut the torn last line of {}: {}",
+                                          runs_jsonl_path(o.out), ec.message()));
     }
     for (const auto& r : there.runs) done.emplace(key_of(r), r.value("verdict", std::string()));
   } else {
@@ -105,15 +116,20 @@ StudyRunSummary run_study(const StudySpec& spec, const std::vector<Point>& point
     }
   }
 
-  const int fd = ::open(runs_jsonl_path(o.out).c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) throw StudyWriteError(fmt::format("cannot write {}: {}", runs_jsonl_path(o.out), std::strerror(errno)));
+  const int fd =
+      ::open(runs_jsonl_path(o.out).c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0)
+    throw StudyWriteError(
+        fmt::format("cannot write {}: {}", runs_jsonl_path(o.out), std::strerror(errno)));
   StudyRunSummary summary;
   std::size_t finished = 0;   // runs of this shard on disk, found or run now
   std::size_t known = 0;      // runs of this shard known to be wanted so far
   std::string write_failure;  // under write_lock
   std::atomic<bool> write_failed{false};
   std::mutex write_lock;
-  auto stop = [&] { return (o.interrupt != nullptr && o.interrupt->load()) || write_failed.load(); };
+  auto stop = [&] {
+    return (o.interrupt != nullptr && o.interrupt->load()) || write_failed.load();
+  };
 
   // Runs `todo`, `jobs` at a time, appending a line per finished run.
   auto run_all = [&](const std::vector<RunKey>& todo) {
@@ -129,17 +145,24 @@ StudyRunSummary run_study(const StudySpec& spec, const std::vector<Point>& point
           line = run_line(points[k.point], k.seed);
         } catch (const std::exception& e) {
           // Kept as a run, so that the study goes on and the report shows it.
-          line = {{"point", points[k.point].id}, {"knobs", points[k.point].knobs}, {"seed", k.seed},
-                  {"policy", points[k.point].scenario.policy}, {"verdict", "internal-error"}, {"error", e.what()}};
+          line = {{"point", points[k.point].id},
+                  {"knobs", points[k.point].knobs},
+                  {"seed", k.seed},
+                  {"policy", points[k.point].scenario.policy},
+                  {"verdict", "internal-error"},
+                  {"error", e.what()}};
         }
-        line["wall_s"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        const std::string text = line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+        line["wall_s"] =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        const std::string text =
+            line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
         std::lock_guard<std::mutex> lock(write_lock);
         // One write per line (O_APPEND): a kill leaves whole lines and at
         // most one torn last line.
         const ssize_t n = ::write(fd, text.data(), text.size());
         if (n != static_cast<ssize_t>(text.size())) {
-          write_failure = fmt::format("cannot write {}: {}", runs_jsonl_path(o.out), n < 0 ? std::strerror(errno) : "short write");
+          write_failure = fmt::format("cannot write {}: {}", runs_jsonl_path(o.out),
+                                      n < 0 ? std::strerror(errno) : "short write");
           write_failed = true;
           return;
         }
@@ -149,7 +172,8 @@ StudyRunSummary run_study(const StudySpec& spec, const std::vector<Point>& point
         if (o.on_progress) o.on_progress(finished, known);
       }
     };
-    const int threads = std::clamp(o.jobs, 1, static_cast<int>(std::max<std::size_t>(todo.size(), 1)));
+    const int threads =
+        std::clamp(o.jobs, 1, static_cast<int>(std::max<std::size_t>(todo.size(), 1)));
     std::vector<std::thread> pool;
     for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
     worker();
@@ -188,7 +212,8 @@ StudyRunSummary run_study(const StudySpec& spec, const std::vector<Point>& point
       const int to = std::min(from + pr.batch, pr.max_seeds);
       std::vector<RunKey> batch;
       for (const std::size_t p : open)
-        for (int s = from; s < to; ++s) batch.push_back({p, spec.first_seed + static_cast<std::uint64_t>(s)});
+        for (int s = from; s < to; ++s)
+          batch.push_back({p, spec.first_seed + static_cast<std::uint64_t>(s)});
       run_all(missing(batch));
       if (stop()) break;
       std::vector<std::size_t> still_open;
@@ -196,10 +221,13 @@ StudyRunSummary run_study(const StudySpec& spec, const std::vector<Point>& point
         std::vector<std::string> verdicts;
         verdicts.reserve(static_cast<std::size_t>(to));
         for (int s = 0; s < to; ++s)
-          verdicts.push_back(done.at({points[p].id, spec.first_seed + static_cast<std::uint64_t>(s)}));
+          verdicts.push_back(
+              done.at({points[p].id, spec.first_seed + static_cast<std::uint64_t>(s)}));
         const auto end = stop_point(pr, verdicts);
-        if (!end) still_open.push_back(p);
-        else if (!end->precise) summary.imprecise_points.push_back(points[p].id);
+        if (!end)
+          still_open.push_back(p);
+        else if (!end->precise)
+          summary.imprecise_points.push_back(points[p].id);
       }
       open = std::move(still_open);
     }
@@ -222,16 +250,18 @@ std::size_t merge_study_dirs(const std::vector<std::string>& dirs, const std::st
     } catch (const std::runtime_error& e) {
       throw StudyUsageError(e.what());
     }
-    if (!study) study = d.study;
+    if (!study)
+      study = d.study;
     else if (!same_study(*study, d.study))
-      throw StudyUsageError(fmt::format("{} holds another study than {}: only shards of one study merge", dir, dirs[0]));
+      throw StudyUsageError(fmt::format(
+          "{} holds another study than {}: only shards of one study merge", dir, dirs[0]));
     for (auto& r : d.runs) {
       const auto key = key_of(r);
       auto [it, inserted] = runs.emplace(key, r);
       if (!inserted && comparable(it->second) != comparable(r))
-        throw StudyUsageError(fmt::format("point {} seed {} is in two directories with different results: {} and {}",
-                                          key.first, key.second, it->second.value("digest", "?"),
-                                          r.value("digest", "?")));
+        throw StudyUsageError(fmt::format(
+            "point {} seed {} is in two directories with different results: {} and {}", key.first,
+            key.second, it->second.value("digest", "?"), r.value("digest", "?")));
     }
   }
   std::error_code ec;

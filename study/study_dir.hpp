@@ -9,12 +9,11 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "study/study.hpp"
 
@@ -23,9 +22,9 @@ namespace swarmsim::study {
 // What a study directory holds. Throws std::runtime_error when study.json
 // is missing or unreadable.
 struct StudyDir {
-  nlohmann::ordered_json study;             // study.json
+  nlohmann::ordered_json study;              // study.json
   std::vector<nlohmann::ordered_json> runs;  // runs.jsonl, complete lines only
-  std::size_t torn_bytes = 0;               // an unfinished last line, if any
+  std::size_t torn_bytes = 0;                // an unfinished last line, if any
 };
 StudyDir read_study_dir(const std::string& dir);
 
@@ -70,7 +69,8 @@ struct StudyWriteError : std::runtime_error {  // 73
 
 // Runs this shard's runs that are not on disk yet, `jobs` at a time. Under
 // `precision`, in rounds of one batch per point still short of the target.
-StudyRunSummary run_study(const StudySpec& spec, const std::vector<Point>& points, const StudyRunOptions& o);
+StudyRunSummary run_study(const StudySpec& spec, const std::vector<Point>& points,
+                          const StudyRunOptions& o);
 
 // Joins the directories of a study's shards into `out`: study.json without
 // the shard, and every run once, sorted by point and seed. Throws

@@ -51,7 +51,9 @@ void classify(const EnvCase& c) {
   // hosts=..., managers=..., arch=... come first in describe().
   RC_TAG(tags.at(0), tags.at(1), tags.at(2));
   // What the world takes from the core, which RapidCheck tallies apart.
-  auto has = [&](const char* tag) { return std::find(tags.begin(), tags.end(), tag) != tags.end(); };
+  auto has = [&](const char* tag) {
+    return std::find(tags.begin(), tags.end(), tag) != tags.end();
+  };
   RC_CLASSIFY(has("event=first-leader-lost"), "the first leader's host or machine is lost");
   RC_CLASSIFY(has("event=core-host-deleted"), "a core host deleted in Cattle, its machine running");
   RC_CLASSIFY(has("fault=core-machine-dies") || has("event=core-host-removed"),
@@ -78,7 +80,9 @@ RC_GTEST_PROP(FixedPolicy, NeverEvictsTheNodeOfALiveHost, ()) {
   expect_holds(Property::NoSpuriousEviction);
 }
 
-RC_GTEST_PROP(FixedPolicy, CleansUpTheNodeOfARemovedHost, ()) { expect_holds(Property::Cleanup); }
+RC_GTEST_PROP(FixedPolicy, CleansUpTheNodeOfARemovedHost, ()) {
+  expect_holds(Property::Cleanup);
+}
 
 RC_GTEST_PROP(FixedPolicy, ConvergesToOneReadyNodePerLiveHost, ()) {
   expect_holds(Property::Convergence);

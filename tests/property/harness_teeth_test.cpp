@@ -63,7 +63,8 @@ TEST(HarnessTeeth, GraceStillEvictsNodesOlderThanItsMinimumAge) {
   const std::regex age("Node age (?:([0-9]+)h)?(?:([0-9]+)m)?");
   std::smatch m;
   ASSERT_TRUE(std::regex_search(r.message, m, age)) << r.message;
-  const int minutes = (m[1].matched ? 60 * std::stoi(m[1]) : 0) + (m[2].matched ? std::stoi(m[2]) : 0);
+  const int minutes =
+      (m[1].matched ? 60 * std::stoi(m[1]) : 0) + (m[2].matched ? std::stoi(m[2]) : 0);
   EXPECT_GE(minutes, 2) << r.message;
 }
 
@@ -89,22 +90,22 @@ TEST(HarnessTeeth, TheGeneratorsReachEveryMechanismAndFaultOften) {
     return it == r.tag_counts.end() ? 0.0 : static_cast<double>(it->second) / r.cases_run;
   };
   // Each mechanism of the incident and each fault, in a good share of cases.
-  for (const char* tag : {"mech=hostname-mismatch", "mech=shared-default-name", "mech=empty-answers",
-                          "mech=busy-after-join", "fault=metadata-stall", "fault=crash",
-                          "fault=partition", "fault=lossy-edge", "fault=clock-skew",
-                          "event=host-removed", "event=host-re-added", "arch=mixed",
-                          "arch=arm-workers-only", "managers=3", "hosts=6+",
-                          // The situations where the fix's guards matter.
-                          "event=deleted-machine-runs", "event=same-machine-re-added",
-                          "event=several-removed", "fault=machine-dies", "mech=custom-hostname",
-                          "mech=hosts-sharing-a-name",
-                          // The hosts that matter most are not spared.
-                          "event=first-leader-lost", "fault=cattle-write-errors"})
+  for (const char* tag :
+       {"mech=hostname-mismatch", "mech=shared-default-name", "mech=empty-answers",
+        "mech=busy-after-join", "fault=metadata-stall", "fault=crash", "fault=partition",
+        "fault=lossy-edge", "fault=clock-skew", "event=host-removed", "event=host-re-added",
+        "arch=mixed", "arch=arm-workers-only", "managers=3", "hosts=6+",
+        // The situations where the fix's guards matter.
+        "event=deleted-machine-runs", "event=same-machine-re-added", "event=several-removed",
+        "fault=machine-dies", "mech=custom-hostname", "mech=hosts-sharing-a-name",
+        // The hosts that matter most are not spared.
+        "event=first-leader-lost", "fault=cattle-write-errors"})
     EXPECT_GE(share(tag), 0.10) << tag;
-  for (const char* tag : {"event=core-host-deleted", "fault=core-machine-off-a-while",
-                          "fault=core-machine-dies", "event=core-host-removed",
-                          "event=two-core-hosts-lost", "fault=leader-replica-stalls-at-own-deletion",
-                          "fault=faults-of-a-deleted-machine", "fault=cattle-write-timeouts"})
+  for (const char* tag :
+       {"event=core-host-deleted", "fault=core-machine-off-a-while", "fault=core-machine-dies",
+        "event=core-host-removed", "event=two-core-hosts-lost",
+        "fault=leader-replica-stalls-at-own-deletion", "fault=faults-of-a-deleted-machine",
+        "fault=cattle-write-timeouts"})
     EXPECT_GE(share(tag), 0.02) << tag;
   EXPECT_GE(share("event=removed-together"), 0.04);
   EXPECT_GE(share("mech=metadata-lag>20s"), 0.03);
@@ -125,7 +126,8 @@ TEST(ParallelCheck, TheReportIsTheSameForAnyNumberOfJobs) {
     return run_check(o);
   };
   for (const auto& [policy, cases, seed] :
-       {std::tuple<std::string, int, std::uint64_t>{"legacy", 500, 2}, {"grace", 500, 1},
+       {std::tuple<std::string, int, std::uint64_t>{"legacy", 500, 2},
+        {"grace", 500, 1},
         {"fixed", 300, 3}}) {
     const CheckReport one = with_jobs(policy, cases, seed, 1);
     if (policy != "fixed") {

@@ -467,7 +467,9 @@ bool null_lookup_finds_a_node(const Reading& r) {
 
 enum class Agreement { Same, Different };
 
-void PrintTo(Agreement a, std::ostream* os) { *os << (a == Agreement::Same ? "the same" : "different"); }
+void PrintTo(Agreement a, std::ostream* os) {
+  *os << (a == Agreement::Same ? "the same" : "different");
+}
 
 Agreement compare(const Reading&, const Decisions& script, const Decisions& model) {
   return script == model ? Agreement::Same : Agreement::Different;

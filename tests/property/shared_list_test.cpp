@@ -43,8 +43,8 @@ std::vector<std::pair<int, int>> contents(const std::map<int, int>& m) {
 RC_GTEST_PROP(PersistentMapProperty, BehavesAsAMapAndKeepsEveryVersion, ()) {
   // Small keys so that replacements and erasures of present keys are common.
   const auto ops = *rc::gen::container<std::vector<Op>>(rc::gen::build<Op>(
-      rc::gen::set(&Op::erase, rc::gen::weightedOneOf<bool>({{3, rc::gen::just(false)},
-                                                             {1, rc::gen::just(true)}})),
+      rc::gen::set(&Op::erase, rc::gen::weightedOneOf<bool>(
+                                   {{3, rc::gen::just(false)}, {1, rc::gen::just(true)}})),
       rc::gen::set(&Op::key, rc::gen::inRange(0, 64)),
       rc::gen::set(&Op::value, rc::gen::arbitrary<int>())));
   std::vector<PersistentMap<int, int>> versions{{}};
@@ -90,7 +90,9 @@ TEST(PersistentMap, StaysBalancedInKeyOrderForAMillionAppends) {
   EXPECT_EQ(m.begin().key(), 1u);
 }
 
-MetaHost host(const std::string& uuid) { return MetaHost{uuid, uuid, uuid + ".lan", "10.0.0.1", {}}; }
+MetaHost host(const std::string& uuid) {
+  return MetaHost{uuid, uuid, uuid + ".lan", "10.0.0.1", {}};
+}
 
 TEST(SharedList, HostsKeepTheOrderMetadataGaveAndFindByUuid) {
   const HostList hosts = std::vector<MetaHost>{host("c"), host("a"), host("b")};
@@ -103,9 +105,8 @@ TEST(SharedList, HostsKeepTheOrderMetadataGaveAndFindByUuid) {
 }
 
 TEST(SharedList, ContainersAreInCreateIndexOrderWithTiesAsListed) {
-  const ContainerList containers = {{"m3", 7, "10.0.0.3", "u3"},
-                                    {"m1", 2, "10.0.0.1", "u1"},
-                                    {"m2", 7, "10.0.0.2", "u2"}};
+  const ContainerList containers = {
+      {"m3", 7, "10.0.0.3", "u3"}, {"m1", 2, "10.0.0.1", "u1"}, {"m2", 7, "10.0.0.2", "u2"}};
   std::vector<std::string> names;
   for (const auto& c : containers) names.push_back(c.name);
   EXPECT_EQ(names, (std::vector<std::string>{"m1", "m3", "m2"}));
@@ -138,8 +139,10 @@ struct ListOp {
 };
 
 void showValue(const ListOp& op, std::ostream& os) {
-  if (op.remove) os << "remove slot " << op.slot;
-  else os << "slot " << op.slot << " := u" << op.uuid << (op.manager ? " (manager)" : "");
+  if (op.remove)
+    os << "remove slot " << op.slot;
+  else
+    os << "slot " << op.slot << " := u" << op.uuid << (op.manager ? " (manager)" : "");
 }
 
 // After any sequence of versions (adds, replacements, removals, uuids that
@@ -148,8 +151,8 @@ void showValue(const ListOp& op, std::ostream& os) {
 // find() and position_of() reach every uuid present.
 RC_GTEST_PROP(SharedListProperty, FlaggedEntriesAndTheUuidIndexFollowEveryVersion, ()) {
   const auto ops = *rc::gen::container<std::vector<ListOp>>(rc::gen::build<ListOp>(
-      rc::gen::set(&ListOp::remove, rc::gen::weightedOneOf<bool>({{3, rc::gen::just(false)},
-                                                                  {1, rc::gen::just(true)}})),
+      rc::gen::set(&ListOp::remove, rc::gen::weightedOneOf<bool>(
+                                        {{3, rc::gen::just(false)}, {1, rc::gen::just(true)}})),
       rc::gen::set(&ListOp::slot, rc::gen::inRange<std::uint64_t>(0, 24)),
       rc::gen::set(&ListOp::uuid, rc::gen::inRange(0, 20)),  // fewer uuids than slots
       rc::gen::set(&ListOp::manager, rc::gen::arbitrary<bool>())));

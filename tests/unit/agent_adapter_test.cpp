@@ -14,25 +14,24 @@
 //  - a probe goes where --resolve says, and a closed port is a failure;
 //  - a server that never answers is a failure within the scaled time-out.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <nlohmann/json.hpp>
-
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <vector>
 
 #include "api/cattle_wire.hpp"
 #include "api/docker_wire.hpp"
 #include "api/metadata_wire.hpp"
 #include "live/agent.hpp"
-#include "model/cattle_write.hpp"
 #include "live/http_transport.hpp"
+#include "model/cattle_write.hpp"
 
 namespace swarmsim::live {
 namespace {
@@ -40,7 +39,9 @@ namespace {
 using namespace std::chrono_literals;
 using nlohmann::json;
 
-Endpoint any_port() { return Endpoint{"", "127.0.0.1", 0}; }
+Endpoint any_port() {
+  return Endpoint{"", "127.0.0.1", 0};
+}
 
 // Carries out one request and runs the io_context until the answer is in.
 model::Response carry_out(boost::asio::io_context& io, LiveAgent& agent, const model::Request& r) {
@@ -56,11 +57,12 @@ TEST(AgentAdapter, TheEngineApiVersionIsNegotiatedFirstAndAgainAfterTheEngineWas
   boost::asio::io_context io;
   std::vector<std::string> targets;
   std::string version = "1.40";
-  auto handler = HttpServer::immediate([&](const api::HttpRequest& r, const Headers&) -> api::HttpResponse {
-    targets.push_back(r.target);
-    if (r.target == "/_ping") return {200, "OK", {{"API-Version", version}}};
-    return api::to_http(model::Request{model::ListNodes{}}, model::NodeList{});
-  });
+  auto handler =
+      HttpServer::immediate([&](const api::HttpRequest& r, const Headers&) -> api::HttpResponse {
+        targets.push_back(r.target);
+        if (r.target == "/_ping") return {200, "OK", {{"API-Version", version}}};
+        return api::to_http(model::Request{model::ListNodes{}}, model::NodeList{});
+      });
   auto engine = std::make_unique<HttpServer>(io, any_port(), handler);
   const Endpoint at = engine->local();
   AgentConfig c;
@@ -88,11 +90,13 @@ TEST(AgentAdapter, MetadataNotFoundAndEmptyBodiesReachTheLogicAsSuch) {
   std::string body = "Not found";
   int status = 404;
   std::string accept;
-  HttpServer md(io, any_port(), HttpServer::immediate([&](const api::HttpRequest& r, const Headers& h) -> api::HttpResponse {
-    EXPECT_EQ(r.target, "/2015-12-19/self/host");
-    if (auto it = h.find("Accept"); it != h.end()) accept = it->second;
-    return {status, body};
-  }));
+  HttpServer md(
+      io, any_port(),
+      HttpServer::immediate([&](const api::HttpRequest& r, const Headers& h) -> api::HttpResponse {
+        EXPECT_EQ(r.target, "/2015-12-19/self/host");
+        if (auto it = h.find("Accept"); it != h.end()) accept = it->second;
+        return {status, body};
+      }));
   AgentConfig c;
   c.metadata = md.local();
   LiveAgent agent(io, c);
@@ -119,9 +123,9 @@ TEST(AgentAdapter, MetadataNotFoundAndEmptyBodiesReachTheLogicAsSuch) {
 // writer's stale copy won).
 struct FakeCattle {
   FakeCattle(boost::asio::io_context& io)
-      : server(io, any_port(), HttpServer::immediate([this](const api::HttpRequest& r, const Headers& h) {
-                 return answer(r, h);
-               })) {
+      : server(io, any_port(),
+               HttpServer::immediate(
+                   [this](const api::HttpRequest& r, const Headers& h) { return answer(r, h); })) {
     host.uuid = "u-pi1";
     host.hostname = "pi1.lab";
     host.labels = {{"io.rancher.host.os", "linux"}};
@@ -134,22 +138,27 @@ struct FakeCattle {
       return {401, R"({"type":"error","status":401,"message":"Unauthorized"})"};
     const auto call = api::cattle_from_http(r);
     if (!call) return {404, "{}"};
-    if (std::holds_alternative<model::CattleGetHost>(*call)) return {200, api::cattle_host_to_json(host).dump()};
+    if (std::holds_alternative<model::CattleGetHost>(*call))
+      return {200, api::cattle_host_to_json(host).dump()};
     if (auto* put = std::get_if<model::CattlePutHostLabels>(&*call)) {
       if (!revert) host.labels = put->labels;
       return {200, api::cattle_host_to_json(host).dump()};
     }
-    if (std::holds_alternative<model::CattleGetService>(*call)) return {200, api::cattle_service_to_json(service).dump()};
+    if (std::holds_alternative<model::CattleGetService>(*call))
+      return {200, api::cattle_service_to_json(service).dump()};
     if (auto* put = std::get_if<model::CattlePutService>(&*call)) {
       service = put->metadata;
       return {200, api::cattle_service_to_json(service).dump()};
     }
     if (std::holds_alternative<model::CattleListHosts>(*call))
-      return {200, api::cattle_hosts_to_json(model::CattleHostList(std::vector<model::CattleHost>{host})).dump()};
+      return {200,
+              api::cattle_hosts_to_json(model::CattleHostList(std::vector<model::CattleHost>{host}))
+                  .dump()};
     if (std::holds_alternative<model::CattleServiceContainers>(*call))
-      return {200, api::cattle_containers_to_json(model::ContainerList(std::vector<model::MetaContainer>{
-                       {"swarmkit-mon-1", 7, "10.0.0.2", host.uuid}}))
-                       .dump()};
+      return {200,
+              api::cattle_containers_to_json(model::ContainerList(std::vector<model::MetaContainer>{
+                                                 {"swarmkit-mon-1", 7, "10.0.0.2", host.uuid}}))
+                  .dump()};
     return {500, "{}"};
   }
   model::CattleHost host;
@@ -170,7 +179,8 @@ AgentConfig with_cattle(const FakeCattle& cattle, std::string secret = "secret")
 // One of the logic's Cattle procedures (model::CattleWrite), its requests
 // carried one by one over the live transport, as model::Agent has them
 // carried when the logic runs.
-model::Response run_procedure(boost::asio::io_context& io, LiveAgent& agent, const model::Request& procedure) {
+model::Response run_procedure(boost::asio::io_context& io, LiveAgent& agent,
+                              const model::Request& procedure) {
   model::CattleWrite write(procedure);
   model::Request next = write.next();
   for (;;) {
@@ -188,7 +198,8 @@ TEST(AgentAdapter, PublishingTheTokensKeepsTheDepartureNotes) {
   model::ServiceMetadata tokens;
   tokens.worker_token = "SWMTKN-w";
   tokens.manager_token = "SWMTKN-m";
-  EXPECT_TRUE(std::holds_alternative<model::Ok>(run_procedure(io, agent, model::CattlePublishTokens{tokens})));
+  EXPECT_TRUE(std::holds_alternative<model::Ok>(
+      run_procedure(io, agent, model::CattlePublishTokens{tokens})));
   EXPECT_EQ(cattle.service.worker_token, "SWMTKN-w");
   EXPECT_EQ(cattle.service.manager_token, "SWMTKN-m");
   EXPECT_EQ(cattle.service.departed, (std::map<std::string, std::string>{{"node-a", "u-gone"}}));
@@ -205,7 +216,8 @@ TEST(AgentAdapter, ALabelWriteReadsBackAndStartsOverWhenReverted) {
   const model::CattleSetHostLabel bind{"u-pi1", "io.rancher.swarm.node_id", "node-1"};
   EXPECT_TRUE(std::holds_alternative<model::Ok>(run_procedure(io, agent, bind)));
   EXPECT_EQ(cattle.host.labels.at("io.rancher.swarm.node_id"), "node-1");
-  EXPECT_EQ(cattle.host.labels.at("io.rancher.host.os"), "linux") << "the other labels go back as they were";
+  EXPECT_EQ(cattle.host.labels.at("io.rancher.host.os"), "linux")
+      << "the other labels go back as they were";
   EXPECT_EQ(cattle.calls, (std::vector<std::string>{"GET /v1/hosts/u-pi1", "PUT /v1/hosts/u-pi1",
                                                     "GET /v1/hosts/u-pi1"}));
 
@@ -219,8 +231,8 @@ TEST(AgentAdapter, ALabelWriteReadsBackAndStartsOverWhenReverted) {
 
   // Deleting a label: the value empty.
   cattle.revert = false;
-  EXPECT_TRUE(std::holds_alternative<model::Ok>(
-      run_procedure(io, agent, model::CattleSetHostLabel{"u-pi1", "io.rancher.swarm.node_id", ""})));
+  EXPECT_TRUE(std::holds_alternative<model::Ok>(run_procedure(
+      io, agent, model::CattleSetHostLabel{"u-pi1", "io.rancher.swarm.node_id", ""})));
   EXPECT_EQ(cattle.host.labels.count("io.rancher.swarm.node_id"), 0u);
 }
 
@@ -228,7 +240,8 @@ TEST(AgentAdapter, EveryCattleCallCarriesTheKeysAndAWrongKeyIsA401) {
   boost::asio::io_context io;
   FakeCattle cattle(io);
   LiveAgent right(io, with_cattle(cattle));
-  EXPECT_TRUE(std::holds_alternative<model::CattleHostList>(carry_out(io, right, model::CattleListHosts{})));
+  EXPECT_TRUE(std::holds_alternative<model::CattleHostList>(
+      carry_out(io, right, model::CattleListHosts{})));
   LiveAgent wrong(io, with_cattle(cattle, "guess"));
   for (const model::Request& r :
        {model::Request{model::CattleListHosts{}}, model::Request{model::CattleGetHost{"u-pi1"}},
@@ -264,7 +277,8 @@ TEST(AgentAdapter, TheWorkerTokenFileIsWrittenWholeForItsOwnerOnly) {
   auto read = carry_out(io, agent, model::ReadSavedToken{});
   ASSERT_TRUE(std::holds_alternative<model::SavedToken>(read));
   EXPECT_EQ(std::get<model::SavedToken>(read).worker_token, "") << "a machine that never joined";
-  EXPECT_TRUE(std::holds_alternative<model::Ok>(carry_out(io, agent, model::SaveToken{"SWMTKN-1-abc"})));
+  EXPECT_TRUE(
+      std::holds_alternative<model::Ok>(carry_out(io, agent, model::SaveToken{"SWMTKN-1-abc"})));
   read = carry_out(io, agent, model::ReadSavedToken{});
   EXPECT_EQ(std::get<model::SavedToken>(read).worker_token, "SWMTKN-1-abc");
   struct stat st {};
@@ -288,7 +302,8 @@ TEST(AgentAdapter, AProbeGoesWhereResolveSaysAndAClosedPortFails) {
   c.resolve["10.1.0.2"] = Endpoint{"", "127.0.0.1", open_port};
   c.resolve["10.1.0.3"] = Endpoint{"", "127.0.0.1", closed_port};
   LiveAgent agent(io, c);
-  EXPECT_TRUE(std::holds_alternative<model::Ok>(carry_out(io, agent, model::ProbeManager{"10.1.0.2:2377"})));
+  EXPECT_TRUE(std::holds_alternative<model::Ok>(
+      carry_out(io, agent, model::ProbeManager{"10.1.0.2:2377"})));
   const auto refused = carry_out(io, agent, model::ProbeManager{"10.1.0.3:2377"});
   ASSERT_TRUE(std::holds_alternative<model::ApiError>(refused));
   EXPECT_EQ(std::get<model::ApiError>(refused).status, 0);
@@ -299,9 +314,10 @@ TEST(AgentAdapter, ASilentServerIsAFailureWithinTheScaledTimeOut) {
   // Accepts, reads the request, and never answers (the connection stays
   // open while the answer is owed).
   std::vector<HttpServer::Respond> owed;
-  HttpServer silent(io, any_port(), [&owed](const api::HttpRequest&, const Headers&, HttpServer::Respond r) {
-    owed.push_back(std::move(r));
-  });
+  HttpServer silent(io, any_port(),
+                    [&owed](const api::HttpRequest&, const Headers&, HttpServer::Respond r) {
+                      owed.push_back(std::move(r));
+                    });
   AgentConfig c;
   c.metadata = silent.local();
   c.metadata_timeout = 5000ms;

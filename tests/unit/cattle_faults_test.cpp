@@ -68,7 +68,6 @@ TEST(CattleWriteFaults, ACattleThatRefusesEveryWriteIsTheWorldsDoing) {
   }
 }
 
-
 // Every PUT of the service that leaves a present note out loses it: the
 // usual way is an older copy read before the note was written, but a
 // writer that drops a note it read loses it as well (nobody removes notes).

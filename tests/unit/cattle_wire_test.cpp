@@ -2,16 +2,16 @@
 // collection read back as written, the whole-label-map PUT, the service
 // metadata, basic auth with the environment's keys, and answers that
 // become ApiErrors rather than throws.
-#include <gtest/gtest.h>
-
 #include "api/cattle_wire.hpp"
+
+#include <gtest/gtest.h>
 
 namespace swarmsim::api {
 namespace {
 
 TEST(CattleWire, HostsReadBackAsWrittenRemovedOnesIncluded) {
-  const model::CattleHost pi{"uuid-pi1", "pi1", "10.0.0.2", model::CattleHostState::Active,
-                             {{"swarmkit.node_id", "n1"}}};
+  const model::CattleHost pi{
+      "uuid-pi1", "pi1", "10.0.0.2", model::CattleHostState::Active, {{"swarmkit.node_id", "n1"}}};
   const model::CattleHost gone{"uuid-pi2", "pi2", "10.0.0.3", model::CattleHostState::Removed, {}};
   const auto r = cattle_hosts_from_http(
       {200, cattle_hosts_to_json(std::vector<model::CattleHost>{pi, gone}).dump()});
@@ -33,15 +33,19 @@ TEST(CattleWire, WritesAreRequestsTheServerSideReadsBack) {
   ASSERT_NE(p, nullptr);
   EXPECT_EQ(p->host_uuid, "uuid-pi1");
   EXPECT_EQ(p->labels, labels) << "the whole label map, as the UI and the script PUT it";
-  EXPECT_TRUE(std::holds_alternative<model::CattleGetHost>(*cattle_from_http(cattle_get_host("uuid-pi1"))));
-  EXPECT_TRUE(std::holds_alternative<model::CattleListHosts>(*cattle_from_http(cattle_list_hosts())));
-  const auto md = cattle_from_http(cattle_put_service_metadata({"SWMTKN-w", "SWMTKN-m", {{"n1", "u1"}}}));
+  EXPECT_TRUE(
+      std::holds_alternative<model::CattleGetHost>(*cattle_from_http(cattle_get_host("uuid-pi1"))));
+  EXPECT_TRUE(
+      std::holds_alternative<model::CattleListHosts>(*cattle_from_http(cattle_list_hosts())));
+  const auto md =
+      cattle_from_http(cattle_put_service_metadata({"SWMTKN-w", "SWMTKN-m", {{"n1", "u1"}}}));
   ASSERT_TRUE(md.has_value());
   const auto* m = std::get_if<model::CattlePutService>(&*md);
   ASSERT_NE(m, nullptr);
   EXPECT_EQ(m->metadata.manager_token, "SWMTKN-m");
   EXPECT_EQ(m->metadata.departed.at("n1"), "u1") << "the whole metadata, notes and all";
-  EXPECT_TRUE(std::holds_alternative<model::CattleGetService>(*cattle_from_http(cattle_get_service())));
+  EXPECT_TRUE(
+      std::holds_alternative<model::CattleGetService>(*cattle_from_http(cattle_get_service())));
   // Every Cattle request of the model's goes out and reads back as itself.
   for (const model::Request& r :
        {model::Request{model::CattleListHosts{}}, model::Request{model::CattleGetHost{"u1"}},
@@ -53,7 +57,8 @@ TEST(CattleWire, WritesAreRequestsTheServerSideReadsBack) {
     ASSERT_TRUE(back.has_value()) << model::request_name(r);
     EXPECT_EQ(back->index(), r.index()) << model::request_name(r);
   }
-  EXPECT_TRUE(std::holds_alternative<model::Ok>(cattle_answer_from_http(model::CattlePutService{}, {200, "{}"})));
+  EXPECT_TRUE(std::holds_alternative<model::Ok>(
+      cattle_answer_from_http(model::CattlePutService{}, {200, "{}"})));
   const auto refused =
       cattle_answer_from_http(model::CattlePutHostLabels{}, {409, R"({"message":"conflict"})"});
   ASSERT_TRUE(std::holds_alternative<model::ApiError>(refused));
@@ -101,8 +106,10 @@ TEST(CattleWire, ErrorsAndUnreadableAnswersBecomeApiErrors) {
   EXPECT_EQ(std::get<model::ApiError>(denied).message, "Unauthorized");
   EXPECT_TRUE(std::holds_alternative<model::ApiError>(cattle_hosts_from_http({200, "[]"})));
   EXPECT_TRUE(std::holds_alternative<model::ApiError>(cattle_host_from_http({200, "not json"})));
-  const auto service = cattle_service_from_http({200, R"({"metadata":{"worker_token":"SWMTKN-w"}})"});
-  EXPECT_EQ(std::get<model::MetaAnswer<model::ServiceMetadata>>(service).value.worker_token, "SWMTKN-w");
+  const auto service =
+      cattle_service_from_http({200, R"({"metadata":{"worker_token":"SWMTKN-w"}})"});
+  EXPECT_EQ(std::get<model::MetaAnswer<model::ServiceMetadata>>(service).value.worker_token,
+            "SWMTKN-w");
 }
 
 }  // namespace

@@ -2,25 +2,30 @@
 // which carries them out inside the logic: the label write and the service
 // updates, each written once, as GETs and whole-object PUTs with a
 // read-back.
+#include "model/cattle_write.hpp"
+
 #include <gtest/gtest.h>
 
 #include "model/agent.hpp"
-#include "model/cattle_write.hpp"
 
 namespace swarmsim::model {
 namespace {
 
 CattleHostList one_host(std::map<std::string, std::string> labels) {
-  return CattleHostList(std::vector<CattleHost>{{"u1", "pi1", "10.0.0.3", CattleHostState::Active, std::move(labels)}});
+  return CattleHostList(std::vector<CattleHost>{
+      {"u1", "pi1", "10.0.0.3", CattleHostState::Active, std::move(labels)}});
 }
-Response service(ServiceMetadata m) { return MetaAnswer<ServiceMetadata>{MetaAnswerKind::Json, std::move(m)}; }
+Response service(ServiceMetadata m) {
+  return MetaAnswer<ServiceMetadata>{MetaAnswerKind::Json, std::move(m)};
+}
 
 TEST(CattleWrite, ALabelIsReadChangedInACopyPutWholeAndReadBack) {
   CattleWrite w(CattleSetHostLabel{"u1", "swarm", "manager"});
   ASSERT_TRUE(std::holds_alternative<CattleGetHost>(w.next()));
   auto put = w.step(one_host({{"location", "shelf-1"}}));
   const auto& p = std::get<CattlePutHostLabels>(std::get<Request>(put));
-  EXPECT_EQ(p.labels, (std::map<std::string, std::string>{{"location", "shelf-1"}, {"swarm", "manager"}}))
+  EXPECT_EQ(p.labels,
+            (std::map<std::string, std::string>{{"location", "shelf-1"}, {"swarm", "manager"}}))
       << "the whole label map, the others as read";
   auto again = w.step(Ok{});
   ASSERT_TRUE(std::holds_alternative<CattleGetHost>(std::get<Request>(again)));
@@ -34,8 +39,10 @@ TEST(CattleWrite, ALabelNeverSeenIsWrittenFiveTimesThenA409) {
   int puts = 0;
   for (;;) {
     Response answer = Ok{};
-    if (std::holds_alternative<CattleGetHost>(w.next())) answer = one_host({});  // another writer won
-    else ++puts;
+    if (std::holds_alternative<CattleGetHost>(w.next()))
+      answer = one_host({});  // another writer won
+    else
+      ++puts;
     auto step = w.step(answer);
     if (auto* r = std::get_if<Response>(&step)) {
       ASSERT_TRUE(std::holds_alternative<ApiError>(*r));
@@ -65,7 +72,8 @@ TEST(CattleWrite, TokensArePublishedWithEveryNoteAsReadAndReadBackByTheManagerTo
   EXPECT_EQ(p.metadata.manager_token, "SWMTKN-m");
   EXPECT_EQ(p.metadata.departed.at("n0"), "u0") << "a note written before stays";
   w.step(Ok{});
-  EXPECT_TRUE(std::holds_alternative<Ok>(std::get<Response>(w.step(service({"SWMTKN-w", "SWMTKN-m", {}})))));
+  EXPECT_TRUE(std::holds_alternative<Ok>(
+      std::get<Response>(w.step(service({"SWMTKN-w", "SWMTKN-m", {}})))));
 }
 
 // The guard that keeps a note: the read-back. A note another writer's PUT
@@ -85,7 +93,8 @@ TEST(CattleWrite, ANoteDroppedBeforeTheReadBackIsWrittenAgain) {
 
 TEST(CattleWrite, ANoteAlreadyThereIsNotPutAgain) {
   CattleWrite w(CattleNoteDeparture{"n1", "u1"});
-  EXPECT_TRUE(std::holds_alternative<Ok>(std::get<Response>(w.step(service({"w", "m", {{"n1", "u1"}}})))));
+  EXPECT_TRUE(
+      std::holds_alternative<Ok>(std::get<Response>(w.step(service({"w", "m", {{"n1", "u1"}}})))));
 }
 
 TEST(Agent, ItsCallsAreSingleRequestsAndTheLogicHearsOnlyTheProceduresAnswer) {
@@ -113,14 +122,15 @@ TEST(Agent, ItsCallsAreSingleRequestsAndTheLogicHearsOnlyTheProceduresAnswer) {
     else if (std::holds_alternative<GetInfo>(call.request))
       r = SwarmInfo{};
     else if (std::holds_alternative<MetaServiceContainers>(call.request))
-      r = MetaAnswer<ContainerList>{MetaAnswerKind::Json,
-                                    ContainerList(std::vector<MetaContainer>{{"mon-0", 1, "10.0.0.2", "u0"},
-                                                                             {"mon-1", 2, "10.0.0.3", "u1"}})};
+      r = MetaAnswer<ContainerList>{MetaAnswerKind::Json, ContainerList(std::vector<MetaContainer>{
+                                                              {"mon-0", 1, "10.0.0.2", "u0"},
+                                                              {"mon-1", 2, "10.0.0.3", "u1"}})};
     else if (std::holds_alternative<CattleGetHost>(call.request))
       r = one_host({});
     else if (auto* put = std::get_if<CattlePutHostLabels>(&call.request))
       last_labels = put->labels;
-    if (std::holds_alternative<CattleGetHost>(call.request) && !last_labels.empty()) r = one_host(last_labels);
+    if (std::holds_alternative<CattleGetHost>(call.request) && !last_labels.empty())
+      r = one_host(last_labels);
     agent.handle_response(1, call.id, r);
     ASSERT_FALSE(agent.fault().has_value()) << *agent.fault();
   }

@@ -1,8 +1,7 @@
 // The command line as CI and engineers use it: exit codes, and what a bad
 // scenario file says.
-#include <gtest/gtest.h>
-
 #include <fmt/format.h>
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,10 +9,9 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
-
-#include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
 #include "cli/suggest.hpp"
@@ -95,20 +93,22 @@ TEST(Cli, ASeedRangeMustBeWellFormedAndBounded) {
   auto range = [](const std::string& s) {
     const auto parsed = parse_seed_range(s);
     const auto* r = std::get_if<SeedRange>(&parsed);
-    return r ? std::make_pair(r->first, r->last) : std::make_pair(std::uint64_t{0}, std::uint64_t{0});
+    return r ? std::make_pair(r->first, r->last)
+             : std::make_pair(std::uint64_t{0}, std::uint64_t{0});
   };
   auto refused = [](const std::string& s) {
     return std::holds_alternative<std::string>(parse_seed_range(s));
   };
   EXPECT_EQ(range("1..200"), std::make_pair(std::uint64_t{1}, std::uint64_t{200}));
   EXPECT_EQ(range("7"), std::make_pair(std::uint64_t{7}, std::uint64_t{7}));
-  EXPECT_EQ(range("18446744073709551615"),
-            std::make_pair(std::uint64_t{18446744073709551615u}, std::uint64_t{18446744073709551615u}));
-  EXPECT_EQ(range("18446744073709551610..18446744073709551615"),
-            std::make_pair(std::uint64_t{18446744073709551610u}, std::uint64_t{18446744073709551615u}));
-  for (const char* bad : {"200..1", "1..x", "..3", "-1..3", "1..", "", "1...3", " 1..3",
-                          "18446744073709551616", "1..18446744073709551616", "0..18446744073709551615",
-                          "1..100000000", "1..1000001"}) {
+  EXPECT_EQ(range("18446744073709551615"), std::make_pair(std::uint64_t{18446744073709551615u},
+                                                          std::uint64_t{18446744073709551615u}));
+  EXPECT_EQ(
+      range("18446744073709551610..18446744073709551615"),
+      std::make_pair(std::uint64_t{18446744073709551610u}, std::uint64_t{18446744073709551615u}));
+  for (const char* bad :
+       {"200..1", "1..x", "..3", "-1..3", "1..", "", "1...3", " 1..3", "18446744073709551616",
+        "1..18446744073709551616", "0..18446744073709551615", "1..100000000", "1..1000001"}) {
     EXPECT_TRUE(refused(bad)) << bad;
   }
   EXPECT_FALSE(refused("1..1000000"));
@@ -207,18 +207,20 @@ std::vector<std::map<std::string, std::string>> csv_rows(const std::string& path
   std::vector<std::map<std::string, std::string>> rows;
   for (std::size_t i = 1; i < lines.size(); ++i) {
     std::map<std::string, std::string> row;
-    for (std::size_t c = 0; c < lines[0].size() && c < lines[i].size(); ++c) row[lines[0][c]] = lines[i][c];
+    for (std::size_t c = 0; c < lines[0].size() && c < lines[i].size(); ++c)
+      row[lines[0][c]] = lines[i][c];
     rows.push_back(std::move(row));
   }
   return rows;
 }
 
 // The row of `knob` = `value` under `policy`; fails the test when missing.
-std::map<std::string, std::string> csv_row(const std::vector<std::map<std::string, std::string>>& rows,
-                                           const std::string& knob, const std::string& value,
-                                           const std::string& policy) {
+std::map<std::string, std::string> csv_row(
+    const std::vector<std::map<std::string, std::string>>& rows, const std::string& knob,
+    const std::string& value, const std::string& policy) {
   for (const auto& r : rows)
-    if (r.count(knob) && r.at(knob) == value && r.count("policy") && r.at("policy") == policy) return r;
+    if (r.count(knob) && r.at(knob) == value && r.count("policy") && r.at("policy") == policy)
+      return r;
   ADD_FAILURE() << "no CSV row " << knob << "=" << value << " policy=" << policy;
   return {};
 }
@@ -285,7 +287,9 @@ TEST(Cli, SweepRunsAOneKnobStudyIntoOutWithIntervalsAndRefusesAnUnknownPath) {
   // The table says the same, with the interval.
   EXPECT_NE(table.find("0% [0%, 16%] of 20"), std::string::npos) << table;
   EXPECT_NE(table.find("liveness"), std::string::npos) << table;
-  EXPECT_NE(table.find(fmt::format("{}% [", 5 * std::stoi(slow_legacy["safety"]))), std::string::npos) << table;
+  EXPECT_NE(table.find(fmt::format("{}% [", 5 * std::stoi(slow_legacy["safety"]))),
+            std::string::npos)
+      << table;
   const std::string html = file_text(a.html);
   EXPECT_NE(html.find("<svg"), std::string::npos);
   EXPECT_NE(html.find("legacy"), std::string::npos);
@@ -296,15 +300,17 @@ TEST(Cli, SweepRunsAOneKnobStudyIntoOutWithIntervalsAndRefusesAnUnknownPath) {
   a.out = (dir.path / "no-such").string();
   testing::internal::CaptureStderr();
   EXPECT_EQ(command_sweep(a), kExitUsage);
-  EXPECT_NE(testing::internal::GetCapturedStderr().find("the scenario has no 'profiles.no-such-profile'"),
-            std::string::npos);
+  EXPECT_NE(
+      testing::internal::GetCapturedStderr().find("the scenario has no 'profiles.no-such-profile'"),
+      std::string::npos);
   EXPECT_FALSE(std::filesystem::exists(a.out));
   // A value the scenario loader rejects is bad input, named with the path.
   a.vary = "swarm.loop_interval";
   a.values = {"soon"};
   testing::internal::CaptureStderr();
   EXPECT_EQ(command_sweep(a), kExitBadInput);
-  EXPECT_NE(testing::internal::GetCapturedStderr().find("swarm.loop_interval=soon"), std::string::npos);
+  EXPECT_NE(testing::internal::GetCapturedStderr().find("swarm.loop_interval=soon"),
+            std::string::npos);
   EXPECT_FALSE(std::filesystem::exists(a.out));
 }
 
@@ -349,7 +355,8 @@ TEST(Cli, SweepVariesAListEntryAndResumesWithoutRunningAgain) {
   testing::internal::CaptureStderr();
   EXPECT_EQ(command_sweep(a), kExitPass);
   testing::internal::GetCapturedStdout();
-  EXPECT_NE(testing::internal::GetCapturedStderr().find("(0 run now, 40 found there)"), std::string::npos);
+  EXPECT_NE(testing::internal::GetCapturedStderr().find("(0 run now, 40 found there)"),
+            std::string::npos);
   EXPECT_EQ(line_count(runs), 40u);
   // --resume with another seed range is another study: refused.
   a.seeds = "1..21";
@@ -364,14 +371,15 @@ TEST(Cli, ASweepKilledBySigtermGoesOnWithResumeLosingAndRepeatingNoRun) {
   std::filesystem::create_directories(dir.path);
   const std::string out = (dir.path / "out").string();
   const std::string code_file = (dir.path / "code").string();
-  const std::string command =
-      fmt::format("{} sweep {} --vary hosts.1.at --value 5s --value 90s --seeds 1..150 --policies legacy,fixed "
-                  "-j 1 -q --out {}",
-                  SWARMSIM_BINARY, source("scenarios/stale-metadata.yaml"), out);
+  const std::string command = fmt::format(
+      "{} sweep {} --vary hosts.1.at --value 5s --value 90s --seeds 1..150 --policies legacy,fixed "
+      "-j 1 -q --out {}",
+      SWARMSIM_BINARY, source("scenarios/stale-metadata.yaml"), out);
   // SIGTERM (as a CI runner's time-out sends it) once the first run is on
   // disk; the sweep finishes the runs in flight and exits 143.
   const std::string script = fmt::format(
-      "{} >/dev/null 2>&1 & pid=$!; i=0; while [ ! -s {}/runs.jsonl ] && [ $i -lt 600 ]; do sleep 0.05; "
+      "{} >/dev/null 2>&1 & pid=$!; i=0; while [ ! -s {}/runs.jsonl ] && [ $i -lt 600 ]; do sleep "
+      "0.05; "
       "i=$((i+1)); done; kill -TERM $pid; wait $pid; echo $? > {}",
       command, out, code_file);
   ASSERT_EQ(std::system(script.c_str()), 0);

@@ -9,10 +9,11 @@
 // it. Without the docker CLI installed the tests are skipped (CI installs
 // it).
 #include <gtest/gtest.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
-#include <nlohmann/json.hpp>
-
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -22,13 +23,11 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
-#include <spawn.h>
 #include <sstream>
 #include <string>
-#include <sys/wait.h>
 #include <thread>
-#include <unistd.h>
 #include <vector>
 
 #include "api/docker_wire.hpp"
@@ -49,7 +48,8 @@ constexpr const char* kSpeed = "20";
 
 std::string read_line(FILE* f) {
   std::string line;
-  for (int c = std::fgetc(f); c != EOF && c != '\n'; c = std::fgetc(f)) line += static_cast<char>(c);
+  for (int c = std::fgetc(f); c != EOF && c != '\n'; c = std::fgetc(f))
+    line += static_cast<char>(c);
   return line;
 }
 
@@ -72,11 +72,13 @@ class Serve {
     posix_spawn_file_actions_addclose(&actions, fds[0]);
     posix_spawn_file_actions_addclose(&actions, fds[1]);
     const std::string scenario = std::string(SWARMSIM_SOURCE_DIR) + "/tests/live/docker-cli.yaml";
-    std::vector<std::string> args = {SWARMSIM_BINARY, "serve", scenario, "--speed", kSpeed, "--json"};
+    std::vector<std::string> args = {SWARMSIM_BINARY, "serve", scenario,
+                                     "--speed",       kSpeed,  "--json"};
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
-    if (posix_spawn(&pid_, SWARMSIM_BINARY, &actions, nullptr, argv.data(), environ) != 0) pid_ = -1;
+    if (posix_spawn(&pid_, SWARMSIM_BINARY, &actions, nullptr, argv.data(), environ) != 0)
+      pid_ = -1;
     posix_spawn_file_actions_destroy(&actions);
     close(fds[1]);
     out_ = fdopen(fds[0], "r");
@@ -195,8 +197,8 @@ class DockerCli : public ::testing::Test {
   // the server never answers fails the test instead of hanging it.
   CliResult docker(const std::string& host, const std::string& args) {
     const std::string err_file = dir_ + "/stderr";
-    const std::string command = "timeout 20 docker -H " + serve_->at(host).describe() + " " + args +
-                                " 2>" + err_file;
+    const std::string command =
+        "timeout 20 docker -H " + serve_->at(host).describe() + " " + args + " 2>" + err_file;
     CliResult r;
     FILE* p = popen(command.c_str(), "r");
     if (p == nullptr) return r;

@@ -3,11 +3,11 @@
 // script's `jq` sees), answers read back into the model's types, every
 // Engine call as an HTTP request and back, and the ways an answer can be
 // unreadable, each of which must become an ApiError and never a throw.
+#include "api/docker_wire.hpp"
+
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
-
-#include "api/docker_wire.hpp"
 
 namespace swarmsim::api {
 namespace {
@@ -149,7 +149,8 @@ TEST(DockerWire, GetNodesByIdIsAnInspectionOfThatNode) {
   auto by_name = from_http({"GET", "/v1.41/nodes/black%20pearl", ""});
   ASSERT_TRUE(by_name && std::holds_alternative<model::InspectNode>(*by_name));
   EXPECT_EQ(std::get<model::InspectNode>(*by_name).id, "black pearl");
-  EXPECT_EQ(to_http(model::Request{model::InspectNode{"black pearl"}}).target, "/nodes/black%20pearl");
+  EXPECT_EQ(to_http(model::Request{model::InspectNode{"black pearl"}}).target,
+            "/nodes/black%20pearl");
   EXPECT_THROW(from_http({"GET", "/nodes/pi%2", ""}), WireError) << "a cut-off escape";
   EXPECT_THROW(from_http({"GET", "/nodes/pi%zz", ""}), WireError);
   EXPECT_FALSE(from_http({"GET", "/nodes/n1/tasks", ""}).has_value()) << "not served: 404";
@@ -191,7 +192,8 @@ TEST(DockerWire, AnUpdateReadsTheSpecTheCliSendsBack) {
   // whole spec it read, with the version it read in the query.
   json spec = node_to_json(registered_manager())["Spec"];
   spec["Role"] = "worker";
-  auto update = from_http({"POST", "/v1.41/nodes/abcdefghijklmnopqrstuvwxy/update?version=42", spec.dump()});
+  auto update =
+      from_http({"POST", "/v1.41/nodes/abcdefghijklmnopqrstuvwxy/update?version=42", spec.dump()});
   ASSERT_TRUE(update && std::holds_alternative<model::UpdateNodeRole>(*update));
   const auto& u = std::get<model::UpdateNodeRole>(*update);
   EXPECT_EQ(u.id, "abcdefghijklmnopqrstuvwxy");
@@ -208,7 +210,9 @@ TEST(DockerWire, AnUpdateReadsTheSpecTheCliSendsBack) {
 
 TEST(DockerWire, AnswersTheModelCannotReadBecomeErrorsNeverThrows) {
   const model::Request info = model::GetInfo{};
-  auto is_error = [](const model::Response& r) { return std::holds_alternative<model::ApiError>(r); };
+  auto is_error = [](const model::Response& r) {
+    return std::holds_alternative<model::ApiError>(r);
+  };
   const model::Response refused =
       from_http(info, {503, R"({"message":"This node is not a swarm manager."})"});
   ASSERT_TRUE(is_error(refused));
@@ -217,9 +221,12 @@ TEST(DockerWire, AnswersTheModelCannotReadBecomeErrorsNeverThrows) {
   EXPECT_TRUE(is_error(from_http(info, {200, "<html>proxy error</html>"})));
   EXPECT_TRUE(is_error(from_http(info, {200, R"({"Swarm":{"LocalNodeState":"sideways"}})"})));
   EXPECT_TRUE(is_error(from_http(model::ListNodes{}, {200, R"({"not":"a list"})"})));
-  EXPECT_TRUE(is_error(from_http(model::ListNodes{}, {200, R"([{"ID":"n","CreatedAt":"yesterday"}])"})));
+  EXPECT_TRUE(
+      is_error(from_http(model::ListNodes{}, {200, R"([{"ID":"n","CreatedAt":"yesterday"}])"})));
   EXPECT_TRUE(std::holds_alternative<model::Ok>(from_http(model::SwarmLeave{true}, {200, ""})));
-  const auto listed = from_http(model::ListNodes{}, {200, nodes_to_json(std::vector<model::Node>{registered_manager()}).dump()});
+  const auto listed =
+      from_http(model::ListNodes{},
+                {200, nodes_to_json(std::vector<model::Node>{registered_manager()}).dump()});
   ASSERT_TRUE(std::holds_alternative<model::NodeList>(listed));
 }
 
@@ -232,10 +239,12 @@ TEST(DockerWire, TheVersionIsNegotiatedAsTheDockerCliDoes) {
   ASSERT_TRUE(version.has_value());
   EXPECT_EQ(json::parse(version->body)["ApiVersion"], kApiVersion);
   EXPECT_FALSE(version_answer({"GET", "/info", ""}).has_value());
-  EXPECT_EQ(negotiate({200, "OK", {{"Api-Version", "1.30"}}}), "1.30") << "an older engine: its version";
+  EXPECT_EQ(negotiate({200, "OK", {{"Api-Version", "1.30"}}}), "1.30")
+      << "an older engine: its version";
   EXPECT_EQ(negotiate({200, "OK", {{"Api-Version", "1.45"}}}), std::string(kApiVersion))
       << "a newer engine: ours";
-  EXPECT_FALSE(negotiate({200, "OK", {{"Api-Version", "1.12"}}}).has_value()) << "before swarm mode";
+  EXPECT_FALSE(negotiate({200, "OK", {{"Api-Version", "1.12"}}}).has_value())
+      << "before swarm mode";
   EXPECT_FALSE(negotiate({200, "OK", {}}).has_value());
   EXPECT_FALSE(negotiate({200, "OK", {{"Api-Version", "one"}}}).has_value());
 }
@@ -248,11 +257,13 @@ TEST(DockerWire, TheServerSideWritesWhatTheClientSideReads) {
   const auto back = from_http(list, h);
   ASSERT_TRUE(std::holds_alternative<model::NodeList>(back));
   EXPECT_EQ(std::get<model::NodeList>(back).front().Description.Hostname, "pi1");
-  const HttpResponse refused = to_http(model::RemoveNode{"n1", true}, model::ApiError{400, "demote first"});
+  const HttpResponse refused =
+      to_http(model::RemoveNode{"n1", true}, model::ApiError{400, "demote first"});
   EXPECT_EQ(refused.status, 400);
   EXPECT_EQ(json::parse(refused.body)["message"], "demote first");
-  EXPECT_EQ(to_http(model::GetInfo{}, model::ApiError{0, "Cannot connect to the Docker daemon"}).status,
-            503)
+  EXPECT_EQ(
+      to_http(model::GetInfo{}, model::ApiError{0, "Cannot connect to the Docker daemon"}).status,
+      503)
       << "a connection failure inside the world is a 503 on the wire";
 }
 

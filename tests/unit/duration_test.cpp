@@ -1,12 +1,12 @@
 // The one duration parser (model/duration.hpp): scenario files, study grids
 // and swarmkit-mon's --loop-interval read durations the same way.
+#include "model/duration.hpp"
+
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
 #include <cstdio>
 #include <string>
-#include <sys/wait.h>
-
-#include "model/duration.hpp"
 
 namespace swarmsim {
 namespace {
@@ -35,7 +35,8 @@ TEST(Duration, BadTextsSayWhetherTheyAreMalformedOrTooLong) {
     ASSERT_TRUE(std::holds_alternative<DurationProblem>(d)) << "'" << bad << "'";
     EXPECT_EQ(std::get<DurationProblem>(d), DurationProblem::Malformed) << bad;
   }
-  EXPECT_EQ(std::get<DurationProblem>(parse_duration("721h", false, 720 * kHour)), DurationProblem::TooLong);
+  EXPECT_EQ(std::get<DurationProblem>(parse_duration("721h", false, 720 * kHour)),
+            DurationProblem::TooLong);
   EXPECT_EQ(std::get<Duration>(parse_duration("-5s", true, kHour)), -5 * kSecond);
 }
 

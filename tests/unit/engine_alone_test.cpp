@@ -36,8 +36,7 @@ class TwoMachines final : public EngineSim::Env {
     for (auto& h : hosts_)
       h.engine = std::make_unique<EngineSim>(
           *this, kernel_, trace_, network_, rpc_,
-          EngineSim::Options{kMillisecond, 20 * kSecond, spec_.registration_delay, false},
-          h.index);
+          EngineSim::Options{kMillisecond, 20 * kSecond, spec_.registration_delay, false}, h.index);
   }
 
   HostSim& host(HostIndex index) override { return hosts_[index]; }
@@ -86,7 +85,8 @@ TEST(EngineAlone, InitJoinAndLeaveThroughItsApiOnly) {
   EXPECT_GT(w.heartbeat_checks_[0], 0) << "the world heard that its heartbeats changed";
 
   const auto tokens = std::get<model::JoinTokens>(w.call(0, model::GetSwarm{}));
-  const auto joined = w.call(1, model::SwarmJoin{tokens.Worker, "10.0.0.2:2377", {"10.0.0.1:2377"}});
+  const auto joined =
+      w.call(1, model::SwarmJoin{tokens.Worker, "10.0.0.2:2377", {"10.0.0.1:2377"}});
   ASSERT_TRUE(std::holds_alternative<model::Ok>(joined));
   EXPECT_EQ(w.hosts_[1].engine->local_state(), model::LocalNodeState::Active);
   EXPECT_FALSE(std::get<model::SwarmInfo>(w.call(1, model::GetInfo{})).ControlAvailable);

@@ -3,18 +3,18 @@
 // on a unix socket, the client reading the answers back into the model's
 // types, and the failures a live agent meets (nobody listening, a server
 // that never answers) arriving as results, within the time-out.
+#include "live/http_transport.hpp"
+
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
-
 #include <chrono>
 #include <filesystem>
-#include <unistd.h>
 
 #include "api/docker_wire.hpp"
-#include "live/http_transport.hpp"
 
 namespace swarmsim::live {
 namespace {
@@ -26,7 +26,8 @@ api::HttpResponse engine(const api::HttpRequest& r, const Headers&) {
   const auto call = api::from_http(r);
   if (!call) return {404, R"({"message":"page not found"})"};
   if (std::holds_alternative<model::GetInfo>(*call))
-    return api::to_http(*call, model::SwarmInfo{"n1", "10.0.0.1", model::LocalNodeState::Active, true, ""});
+    return api::to_http(
+        *call, model::SwarmInfo{"n1", "10.0.0.1", model::LocalNodeState::Active, true, ""});
   if (std::holds_alternative<model::ListNodes>(*call)) {
     model::Node n;
     n.ID = "n1";
@@ -59,7 +60,8 @@ TEST(HttpTransport, EndpointsAreReadAsTheDockerCliWritesThem) {
   EXPECT_EQ(tcp->host, "127.0.0.1");
   EXPECT_EQ(tcp->port, 2375);
   EXPECT_EQ(Endpoint::parse("http://rancher-metadata.rancher.internal/2015-12-19")->port, 80);
-  for (const char* bad : {"", "docker.sock", "tcp://host", "tcp://:80", "tcp://h:99999", "ftp://h:1"})
+  for (const char* bad :
+       {"", "docker.sock", "tcp://host", "tcp://:80", "tcp://h:99999", "ftp://h:1"})
     EXPECT_FALSE(Endpoint::parse(bad).has_value()) << bad;
 }
 
@@ -74,7 +76,8 @@ TEST(HttpTransport, TheEngineApiOverTcpReadsBackIntoTheModel) {
   EXPECT_EQ(std::get<model::SwarmInfo>(swarm).NodeID, "n1");
   EXPECT_TRUE(std::get<model::SwarmInfo>(swarm).ControlAvailable);
 
-  const HttpResult refused = call(io, server.local(), api::to_http(model::Request{model::GetSwarm{}}));
+  const HttpResult refused =
+      call(io, server.local(), api::to_http(model::Request{model::GetSwarm{}}));
   ASSERT_TRUE(refused.response.has_value());
   const auto error = api::from_http(model::GetSwarm{}, *refused.response);
   ASSERT_TRUE(std::holds_alternative<model::ApiError>(error));
@@ -82,12 +85,13 @@ TEST(HttpTransport, TheEngineApiOverTcpReadsBackIntoTheModel) {
 }
 
 TEST(HttpTransport, TheEngineApiOverAUnixSocketReadsBackIntoTheModel) {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("swarmsim-http-" + std::to_string(::getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("swarmsim-http-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   boost::asio::io_context io;
   {
-    HttpServer server(io, Endpoint{(dir / "docker.sock").string(), "", 0}, HttpServer::immediate(engine));
+    HttpServer server(io, Endpoint{(dir / "docker.sock").string(), "", 0},
+                      HttpServer::immediate(engine));
     const HttpResult nodes = call(io, server.local(), {"GET", "/v1.41/nodes", ""});
     ASSERT_TRUE(nodes.response.has_value()) << nodes.error;
     const auto list = api::from_http(model::ListNodes{}, *nodes.response);

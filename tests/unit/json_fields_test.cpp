@@ -33,15 +33,18 @@ nlohmann::json json_of(Fn command) {
 // recursively. The objects of `run --seeds` under `runs[]` are one-seed runs,
 // documented once. The keys of maps that hold data (host names, tags,
 // profile names, API requests) are values, not fields.
-void collect_fields(const nlohmann::json& j, const std::string& prefix, std::set<std::string>& out) {
+void collect_fields(const nlohmann::json& j, const std::string& prefix,
+                    std::set<std::string>& out) {
   if (j.is_array()) {
     for (const auto& e : j) collect_fields(e, prefix + "[]", out);
   } else if (j.is_object()) {
     for (const auto& [key, value] : j.items()) {
       const std::string path = prefix == "runs[]" ? key : prefix.empty() ? key : prefix + "." + key;
       out.insert(path);
-      static const std::set<std::string> data_keyed{"joins_by_host", "distribution",
-                                                    "inconclusive_causes", "time_to_ready_s",
+      static const std::set<std::string> data_keyed{"joins_by_host",
+                                                    "distribution",
+                                                    "inconclusive_causes",
+                                                    "time_to_ready_s",
                                                     "time_to_ready_s_by_profile",
                                                     "leader_calls_per_s"};
       if (!data_keyed.contains(key)) collect_fields(value, path, out);

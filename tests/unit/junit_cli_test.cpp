@@ -45,10 +45,10 @@ void expect_valid(const std::string& file) {
   if (std::system("command -v xmllint >/dev/null 2>&1") != 0) GTEST_SKIP() << "no xmllint";
   ASSERT_TRUE(fs::exists(file)) << file;
   for (const char* schema : {"tests/schemas/junit-10.xsd", "tests/schemas/ant-junit.xsd"}) {
-    const std::string command = "xmllint --noout --schema '" + source(schema) + "' '" + file +
-                                "' >/dev/null 2>&1";
+    const std::string command =
+        "xmllint --noout --schema '" + source(schema) + "' '" + file + "' >/dev/null 2>&1";
     EXPECT_EQ(std::system(command.c_str()), 0) << file << " fails " << schema << ":\n"
-                                                << slurp(file);
+                                               << slurp(file);
   }
 }
 

@@ -15,9 +15,11 @@
 namespace {
 
 // Every `#include` line of the sources under `dir` that matches `forbidden`.
-std::vector<std::string> includes_matching(const std::string& dir, const std::regex& forbidden, int& files) {
+std::vector<std::string> includes_matching(const std::string& dir, const std::regex& forbidden,
+                                           int& files) {
   std::vector<std::string> found;
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(std::string(SWARMSIM_SOURCE_DIR) + "/" + dir)) {
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(
+           std::string(SWARMSIM_SOURCE_DIR) + "/" + dir)) {
     const auto ext = entry.path().extension();
     if (ext != ".hpp" && ext != ".cpp") continue;
     ++files;
@@ -31,14 +33,16 @@ std::vector<std::string> includes_matching(const std::string& dir, const std::re
 
 TEST(Layering, ModelIncludesNothingFromTheSimulatorTheLiveAdapterOrAnIoLibrary) {
   int files = 0;
-  const std::regex forbidden(R"(["<](sim/|live/|api/|cli/|check/|reports/|boost/(asio|beast)|sys/socket|netinet/|unistd|thread|chrono|random|fstream))");
+  const std::regex forbidden(
+      R"(["<](sim/|live/|api/|cli/|check/|reports/|boost/(asio|beast)|sys/socket|netinet/|unistd|thread|chrono|random|fstream))");
   EXPECT_EQ(includes_matching("model", forbidden, files), std::vector<std::string>{});
   EXPECT_GT(files, 10);
 }
 
 TEST(Layering, ApiIncludesNothingFromTheSimulatorOrTheLiveAdapterAndNoNetworkLibrary) {
   int files = 0;
-  const std::regex forbidden(R"(["<](sim/|live/|cli/|check/|reports/|boost/(asio|beast)|sys/socket|netinet/))");
+  const std::regex forbidden(
+      R"(["<](sim/|live/|cli/|check/|reports/|boost/(asio|beast)|sys/socket|netinet/))");
   EXPECT_EQ(includes_matching("api", forbidden, files), std::vector<std::string>{});
   EXPECT_GT(files, 5);
 }

@@ -13,24 +13,23 @@
 //  - an agent given a wrong Cattle key gets 401, reports it, and keeps
 //    looping.
 //  - SIGTERM ends an agent cleanly (exit 0).
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
-#include <nlohmann/json.hpp>
-
 #include <chrono>
 #include <csignal>
 #include <cstdio>
-#include <fcntl.h>
 #include <fstream>
 #include <map>
-#include <spawn.h>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <thread>
-#include <unistd.h>
 #include <vector>
 
 #include "api/docker_wire.hpp"
@@ -46,7 +45,8 @@ using nlohmann::json;
 
 std::string read_line(FILE* f) {
   std::string line;
-  for (int c = std::fgetc(f); c != EOF && c != '\n'; c = std::fgetc(f)) line += static_cast<char>(c);
+  for (int c = std::fgetc(f); c != EOF && c != '\n'; c = std::fgetc(f))
+    line += static_cast<char>(c);
   return line;
 }
 
@@ -73,8 +73,8 @@ std::string scratch(const std::string& name) {
 struct Serve {
   FILE* out = nullptr;
   pid_t pid = -1;
-  std::map<std::string, json> hosts;     // name -> its endpoint line
-  json world;                            // cattle_url, cattle_env, run_dir
+  std::map<std::string, json> hosts;       // name -> its endpoint line
+  json world;                              // cattle_url, cattle_env, run_dir
   std::map<std::string, std::string> env;  // cattle.env
   std::string stderr_path;
 };
@@ -82,9 +82,17 @@ struct Serve {
 Serve start_serve(const std::string& dir, const std::string& policy, const std::string& external) {
   Serve s;
   s.stderr_path = dir + "/serve.err";
-  std::vector<std::string> args = {SWARMSIM_BINARY, "serve",
-                                   std::string(SWARMSIM_SOURCE_DIR) + "/scenarios/incident-2017.yaml",
-                                   "--policy", policy, "--speed", "20", "--json", "--external", external};
+  std::vector<std::string> args = {
+      SWARMSIM_BINARY,
+      "serve",
+      std::string(SWARMSIM_SOURCE_DIR) + "/scenarios/incident-2017.yaml",
+      "--policy",
+      policy,
+      "--speed",
+      "20",
+      "--json",
+      "--external",
+      external};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -94,7 +102,8 @@ Serve start_serve(const std::string& dir, const std::string& policy, const std::
   posix_spawn_file_actions_init(&files);
   posix_spawn_file_actions_adddup2(&files, pipe_fds[1], 1);
   posix_spawn_file_actions_addclose(&files, pipe_fds[0]);
-  posix_spawn_file_actions_addopen(&files, 2, s.stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_addopen(&files, 2, s.stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0600);
   const bool spawned = posix_spawn(&s.pid, argv[0], &files, nullptr, argv.data(), environ) == 0;
   posix_spawn_file_actions_destroy(&files);
   ::close(pipe_fds[1]);
@@ -116,7 +125,8 @@ Serve start_serve(const std::string& dir, const std::string& policy, const std::
   if (s.world.is_object()) {
     std::ifstream env(s.world["cattle_env"].get<std::string>());
     for (std::string line; std::getline(env, line);)
-      if (auto eq = line.find('='); eq != std::string::npos) s.env[line.substr(0, eq)] = line.substr(eq + 1);
+      if (auto eq = line.find('='); eq != std::string::npos)
+        s.env[line.substr(0, eq)] = line.substr(eq + 1);
   }
   return s;
 }
@@ -133,16 +143,22 @@ int finish_serve(Serve& s, std::string& rest) {
 
 // Starts swarmkit-mon for `host` of the served world, its stdout and stderr
 // in DIR/agent-HOST.out and .err. `cattle_env` overrides the variables.
-pid_t start_agent(const Serve& s, const std::string& dir, const std::string& host, const std::string& policy,
-                  std::map<std::string, std::string> cattle_env) {
+pid_t start_agent(const Serve& s, const std::string& dir, const std::string& host,
+                  const std::string& policy, std::map<std::string, std::string> cattle_env) {
   const json& h = s.hosts.at(host);
   std::vector<std::string> args = {SWARMKIT_MON_BINARY,
-                                   "--policy", policy,
-                                   "--manager-scale", "1",
-                                   "--time-scale", "20",
-                                   "--docker-host", h["docker_socket"],
-                                   "--metadata-url", h["metadata_url"],
-                                   "--state-dir", dir + "/state-" + host};
+                                   "--policy",
+                                   policy,
+                                   "--manager-scale",
+                                   "1",
+                                   "--time-scale",
+                                   "20",
+                                   "--docker-host",
+                                   h["docker_socket"],
+                                   "--metadata-url",
+                                   h["metadata_url"],
+                                   "--state-dir",
+                                   dir + "/state-" + host};
   ::mkdir((dir + "/state-" + host).c_str(), 0700);
   // Every manager's port 2377 is somewhere on 127.0.0.1.
   for (const auto& [name, other] : s.hosts) {
@@ -177,7 +193,8 @@ int stop_agent(pid_t pid) {
   ::kill(pid, SIGTERM);
   int status = 0;
   for (int i = 0; i < 100; ++i) {
-    if (::waitpid(pid, &status, WNOHANG) == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : -2;
+    if (::waitpid(pid, &status, WNOHANG) == pid)
+      return WIFEXITED(status) ? WEXITSTATUS(status) : -2;
     std::this_thread::sleep_for(50ms);
   }
   ::kill(pid, SIGKILL);
@@ -235,7 +252,8 @@ TEST(LiveAgent, UnderLegacyTheAgentOnTheManagerEvictsThePiAndServeExits1) {
   // has the call, with the hook's reason.
   bool removed = false;
   for (const auto& line : report_lines(dir + "/agent-manager-1.out"))
-    if (line.value("eviction", false) && line["request"] == "DELETE /nodes/{id}" && line["ok"] == true)
+    if (line.value("eviction", false) && line["request"] == "DELETE /nodes/{id}" &&
+        line["ok"] == true)
       removed = true;
   EXPECT_TRUE(removed) << "manager-1's agent reports the node rm --force";
 }
@@ -261,9 +279,10 @@ TEST(LiveAgent, UnderFixedEveryHostKeepsANodeAndNothingPrintsATokenOrAKey) {
                               slurp(dir + "/agent-manager-1.err") + slurp(dir + "/agent-pi1.out") +
                               slurp(dir + "/agent-pi1.err");
   EXPECT_GT(printed.size(), 1000u);
-  for (const std::string& secret :
-       {tokens.Worker, tokens.Manager, s.env.at("CATTLE_ACCESS_KEY"), s.env.at("CATTLE_SECRET_KEY")}) {
-    EXPECT_EQ(printed.find(secret), std::string::npos) << "printed: " << secret.substr(0, 12) << "...";
+  for (const std::string& secret : {tokens.Worker, tokens.Manager, s.env.at("CATTLE_ACCESS_KEY"),
+                                    s.env.at("CATTLE_SECRET_KEY")}) {
+    EXPECT_EQ(printed.find(secret), std::string::npos)
+        << "printed: " << secret.substr(0, 12) << "...";
   }
 }
 
@@ -281,8 +300,10 @@ TEST(LiveAgent, AWrongCattleKeyGets401AndTheAgentKeepsLooping) {
   while (std::chrono::steady_clock::now() < give_up) {
     refused = loops_after_first_refusal = 0;
     for (const auto& line : report_lines(out)) {
-      if (line["outcome"].get<std::string>().rfind("401", 0) == 0) ++refused;
-      else if (refused > 0 && line["request"] == "metadata /self/host") ++loops_after_first_refusal;
+      if (line["outcome"].get<std::string>().rfind("401", 0) == 0)
+        ++refused;
+      else if (refused > 0 && line["request"] == "metadata /self/host")
+        ++loops_after_first_refusal;
     }
     if (refused >= 2 && loops_after_first_refusal >= 2) break;
     std::this_thread::sleep_for(100ms);

@@ -78,8 +78,8 @@ Outcome compare_on_seed(std::uint64_t seed) {
   const Distribution lag = Distribution::lognormal(50 * kMillisecond, 2 * kSecond, 1.0);
   const Rng lag_rng = Rng::substream(seed, "lag");
   int lazy_draws = 0;
-  MetadataReplicaSim lazy(k, cattle, trace, MetadataReplicaOptions{"h", "uuid-h", lag, 0.0}, lag_rng,
-                          Rng::substream(seed, "empty"));
+  MetadataReplicaSim lazy(k, cattle, trace, MetadataReplicaOptions{"h", "uuid-h", lag, 0.0},
+                          lag_rng, Rng::substream(seed, "empty"));
   lazy.on_lag_drawn([&](Duration) { ++lazy_draws; });
   EventDrivenReplica eager(k, cattle, lag, lag_rng);
   Outcome out;
@@ -150,12 +150,13 @@ TEST(MetadataReplica, AFleetOfReplicasCostsNoEventPerChange) {
   std::vector<std::unique_ptr<MetadataReplicaSim>> replicas;
   for (int i = 0; i < 100; ++i) {
     replicas.push_back(std::make_unique<MetadataReplicaSim>(
-        k, cattle, trace,
-        MetadataReplicaOptions{"h", "u", Distribution::constant(kSecond), 0.0}, Rng(1), Rng(2)));
+        k, cattle, trace, MetadataReplicaOptions{"h", "u", Distribution::constant(kSecond), 0.0},
+        Rng(1), Rng(2)));
     replicas.back()->start();
   }
   for (int i = 0; i < 1000; ++i)
-    k.schedule_at(i * kMillisecond, [&, i] { cattle.add_host(k.now(), "n" + std::to_string(i), "n", "ip"); });
+    k.schedule_at(i * kMillisecond,
+                  [&, i] { cattle.add_host(k.now(), "n" + std::to_string(i), "n", "ip"); });
   k.run_until(kMinute);
   EXPECT_EQ(k.events_run(), 1000u) << "only the changes themselves are events";
   for (auto& r : replicas) EXPECT_EQ(r->snapshot()->version, 1000u);

@@ -29,7 +29,9 @@ RunResult run(const ScenarioSpec& spec, const std::string& policy, bool stop_at_
   return run_scenario(spec, o);
 }
 
-double seconds(Instant t) { return static_cast<double>(t) / static_cast<double>(kSecond); }
+double seconds(Instant t) {
+  return static_cast<double>(t) / static_cast<double>(kSecond);
+}
 
 // When the trace says `host` was added (the last time), and when a node of it
 // was first ready after that (registered, or the swarm created on it).

@@ -1,8 +1,6 @@
 // Unit tests for NetworkSim: per-link latency, loss, duplication, reordering,
 // partitions (both at send time and for messages in flight), topology
 // listeners, stats and determinism.
-#include "sim/network_sim.hpp"
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -10,6 +8,8 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "sim/network_sim.hpp"
 
 namespace swarmsim::sim {
 namespace {

@@ -39,11 +39,13 @@ Addresses actual_addresses(const ScenarioSpec& spec) {
 TEST(PlannedAddresses, MatchWhatTheWorldGivesForEveryShippedScenario) {
   int files = 0, readds = 0;
   for (const char* dir : {"scenarios", "tests/regression"}) {
-    for (const auto& entry :
-         std::filesystem::recursive_directory_iterator(std::string(SWARMSIM_SOURCE_DIR) + "/" + dir)) {
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(
+             std::string(SWARMSIM_SOURCE_DIR) + "/" + dir)) {
       // The capacity fleets (thousands of hosts, an hour) take minutes; their
       // timelines only add hosts, as others here do.
-      if (entry.path().extension() != ".yaml" || entry.path().parent_path().filename() == "capacity") continue;
+      if (entry.path().extension() != ".yaml" ||
+          entry.path().parent_path().filename() == "capacity")
+        continue;
       const ScenarioSpec spec = load_scenario_file(entry.path().string());
       const Addresses planned = planned_agent_ips(spec);
       EXPECT_EQ(planned, actual_addresses(spec)) << entry.path();
@@ -58,7 +60,8 @@ TEST(PlannedAddresses, MatchWhatTheWorldGivesForEveryShippedScenario) {
 }
 
 TEST(PlannedAddresses, ANameAddedAgainAsANewMachineGetsANewAddress) {
-  ScenarioSpec spec = load_scenario_file(std::string(SWARMSIM_SOURCE_DIR) + "/scenarios/incident-2017.yaml");
+  ScenarioSpec spec =
+      load_scenario_file(std::string(SWARMSIM_SOURCE_DIR) + "/scenarios/incident-2017.yaml");
   EventSpec remove;
   remove.kind = EventKind::RemoveHost;
   remove.host = "pi1";

@@ -15,16 +15,19 @@ namespace {
 
 // Three VMs on one LAN (the first leads), two workers added at 2m; the
 // events are the test's. Constant lags and latencies: every seed alike.
-ScenarioSpec world(int manager_scale, const std::string& events, const std::string& more_hosts = "") {
+ScenarioSpec world(int manager_scale, const std::string& events,
+                   const std::string& more_hosts = "") {
   return load_scenario_string(
       "name: quorum\nduration: 10m\nliveness_bound: 5m\n"
-      "swarm: {manager_scale: " + std::to_string(manager_scale) + ", loop_interval: 30s}\n"
-      "links: {lan: {latency: 1ms}}\n"
-      "profiles: {vm: {link: lan, metadata_lag: 200ms, agent_startup: 5s}}\n"
-      "hosts:\n  - {name: vm0, profile: vm, at: 0s}\n  - {name: vm1, profile: vm, at: 0s}\n"
-      "  - {name: vm2, profile: vm, at: 0s}\n  - {name: w3, profile: vm, at: 2m}\n"
-      "  - {name: w4, profile: vm, at: 2m}\n" + more_hosts +
-      "events:\n" + events,
+      "swarm: {manager_scale: " +
+          std::to_string(manager_scale) +
+          ", loop_interval: 30s}\n"
+          "links: {lan: {latency: 1ms}}\n"
+          "profiles: {vm: {link: lan, metadata_lag: 200ms, agent_startup: 5s}}\n"
+          "hosts:\n  - {name: vm0, profile: vm, at: 0s}\n  - {name: vm1, profile: vm, at: 0s}\n"
+          "  - {name: vm2, profile: vm, at: 0s}\n  - {name: w3, profile: vm, at: 2m}\n"
+          "  - {name: w4, profile: vm, at: 2m}\n" +
+          more_hosts + "events:\n" + events,
       "quorum.yaml");
 }
 
@@ -98,8 +101,8 @@ TEST(LostQuorum, ADeadManagerLeftUnreplacedIsThePolicysDoing) {
 // majority is reported as its failure. fixed keeps one manager, so the
 // same death costs nothing.
 TEST(LostQuorum, AnEvenCountOfManagersIsThePolicysChoice) {
-  const ScenarioSpec spec = world(2, "  - {at: 4m, machine_dies: vm1}\n",
-                                  "  - {name: w5, profile: vm, at: 6m}\n");
+  const ScenarioSpec spec =
+      world(2, "  - {at: 4m, machine_dies: vm1}\n", "  - {name: w5, profile: vm, at: 6m}\n");
   const RunResult even = run(spec, "go-rewrite");
   ASSERT_EQ(even.verdict, Verdict::Liveness) << all_details(even);
   EXPECT_NE(all_details(even).find("with an even number of managers (2"), std::string::npos)

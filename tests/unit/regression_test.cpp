@@ -79,9 +79,8 @@ TEST(RegressionCorpus, FixedPassesEveryScenarioOnEverySeed) {
       o.policy = "fixed";
       o.keep_trace = false;
       const RunResult r = run_scenario(spec, o);
-      EXPECT_EQ(r.verdict, wanted)
-          << file << " seed " << seed << ": "
-          << (r.violations.empty() ? "" : r.violations.front().detail);
+      EXPECT_EQ(r.verdict, wanted) << file << " seed " << seed << ": "
+                                   << (r.violations.empty() ? "" : r.violations.front().detail);
     }
   }
 }

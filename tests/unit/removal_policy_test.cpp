@@ -1,12 +1,13 @@
 // The removal policies and the scaling step as pure functions of what the
 // leader read: which nodes each one condemns, and why.
+#include "model/removal_policy.hpp"
+
 #include <gtest/gtest.h>
 
 #include <map>
 #include <set>
 
 #include "model/manager_scaling.hpp"
-#include "model/removal_policy.hpp"
 
 using namespace swarmsim;
 using namespace swarmsim::model;
@@ -21,11 +22,14 @@ Node node(const std::string& id, const std::string& hostname, NodeRole role = No
   n.Spec.Role = role;
   n.Status.State = state;
   n.Status.Addr = addr;
-  if (role == NodeRole::Manager) n.ManagerStatus_ = ManagerStatus{false, Reachability::Reachable, ""};
+  if (role == NodeRole::Manager)
+    n.ManagerStatus_ = ManagerStatus{false, Reachability::Reachable, ""};
   return n;
 }
 
-MetaHost meta(const std::string& hostname) { return MetaHost{hostname, "u-" + hostname, hostname, "", {}}; }
+MetaHost meta(const std::string& hostname) {
+  return MetaHost{hostname, "u-" + hostname, hostname, "", {}};
+}
 
 CattleHost cattle(const std::string& uuid, const std::string& ip, CattleHostState state,
                   const std::string& node_id = "") {
@@ -52,7 +56,9 @@ struct Reading {
   }
 };
 
-RemovalPolicy policy(const char* name) { return *RemovalPolicy::from_name(name); }
+RemovalPolicy policy(const char* name) {
+  return *RemovalPolicy::from_name(name);
+}
 using Ids = std::vector<std::string>;
 
 }  // namespace
@@ -107,37 +113,67 @@ TEST(LegacyPolicy, FollowsTheScriptsObservableSemantics) {
   Node unregistered_down = node("ud", "", NodeRole::Worker, NodeState::Down);
   const std::vector<ScriptRow> rows = {
       {"names agree", {m1, node("a", "pi1")}, {K::Json, {meta("manager-1"), meta("pi1")}}, {}, {}},
-      {"dotted engine hostname", {m1, node("a", "pi1.lab")},
-       {K::Json, {meta("manager-1"), meta("pi1.lab")}}, {"a"}, {}},
-      {"FQDN on the metadata side only", {m1, node("a", "pi1")},
-       {K::Json, {meta("manager-1"), meta("pi1.edge.example")}}, {}, {}},
-      {"FQDN on the engine side", {m1, node("a", "pi-07.edge.example")},
-       {K::Json, {meta("manager-1"), meta("pi-07.edge.example")}}, {"a"}, {}},
-      {"case mismatch", {m1, node("a", "PI1")}, {K::Json, {meta("manager-1"), meta("pi1")}},
-       {"a"}, {}},
+      {"dotted engine hostname",
+       {m1, node("a", "pi1.lab")},
+       {K::Json, {meta("manager-1"), meta("pi1.lab")}},
+       {"a"},
+       {}},
+      {"FQDN on the metadata side only",
+       {m1, node("a", "pi1")},
+       {K::Json, {meta("manager-1"), meta("pi1.edge.example")}},
+       {},
+       {}},
+      {"FQDN on the engine side",
+       {m1, node("a", "pi-07.edge.example")},
+       {K::Json, {meta("manager-1"), meta("pi-07.edge.example")}},
+       {"a"},
+       {}},
+      {"case mismatch",
+       {m1, node("a", "PI1")},
+       {K::Json, {meta("manager-1"), meta("pi1")}},
+       {"a"},
+       {}},
       {"missing metadata entry", {m1, node("a", "pi1")}, {K::Json, {meta("manager-1")}}, {"a"}, {}},
-      {"metadata hostname \"null\"", {m1, node("a", "pi1")},
-       {K::Json, {meta("manager-1"), meta("null")}}, {"a"}, {}},
+      {"metadata hostname \"null\"",
+       {m1, node("a", "pi1")},
+       {K::Json, {meta("manager-1"), meta("null")}},
+       {"a"},
+       {}},
       {"empty answer", {m1, node("a", "pi1")}, {K::Empty, {}}, {"m1", "a"}, {}},
       {"Not found answer", {m1, node("a", "pi1")}, {K::NotFound, {}}, {"m1", "a"}, {}},
-      {"unregistered node, no metadata entry", {m1, unregistered},
-       {K::Json, {meta("manager-1")}}, {}, {}},
+      {"unregistered node, no metadata entry",
+       {m1, unregistered},
+       {K::Json, {meta("manager-1")}},
+       {},
+       {}},
       {"unregistered node, empty answer", {m1, unregistered}, {K::Empty, {}}, {"m1"}, {}},
       {"unregistered node, Not found answer", {m1, unregistered}, {K::NotFound, {}}, {"m1"}, {}},
-      {"unregistered node beside a host called \"null\"", {m1, unregistered},
-       {K::Json, {meta("manager-1"), meta("null")}}, {}, {}},
+      {"unregistered node beside a host called \"null\"",
+       {m1, unregistered},
+       {K::Json, {meta("manager-1"), meta("null")}},
+       {},
+       {}},
       {"two stale nodes share a hostname: the first goes this pass",
-       {m1, node("a", "raspberrypi"), node("b", "raspberrypi")}, {K::Json, {meta("manager-1")}},
-       {"a"}, {}},
+       {m1, node("a", "raspberrypi"), node("b", "raspberrypi")},
+       {K::Json, {meta("manager-1")}},
+       {"a"},
+       {}},
       {"a live host hides a stale node of the same name",
        {m1, node("a", "raspberrypi", NodeRole::Worker, NodeState::Down), node("b", "raspberrypi")},
-       {K::Json, {meta("manager-1"), meta("raspberrypi")}}, {}, {"a"}},
+       {K::Json, {meta("manager-1"), meta("raspberrypi")}},
+       {},
+       {"a"}},
       {"down nodes sharing a hostname: the first is purged",
        {m1, node("a", "black-pearl", NodeRole::Worker, NodeState::Down),
         node("b", "black-pearl", NodeRole::Worker, NodeState::Down)},
-       {K::Json, {meta("manager-1"), meta("black-pearl")}}, {}, {"a"}},
-      {"an unregistered down node is never purged", {m1, unregistered_down},
-       {K::Json, {meta("manager-1")}}, {}, {}},
+       {K::Json, {meta("manager-1"), meta("black-pearl")}},
+       {},
+       {"a"}},
+      {"an unregistered down node is never purged",
+       {m1, unregistered_down},
+       {K::Json, {meta("manager-1")}},
+       {},
+       {}},
   };
   for (const auto& row : rows) {
     Reading r;
@@ -226,7 +262,8 @@ TEST(FixedPolicy, AtMostTheBoundPerPassAndEveryCondemnedNodeListed) {
   EXPECT_EQ(r.evicted(p), (Ids{"a", "b"}));
   const NodeList nodes = r.nodes;
   const CattleHostList hosts = r.cattle_hosts;
-  const RemovalPlan plan = plan_removals(p, ReconcileView{r.now, "m1", &nodes, &r.hosts, &hosts, &r.departed});
+  const RemovalPlan plan =
+      plan_removals(p, ReconcileView{r.now, "m1", &nodes, &r.hosts, &hosts, &r.departed});
   Ids condemned;
   for (const auto& e : plan.condemned) condemned.push_back(e.node_id);
   EXPECT_EQ(condemned, (Ids{"a", "b", "c"})) << "the manager count leaves all three out";
@@ -244,15 +281,15 @@ TEST(FixedPolicy, ALeaderWhoseOwnNodeIsCondemnedIsToldSo) {
   EXPECT_EQ(r.evicted(policy("fixed")), (Ids{"a"}));
   const NodeList nodes = r.nodes;
   const CattleHostList hosts = r.cattle_hosts;
-  const RemovalPlan plan =
-      plan_removals(policy("fixed"), ReconcileView{r.now, "m1", &nodes, &r.hosts, &hosts, &r.departed});
+  const RemovalPlan plan = plan_removals(
+      policy("fixed"), ReconcileView{r.now, "m1", &nodes, &r.hosts, &hosts, &r.departed});
   ASSERT_TRUE(plan.self_condemned.has_value());
   EXPECT_EQ(plan.self_condemned->node_id, "m1");
   // Given any other identity (its host uuid, say), the leader would take its
   // own node for anybody's and remove it.
   EXPECT_EQ(r.evicted(policy("fixed"), "u0"), (Ids{"m1"}));
-  EXPECT_FALSE(plan_removals(policy("fixed"), ReconcileView{r.now, "u0", &nodes, &r.hosts, &hosts,
-                                                            &r.departed})
+  EXPECT_FALSE(plan_removals(policy("fixed"),
+                             ReconcileView{r.now, "u0", &nodes, &r.hosts, &hosts, &r.departed})
                    .self_condemned);
 }
 
@@ -325,9 +362,9 @@ TEST(ScriptScaling, StopsOnMajorityLostOnEnoughManagersAndOnNoActiveWorker) {
   // An unreachable manager but no active worker: it is not removed either.
   Node drained = node("b", "pi2");
   drained.Spec.Availability = "drain";
-  s = plan_script_scaling({node("m1", "vm0", NodeRole::Manager),
-                           node("m3", "vm2", NodeRole::Manager), gone, drained},
-                          3);
+  s = plan_script_scaling(
+      {node("m1", "vm0", NodeRole::Manager), node("m3", "vm2", NodeRole::Manager), gone, drained},
+      3);
   EXPECT_FALSE(s.acts);
   EXPECT_EQ(s.active_workers, 0);
 }
@@ -337,12 +374,11 @@ TEST(ScriptScaling, PromotesTheFirstActiveWorkerDownOrNotWhateverTheCount) {
   gone.ManagerStatus_->Reachability_ = Reachability::Unreachable;
   // Three reachable and one unreachable at MANAGER_SCALE 3: the step acts
   // (the unreachable one goes) and promotes all the same, to four.
-  auto s = plan_script_scaling({node("m1", "vm0", NodeRole::Manager), gone,
-                                node("m3", "vm2", NodeRole::Manager),
-                                node("m4", "vm3", NodeRole::Manager),
-                                node("down", "pi1", NodeRole::Worker, NodeState::Down),
-                                node("ready", "pi2")},
-                               3);
+  auto s = plan_script_scaling(
+      {node("m1", "vm0", NodeRole::Manager), gone, node("m3", "vm2", NodeRole::Manager),
+       node("m4", "vm3", NodeRole::Manager), node("down", "pi1", NodeRole::Worker, NodeState::Down),
+       node("ready", "pi2")},
+      3);
   ASSERT_TRUE(s.acts);
   EXPECT_EQ(s.unreachable, 1);
   ASSERT_TRUE(s.promotion.has_value());
@@ -464,7 +500,8 @@ TEST(FixedScaling, PromotesTheOldestWorkersUpToManagerScale) {
   f.add("new", NodeRole::Worker);
   EXPECT_EQ(f.changes(), (Ids{"+older-still", "+old"}));
   f.scale = 5;
-  EXPECT_EQ(f.changes(), (Ids{"+older-still", "+old"})) << "four nodes make three managers, not four";
+  EXPECT_EQ(f.changes(), (Ids{"+older-still", "+old"}))
+      << "four nodes make three managers, not four";
   f.add("newest", NodeRole::Worker);
   EXPECT_EQ(f.changes(), (Ids{"+older-still", "+old", "+new", "+newest"}));
 }

@@ -75,13 +75,14 @@ class ReportInChromium : public ::testing::Test {
     fs::create_directory(study);
     write_fixture_study(study);
     page = scratch + "/report.html";
-    ASSERT_EQ(shell(sh_quote(SWARMSIM_BINARY) + " report " + sh_quote(study) + " --html " + sh_quote(page) +
-                    " >/dev/null 2>&1"),
+    ASSERT_EQ(shell(sh_quote(SWARMSIM_BINARY) + " report " + sh_quote(study) + " --html " +
+                    sh_quote(page) + " >/dev/null 2>&1"),
               0);
   }
   // Kept on failure, or with SWARMSIM_KEEP_REPORT set, to look at.
   void TearDown() override {
-    if (!scratch.empty() && !::testing::Test::HasFailure() && !std::getenv("SWARMSIM_KEEP_REPORT")) fs::remove_all(scratch);
+    if (!scratch.empty() && !::testing::Test::HasFailure() && !std::getenv("SWARMSIM_KEEP_REPORT"))
+      fs::remove_all(scratch);
   }
 
   // Chromium headless with its own profile, under a time-out; stdout to `out`.
@@ -91,12 +92,13 @@ class ReportInChromium : public ::testing::Test {
     return shell("timeout -s KILL 120 " + sh_quote(chromium) +
                  " --headless --disable-gpu --no-sandbox --disable-dev-shm-usage --hide-scrollbars"
                  " --no-first-run --user-data-dir=" +
-                 sh_quote(profile) + " " + args + " >" + sh_quote(out) + " 2>" + sh_quote(scratch + "/chromium.err"));
+                 sh_quote(profile) + " " + args + " >" + sh_quote(out) + " 2>" +
+                 sh_quote(scratch + "/chromium.err"));
   }
 
   std::string screenshot(const std::string& html_file, const std::string& png) {
-    chromium_run("--screenshot=" + sh_quote(png) + " --window-size=" + std::to_string(kWidth) + "," +
-                     std::to_string(kHeight) + " " + sh_quote("file://" + html_file),
+    chromium_run("--screenshot=" + sh_quote(png) + " --window-size=" + std::to_string(kWidth) +
+                     "," + std::to_string(kHeight) + " " + sh_quote("file://" + html_file),
                  scratch + "/screenshot.out");
     return png;
   }
@@ -125,10 +127,13 @@ std::optional<Pixels> decode_png(const std::string& path) {
 
 // Pixels within `tolerance` per channel of the colour #RRGGBB.
 std::size_t pixels_near(const Pixels& p, unsigned colour, int tolerance = 12) {
-  const int r = static_cast<int>(colour >> 16 & 0xff), g = static_cast<int>(colour >> 8 & 0xff), b = static_cast<int>(colour & 0xff);
+  const int r = static_cast<int>(colour >> 16 & 0xff), g = static_cast<int>(colour >> 8 & 0xff),
+            b = static_cast<int>(colour & 0xff);
   std::size_t n = 0;
   for (std::size_t i = 0; i + 2 < p.rgb.size(); i += 3)
-    if (std::abs(p.rgb[i] - r) <= tolerance && std::abs(p.rgb[i + 1] - g) <= tolerance && std::abs(p.rgb[i + 2] - b) <= tolerance) ++n;
+    if (std::abs(p.rgb[i] - r) <= tolerance && std::abs(p.rgb[i + 1] - g) <= tolerance &&
+        std::abs(p.rgb[i + 2] - b) <= tolerance)
+      ++n;
   return n;
 }
 
@@ -144,11 +149,13 @@ std::size_t non_white(const Pixels& p) {
 
 TEST_F(ReportInChromium, TheDomHoldsEveryPlotWithItsTitle) {
   const std::string dom_file = scratch + "/dom.html";
-  ASSERT_EQ(chromium_run("--dump-dom " + sh_quote("file://" + page), dom_file), 0) << read(scratch + "/chromium.err");
+  ASSERT_EQ(chromium_run("--dump-dom " + sh_quote("file://" + page), dom_file), 0)
+      << read(scratch + "/chromium.err");
   const std::string dom = read(dom_file);
   ASSERT_FALSE(dom.empty()) << read(scratch + "/chromium.err");
   const auto data = swarmsim::reports::load_study_dir(study);
-  const auto titles = swarmsim::reports::study_plot_titles(data, swarmsim::reports::aggregate(data));
+  const auto titles =
+      swarmsim::reports::study_plot_titles(data, swarmsim::reports::aggregate(data));
   ASSERT_GE(titles.size(), 3u);
   std::size_t svgs = 0;
   for (auto at = dom.find("<svg"); at != std::string::npos; at = dom.find("<svg", at + 1)) ++svgs;
@@ -159,13 +166,15 @@ TEST_F(ReportInChromium, TheDomHoldsEveryPlotWithItsTitle) {
 
 TEST_F(ReportInChromium, TheScreenshotIsNotBlank) {
   const std::string blank_page = scratch + "/blank.html";
-  std::ofstream(blank_page) << "<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body></body></html>\n";
+  std::ofstream(blank_page)
+      << "<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body></body></html>\n";
   const std::string shot = screenshot(page, scratch + "/report.png");
   const std::string blank = screenshot(blank_page, scratch + "/blank.png");
   ASSERT_TRUE(fs::exists(shot)) << read(scratch + "/chromium.err");
   ASSERT_TRUE(fs::exists(blank)) << read(scratch + "/chromium.err");
   const auto shot_size = fs::file_size(shot), blank_size = fs::file_size(blank);
-  EXPECT_GT(shot_size, 4 * blank_size) << "report " << shot_size << " bytes, blank page " << blank_size;
+  EXPECT_GT(shot_size, 4 * blank_size)
+      << "report " << shot_size << " bytes, blank page " << blank_size;
 #ifdef SWARMSIM_HAVE_LIBPNG
   const auto pixels = decode_png(shot);
   const auto empty = decode_png(blank);

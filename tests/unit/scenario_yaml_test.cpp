@@ -249,10 +249,32 @@ TEST(ScenarioYaml, DurationsParse) {
   EXPECT_EQ(interval("720h"), 720 * kHour);
   EXPECT_EQ(interval("719h59m59.999999999s"), 720 * kHour - 1);
 
-  for (const char* bad : {"abc", "10", "1.5", "-1s", "1x", "s", ".5s", "1.s", "1e3s", "1 s", "''",
-                          "[1s]", "1S", "+1s", "99999999999h", "9223372036854775808ns",
-                          "9223372036854775807ns", "720h1ns", "2562047h", "30s1m", "1m1m", "1m30",
-                          "1m 30s", "m30s", "1..5s", "1.5.5s"}) {
+  for (const char* bad : {"abc",
+                          "10",
+                          "1.5",
+                          "-1s",
+                          "1x",
+                          "s",
+                          ".5s",
+                          "1.s",
+                          "1e3s",
+                          "1 s",
+                          "''",
+                          "[1s]",
+                          "1S",
+                          "+1s",
+                          "99999999999h",
+                          "9223372036854775808ns",
+                          "9223372036854775807ns",
+                          "720h1ns",
+                          "2562047h",
+                          "30s1m",
+                          "1m1m",
+                          "1m30",
+                          "1m 30s",
+                          "m30s",
+                          "1..5s",
+                          "1.5.5s"}) {
     const ScenarioError e = load_error(minimal_with("  grace_min_node_age: " + std::string(bad)));
     EXPECT_EQ(e.line, 4) << bad << ": " << e.what();
     EXPECT_EQ(e.column, 23) << bad;
@@ -294,7 +316,8 @@ TEST(ScenarioYaml, ErrorsPointAtTheRightLine) {
        "unknown key 'loop_intervall' in swarm; valid keys: manager_scale, loop_interval"},
       {"unknown enum", head + "  pi:\n    arch: arm64\nhosts: [{name: h1, profile: vm}]\n", 5,
        "unknown value 'arm64' for 'arch'; valid values: x86_64, aarch64"},
-      {"unknown policy", "policy: fast\n" + head, 1, "valid values: legacy, legacy-v2, grace, fixed, go-rewrite"},
+      {"unknown policy", "policy: fast\n" + head, 1,
+       "valid values: legacy, legacy-v2, grace, fixed, go-rewrite"},
       {"unknown profile",
        head + "hosts:\n  - {name: h1, profile: vm}\n  - {name: h2, profile: pi}\n", 6,
        "unknown profile 'pi'"},
@@ -346,11 +369,13 @@ TEST(ScenarioYaml, ErrorsPointAtTheRightLine) {
        head + "hosts: [{name: h1, profile: vm}]\nevents:\n  - {at: 1m, delete_host: h1}\n"
               "  - {at: 2m, edit_labels: h1, set: {a: b}, for: 10s}\n",
        7, "the host was removed at 1m"},
-      {"cattle write faults", head + "cattle:\n  write_error: 1.5\nhosts: [{name: h1, profile: vm}]\n", 5,
+      {"cattle write faults",
+       head + "cattle:\n  write_error: 1.5\nhosts: [{name: h1, profile: vm}]\n", 5,
        "cattle.write_error: must be a probability"},
-      {"cattle write faults add up", head + "cattle: {write_error: 0.6, write_timeout: 0.6}\n"
-                                     "hosts: [{name: h1, profile: vm}]\n", 4,
-       "together they can be at most 1"},
+      {"cattle write faults add up",
+       head + "cattle: {write_error: 0.6, write_timeout: 0.6}\n"
+              "hosts: [{name: h1, profile: vm}]\n",
+       4, "together they can be at most 1"},
       {"duplicate key", head + "  vm: {}\nhosts: [{name: h1, profile: vm}]\n", 4,
        "duplicate key 'vm'"},
       {"second document", head + "hosts: [{name: h1, profile: vm}]\n---\nname: u\n", 6,
@@ -475,9 +500,9 @@ TEST(ScenarioYaml, ToYamlRoundTripsARichSpec) {
   EXPECT_EQ(back, s) << text;
   EXPECT_EQ(to_yaml(back), text);
   // Self-describing: every key is written, even defaults.
-  for (const char* key : {"removed_node_sees_error:", "fixed_max_removals_per_pass:",
-                          "hostname_override:", "clock_skew:", "reorder_delay:", "write_error:",
-                          "write_timeout:"}) {
+  for (const char* key :
+       {"removed_node_sees_error:", "fixed_max_removals_per_pass:", "hostname_override:",
+        "clock_skew:", "reorder_delay:", "write_error:", "write_timeout:"}) {
     EXPECT_NE(text.find(key), std::string::npos) << key;
   }
   EXPECT_NE(text.find("agent_hostname: \"null\""), std::string::npos) << text;

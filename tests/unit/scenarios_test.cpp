@@ -58,8 +58,8 @@ TEST(Incident2017, TheFixedPolicyKeepsEveryWorker) {
   const ScenarioSpec s = load("scenarios/incident-2017.yaml");
   for (std::uint64_t seed = 1; seed <= 20; ++seed) {
     const RunResult r = run(s, seed, "fixed");
-    EXPECT_EQ(r.verdict, Verdict::Pass) << "seed " << seed << ": "
-                                        << (r.violations.empty() ? "" : r.violations[0].detail);
+    EXPECT_EQ(r.verdict, Verdict::Pass)
+        << "seed " << seed << ": " << (r.violations.empty() ? "" : r.violations[0].detail);
   }
 }
 
@@ -88,8 +88,10 @@ TEST(StaleMetadata, TheEvictionIsIntermittentAcrossSeeds) {
   int failed = 0, passed = 0;
   for (std::uint64_t seed = 1; seed <= 200; ++seed) {
     const RunResult r = run(s, seed);
-    if (r.verdict == Verdict::Pass) ++passed;
-    else ++failed;
+    if (r.verdict == Verdict::Pass)
+      ++passed;
+    else
+      ++failed;
   }
   EXPECT_GE(failed, 10) << "at least 5% of 200 seeds must evict";
   EXPECT_GE(passed, 10) << "at least 5% of 200 seeds must not";
@@ -112,8 +114,8 @@ TEST(StaleMetadata, AnEvictionReportShowsTheMissingHost) {
 // `swarmsim run` exits with the code of that verdict.
 TEST(Mechanisms, EveryMechanismScenarioExitsAsItsExpectLineSays) {
   int scenarios = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(
-           std::string(SWARMSIM_SOURCE_DIR) + "/scenarios/mechanisms")) {
+  for (const auto& entry : std::filesystem::directory_iterator(std::string(SWARMSIM_SOURCE_DIR) +
+                                                               "/scenarios/mechanisms")) {
     if (entry.path().extension() != ".yaml") continue;
     ++scenarios;
     const std::string file = entry.path().string();
@@ -128,7 +130,7 @@ TEST(Mechanisms, EveryMechanismScenarioExitsAsItsExpectLineSays) {
       testing::internal::CaptureStdout();
       const int code = cli::command_run(a);
       testing::internal::GetCapturedStdout();
-      const int expected = e.verdict == "safety" ? cli::kExitSafety
+      const int expected = e.verdict == "safety"     ? cli::kExitSafety
                            : e.verdict == "liveness" ? cli::kExitLiveness
                                                      : cli::kExitPass;
       EXPECT_EQ(code, expected) << file << " under " << e.policy;
@@ -180,15 +182,14 @@ TEST(Mechanisms, LostLabelUpdateIsTracedAndTheBindingWrittenAgain) {
 }
 
 TEST(Mechanisms, EveryMechanismScenarioPassesUnderFixed) {
-  for (const auto& entry : std::filesystem::directory_iterator(
-           std::string(SWARMSIM_SOURCE_DIR) + "/scenarios/mechanisms")) {
+  for (const auto& entry : std::filesystem::directory_iterator(std::string(SWARMSIM_SOURCE_DIR) +
+                                                               "/scenarios/mechanisms")) {
     if (entry.path().extension() != ".yaml") continue;
     const ScenarioSpec s = load_scenario_file(entry.path().string());
     for (std::uint64_t seed = 1; seed <= 5; ++seed) {
       const RunResult r = run(s, seed, "fixed");
-      EXPECT_EQ(r.verdict, Verdict::Pass)
-          << entry.path() << " seed " << seed << ": "
-          << (r.violations.empty() ? "" : r.violations[0].detail);
+      EXPECT_EQ(r.verdict, Verdict::Pass) << entry.path() << " seed " << seed << ": "
+                                          << (r.violations.empty() ? "" : r.violations[0].detail);
     }
   }
 }
@@ -325,7 +326,7 @@ events:
   - {at: 0s, add_host: pi2, profile: pi}
   - {at: 30s, upgrade_stack: {}}
 )",
-                                                  "token-moves-a-joiner");
+                                              "token-moves-a-joiner");
   RunOptions o;
   o.policy = "legacy";
   o.stop_at_first_violation = false;
@@ -362,7 +363,8 @@ TEST(Timeline, AnEventThatFindsNoHostLeavesATraceLine) {
   const RunResult r = run(s, 1, "fixed", true);
   bool traced = false;
   for (const auto& e : r.events)
-    traced |= e.host == "nosuch" && e.detail.find("skipped: no machine of that name") != std::string::npos;
+    traced |= e.host == "nosuch" &&
+              e.detail.find("skipped: no machine of that name") != std::string::npos;
   EXPECT_TRUE(traced);
 }
 

@@ -6,15 +6,14 @@
 // end with the verdict and exit code `run` gives. When the docker CLI is
 // installed, `docker node ls` must list the same nodes.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
 #include <boost/asio/io_context.hpp>
-#include <nlohmann/json.hpp>
-
 #include <chrono>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
-#include <sys/wait.h>
 #include <thread>
 
 #include "api/docker_wire.hpp"
@@ -27,7 +26,8 @@ using namespace std::chrono_literals;
 
 std::string read_line(FILE* f) {
   std::string line;
-  for (int c = std::fgetc(f); c != EOF && c != '\n'; c = std::fgetc(f)) line += static_cast<char>(c);
+  for (int c = std::fgetc(f); c != EOF && c != '\n'; c = std::fgetc(f))
+    line += static_cast<char>(c);
   return line;
 }
 
@@ -78,13 +78,15 @@ TEST(Serve, AClientListsTheSimulatedSwarmOverARealSocketWhileTheWorldRuns) {
 
   std::string docker_listed;
   if (std::system("command -v docker >/dev/null 2>&1") == 0) {
-    const std::string cli = "docker -H " + endpoints.at("manager-1").describe() +
-                            " node ls --format '{{.ID}}' 2>&1";
+    const std::string cli =
+        "docker -H " + endpoints.at("manager-1").describe() + " node ls --format '{{.ID}}' 2>&1";
     if (FILE* d = popen(cli.c_str(), "r")) {
-      for (std::string line = read_line(d); !line.empty(); line = read_line(d)) docker_listed += line + " ";
+      for (std::string line = read_line(d); !line.empty(); line = read_line(d))
+        docker_listed += line + " ";
       pclose(d);
     }
-    for (const auto& id : ids) EXPECT_NE(docker_listed.find(id), std::string::npos) << docker_listed;
+    for (const auto& id : ids)
+      EXPECT_NE(docker_listed.find(id), std::string::npos) << docker_listed;
   }
 
   std::string report;
@@ -111,8 +113,8 @@ TEST(Serve, ANodeRemovedByAClientIsRemovedInTheWorldAndTheCheckersSeeIt) {
   const auto give_up = std::chrono::steady_clock::now() + 8s;
   while (pi1.empty() && std::chrono::steady_clock::now() < give_up) {
     boost::asio::io_context io;
-    async_http(io, endpoints.at("manager-1"), api::to_http(model::Request{model::ListNodes{}}), {}, 2s,
-               [&](HttpResult r) {
+    async_http(io, endpoints.at("manager-1"), api::to_http(model::Request{model::ListNodes{}}), {},
+               2s, [&](HttpResult r) {
                  if (!r.response) return;
                  const auto nodes = api::from_http(model::ListNodes{}, *r.response);
                  if (const auto* list = std::get_if<model::NodeList>(&nodes))
@@ -125,8 +127,8 @@ TEST(Serve, ANodeRemovedByAClientIsRemovedInTheWorldAndTheCheckersSeeIt) {
   ASSERT_FALSE(pi1.empty()) << "pi1 joined";
   boost::asio::io_context io;
   std::optional<int> status;
-  async_http(io, endpoints.at("manager-1"), {"DELETE", "/v1.41/nodes/" + pi1 + "?force=1", ""}, {}, 2s,
-             [&](HttpResult r) {
+  async_http(io, endpoints.at("manager-1"), {"DELETE", "/v1.41/nodes/" + pi1 + "?force=1", ""}, {},
+             2s, [&](HttpResult r) {
                if (r.response) status = r.response->status;
              });
   io.run();

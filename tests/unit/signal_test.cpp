@@ -2,6 +2,7 @@
 // them, against the real binary: a check of a million cases and a run of a
 // simulated month stop within two seconds, exit 130 or 143, and leave the
 // report of what ran (the JUnit file written whole, the timeline printed).
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
@@ -9,7 +10,6 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -39,10 +39,12 @@ std::string slurp(const fs::path& p) {
 // Starts the binary with stdout and stderr in files, sends `sig` after
 // `after`, and waits (at most 20 s) for it to end.
 Stopped stop_with(int sig, std::chrono::milliseconds after, const std::vector<std::string>& args) {
-  const fs::path out = fs::temp_directory_path() / ("swarmsim-signal-" + std::to_string(getpid()) + ".out");
+  const fs::path out =
+      fs::temp_directory_path() / ("swarmsim-signal-" + std::to_string(getpid()) + ".out");
   posix_spawn_file_actions_t files;
   posix_spawn_file_actions_init(&files);
-  posix_spawn_file_actions_addopen(&files, STDOUT_FILENO, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&files, STDOUT_FILENO, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0644);
   posix_spawn_file_actions_addopen(&files, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
   std::vector<std::string> words = {SWARMSIM_BINARY};
   words.insert(words.end(), args.begin(), args.end());
@@ -75,11 +77,12 @@ Stopped stop_with(int sig, std::chrono::milliseconds after, const std::vector<st
 
 TEST(Signals, AMillionCaseCheckStopsWithinTwoSecondsAndWritesItsReport) {
   for (const auto& [sig, code] : {std::pair{SIGINT, 130}, std::pair{SIGTERM, 143}}) {
-    const fs::path junit = fs::temp_directory_path() / ("swarmsim-signal-" + std::to_string(sig) + ".xml");
+    const fs::path junit =
+        fs::temp_directory_path() / ("swarmsim-signal-" + std::to_string(sig) + ".xml");
     fs::remove(junit);
-    const Stopped s = stop_with(sig, std::chrono::milliseconds(1500),
-                                {"check", "--policy", "fixed", "--cases", "1000000", "--quiet",
-                                 "--junit", junit.string()});
+    const Stopped s = stop_with(
+        sig, std::chrono::milliseconds(1500),
+        {"check", "--policy", "fixed", "--cases", "1000000", "--quiet", "--junit", junit.string()});
     EXPECT_EQ(s.code, code) << s.out;
     EXPECT_LT(s.seconds_to_stop, 2.0);
     EXPECT_NE(s.out.find("INTERRUPTED: no failure in the"), std::string::npos) << s.out;
@@ -88,7 +91,8 @@ TEST(Signals, AMillionCaseCheckStopsWithinTwoSecondsAndWritesItsReport) {
     EXPECT_NE(xml.find("interrupted"), std::string::npos) << xml;
     const auto every = swarmsim::check::properties_for("fixed").size();
     EXPECT_NE(xml.find("skipped=\"" + std::to_string(every) + "\""), std::string::npos)
-        << "no property was checked to the end: none may be reported as passed\n" << xml;
+        << "no property was checked to the end: none may be reported as passed\n"
+        << xml;
   }
 }
 
@@ -99,7 +103,8 @@ TEST(Signals, ALongRunStopsWithinTwoSecondsAndPrintsItsTimeline) {
       "name: a-long-month\nduration: 720h\nswarm: {manager_scale: 1, loop_interval: 1s}\n"
       "profiles:\n  vm: {}\nhosts:\n  - {name: m1, profile: vm}\n  - {name: w1, profile: vm}\n"
       "  - {name: w2, profile: vm}\n  - {name: w3, profile: vm}\n";
-  const fs::path file = fs::temp_directory_path() / ("swarmsim-signal-" + std::to_string(getpid()) + ".yaml");
+  const fs::path file =
+      fs::temp_directory_path() / ("swarmsim-signal-" + std::to_string(getpid()) + ".yaml");
   std::ofstream(file) << text;
   const Stopped s = stop_with(SIGTERM, std::chrono::milliseconds(700),
                               {"run", file.string(), "--policy", "fixed"});

@@ -24,8 +24,8 @@ TEST(StreamNames, EveryKindIsUsedOnceAndEveryNameStartsWithItsKind) {
   for (const std::string& name :
        {streams::network("a", "b"), streams::metadata_lag("r"), streams::metadata_empty("r"),
         streams::agent_startup("m", 1), streams::registration("m", "n"), streams::busy("m", "n"),
-        streams::cattle_write("m"), streams::host_group("pi{i}"), streams::swarm(0), streams::swarm(2),
-        streams::node_id(0, "m", 1), streams::node_id(1, "m", 1)}) {
+        streams::cattle_write("m"), streams::host_group("pi{i}"), streams::swarm(0),
+        streams::swarm(2), streams::node_id(0, "m", 1), streams::node_id(1, "m", 1)}) {
     EXPECT_TRUE(kinds.contains(kind_of(name))) << name << ": its kind is not in the list";
   }
   // Names the seeds of yesterday replay with.
@@ -37,17 +37,20 @@ TEST(StreamNames, EveryKindIsUsedOnceAndEveryNameStartsWithItsKind) {
 // A draw from a stream named anywhere else than sim/streams.hpp.
 TEST(StreamNames, EveryDrawInTheSimulatorNamesItsStreamFromTheList) {
   const std::regex draw(R"((rng_for|Rng::substream)\(([^;]*))");
-  for (const auto& entry : std::filesystem::directory_iterator(std::string(SWARMSIM_SOURCE_DIR) + "/sim")) {
+  for (const auto& entry :
+       std::filesystem::directory_iterator(std::string(SWARMSIM_SOURCE_DIR) + "/sim")) {
     if (entry.path().extension() != ".cpp") continue;
     if (entry.path().filename() == "random.cpp") continue;  // defines substream
     std::ifstream in(entry.path());
     std::stringstream text;
     text << in.rdbuf();
     const std::string s = text.str();
-    for (auto it = std::sregex_iterator(s.begin(), s.end(), draw); it != std::sregex_iterator(); ++it) {
+    for (auto it = std::sregex_iterator(s.begin(), s.end(), draw); it != std::sregex_iterator();
+         ++it) {
       const std::string args = (*it)[2];
       EXPECT_NE(args.find("streams::"), std::string::npos)
-          << entry.path().filename() << ": " << (*it)[0] << " names its stream outside sim/streams.hpp";
+          << entry.path().filename() << ": " << (*it)[0]
+          << " names its stream outside sim/streams.hpp";
     }
   }
 }

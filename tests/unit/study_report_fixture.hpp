@@ -8,10 +8,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 namespace swarmsim::testing_fixture {
 
@@ -23,7 +22,8 @@ inline std::string make_temp_dir(const std::string& stem) {
 }
 
 inline const char* kFixtureQuestion =
-    "How long until a new Pi is ready (p99), and does the legacy hook evict any? (see https://example.com/issue/10)";
+    "How long until a new Pi is ready (p99), and does the legacy hook evict any? (see "
+    "https://example.com/issue/10)";
 
 // Writes study.json and runs.jsonl into `dir`: 4 points, 12 runs and a torn
 // 13th line. Legacy evicts in seed 1 of both sizes and gets stuck in seed 3
@@ -46,7 +46,8 @@ inline void write_fixture_study(const std::string& dir, bool torn_last_line = tr
   int id = 0;
   for (const auto& h : hosts)
     for (const auto& p : policies)
-      study["points"].push_back({{"id", "p000" + std::to_string(id++)}, {"knobs", {{"hosts", h}, {"policy", p}}}});
+      study["points"].push_back(
+          {{"id", "p000" + std::to_string(id++)}, {"knobs", {{"hosts", h}, {"policy", p}}}});
   std::ofstream(dir + "/study.json") << study.dump(2);
 
   std::ofstream runs(dir + "/runs.jsonl");
@@ -65,20 +66,26 @@ inline void write_fixture_study(const std::string& dir, bool torn_last_line = tr
       json metrics = {
           {"time_to_ready_s_by_profile", {{"pi", pi}, {"vm", vm}}},
           {"never_ready_hosts", verdict == "liveness" ? 1 : 0},
-          {"converged_at_s", verdict == "liveness" ? json(nullptr) : json(60.0 + n_hosts / 20.0 + seed)},
+          {"converged_at_s",
+           verdict == "liveness" ? json(nullptr) : json(60.0 + n_hosts / 20.0 + seed)},
           {"spurious_evictions", evictions},
           {"spurious_evictions_per_join", static_cast<double>(evictions) / n_hosts},
           {"joins", n_hosts + evictions},
           {"join_attempts", n_hosts + evictions + seed},
           {"removed_host_cleanup_s", {{"max", 31.5}, {"mean", 20.25}, {"count", 2}, {"never", 0}}},
-          {"leader_calls_per_s", {{"GET /nodes", n_hosts / 250.0 + 0.01 * seed}, {"GET /hosts", n_hosts / 500.0}, {"node rm", evictions / 600.0}}},
-          {"leader_calls_per_s_total", n_hosts / 250.0 + n_hosts / 500.0 + 0.01 * seed + evictions / 600.0},
+          {"leader_calls_per_s",
+           {{"GET /nodes", n_hosts / 250.0 + 0.01 * seed},
+            {"GET /hosts", n_hosts / 500.0},
+            {"node rm", evictions / 600.0}}},
+          {"leader_calls_per_s_total",
+           n_hosts / 250.0 + n_hosts / 500.0 + 0.01 * seed + evictions / 600.0},
           {"metadata_reads_per_s", 3.5},
           {"peak_nodes_down", seed},
           {"duration_s", 600.0},
           {"a_shape_no_report_knows", {1, 2, 3}}};
-      runs << json{{"point", point["id"]}, {"knobs", point["knobs"]}, {"seed", seed}, {"policy", policy},
-                   {"verdict", verdict},   {"metrics", metrics},         {"wall_s", 0.12}}
+      runs << json{{"point", point["id"]}, {"knobs", point["knobs"]}, {"seed", seed},
+                   {"policy", policy},     {"verdict", verdict},      {"metrics", metrics},
+                   {"wall_s", 0.12}}
                   .dump()
            << "\n";
     }

@@ -2,6 +2,8 @@
 // intervals, nearest-rank quantiles, the p99's order-statistic interval),
 // a study directory rendered as HTML, Markdown and CSV, and the exit codes
 // of the real binary.
+#include "reports/study_report.hpp"
+
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
@@ -15,7 +17,6 @@
 #include <string>
 #include <vector>
 
-#include "reports/study_report.hpp"
 #include "tests/unit/study_report_fixture.hpp"
 
 using namespace swarmsim::reports;
@@ -32,7 +33,8 @@ std::string read(const std::string& path) {
 
 std::size_t count(const std::string& haystack, const std::string& needle) {
   std::size_t n = 0;
-  for (auto at = haystack.find(needle); at != std::string::npos; at = haystack.find(needle, at + 1)) ++n;
+  for (auto at = haystack.find(needle); at != std::string::npos; at = haystack.find(needle, at + 1))
+    ++n;
   return n;
 }
 
@@ -66,9 +68,12 @@ std::vector<std::string> split_csv_line(const std::string& line) {
   for (std::size_t i = 0; i < line.size(); ++i) {
     const char c = line[i];
     if (in_quotes) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') cells.back() += '"', ++i;
-      else if (c == '"') in_quotes = false;
-      else cells.back() += c;
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"')
+        cells.back() += '"', ++i;
+      else if (c == '"')
+        in_quotes = false;
+      else
+        cells.back() += c;
     } else if (c == '"') {
       in_quotes = true;
     } else if (c == ',') {
@@ -140,7 +145,8 @@ TEST(StudyStatistics, P99IntervalFromOrderStatistics) {
   EXPECT_EQ(ci.lo, 983);
   EXPECT_EQ(ci.hi, 997);
   // It covers the p99 with probability at least 95%.
-  EXPECT_GE(binomial_cdf(ci.hi_rank - 1, 1000, 0.99) - binomial_cdf(ci.lo_rank - 1, 1000, 0.99), 0.95);
+  EXPECT_GE(binomial_cdf(ci.hi_rank - 1, 1000, 0.99) - binomial_cdf(ci.lo_rank - 1, 1000, 0.99),
+            0.95);
   EXPECT_LE(ci.lo, nearest_rank_quantile(thousand, 0.99));
   EXPECT_GE(ci.hi, nearest_rank_quantile(thousand, 0.99));
 
@@ -279,9 +285,11 @@ TEST_F(StudyDir, TheCsvHasOneRowPerPointAndBareNumbers) {
   EXPECT_EQ(header[0], "hosts");
   EXPECT_EQ(header[1], "policy");
   EXPECT_EQ(header[2], "runs");
-  for (const char* column : {"pass_rate", "pass_rate_lo", "pass_rate_hi", "safety_rate", "liveness_rate_hi",
-                             "time_to_ready_s_p99.pi", "time_to_ready_s_p99_lo.pi", "time_to_ready_s_p50.vm",
-                             "spurious_evictions_per_join_mean", "converged_at_s_null", "leader_calls_per_s_mean.GET /nodes"})
+  for (const char* column :
+       {"pass_rate", "pass_rate_lo", "pass_rate_hi", "safety_rate", "liveness_rate_hi",
+        "time_to_ready_s_p99.pi", "time_to_ready_s_p99_lo.pi", "time_to_ready_s_p50.vm",
+        "spurious_evictions_per_join_mean", "converged_at_s_null",
+        "leader_calls_per_s_mean.GET /nodes"})
     EXPECT_NE(std::find(header.begin(), header.end(), column), header.end()) << column;
   for (std::size_t r = 1; r < rows.size(); ++r) {
     ASSERT_EQ(rows[r].size(), header.size()) << "row " << r;
@@ -340,7 +348,9 @@ TEST(StudyReport, NotAStudyNamesTheFileAndWhatWasExpected) {
 
 TEST_F(StudyDir, TheBinaryWritesEveryOutput) {
   const std::string out = make_temp_dir("swarmsim-report-out");
-  const Outcome o = run_binary({"report", dir, "--html", out + "/r.html", "--md", out + "/r.md", "--csv", out + "/r.csv"}, out);
+  const Outcome o = run_binary(
+      {"report", dir, "--html", out + "/r.html", "--md", out + "/r.md", "--csv", out + "/r.csv"},
+      out);
   EXPECT_EQ(o.code, 0) << o.err;
   EXPECT_NE(o.err.find("torn"), std::string::npos) << "the torn line is warned about: " << o.err;
   EXPECT_GE(count(read(out + "/r.html"), "<svg"), 3u);

@@ -13,9 +13,11 @@
 //    rate's Wilson interval is narrow enough or it reaches max_seeds, and
 //    the runs are the same whole, as shards merged, and cut off anywhere
 //    (a kill) then resumed.
-#include <gtest/gtest.h>
+#include "study/study.hpp"
 
-#include <nlohmann/json.hpp>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <csignal>
@@ -23,16 +25,14 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 #include <string>
-#include <sys/wait.h>
 #include <thread>
-#include <unistd.h>
 
 #include "reports/study_report.hpp"
 #include "sim/scenario_yaml.hpp"
-#include "study/study.hpp"
 
 namespace swarmsim::study {
 namespace {
@@ -41,7 +41,8 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 const std::string kGrid = std::string(SWARMSIM_SOURCE_DIR) + "/tests/study/grid-2x2.study.yaml";
-const std::string kPrecision = std::string(SWARMSIM_SOURCE_DIR) + "/tests/study/precision.study.yaml";
+const std::string kPrecision =
+    std::string(SWARMSIM_SOURCE_DIR) + "/tests/study/precision.study.yaml";
 
 std::string scratch(const std::string& name) {
   std::string pattern = "/tmp/swarmsim-study-" + name + "-XXXXXX";
@@ -51,7 +52,8 @@ std::string scratch(const std::string& name) {
 
 // A shell command line's exit code, its stderr in `err`.
 int shell(const std::string& command, std::string* err = nullptr) {
-  const std::string err_file = fs::temp_directory_path() / ("swarmsim-study-err-" + std::to_string(::getpid()));
+  const std::string err_file =
+      fs::temp_directory_path() / ("swarmsim-study-err-" + std::to_string(::getpid()));
   const int status = std::system((command + " 2>" + err_file).c_str());
   if (err != nullptr) {
     std::ifstream in(err_file);
@@ -88,8 +90,8 @@ TEST(Study, TwoShardsMergedAreTheWholeStudyRunForRun) {
   ASSERT_EQ(run("study " + kGrid + " --out " + d + "/whole -q -j 2"), 0);
   ASSERT_EQ(run("study " + kGrid + " --out " + d + "/s0 -q --shard 0/2"), 0);
   // The second shard as a Kubernetes Indexed Job's pod 1 runs it.
-  ASSERT_EQ(shell("JOB_COMPLETION_INDEX=1 " + std::string(SWARMSIM_BINARY) + " study " + kGrid + " --out " + d +
-                  "/s1 -q --shards 2"),
+  ASSERT_EQ(shell("JOB_COMPLETION_INDEX=1 " + std::string(SWARMSIM_BINARY) + " study " + kGrid +
+                  " --out " + d + "/s1 -q --shards 2"),
             0);
   ASSERT_EQ(run("merge " + d + "/s0 " + d + "/s1 --out " + d + "/merged"), 0);
 
@@ -104,7 +106,8 @@ TEST(Study, TwoShardsMergedAreTheWholeStudyRunForRun) {
   EXPECT_EQ(runs_of(d + "/merged"), whole);
   // The grid's points differ where they should: legacy evicts, fixed does not.
   std::set<std::string> verdicts;
-  for (const auto& [key, r] : whole) verdicts.insert(r["policy"].get<std::string>() + ":" + r["verdict"].get<std::string>());
+  for (const auto& [key, r] : whole)
+    verdicts.insert(r["policy"].get<std::string>() + ":" + r["verdict"].get<std::string>());
   EXPECT_TRUE(verdicts.count("legacy:safety") > 0 && verdicts.count("fixed:pass") > 0);
   fs::remove_all(d);
 }
@@ -114,13 +117,14 @@ TEST(Study, AStudyKilledMidwayAndResumedHasEveryRunExactlyOnce) {
   // A slower study (1,000 hosts an hour, about a second a run) so that the
   // kill lands between runs and in one.
   const std::string study = d + "/slow.study.yaml";
-  std::ofstream(study) << "name: slow\nbase: " << SWARMSIM_SOURCE_DIR
-                       << "/scenarios/capacity/fleet-1k.yaml\nseeds: 3\n"
-                          "grid:\n  - {name: managers, path: swarm.manager_scale, values: [1, 3]}\n";
+  std::ofstream(study)
+      << "name: slow\nbase: " << SWARMSIM_SOURCE_DIR
+      << "/scenarios/capacity/fleet-1k.yaml\nseeds: 3\n"
+         "grid:\n  - {name: managers, path: swarm.manager_scale, values: [1, 3]}\n";
   const pid_t pid = ::fork();
   if (pid == 0) {
-    ::execl(SWARMSIM_BINARY, SWARMSIM_BINARY, "study", study.c_str(), "--out", (d + "/out").c_str(), "-q", "-j", "1",
-            static_cast<char*>(nullptr));
+    ::execl(SWARMSIM_BINARY, SWARMSIM_BINARY, "study", study.c_str(), "--out", (d + "/out").c_str(),
+            "-q", "-j", "1", static_cast<char*>(nullptr));
     std::_Exit(127);
   }
   ASSERT_GT(pid, 0);
@@ -140,7 +144,8 @@ TEST(Study, AStudyKilledMidwayAndResumedHasEveryRunExactlyOnce) {
   EXPECT_LT(before_kill, 6) << "killed midway";
 
   std::string err;
-  EXPECT_EQ(run("study " + study + " --out " + d + "/out -q", &err), 64) << "an existing study needs --resume";
+  EXPECT_EQ(run("study " + study + " --out " + d + "/out -q", &err), 64)
+      << "an existing study needs --resume";
   EXPECT_NE(err.find("--resume"), std::string::npos) << err;
   ASSERT_EQ(run("study " + study + " --out " + d + "/out -q --resume"), 0);
   int lines = 0;
@@ -172,22 +177,26 @@ TEST(Study, ATornLastLineIsCutAndItsRunDoneAgain) {
 }
 
 TEST(Study, KnobsReachHostGroupsAndListEntries) {
-  const std::string base = sim::read_scenario_text(std::string(SWARMSIM_SOURCE_DIR) + "/scenarios/capacity/fleet-1k.yaml");
-  const std::string text = apply_knobs(base, {{"hosts.2.count", YAML::Load("100")}, {"swarm.loop_interval", YAML::Load("10s")}},
-                                       "test");
+  const std::string base = sim::read_scenario_text(std::string(SWARMSIM_SOURCE_DIR) +
+                                                   "/scenarios/capacity/fleet-1k.yaml");
+  const std::string text = apply_knobs(
+      base, {{"hosts.2.count", YAML::Load("100")}, {"swarm.loop_interval", YAML::Load("10s")}},
+      "test");
   const sim::ScenarioSpec s = sim::load_scenario_string(text, "test");
   std::size_t pis = 0;
   for (const auto& e : s.events)
     if (e.kind == sim::EventKind::AddHost && e.profile == "pi") ++pis;
   EXPECT_EQ(pis, 100u);
   EXPECT_EQ(s.swarm.loop_interval_ns, 10 * kSecond);
-  EXPECT_THROW(apply_knobs(base, {{"hosts.7.count", YAML::Load("1")}}, "test"), std::invalid_argument);
+  EXPECT_THROW(apply_knobs(base, {{"hosts.7.count", YAML::Load("1")}}, "test"),
+               std::invalid_argument);
   EXPECT_THROW(apply_knobs(base, {{"nosuch.key", YAML::Load("1")}}, "test"), std::invalid_argument);
 }
 
 TEST(Study, TheShippedStudiesLoadAndEveryPointIsAGoodScenario) {
   int studies = 0;
-  for (const auto& entry : fs::directory_iterator(std::string(SWARMSIM_SOURCE_DIR) + "/scenarios/capacity")) {
+  for (const auto& entry :
+       fs::directory_iterator(std::string(SWARMSIM_SOURCE_DIR) + "/scenarios/capacity")) {
     const std::string name = entry.path().filename().string();
     if (name.size() < 11 || name.substr(name.size() - 11) != ".study.yaml") continue;
     ++studies;
@@ -217,14 +226,16 @@ int seeds_by_the_rule(const std::map<std::uint64_t, std::string>& verdict_by_see
       if (it == verdict_by_seed.end()) return -1;  // a seed the study should have run is missing
       safety += it->second == "safety";
     }
-    const reports::Interval ci = reports::wilson_interval(static_cast<std::size_t>(safety), static_cast<std::size_t>(n));
+    const reports::Interval ci =
+        reports::wilson_interval(static_cast<std::size_t>(safety), static_cast<std::size_t>(n));
     if ((ci.hi - ci.lo) / 2 <= 0.08 || n == 120) return n;
   }
 }
 
 std::vector<std::string> verdicts(std::initializer_list<std::pair<int, const char*>> runs) {
   std::vector<std::string> out;
-  for (const auto& [count, verdict] : runs) out.insert(out.end(), static_cast<std::size_t>(count), verdict);
+  for (const auto& [count, verdict] : runs)
+    out.insert(out.end(), static_cast<std::size_t>(count), verdict);
   return out;
 }
 
@@ -232,7 +243,8 @@ TEST(Study, APointStopsAtTheFirstBatchBoundaryWhereItsIntervalIsNarrowEnough) {
   const Precision p{"safety", 0.10, 5, 30};
   // 0 of 20 is [0, 16.1%]: +-8.05 points. 0 of 15 is +-10.2: not yet.
   EXPECT_FALSE(stop_point(p, verdicts({{15, "pass"}})).has_value());
-  EXPECT_FALSE(stop_point(p, verdicts({{19, "pass"}})).has_value()) << "the boundary at 20 is not reached";
+  EXPECT_FALSE(stop_point(p, verdicts({{19, "pass"}})).has_value())
+      << "the boundary at 20 is not reached";
   auto s = stop_point(p, verdicts({{20, "pass"}}));
   ASSERT_TRUE(s.has_value());
   EXPECT_EQ(s->seeds, 20u);
@@ -261,7 +273,8 @@ TEST(Study, APointStopsAtTheFirstBatchBoundaryWhereItsIntervalIsNarrowEnough) {
   ASSERT_TRUE(s.has_value());
   EXPECT_EQ(s->seeds, 10u);
   EXPECT_FALSE(s->precise) << "10 of 10 is [72.2%, 100%]";
-  s = stop_point(Precision{"liveness", 0.10, 5, 30}, verdicts({{19, "safety"}, {1, "liveness"}, {10, "pass"}}));
+  s = stop_point(Precision{"liveness", 0.10, 5, 30},
+                 verdicts({{19, "safety"}, {1, "liveness"}, {10, "pass"}}));
   ASSERT_TRUE(s.has_value());
   EXPECT_EQ(s->seeds, 25u) << "1 liveness failure in 20 (the safety ones are not the rate)";
 }
@@ -277,7 +290,8 @@ TEST(Study, UnderATargetPrecisionEachPointStopsWhenItsIntervalIsNarrowEnough) {
   for (const auto& [point, verdicts] : by_point) {
     const int expected = seeds_by_the_rule(verdicts);
     EXPECT_EQ(static_cast<int>(verdicts.size()), expected) << point << ": no seed more, none fewer";
-    EXPECT_EQ(verdicts.rbegin()->first, static_cast<std::uint64_t>(verdicts.size())) << point << ": seeds 1 up";
+    EXPECT_EQ(verdicts.rbegin()->first, static_cast<std::uint64_t>(verdicts.size()))
+        << point << ": seeds 1 up";
   }
   // fixed never evicts: 0 of 25 is [0, 13.3%], narrow enough after five
   // batches (0 of 20 is not). legacy evicts about a run in four: 100 seeds
@@ -292,7 +306,8 @@ TEST(Study, UnderATargetPrecisionEachPointStopsWhenItsIntervalIsNarrowEnough) {
   std::stringstream text;
   text << md.rdbuf();
   EXPECT_NE(text.str().find("within ±8 points"), std::string::npos) << text.str();
-  EXPECT_NE(text.str().find("one point stopped at 120 seeds still short of that: p0000;"), std::string::npos)
+  EXPECT_NE(text.str().find("one point stopped at 120 seeds still short of that: p0000;"),
+            std::string::npos)
       << text.str();
   fs::remove_all(d);
 }
@@ -321,7 +336,8 @@ TEST(Study, UnderATargetPrecisionShardsAndResumptionsEndWithTheSameRuns) {
   std::ifstream in(d + "/whole/runs.jsonl");
   std::vector<std::string> lines;
   for (std::string l; std::getline(in, l);) lines.push_back(l);
-  for (const std::size_t cut : {std::size_t{7}, std::size_t{101}, std::size_t{230}, std::size_t{269}}) {
+  for (const std::size_t cut :
+       {std::size_t{7}, std::size_t{101}, std::size_t{230}, std::size_t{269}}) {
     const std::string r = d + "/cut" + std::to_string(cut);
     fs::create_directories(r);
     fs::copy_file(d + "/whole/study.json", r + "/study.json");
@@ -341,38 +357,44 @@ TEST(Study, BadStudiesAndBadShardsAreErrorsThatSayWhat) {
   const std::string d = scratch("bad");
   std::string err;
   const std::string bad_path = d + "/bad-path.study.yaml";
-  std::ofstream(bad_path) << "name: bad\nbase: " << SWARMSIM_SOURCE_DIR
-                          << "/scenarios/incident-2017.yaml\ngrid:\n  - {name: x, path: hosts.9.at, values: [1s]}\n";
+  std::ofstream(bad_path)
+      << "name: bad\nbase: " << SWARMSIM_SOURCE_DIR
+      << "/scenarios/incident-2017.yaml\ngrid:\n  - {name: x, path: hosts.9.at, values: [1s]}\n";
   EXPECT_EQ(run("study " + bad_path + " --out " + d + "/o -q", &err), 65);
   EXPECT_NE(err.find("hosts.9"), std::string::npos) << err;
   const std::string unknown = d + "/unknown.study.yaml";
-  std::ofstream(unknown) << "name: u\nbase: " << SWARMSIM_SOURCE_DIR << "/scenarios/incident-2017.yaml\ngrids: []\n";
+  std::ofstream(unknown) << "name: u\nbase: " << SWARMSIM_SOURCE_DIR
+                         << "/scenarios/incident-2017.yaml\ngrids: []\n";
   EXPECT_EQ(run("study " + unknown + " --out " + d + "/o -q", &err), 65);
   EXPECT_NE(err.find("unknown.study.yaml:3:1"), std::string::npos) << err;
   EXPECT_EQ(run("study " + kGrid + " --out " + d + "/o -q --shard 2/2", &err), 64);
-  EXPECT_EQ(shell("env -u JOB_COMPLETION_INDEX " + std::string(SWARMSIM_BINARY) + " study " + kGrid + " --out " + d +
-                  "/o -q --shards 2",
+  EXPECT_EQ(shell("env -u JOB_COMPLETION_INDEX " + std::string(SWARMSIM_BINARY) + " study " +
+                      kGrid + " --out " + d + "/o -q --shards 2",
                   &err),
             64);
   EXPECT_NE(err.find("JOB_COMPLETION_INDEX"), std::string::npos) << err;
   // Shards of two different studies do not merge.
   ASSERT_EQ(run("study " + kGrid + " --out " + d + "/a -q --shard 0/2"), 0);
   const std::string other = d + "/other.study.yaml";
-  std::ofstream(other) << "name: other\nbase: " << SWARMSIM_SOURCE_DIR
-                       << "/scenarios/incident-2017.yaml\nseeds: 1\ngrid:\n  - {name: policy, values: [fixed]}\n";
+  std::ofstream(other)
+      << "name: other\nbase: " << SWARMSIM_SOURCE_DIR
+      << "/scenarios/incident-2017.yaml\nseeds: 1\ngrid:\n  - {name: policy, values: [fixed]}\n";
   ASSERT_EQ(run("study " + other + " --out " + d + "/b -q"), 0);
   EXPECT_EQ(run("merge " + d + "/a " + d + "/b --out " + d + "/m", &err), 65);
   EXPECT_NE(err.find("another study"), std::string::npos) << err;
   // A target precision that cannot be met or is given with a seed count.
-  const std::string head = "name: p\nbase: " + std::string(SWARMSIM_SOURCE_DIR) +
-                           "/scenarios/incident-2017.yaml\ngrid:\n  - {name: policy, values: [fixed]}\n";
+  const std::string head =
+      "name: p\nbase: " + std::string(SWARMSIM_SOURCE_DIR) +
+      "/scenarios/incident-2017.yaml\ngrid:\n  - {name: policy, values: [fixed]}\n";
   const std::pair<std::string, std::string> bad_precision[] = {
       {"seeds: 5\nprecision: {rate: safety, half_width: 1%}\n", "not both"},
-      {"precision: {rate: evicted, half_width: 1%}\n", "expected safety, liveness or pass, got 'evicted'"},
+      {"precision: {rate: evicted, half_width: 1%}\n",
+       "expected safety, liveness or pass, got 'evicted'"},
       {"precision: {rate: safety, half_width: 0}\n", "above 0 and at most 50%, got '0'"},
       {"precision: {rate: safety, half_width: 80%}\n", "got '80%'"},
       {"precision: {rate: safety}\n", "precision needs half_width"},
-      {"precision: {rate: safety, half_width: 0.05, batch: 50, max_seeds: 10}\n", "is more than max_seeds"},
+      {"precision: {rate: safety, half_width: 0.05, batch: 50, max_seeds: 10}\n",
+       "is more than max_seeds"},
       {"precision: {rate: safety, half_width: 0.05, every: 5}\n", "unknown key 'every'"},
   };
   for (const auto& [text, says] : bad_precision) {
@@ -380,7 +402,8 @@ TEST(Study, BadStudiesAndBadShardsAreErrorsThatSayWhat) {
     std::ofstream(f) << head << text;
     EXPECT_EQ(run("study " + f + " --out " + d + "/pp -q", &err), 65) << text;
     EXPECT_NE(err.find(says), std::string::npos) << text << err;
-    EXPECT_NE(err.find("precision.study.yaml:"), std::string::npos) << "names the file and line: " << err;
+    EXPECT_NE(err.find("precision.study.yaml:"), std::string::npos)
+        << "names the file and line: " << err;
   }
   fs::remove_all(d);
 }

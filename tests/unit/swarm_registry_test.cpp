@@ -1,8 +1,6 @@
 // Unit tests for SwarmSim, the swarm's node registry: init and join tokens,
 // certificate issuance and registration, `node rm` and `node update` rules,
 // silence turning into `down`, manager reachability and quorum.
-#include "sim/swarm_sim.hpp"
-
 #include <gtest/gtest.h>
 
 #include <set>
@@ -10,6 +8,8 @@
 #include <utility>
 #include <variant>
 #include <vector>
+
+#include "sim/swarm_sim.hpp"
 
 namespace swarmsim::sim {
 namespace {
@@ -32,8 +32,8 @@ class SwarmRegistry : public ::testing::Test {
   std::string init() { return swarm_.init(0, "vm1", "vm1", "vm1", "x86_64", "10.0.0.1", 0); }
 
   std::string join(HostIndex host, const std::string& host_name, const std::string& token) {
-    auto r = swarm_.issue_certificate(host, host_name, host_name, token, "10.0.0." + std::to_string(host + 1),
-                                      kernel_.now());
+    auto r = swarm_.issue_certificate(host, host_name, host_name, token,
+                                      "10.0.0." + std::to_string(host + 1), kernel_.now());
     EXPECT_TRUE(std::holds_alternative<std::string>(r)) << "join of " << host_name << " failed";
     return std::holds_alternative<std::string>(r) ? std::get<std::string>(r) : std::string{};
   }
@@ -240,7 +240,8 @@ TEST_F(SwarmRegistry, UpdateRoleWithStaleVersionFails) {
   ASSERT_TRUE(std::holds_alternative<ApiError>(r));
   EXPECT_EQ(swarm_.node(id)->role, NodeRole::Worker);
   // After a successful update the old version is stale too.
-  ASSERT_TRUE(std::holds_alternative<model::Ok>(swarm_.update_role(id, v, NodeRole::Manager, origin_)));
+  ASSERT_TRUE(
+      std::holds_alternative<model::Ok>(swarm_.update_role(id, v, NodeRole::Manager, origin_)));
   r = swarm_.update_role(id, v, NodeRole::Worker, origin_);
   ASSERT_TRUE(std::holds_alternative<ApiError>(r));
   EXPECT_EQ(swarm_.node(id)->role, NodeRole::Manager);
@@ -268,7 +269,8 @@ TEST_F(SwarmRegistry, PromoteThenDemoteWorksAndBumpsVersionIndex) {
   const std::string id = join_registered(1, "pi1", swarm_.tokens().Worker);
   const std::uint64_t v0 = listed(id)->VersionIndex;
 
-  ASSERT_TRUE(std::holds_alternative<model::Ok>(swarm_.update_role(id, v0, NodeRole::Manager, origin_)));
+  ASSERT_TRUE(
+      std::holds_alternative<model::Ok>(swarm_.update_role(id, v0, NodeRole::Manager, origin_)));
   const model::Node* n = listed(id);
   ASSERT_NE(n, nullptr);
   EXPECT_EQ(n->Spec.Role, NodeRole::Manager);
@@ -277,8 +279,11 @@ TEST_F(SwarmRegistry, PromoteThenDemoteWorksAndBumpsVersionIndex) {
   EXPECT_GT(v1, v0);
 
   std::vector<std::string> demoted;
-  swarm_.on_demoted = [&](const SwarmNodeRecord& r, const SwarmOrigin&) { demoted.push_back(r.id); };
-  ASSERT_TRUE(std::holds_alternative<model::Ok>(swarm_.update_role(id, v1, NodeRole::Worker, origin_)));
+  swarm_.on_demoted = [&](const SwarmNodeRecord& r, const SwarmOrigin&) {
+    demoted.push_back(r.id);
+  };
+  ASSERT_TRUE(
+      std::holds_alternative<model::Ok>(swarm_.update_role(id, v1, NodeRole::Worker, origin_)));
   n = listed(id);
   ASSERT_NE(n, nullptr);
   EXPECT_EQ(n->Spec.Role, NodeRole::Worker);
@@ -454,8 +459,6 @@ TEST_F(SwarmRegistry, ANodeWhoseJoinerNeverHeardBackTurnsDown) {
   ASSERT_NE(listed(id), nullptr);
   EXPECT_EQ(listed(id)->Status.State, model::NodeState::Down);
 }
-
-
 
 // The script promotes the first active worker whether or not it is heard
 // from. Such a node gets the manager role but joins raft only when it comes

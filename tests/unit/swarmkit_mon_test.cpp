@@ -1,9 +1,9 @@
 // Each step of the legacy swarmkit-mon loop, driven by hand: the test plays
 // the Docker engine, the metadata replica and the Cattle API, and checks the
 // exact request the logic makes next.
-#include <gtest/gtest.h>
-
 #include "model/swarmkit_mon.hpp"
+
+#include <gtest/gtest.h>
 
 using namespace swarmsim;
 using namespace swarmsim::model;
@@ -16,8 +16,8 @@ MetaHost host(const std::string& name, const std::string& ip, const std::string&
 
 const MetaHost kManager = host("manager-1", "10.0.0.1", "manager-1");
 const MetaHost kPi = host("pi1", "10.0.0.2", "pi1.lab");
-const std::vector<MetaContainer> kTwoContainers = {{"mon-pi1", 2, "10.0.0.2", "uuid-pi1"},
-                                                   {"mon-manager-1", 1, "10.0.0.1", "uuid-manager-1"}};
+const std::vector<MetaContainer> kTwoContainers = {
+    {"mon-pi1", 2, "10.0.0.2", "uuid-pi1"}, {"mon-manager-1", 1, "10.0.0.1", "uuid-manager-1"}};
 
 class Script {
  public:
@@ -92,7 +92,9 @@ class Script {
   Instant now = 0;
 };
 
-SwarmInfo inactive() { return SwarmInfo{}; }
+SwarmInfo inactive() {
+  return SwarmInfo{};
+}
 SwarmInfo active(const std::string& id, bool manager) {
   SwarmInfo i;
   i.NodeID = id;
@@ -112,10 +114,10 @@ Node node(const std::string& id, const std::string& hostname, NodeRole role,
   n.Description.Hostname = hostname;
   n.Spec.Role = role;
   n.Status.State = state;
-  if (role == NodeRole::Manager) n.ManagerStatus_ = ManagerStatus{false, Reachability::Reachable, ""};
+  if (role == NodeRole::Manager)
+    n.ManagerStatus_ = ManagerStatus{false, Reachability::Reachable, ""};
   return n;
 }
-
 
 }  // namespace
 
@@ -247,7 +249,8 @@ TEST(LegacyAgentJoin, AFailedJoinGoesUnnoticed) {
 
 // A Pi in the swarm, from the start of a loop to the published token,
 // having saved `saved` when it joined.
-static void up_to_published_token(Script& w, const std::string& saved, const std::string& published) {
+static void up_to_published_token(Script& w, const std::string& saved,
+                                  const std::string& published) {
   w.mon.handle_start(0);
   w.expect<MetaSelfHost>("self");
   w.reply(MetaAnswer<MetaHost>{MetaAnswerKind::Json, kPi});
@@ -295,7 +298,8 @@ void leader_reads(Script& s, std::vector<Node> nodes) {
 
 TEST(LegacyRemovalHook, CutsOnlyTheMetadataHostnameSoADottedEngineHostnameIsRemoved) {
   Script s;
-  leader_reads(s, {node("m1", "manager-1", NodeRole::Manager), node("w1", "pi1.lab", NodeRole::Worker)});
+  leader_reads(
+      s, {node("m1", "manager-1", NodeRole::Manager), node("w1", "pi1.lab", NodeRole::Worker)});
   s.reply(MetaAnswer<HostList>{MetaAnswerKind::Json, {kManager, kPi}});
   auto rm = s.expect<RemoveNode>("node rm");
   EXPECT_EQ(rm.id, "w1");
@@ -309,14 +313,16 @@ TEST(LegacyRemovalHook, CutsOnlyTheMetadataHostnameSoADottedEngineHostnameIsRemo
 TEST(LegacyRemovalHook, KeepsANodeWhoseHostnameMatchesTheShortMetadataName) {
   Script s;
   MetaHost fqdn = host("pi1", "10.0.0.2", "pi1.lab.example.com");
-  leader_reads(s, {node("m1", "manager-1", NodeRole::Manager), node("w1", "pi1", NodeRole::Worker)});
+  leader_reads(s,
+               {node("m1", "manager-1", NodeRole::Manager), node("w1", "pi1", NodeRole::Worker)});
   s.reply(MetaAnswer<HostList>{MetaAnswerKind::Json, {kManager, fqdn}});
   s.expect<ListNodes>("nothing removed: straight to the re-read");
 }
 
 TEST(LegacyRemovalHook, AnEmptyMetadataAnswerTargetsEveryNodeTheLeaderToo) {
   Script s;
-  leader_reads(s, {node("m1", "manager-1", NodeRole::Manager), node("w1", "pi1", NodeRole::Worker)});
+  leader_reads(s,
+               {node("m1", "manager-1", NodeRole::Manager), node("w1", "pi1", NodeRole::Worker)});
   s.reply(MetaAnswer<HostList>{MetaAnswerKind::Empty, {}});
   auto demote = s.expect<UpdateNodeRole>("demote the leader itself");
   EXPECT_EQ(demote.id, "m1");
@@ -412,7 +418,8 @@ MonOptions fixed_options() {
 
 // pi1's host, deleted in Cattle, its node claimed by the binding label.
 CattleHostList pi1_deleted(const std::string& node_id) {
-  CattleHost h{"uuid-pi1", "pi1.lab", "10.0.0.2", CattleHostState::Removed, {{kNodeIdLabel, node_id}}};
+  CattleHost h{
+      "uuid-pi1", "pi1.lab", "10.0.0.2", CattleHostState::Removed, {{kNodeIdLabel, node_id}}};
   return CattleHostList(std::vector<CattleHost>{h});
 }
 
@@ -472,5 +479,6 @@ TEST(FixedDeletedHost, AMachineThatLeftNothingReadsTheDiskOnceAndWaitsForItsHost
   s.wake();
   s.expect<MetaSelfHost>("self again");
   s.reply(MetaAnswer<MetaHost>{MetaAnswerKind::NotFound, {}});
-  EXPECT_EQ(s.expect_sleep(), 1 * kSecond) << "its identity is checked once a loop, the disk once a container";
+  EXPECT_EQ(s.expect_sleep(), 1 * kSecond)
+      << "its identity is checked once a loop, the disk once a container";
 }

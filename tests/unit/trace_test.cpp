@@ -1,10 +1,10 @@
 // How the trace prints durations: to the millisecond, in the units a
 // scenario file uses, so "for 0s" can no longer stand for a 500 ms partition.
+#include "sim/trace.hpp"
+
 #include <gtest/gtest.h>
 
 #include <limits>
-
-#include "sim/trace.hpp"
 
 using namespace swarmsim;
 using swarmsim::sim::format_duration_ms;
