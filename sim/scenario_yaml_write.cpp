@@ -1,5 +1,5 @@
 // Writing scenarios back out as YAML (counterexamples, round trips). The
-// reader and the schema are in scenario_yaml.cpp.
+// reader is scenario_yaml*.cpp (the schema: scenarios/README.md).
 #include <fmt/format.h>
 
 #include <algorithm>

@@ -1,4 +1,4 @@
-// Fuzz target for the scenario loader (sim/scenario_yaml.cpp).
+// Fuzz target for the scenario loader (sim/scenario_yaml*.cpp).
 //
 // Scenario files come from users and from shrunk counterexamples, and the CLI
 // promises a message with a file position, never a crash, for anything it is
