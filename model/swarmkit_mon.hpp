@@ -8,7 +8,8 @@
 // `now` it is given is the host's local clock. The script was sequential, so
 // at most one request is outstanding at any time.
 //
-// The phases are Boost.MSM machines (swarmkit_mon.cpp): the loop
+// The phases are Boost.MSM machines (tables in swarmkit_mon.cpp, steps in
+// swarmkit_mon_{loop,join,bootstrap,pass}.cpp): the loop
 // (WaitAgentIp, CheckEngine, ReadSavedToken, CheckToken, Leaving,
 // FindLeader, FindManagers, ReadManagers, CheckSwarm, ...; and for a host
 // deleted in Cattle InfoToLeave, ConfirmDeleted, NoteDeparture), the agent's
@@ -62,7 +63,7 @@ class SwarmkitMon {
   // a bug in this file's tables, reported rather than swallowed.
   const std::optional<std::string>& fault() const;
 
-  struct Impl;  // the machines and their data, in swarmkit_mon.cpp
+  struct Impl;  // the machines and their data: swarmkit_mon_impl.hpp
 
  private:
   std::unique_ptr<Impl> impl_;
