@@ -286,7 +286,7 @@ class Served {
         if (h->external_agent && h->engine->up() && !h->engine->node_id().empty()) {
           auto last = loop_started_.find(h->index);
           if (last != loop_started_.end())
-            h->last_full_loop_holding[h->engine->node_id()] = {last->second, now};
+            world_.loop_ran_to_end(h->index, h->engine->node_id(), last->second);
         }
         loop_started_[h->index] = now;
         return respond(api::metadata_answer_to_http(md.self_host()));

@@ -39,6 +39,11 @@ void SafetyChecker::on(const WorldEvent& event) {
     }
     void operator()(const HostChanged&) {}
     void operator()(const CallMade&) {}
+    // What ties nodes to hosts is the liveness check's (NodeTies).
+    void operator()(const NodeIdLearnt&) {}
+    void operator()(const LeftSwarmByLogic&) {}
+    void operator()(const TieWriteBegun&) {}
+    void operator()(const LoopRanToEnd&) {}
   };
   std::visit(Visit{*this}, event);
 }
@@ -254,7 +259,7 @@ void SafetyChecker::on_promoted(const SwarmNodeRecord& n, const SwarmOrigin& ori
                    {}});
 }
 
-std::vector<Violation> LivenessChecker::check(const World& world,
+std::vector<Violation> LivenessChecker::check(const World& world, const NodeTies& ties,
                                               const QuorumChecker::Judgement& quorum) {
   std::vector<Violation> out;
   const Instant now = world.kernel().now();
@@ -286,7 +291,8 @@ std::vector<Violation> LivenessChecker::check(const World& world,
                       h.name, h.uuid_at(n->created_sim), to_string(world.swarm().state_of(*n))),
           {},
           {}};
-      v.environment = evidence_destroyed(world, *n, h.uuid_at(n->created_sim), v.world_events);
+      v.environment =
+          evidence_destroyed(world, ties, *n, h.uuid_at(n->created_sim), v.world_events);
       if (v.environment.empty()) v.environment = leader_cannot_run(world, v.world_events);
       if (v.environment.empty()) v.environment = last_manager_alone(world, *n, v.world_events);
       if (v.environment.empty()) quorum_excuse(v);
@@ -400,8 +406,8 @@ std::optional<Violation> LivenessChecker::manager_count(const World& world,
 // from landing and gave it no later loop. An agent that made its engine
 // leave the swarm after such a write failed had its chance, and threw it
 // away. No policy that removes only on evidence can remove such a node.
-std::string LivenessChecker::evidence_destroyed(const World& world, const SwarmNodeRecord& n,
-                                                const std::string& uuid,
+std::string LivenessChecker::evidence_destroyed(const World& world, const NodeTies& ties,
+                                                const SwarmNodeRecord& n, const std::string& uuid,
                                                 std::vector<std::string>& events) {
   const model::CattleHost* host = world.cattle().host(uuid);
   if (host == nullptr) return {};
@@ -421,7 +427,7 @@ std::string LivenessChecker::evidence_destroyed(const World& world, const SwarmN
   const std::string& removal =
       world.world_event_before(n.host, now, {EventKind::RemoveHost, EventKind::DeleteHost});
   if (!removal.empty()) named.push_back(removal);
-  if (!machine.node_ids_held.contains(n.id)) {
+  if (!ties.held(n.host, n.id)) {
     const std::string& cut =
         world.world_event_before(n.host, n.created_sim + world.options().join_timeout_ns,
                                  {EventKind::Partition, EventKind::Crash});
@@ -433,19 +439,13 @@ std::string LivenessChecker::evidence_destroyed(const World& world, const SwarmN
   }
   const auto reverted = world.claim_reverted_at(uuid, n.id);
   const Instant lost_at = std::max(n.created_sim, reverted.value_or(n.created_sim));
-  auto at = [](const std::map<std::string, Instant>& m, const std::string& id) {
-    auto it = m.find(id);
-    return it == m.end() ? Instant{-1} : it->second;
-  };
-  const Instant tried = at(machine.last_tie_written, n.id);
-  const auto full = machine.last_full_loop_holding.find(n.id);
-  const Instant full_start =
-      full == machine.last_full_loop_holding.end() ? Instant{-1} : full->second.first;
+  const Instant tried = ties.tie_written(n.host, n.id);
+  const Instant full_start = ties.full_loop_began(n.host, n.id);
   // A whole loop came after the claim was lost and did not try.
   if (full_start > lost_at && tried < full_start) return {};
   // Its own logic had the engine leave the swarm, with nothing in Cattle
   // to tie the node to its host: it threw its chance away.
-  const Instant left = at(machine.left_swarm_by_logic, n.id);
+  const Instant left = ties.left_by_logic(n.host, n.id);
   if (left >= 0 && left >= tried) return {};
   if (reverted) {
     const std::string& edit = world.world_event_before(n.host, *reverted, {EventKind::EditLabels});

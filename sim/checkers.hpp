@@ -31,6 +31,7 @@
 #include <utility>
 #include <vector>
 
+#include "sim/node_ties.hpp"
 #include "sim/quorum_checker.hpp"
 #include "sim/swarm_sim.hpp"
 #include "sim/world_event.hpp"
@@ -93,7 +94,9 @@ class SafetyChecker final : public WorldObserver {
 class LivenessChecker {
  public:
   // `quorum`: QuorumChecker's judgement of the swarm's raft quorum now.
-  static std::vector<Violation> check(const World& world, const QuorumChecker::Judgement& quorum);
+  // `ties`: what each machine knew of the nodes it held (NodeTies).
+  static std::vector<Violation> check(const World& world, const NodeTies& ties,
+                                      const QuorumChecker::Judgement& quorum);
 
  private:
   // Each returns what the environment did, and fills `events`; empty when
@@ -101,8 +104,9 @@ class LivenessChecker {
   static std::string environment_cause(const World& world, const struct HostSim& h,
                                        std::vector<std::string>& events);
   static std::string leader_cannot_run(const World& world, std::vector<std::string>& events);
-  static std::string evidence_destroyed(const World& world, const struct SwarmNodeRecord& n,
-                                        const std::string& uuid, std::vector<std::string>& events);
+  static std::string evidence_destroyed(const World& world, const NodeTies& ties,
+                                        const struct SwarmNodeRecord& n, const std::string& uuid,
+                                        std::vector<std::string>& events);
   static std::optional<Violation> manager_count(const World& world,
                                                 const QuorumChecker::Judgement& quorum);
   static bool image_keeps_it_down_or_absent(const struct HostSim& h);

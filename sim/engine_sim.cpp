@@ -130,7 +130,7 @@ model::Response EngineSim::serve(const model::Call& call) {
           node_id_ = swarm()->init(host_, host().name, host().stream_key, host().kernel_hostname,
                                    to_string(host().profile.arch), host().agent_ip,
                                    k.now() + host().profile.clock_skew_ns);
-          host().node_ids_held.insert(node_id_);
+          env_.node_id_learnt(host_, node_id_);
           local_ = LocalNodeState::Active;
           env_.heartbeats_changed(host_);
           if (splits) env_.swarm_split(*swarm(), host_);
@@ -143,7 +143,7 @@ model::Response EngineSim::serve(const model::Call& call) {
             return ApiError{503, "This node is not part of a swarm"};
           trace_.record(k.now(), TraceKind::EngineLeft, host().name, node_id_,
                         error_.empty() ? "docker swarm leave --force" : "left after: " + error_);
-          if (error_.empty() && !node_id_.empty()) host().left_swarm_by_logic[node_id_] = k.now();
+          if (error_.empty() && !node_id_.empty()) env_.left_swarm_by_logic(host_, node_id_);
           local_ = LocalNodeState::Inactive;
           node_id_.clear();
           swarm_.reset();
@@ -221,7 +221,7 @@ void EngineSim::join(const model::SwarmJoin& req, std::function<void(model::Resp
     }
     node_id_ = granted->NodeID;
     swarm_ = *granted_by;
-    host().node_ids_held.insert(node_id_);
+    env_.node_id_learnt(host_, node_id_);
     local_ = LocalNodeState::Active;
     schedule_registration();
     env_.heartbeats_changed(host_);

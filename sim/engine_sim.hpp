@@ -53,6 +53,10 @@ class EngineSim {
     virtual std::size_t swarm_for_init(bool& splits) = 0;
     virtual void swarm_split(const SwarmSim& created, HostIndex host) = 0;
     virtual void heartbeats_changed(HostIndex host) = 0;
+    // This machine's engine learnt a node ID (it holds the node now), or
+    // left the swarm holding one because its swarmkit-mon asked it to.
+    virtual void node_id_learnt(HostIndex host, const std::string& node_id) = 0;
+    virtual void left_swarm_by_logic(HostIndex host, const std::string& node_id) = 0;
     virtual Rng rng_for(const std::string& stream) const = 0;
 
    protected:

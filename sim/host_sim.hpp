@@ -55,20 +55,6 @@ struct HostSim {
   EndpointId endpoint = 0;
   Instant added_at = 0;
   Instant left_rancher_at = -1;  // when its host was last removed or deleted; -1: never
-  // For the checkers, per node ID this machine's engine held: when its
-  // swarmkit-mon last started writing something that ties the node to its
-  // host (a claim, a departure note), whatever became of the write.
-  std::map<std::string, Instant> last_tie_written;
-  // The last loop that ran to its end (its sleep) while the engine held the
-  // node: when it started and ended. A loop cut short (a crash, the host
-  // removed under it) is not one.
-  std::map<std::string, std::pair<Instant, Instant>> last_full_loop_holding;
-  // When its engine last left the swarm holding the node because its own
-  // swarmkit-mon asked it to (not after the node's removal).
-  std::map<std::string, Instant> left_swarm_by_logic;
-  // Node IDs this machine's engine got a join reply for: a node whose
-  // certificate was issued but whose reply was lost is known to nobody here.
-  std::set<std::string> node_ids_held;
   // The swarmkit-mon image this machine's engine pulled last (the
   // architectures it was built for), and whether the last container start
   // failed on it (exec format error).

@@ -39,6 +39,10 @@ void MetricsCollector::on(const WorldEvent& event) {
     void operator()(const DecisiveReadFailed&) {}
     void operator()(const HostChanged& e) { m.on_host(e.host); }
     void operator()(const CallMade& e) { m.on_call(e.request, e.leader); }
+    void operator()(const NodeIdLearnt&) {}
+    void operator()(const LeftSwarmByLogic&) {}
+    void operator()(const TieWriteBegun&) {}
+    void operator()(const LoopRanToEnd&) {}
   };
   std::visit(Visit{*this}, event);
 }

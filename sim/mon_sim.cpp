@@ -63,9 +63,9 @@ void MonSim::pump() {
     if (auto* sleep = std::get_if<model::Sleep>(&*action)) {
       // The loop's own sleep (not a poll's): the loop ran to its end.
       if (sleep->duration_ns == options_.loop_interval_ns && loop_started_) {
-        HostSim& h = env_.host(host_);
+        const HostSim& h = env_.host(host_);
         if (h.engine->up() && !h.engine->node_id().empty())
-          h.last_full_loop_holding[h.engine->node_id()] = {*loop_started_, kernel_.now()};
+          env_.loop_ran_to_end(host_, h.engine->node_id(), *loop_started_);
         loop_started_.reset();
       }
       const auto inc = incarnation_;
@@ -190,9 +190,9 @@ void MonSim::execute(model::Call call) {
   if (logic_->procedure_begins()) {
     const model::Request& p = *logic_->procedure();
     if (auto* d = std::get_if<model::CattleNoteDeparture>(&p))
-      h.last_tie_written[d->node_id] = kernel_.now();
+      env_.tie_write_begun(host_, d->node_id);
     if (auto* l = std::get_if<model::CattleSetHostLabel>(&p); l && l->key == model::kNodeIdLabel)
-      h.last_tie_written[l->value] = kernel_.now();
+      env_.tie_write_begun(host_, l->value);
   }
   trace_.record_call(kernel_.now(), h.name, asked_.what(), call.why);
   env_.call_made(host_, call.request, logic_->is_leader());

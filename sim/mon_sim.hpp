@@ -52,6 +52,11 @@ class MonSim {
     virtual void read_failed(HostIndex host, std::uint64_t pass, const std::string& what) = 0;
     // The logic made a call; `leader`: it led when it did (for metrics).
     virtual void call_made(HostIndex host, const model::Request& request, bool leader) = 0;
+    // The logic began a write that ties `node_id` to its host (a claim, a
+    // departure note); a loop begun at `started` ran to its end while the
+    // engine held `node_id`.
+    virtual void tie_write_begun(HostIndex host, const std::string& node_id) = 0;
+    virtual void loop_ran_to_end(HostIndex host, const std::string& node_id, Instant started) = 0;
     virtual void report_internal_fault(std::string what) = 0;
     // The named random stream (see sim/random.hpp).
     virtual Rng rng_for(const std::string& stream) const = 0;

@@ -28,6 +28,10 @@ void QuorumChecker::on(const WorldEvent& event) {
     void operator()(const DecisiveReadFailed&) {}
     void operator()(const HostChanged&) {}
     void operator()(const CallMade&) {}
+    void operator()(const NodeIdLearnt&) {}
+    void operator()(const LeftSwarmByLogic&) {}
+    void operator()(const TieWriteBegun&) {}
+    void operator()(const LoopRanToEnd&) {}
   };
   std::visit(Visit{*this}, event);
 }

@@ -42,6 +42,7 @@ RunResult run_scenario(const ScenarioSpec& spec, const RunOptions& options) {
     world.kernel().set_progress([&options, end](Instant now) { options.on_progress(now, end); });
   SafetyChecker safety(world, options.stop_at_first_violation);
   QuorumChecker quorum(world);
+  NodeTies ties(world);
   MetricsCollector metrics(world);
 
   RunResult r;
@@ -61,7 +62,7 @@ RunResult run_scenario(const ScenarioSpec& spec, const RunOptions& options) {
   if (!r.violations.empty()) {
     r.verdict = Verdict::Safety;
   } else if (!r.interrupted) {
-    r.violations = LivenessChecker::check(world, quorum.judge());
+    r.violations = LivenessChecker::check(world, ties, quorum.judge());
     for (auto& v : NoteChecker::check(world)) r.violations.push_back(std::move(v));
     for (const auto& v : r.violations)
       world.trace().record(world.kernel().now(), TraceKind::Violation, v.host, v.node_id,

@@ -168,6 +168,11 @@ class World final : public EngineSim::Env, public MonSim::Env, public SchedulerS
   // The checkers and the metrics register here (sim/world_event.hpp); the
   // world must outlive them.
   void observe(WorldObserver& observer) { observers_.push_back(&observer); }
+  // A loop of swarmkit-mon on `host` ran to its end holding `node_id`: the
+  // built-in agent's MonSim says so, and `serve` for an outside agent.
+  void loop_ran_to_end(HostIndex host, const std::string& node_id, Instant started) override {
+    tell(LoopRanToEnd{host, node_id, started});
+  }
 
  private:
   // The rest of the fakes' Env.
@@ -190,6 +195,15 @@ class World final : public EngineSim::Env, public MonSim::Env, public SchedulerS
   }
   void read_failed(HostIndex host, std::uint64_t pass, const std::string& what) override {
     tell(DecisiveReadFailed{host, pass, what});
+  }
+  void node_id_learnt(HostIndex host, const std::string& node_id) override {
+    tell(NodeIdLearnt{host, node_id});
+  }
+  void left_swarm_by_logic(HostIndex host, const std::string& node_id) override {
+    tell(LeftSwarmByLogic{host, node_id});
+  }
+  void tie_write_begun(HostIndex host, const std::string& node_id) override {
+    tell(TieWriteBegun{host, node_id});
   }
 
   void note_world_event(const HostSim& h, const EventSpec& e);

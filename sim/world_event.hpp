@@ -65,9 +65,38 @@ struct CallMade {
   bool leader;
 };
 
+// What ties a node to its host, as its own machine saw it (NodeTies keeps
+// them for the liveness check). The engine on `host` learnt `node_id`: a
+// join reply reached it, or it created the swarm.
+struct NodeIdLearnt {
+  HostIndex host;
+  const std::string& node_id;
+};
+// ... and left the swarm holding it because its own swarmkit-mon asked it to
+// (not after the node's removal).
+struct LeftSwarmByLogic {
+  HostIndex host;
+  const std::string& node_id;
+};
+// swarmkit-mon on `host` began a write that ties `node_id` to the host (a
+// claim, a departure note), whatever becomes of the write.
+struct TieWriteBegun {
+  HostIndex host;
+  const std::string& node_id;
+};
+// A loop of swarmkit-mon on `host`, begun at `started`, ran to its end (its
+// sleep) while the engine held `node_id`. A loop cut short (a crash, the
+// host removed under it) is not one.
+struct LoopRanToEnd {
+  HostIndex host;
+  const std::string& node_id;
+  Instant started;
+};
+
 using WorldEvent =
     std::variant<NodeRemoved, NodeDemoted, NodePromoted, NodeStateChanged, SwarmSplit,
-                 DecisiveReadAnswered, DecisiveReadFailed, HostChanged, CallMade>;
+                 DecisiveReadAnswered, DecisiveReadFailed, HostChanged, CallMade, NodeIdLearnt,
+                 LeftSwarmByLogic, TieWriteBegun, LoopRanToEnd>;
 
 class WorldObserver {
  public:

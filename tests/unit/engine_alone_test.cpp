@@ -52,6 +52,12 @@ class TwoMachines final : public EngineSim::Env {
   }
   void swarm_split(const SwarmSim&, HostIndex) override { ++splits_; }
   void heartbeats_changed(HostIndex host) override { ++heartbeat_checks_[host]; }
+  void node_id_learnt(HostIndex host, const std::string& node_id) override {
+    learnt_.emplace_back(host, node_id);
+  }
+  void left_swarm_by_logic(HostIndex host, const std::string& node_id) override {
+    left_.emplace_back(host, node_id);
+  }
   Rng rng_for(const std::string& stream) const override { return Rng::substream(1, stream); }
 
   // Calls the engine of `host` the way swarmkit-mon does, and runs the
@@ -75,6 +81,7 @@ class TwoMachines final : public EngineSim::Env {
   std::vector<HostSim> hosts_;
   int splits_ = 0;
   std::map<HostIndex, int> heartbeat_checks_;
+  std::vector<std::pair<HostIndex, std::string>> learnt_, left_;
 };
 
 TEST(EngineAlone, InitJoinAndLeaveThroughItsApiOnly) {
@@ -82,6 +89,7 @@ TEST(EngineAlone, InitJoinAndLeaveThroughItsApiOnly) {
   ASSERT_TRUE(std::holds_alternative<model::Ok>(w.call(0, model::SwarmInit{"10.0.0.1:2377"})));
   const auto info = std::get<model::SwarmInfo>(w.call(0, model::GetInfo{}));
   EXPECT_TRUE(info.ControlAvailable) << "the engine that made the swarm manages it";
+  const std::string vm_id = w.hosts_[0].engine->node_id();
   EXPECT_GT(w.heartbeat_checks_[0], 0) << "the world heard that its heartbeats changed";
 
   const auto tokens = std::get<model::JoinTokens>(w.call(0, model::GetSwarm{}));
@@ -101,9 +109,15 @@ TEST(EngineAlone, InitJoinAndLeaveThroughItsApiOnly) {
 
   EXPECT_TRUE(std::holds_alternative<model::ApiError>(w.call(1, model::ListNodes{})))
       << "a worker cannot list nodes";
+  const std::string pi_id = w.hosts_[1].engine->node_id();
   ASSERT_TRUE(std::holds_alternative<model::Ok>(w.call(1, model::SwarmLeave{true})));
   EXPECT_EQ(w.hosts_[1].engine->local_state(), model::LocalNodeState::Inactive);
   EXPECT_EQ(w.splits_, 0);
+  // What ties the nodes to their machines reaches the world, not the machine.
+  using Told = std::vector<std::pair<HostIndex, std::string>>;
+  EXPECT_EQ(w.learnt_, (Told{{0, vm_id}, {1, pi_id}}))
+      << "the creator learnt its node, the joiner its own";
+  EXPECT_EQ(w.left_, (Told{{1, pi_id}})) << "the leave was asked for, not a removal";
 }
 
 TEST(EngineAlone, AJoinWithAWrongTokenIsRefused) {
