@@ -12,6 +12,37 @@ HostSim::HostSim() = default;
 HostSim::~HostSim() = default;
 HostSim::HostSim(HostSim&&) noexcept = default;
 
+void HostSim::power_off() {
+  machine_on = false;
+  mon->stop();
+  metadata->stop();
+  engine->shut_down();
+}
+
+void HostSim::power_on() {
+  machine_on = true;
+  engine->reboot();
+}
+
+void HostSim::crash() {
+  mon->stop();
+  engine->crash();
+}
+
+void HostSim::reboot() {
+  engine->reboot();
+}
+
+void HostSim::stop_agent() {
+  mon->stop();
+}
+
+void HostSim::end_registration() {
+  mon->stop();
+  metadata->stop();
+  container_created = false;
+}
+
 namespace {
 std::string short_name(const std::string& h) {
   return h.substr(0, h.find('.'));

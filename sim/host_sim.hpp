@@ -89,6 +89,27 @@ struct HostSim {
   std::unique_ptr<MetadataReplicaSim> metadata;
   std::unique_ptr<MonSim> mon;
 
+  // The machine's lifecycle. Every timeline handler that stops or starts a
+  // machine, its engine or its swarmkit-mon container says so with these,
+  // in this order of parts, so that a stop is the same stop everywhere.
+  //
+  // Shut down or dead: the container, the metadata replica and the engine
+  // stop; the disk (saved token, left node, image cache) stays.
+  void power_off();
+  // Switched back on with its disk: the engine reboots holding its swarm
+  // state; the scheduler starts the container again.
+  void power_on();
+  // The engine crashes and takes the container with it; the machine and
+  // its replica stay up until `reboot`.
+  void crash();
+  void reboot();
+  // The container goes (the stack recreates it, or Rancher registers the
+  // machine anew and starts another one).
+  void stop_agent();
+  // Rancher forgets this registration's container and replica; a new
+  // registration brings new ones.
+  void end_registration();
+
   // A local step that takes `d` on a reference machine takes this long here.
   Duration stretch(Duration d) const {
     return static_cast<Duration>(static_cast<double>(d) * profile.cpu_factor);

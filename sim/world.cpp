@@ -135,7 +135,7 @@ void World::upgrade_stack(const EventSpec& e) {
     kernel_.schedule_after(after, [this, index = h.index, uuid = h.uuid] {
       HostSim& host = hosts_[index];
       if (!host.in_rancher || host.uuid != uuid) return;
-      host.mon->stop();
+      host.stop_agent();
       host.mon->set_options(mon_options());
       cattle_.recreate_container(kernel_.now(), uuid);
       trace_.record(kernel_.now(), TraceKind::AgentStarted, host.name, "",
@@ -330,15 +330,12 @@ void World::readd_machine(const std::string& name) {
   std::string how = "the same machine is registered again";
   if (!h.machine_on) {
     // Switched back on with its disk: the engine still holds its swarm state.
-    h.machine_on = true;
-    h.engine->reboot();
+    h.power_on();
     how = "the same machine is switched on and registered again, its swarm state on disk";
   }
   // Rancher registers it as a new host (a new uuid) and starts a new
   // swarmkit-mon container on it; the old container and replica go.
-  h.mon->stop();
-  h.metadata->stop();
-  h.container_created = false;
+  h.end_registration();
   register_in_rancher(h, how);
 }
 
@@ -387,14 +384,11 @@ void World::register_in_rancher(HostSim& h, const std::string& how) {
 void World::remove_host(HostSim& h) {
   h.in_rancher = false;
   h.left_rancher_at = kernel_.now();
-  h.machine_on = false;
   current_by_name_.erase(h.name);
   by_addr_.erase(h.agent_ip);
   trace_.record(kernel_.now(), TraceKind::HostRemoved, h.name, h.engine->node_id(),
                 "host deleted from Rancher; machine shut down");
-  h.mon->stop();
-  h.metadata->stop();
-  h.engine->shut_down();
+  h.power_off();
   cattle_.remove_host(kernel_.now(), h.uuid);
   host_changed(h.index);
 }
@@ -440,27 +434,23 @@ void World::edit_labels(HostSim& h, const EventSpec& e) {
 
 void World::machine_dies(HostSim& h) {
   if (!h.machine_on) return;
-  h.machine_on = false;
   trace_.record(kernel_.now(), TraceKind::Fault, h.name, h.engine->node_id(),
                 "the machine died; its host stays in Cattle");
-  h.mon->stop();
-  h.metadata->stop();
-  h.engine->shut_down();
+  h.power_off();
 }
 
 void World::crash_host(HostSim& h, Duration for_ns) {
   if (!h.machine_on || !h.engine->up()) return;
   trace_.record(kernel_.now(), TraceKind::Fault, h.name, h.engine->node_id(),
                 "engine crashed; reboots in " + format_duration_ms(for_ns));
-  h.mon->stop();
-  h.engine->crash();
+  h.crash();
   const HostIndex index = h.index;
   kernel_.schedule_after(for_ns, [this, index] {
     HostSim& host = hosts_[index];
     if (!host.machine_on) return;
     trace_.record(kernel_.now(), TraceKind::Fault, host.name, host.engine->node_id(),
                   "engine back after reboot");
-    host.engine->reboot();
+    host.reboot();
     scheduler_.handle_host_rebooted(index);
   });
 }
