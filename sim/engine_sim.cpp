@@ -42,7 +42,7 @@ EngineSim::EngineSim(Env& env, Kernel& kernel, Trace& trace, NetworkSim& network
       trace_(trace),
       network_(network),
       rpc_(rpc),
-      options_(std::move(options)),
+      options_(options),
       host_(host) {}
 
 HostSim& EngineSim::host() const {
@@ -90,7 +90,7 @@ model::SwarmInfo EngineSim::info() const {
   return i;
 }
 
-void EngineSim::handle(const model::Call& call, std::function<void(model::Response)> reply) {
+void EngineSim::handle(const model::Call& call, const std::function<void(model::Response)>& reply) {
   const Duration local = host().stretch(options_.api_latency_ns);
   if (auto* j = std::get_if<model::SwarmJoin>(&call.request)) {
     model::SwarmJoin req = *j;
@@ -177,7 +177,8 @@ model::Response EngineSim::serve(const model::Call& call) {
       call.request);
 }
 
-void EngineSim::join(const model::SwarmJoin& req, std::function<void(model::Response)> reply) {
+void EngineSim::join(const model::SwarmJoin& req,
+                     const std::function<void(model::Response)>& reply) {
   if (local_ != LocalNodeState::Inactive) {
     reply(ApiError{503,
                    "This node is already part of a swarm. Use \"docker swarm leave\" to "

@@ -81,7 +81,7 @@ class EngineSim {
   model::SwarmInfo info() const;
 
   // Serves one Docker API call from the local swarmkit-mon.
-  void handle(const model::Call& call, std::function<void(model::Response)> reply);
+  void handle(const model::Call& call, const std::function<void(model::Response)>& reply);
   // The swarm removed this engine's node.
   void handle_node_removed(const std::string& node_id);
 
@@ -91,7 +91,7 @@ class EngineSim {
 
  private:
   model::Response serve(const model::Call& call);
-  void join(const model::SwarmJoin& req, std::function<void(model::Response)> reply);
+  void join(const model::SwarmJoin& req, const std::function<void(model::Response)>& reply);
   void learn_removed();
   void schedule_registration();
   bool manager_here() const;  // a manager whose raft group has its quorum

@@ -25,7 +25,7 @@ MonSim::MonSim(Env& env, Kernel& kernel, Trace& trace, RpcSim& rpc, CattleSim& c
       rancher_server_(rancher_server),
       timing_(options),
       host_(host),
-      options_(std::move(logic_options)) {}
+      options_(logic_options) {}
 MonSim::~MonSim() = default;
 
 Instant MonSim::local_now() const {
@@ -130,13 +130,12 @@ bool empty_list(const model::Response& r) {
 }
 
 std::function<void(model::Response)> MonSim::reply_to(const model::Call& call) {
-  return [this, inc = static_cast<std::uint32_t>(incarnation_),
-          id = static_cast<std::uint32_t>(call.id)](model::Response r) {
-    deliver(inc, id, std::move(r));
-  };
+  return
+      [this, inc = static_cast<std::uint32_t>(incarnation_),
+       id = static_cast<std::uint32_t>(call.id)](const model::Response& r) { deliver(inc, id, r); };
 }
 
-void MonSim::deliver(std::uint32_t incarnation, std::uint32_t id, model::Response r) {
+void MonSim::deliver(std::uint32_t incarnation, std::uint32_t id, const model::Response& r) {
   if (incarnation != static_cast<std::uint32_t>(incarnation_) || !logic_) return;
   if (id != static_cast<std::uint32_t>(asked_id_)) {
     env_.report_internal_fault(
@@ -343,7 +342,7 @@ void MonSim::cattle_write(std::function<model::Response()> apply,
           [apply = std::move(apply), applied]() -> model::Response {
             return applied ? apply() : model::Response(model::Ok{});
           },
-          [](model::Response) {}, timeout);
+          [](const model::Response&) {}, timeout);
       kernel_.schedule_after(timeout, [reply = std::move(reply)] {
         reply(ApiError{0, "timeout: the Rancher server did not answer"});
       });

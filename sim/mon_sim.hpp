@@ -80,7 +80,7 @@ class MonSim {
   void start();
   void stop();
   // A recreated container runs with the stack's new settings.
-  void set_options(model::MonOptions options) { options_ = std::move(options); }
+  void set_options(const model::MonOptions& options) { options_ = options; }
   bool running() const { return logic_ != nullptr; }
   // When the running container started (its logic knows nothing older).
   Instant started_at() const { return started_at_; }
@@ -111,7 +111,7 @@ class MonSim {
   // Replies name their call by the low 32 bits of the incarnation and of
   // the request id, so that a reply callback fits in std::function without
   // an allocation.
-  void deliver(std::uint32_t incarnation, std::uint32_t id, model::Response r);
+  void deliver(std::uint32_t incarnation, std::uint32_t id, const model::Response& r);
   std::function<void(model::Response)> reply_to(const model::Call& call);
   Instant local_now() const;
   // What this agent last read of each Cattle object, as served: what its
