@@ -62,9 +62,8 @@ class HttpServer {
   // For a handler that answers at once.
   static Handler immediate(
       std::function<api::HttpResponse(const api::HttpRequest&, const Headers&)> fn) {
-    return [fn = std::move(fn)](const api::HttpRequest& r, const Headers& h, Respond respond) {
-      respond(fn(r, h));
-    };
+    return [fn = std::move(fn)](const api::HttpRequest& r, const Headers& h,
+                                const Respond& respond) { respond(fn(r, h)); };
   }
   // Binds at once; throws boost::system::system_error when it cannot (a
   // unix socket path already in use is removed first). A TCP port of 0

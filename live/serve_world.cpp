@@ -247,7 +247,8 @@ class Served {
   }
 
   HttpServer::Handler engine_handler(const std::string& name) {
-    return [this, name](const api::HttpRequest& r, const Headers&, HttpServer::Respond respond) {
+    return [this, name](const api::HttpRequest& r, const Headers&,
+                        const HttpServer::Respond& respond) {
       if (auto v = api::version_answer(r)) return respond(*v);
       std::optional<model::Request> call;
       try {
@@ -263,7 +264,7 @@ class Served {
             message(503, "Cannot connect to the Docker daemon: the host is not running"));
       const model::Request request = *call;
       h->engine->handle(model::Call{0, request, sim::kOutsideClientWhy, false, 0},
-                        [respond, request, epoch = epoch_](model::Response answer) {
+                        [respond, request, epoch = epoch_](const model::Response& answer) {
                           respond(api::to_http(request, answer, epoch));
                         });
       clock_.poke();
@@ -271,7 +272,8 @@ class Served {
   }
 
   HttpServer::Handler metadata_handler(const std::string& name) {
-    return [this, name](const api::HttpRequest& r, const Headers&, HttpServer::Respond respond) {
+    return [this, name](const api::HttpRequest& r, const Headers&,
+                        const HttpServer::Respond& respond) {
       const auto read = api::metadata_from_http(r);
       if (!read) return respond({404, "Not found"});
       clock_.catch_up();
@@ -300,7 +302,8 @@ class Served {
   }
 
   HttpServer::Handler cattle_handler() {
-    return [this](const api::HttpRequest& r, const Headers& headers, HttpServer::Respond respond) {
+    return [this](const api::HttpRequest& r, const Headers& headers,
+                  const HttpServer::Respond& respond) {
       const std::string* auth = header(headers, "Authorization");
       const auto keys = auth ? api::parse_basic_auth(*auth) : std::nullopt;
       if (!keys || keys->first != access_key_ || keys->second != secret_key_) {
@@ -361,7 +364,7 @@ class Served {
 }  // namespace
 
 std::function<void(sim::World&, Instant)> serve_driver(const sim::ScenarioSpec& spec,
-                                                       ServeOptions o) {
+                                                       const ServeOptions& o) {
   return [spec, o](sim::World& world, Instant end) {
     asio::io_context io;
     RealTime clock(io, world, end, o);

@@ -74,6 +74,6 @@ struct ServeOptions {
 // when a port cannot be opened, std::runtime_error when the run directory
 // cannot be written.
 std::function<void(sim::World&, Instant)> serve_driver(const sim::ScenarioSpec& spec,
-                                                       ServeOptions o);
+                                                       const ServeOptions& o);
 
 }  // namespace swarmsim::live
