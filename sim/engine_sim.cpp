@@ -45,7 +45,7 @@ EngineSim::EngineSim(Env& env, Kernel& kernel, Trace& trace, NetworkSim& network
       options_(options),
       host_(host) {}
 
-HostSim& EngineSim::host() const {
+const HostSim& EngineSim::host() const {
   return env_.host(host_);
 }
 
@@ -185,7 +185,8 @@ void EngineSim::join(const model::SwarmJoin& req,
                    "leave this swarm and join another one."});
     return;
   }
-  HostSim* target = req.remote_addrs.empty() ? nullptr : env_.host_at_addr(req.remote_addrs[0]);
+  const HostSim* target =
+      req.remote_addrs.empty() ? nullptr : env_.host_at_addr(req.remote_addrs[0]);
   if (!target) {
     reply(ApiError{0, "could not resolve the remote manager address"});
     return;
@@ -197,7 +198,7 @@ void EngineSim::join(const model::SwarmJoin& req,
   auto granted_by = std::make_shared<std::size_t>(0);
   auto serve = [this, target_index, token, granted_by,
                 advertise = req.advertise_addr]() -> model::Response {
-    HostSim& t = env_.host(target_index);
+    const HostSim& t = env_.host(target_index);
     SwarmSim* target_swarm = t.engine->swarm();
     if (!t.engine->up() || !target_swarm ||
         !target_swarm->is_manager_with_quorum(t.engine->node_id()))

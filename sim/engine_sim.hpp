@@ -46,8 +46,10 @@ class EngineSim {
   // can implement it with one machine and one swarm.
   class Env {
    public:
-    virtual HostSim& host(HostIndex index) = 0;
-    virtual HostSim* host_at_addr(const std::string& addr) = 0;  // "ip" or "ip:port"
+    // The machines, to read: an engine changes nothing of a machine but
+    // itself, and tells the world what happened through the calls below.
+    virtual const HostSim& host(HostIndex index) = 0;
+    virtual const HostSim* host_at_addr(const std::string& addr) = 0;  // "ip" or "ip:port"
     virtual SwarmSim& swarm(std::size_t number) = 0;
     // The swarm a `swarm init` creates; `splits` when another one exists.
     virtual std::size_t swarm_for_init(bool& splits) = 0;
@@ -96,7 +98,7 @@ class EngineSim {
   void schedule_registration();
   bool manager_here() const;  // a manager whose raft group has its quorum
   bool control_available() const;
-  HostSim& host() const;
+  const HostSim& host() const;
   SwarmSim* swarm() const;  // the swarm this engine is in
 
   Env& env_;

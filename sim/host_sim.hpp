@@ -35,6 +35,17 @@ std::string kernel_hostname(const std::string& name, const ProfileSpec& profile)
 std::string rancher_hostname(const std::string& name, const std::string& kernel_hostname,
                              const ProfileSpec& profile);
 
+// What swarmkit-mon keeps on a machine's disk: kept across container and
+// engine restarts, and when the same machine is registered again; a new
+// machine starts without it. Only the agent writes it (MonSim::Env::disk).
+struct MachineDisk {
+  // The worker token saved when it joined.
+  std::string saved_worker_token;
+  // fixed: the file beside it, the node this machine's engine left behind
+  // when its host was deleted in Cattle.
+  model::LeftNode saved_left_node;
+};
+
 struct HostSim {
   HostSim();
   ~HostSim();
@@ -60,13 +71,7 @@ struct HostSim {
   // failed on it (exec format error).
   std::optional<std::vector<Arch>> cached_image;
   bool image_fails = false;
-  // The worker token swarmkit-mon saved on this machine's disk when it
-  // joined: kept across container and engine restarts, and when the same
-  // machine is registered again; a new machine starts without one.
-  std::string saved_worker_token;
-  // fixed: the file beside it, the node this machine's engine left behind
-  // when its host was deleted in Cattle (kept alike).
-  model::LeftNode saved_left_node;
+  MachineDisk disk;
   bool in_rancher = true;          // false once removed or deleted from Cattle
   bool machine_on = true;          // false once shut down (remove_host) or dead (machine_dies)
   bool container_created = false;  // the scheduler placed swarmkit-mon here

@@ -162,7 +162,7 @@ void MonSim::deliver(std::uint32_t incarnation, std::uint32_t id, const model::R
 }
 
 void MonSim::execute(model::Call call) {
-  HostSim& h = env_.host(host_);
+  const HostSim& h = env_.host(host_);
   // Pass numbers restart with every run of the logic; with the incarnation
   // in the high bits they are unique per host for the checkers.
   if (call.pass != 0) call.pass |= incarnation_ << 32;
@@ -226,15 +226,16 @@ void MonSim::execute(model::Call call) {
     case model::Service::Disk: {
       const Duration d = h.stretch(timing_.metadata_latency_ns);
       kernel_.schedule_after(d, [this, req, reply] {
-        HostSim& host = env_.host(host_);
+        const HostSim& host = env_.host(host_);
+        MachineDisk& disk = env_.disk(host_);
         if (auto* save = std::get_if<model::SaveToken>(&req)) {
-          host.saved_worker_token = save->worker_token;
+          disk.saved_worker_token = save->worker_token;
           reply(model::Ok{});
         } else if (auto* left = std::get_if<model::SaveLeftNode>(&req)) {
-          host.saved_left_node = model::LeftNode{left->node_id, left->host_uuid};
+          disk.saved_left_node = model::LeftNode{left->node_id, left->host_uuid};
           reply(model::Ok{});
         } else if (std::holds_alternative<model::ReadLeftNode>(req)) {
-          const model::LeftNode left = host.saved_left_node;
+          const model::LeftNode left = disk.saved_left_node;
           if (!left.node_id.empty())
             trace_.record(kernel_.now(), TraceKind::NoteRecalled, host.name, left.node_id,
                           "the agent reads from the disk that its engine left node " +
@@ -242,7 +243,7 @@ void MonSim::execute(model::Call call) {
                               " was deleted");
           reply(left);
         } else {
-          reply(model::SavedToken{host.saved_worker_token});
+          reply(model::SavedToken{disk.saved_worker_token});
         }
       });
       return;
@@ -251,7 +252,7 @@ void MonSim::execute(model::Call call) {
       return carry_to_cattle(call, std::move(reply));
     case model::Service::Peer: {
       const auto& p = std::get<model::ProbeManager>(req);
-      HostSim* target = env_.host_at_addr(p.addr);
+      const HostSim* target = env_.host_at_addr(p.addr);
       if (!target) return reply(ApiError{0, "no route to host"});
       const HostIndex t = target->index;
       rpc_.call(

@@ -34,6 +34,7 @@
 namespace swarmsim::sim {
 
 struct HostSim;
+struct MachineDisk;
 
 class MonSim {
  public:
@@ -43,8 +44,10 @@ class MonSim {
   // to report a fault of the logic. The world implements it.
   class Env {
    public:
-    virtual HostSim& host(HostIndex index) = 0;
-    virtual HostSim* host_at_addr(const std::string& addr) = 0;  // "ip" or "ip:port"
+    // The machines, to read; the agent writes only its own machine's disk.
+    virtual const HostSim& host(HostIndex index) = 0;
+    virtual const HostSim* host_at_addr(const std::string& addr) = 0;  // "ip" or "ip:port"
+    virtual MachineDisk& disk(HostIndex index) = 0;
     // A read a pass's removals rest on was answered (as of when it was made);
     // `of_hosts`: it reads the hosts (Cattle's, or metadata /hosts).
     virtual void read_decided(HostIndex host, std::uint64_t pass, Instant as_of, bool of_hosts) = 0;

@@ -136,6 +136,7 @@ class World final : public EngineSim::Env, public MonSim::Env, public SchedulerS
                                         std::initializer_list<EventKind> kinds) const;
   HostSim* host_at_addr(const std::string& addr) override;  // "ip" or "ip:port"
   HostSim& host(HostIndex index) override { return hosts_[index]; }
+  MachineDisk& disk(HostIndex index) override { return hosts_[index].disk; }
   Rng rng_for(const std::string& component) const override {
     return Rng::substream(options_.seed, component);
   }
