@@ -79,8 +79,8 @@ Instant parse_rfc3339(std::string_view s, Instant epoch) {
                            day{static_cast<unsigned>(d)}};
   if (!ymd.ok() || h > 23 || mi > 59 || sec > 60)
     throw WireError(fmt::format("expected an RFC 3339 time, got '{}'", s));
-  const auto secs =
-      duration_cast<seconds>(sys_days{ymd}.time_since_epoch()).count() + h * 3600 + mi * 60 + sec;
+  const auto secs = duration_cast<seconds>(sys_days{ymd}.time_since_epoch()).count() +
+                    std::int64_t{h} * 3600 + std::int64_t{mi} * 60 + sec;
   return static_cast<Instant>(secs) * 1'000'000'000 + frac - epoch;
 }
 

@@ -208,8 +208,7 @@ CaseVerdict evaluate(const sim::ScenarioSpec& spec, const std::string& policy,
     }
   }
   if (wants(properties, Property::Determinism)) {
-    sim::RunOptions again = ro;
-    const auto second = sim::run_scenario(spec, again);
+    const auto second = sim::run_scenario(spec, ro);
     if (second.interrupted) {
       v.result.interrupted = true;
       return v;

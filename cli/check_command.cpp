@@ -45,7 +45,7 @@ int exit_code_for(const check::CheckReport& r) {
 // policy) is refused up front with a message, rather than failing inside
 // RapidCheck or being silently ignored. Returns the problem, or "".
 std::string reproduce_problem(const std::string& text, const std::string& policy) {
-  const std::string not_one =
+  std::string not_one =
       "--reproduce: not a reproduce string printed by `swarmsim check` (copy all of it, without "
       "the quotes)";
   rc::detail::Configuration config;

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstddef>
 #include <iostream>
 #include <mutex>
@@ -17,7 +18,7 @@ namespace swarmsim::cli {
 
 inline std::string clock_text(double seconds) {
   if (!(seconds >= 0) || seconds > 360000) return "?";
-  const auto s = static_cast<long>(seconds + 0.5);
+  const long s = std::lround(seconds);
   return s >= 3600 ? fmt::format("{}h{:02}m", s / 3600, s / 60 % 60)
                    : fmt::format("{}m{:02}s", s / 60, s % 60);
 }

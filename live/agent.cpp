@@ -166,7 +166,7 @@ struct LiveAgent::Impl : std::enable_shared_from_this<LiveAgent::Impl> {
         });
         sleeps[id] = std::move(timer);
       } else {
-        execute(std::move(std::get<model::Call>(*action)));
+        execute(std::get<model::Call>(*action));
       }
     }
   }
@@ -179,7 +179,7 @@ struct LiveAgent::Impl : std::enable_shared_from_this<LiveAgent::Impl> {
     done();
   }
 
-  void execute(model::Call call) {
+  void execute(const model::Call& call) {
     in_flight = true;
     const auto t0 = SteadyClock::now();
     auto self = shared_from_this();
@@ -220,9 +220,9 @@ struct LiveAgent::Impl : std::enable_shared_from_this<LiveAgent::Impl> {
   void dispatch(const model::Request& req, Reply reply) {
     switch (model::service_of(req)) {
       case model::Service::Engine:
-        return docker(req, std::move(reply));
+        return docker(req, reply);
       case model::Service::Metadata:
-        return metadata(req, std::move(reply));
+        return metadata(req, reply);
       case model::Service::Cattle:
         return cattle(api::cattle_to_http(req), [req, reply](HttpResult r) {
           reply(r.response ? api::cattle_answer_from_http(req, *r.response)
@@ -244,7 +244,7 @@ struct LiveAgent::Impl : std::enable_shared_from_this<LiveAgent::Impl> {
   }
 
   // Docker Engine API, behind the version the engine agreed to.
-  void docker(const model::Request& req, Reply reply) {
+  void docker(const model::Request& req, const Reply& reply) {
     if (!api_version) {
       async_http(io, config.docker, {"GET", "/_ping", ""}, {}, scaled(config.docker_timeout),
                  [self = shared_from_this(), req, reply](HttpResult r) {
@@ -261,7 +261,7 @@ struct LiveAgent::Impl : std::enable_shared_from_this<LiveAgent::Impl> {
     }
     api::HttpRequest h = api::to_http(req);
     h.target = "/v" + *api_version + h.target;
-    async_http(io, config.docker, std::move(h), {}, scaled(config.docker_timeout),
+    async_http(io, config.docker, h, {}, scaled(config.docker_timeout),
                [self = shared_from_this(), req, reply](HttpResult r) {
                  if (!r.response) {
                    self->api_version.reset();  // the engine may come back another version
@@ -271,7 +271,7 @@ struct LiveAgent::Impl : std::enable_shared_from_this<LiveAgent::Impl> {
                });
   }
 
-  void metadata(const model::Request& req, Reply reply) {
+  void metadata(const model::Request& req, const Reply& reply) {
     async_http(io, config.metadata, api::metadata_to_http(req, config.metadata_prefix),
                {{"Accept", "application/json"}}, scaled(config.metadata_timeout),
                [req, reply](HttpResult r) {
@@ -280,8 +280,8 @@ struct LiveAgent::Impl : std::enable_shared_from_this<LiveAgent::Impl> {
                });
   }
 
-  void cattle(api::HttpRequest h, std::function<void(HttpResult)> done) {
-    async_http(io, config.cattle, std::move(h),
+  void cattle(const api::HttpRequest& h, std::function<void(HttpResult)> done) {
+    async_http(io, config.cattle, h,
                {{"Authorization", api::basic_auth(config.access_key, config.secret_key)},
                 {"Accept", "application/json"}},
                scaled(config.cattle_timeout), std::move(done));
@@ -373,7 +373,7 @@ struct LiveAgent::Impl : std::enable_shared_from_this<LiveAgent::Impl> {
     });
     p->resolver.async_resolve(
         to.host, std::to_string(to.port),
-        [p](const boost::system::error_code& ec, tcp::resolver::results_type found) {
+        [p](const boost::system::error_code& ec, const tcp::resolver::results_type& found) {
           if (ec) return p->finish(ApiError{0, "no route to host: " + ec.message()});
           asio::async_connect(p->socket, found,
                               [p](const boost::system::error_code& ec2, const tcp::endpoint&) {

@@ -182,8 +182,9 @@ struct Session : std::enable_shared_from_this<Session<Socket>> {
 
 }  // namespace
 
-void async_http(asio::io_context& io, const Endpoint& to, api::HttpRequest request, Headers headers,
-                std::chrono::milliseconds timeout, std::function<void(HttpResult)> done) {
+void async_http(asio::io_context& io, const Endpoint& to, const api::HttpRequest& request,
+                const Headers& headers, std::chrono::milliseconds timeout,
+                std::function<void(HttpResult)> done) {
   if (to.is_unix()) {
     auto c = std::make_shared<Call<unix_socket::socket>>(io, std::move(done));
     prepare(*c, request, headers, "localhost");
@@ -200,7 +201,7 @@ void async_http(asio::io_context& io, const Endpoint& to, api::HttpRequest reque
   auto resolver = std::make_shared<tcp::resolver>(io);
   resolver->async_resolve(
       to.host, std::to_string(to.port),
-      [c, resolver](const beast::error_code& ec, tcp::resolver::results_type found) {
+      [c, resolver](const beast::error_code& ec, const tcp::resolver::results_type& found) {
         if (ec) return c->fail("resolve", ec);
         asio::async_connect(c->socket, found,
                             [c](const beast::error_code& ec2, const tcp::endpoint&) {

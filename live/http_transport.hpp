@@ -47,8 +47,8 @@ struct HttpResult {
 
 // One request on a new connection, closed afterwards. `done` runs exactly
 // once, on the io_context, at the latest when `timeout` has passed.
-void async_http(boost::asio::io_context& io, const Endpoint& to, api::HttpRequest request,
-                Headers headers, std::chrono::milliseconds timeout,
+void async_http(boost::asio::io_context& io, const Endpoint& to, const api::HttpRequest& request,
+                const Headers& headers, std::chrono::milliseconds timeout,
                 std::function<void(HttpResult)> done);
 
 // Answers requests on `at` until stopped or destroyed. The handler gets the

@@ -2,7 +2,7 @@
 
 namespace swarmsim::model {
 
-Agent::Agent(MonOptions options) : logic_(std::move(options)) {}
+Agent::Agent(MonOptions options) : logic_(options) {}
 
 std::optional<Action> Agent::poll_action() {
   begins_ = false;

@@ -124,9 +124,8 @@ std::string request_arguments(const Request& r) {
           return "node " + q.node_id + " left by host " + q.host_uuid;
         else if constexpr (std::is_same_v<T, CattlePublishTokens>)
           return "publish the join tokens";
-        else if constexpr (std::is_same_v<T, CattleGetHost>)
-          return "host " + q.host_uuid;
-        else if constexpr (std::is_same_v<T, CattlePutHostLabels>)
+        else if constexpr (std::is_same_v<T, CattleGetHost> ||
+                           std::is_same_v<T, CattlePutHostLabels>)
           return "host " + q.host_uuid;
         else
           return {};

@@ -337,7 +337,7 @@ struct I::PassFsm_ : FsmBase<I::PassFsm_> {
   // clang-format on
 };
 
-SwarmkitMon::Impl::Impl(MonOptions o) : opt(std::move(o)) {
+SwarmkitMon::Impl::Impl(MonOptions o) : opt(o) {
   loop = std::make_unique<LoopFsm>();
   joiner = std::make_unique<JoinFsm>();
   bootstrap = std::make_unique<BootstrapFsm>();
@@ -417,7 +417,7 @@ void I::dispatch(const E& e) {
 
 // ---- public face ----
 
-SwarmkitMon::SwarmkitMon(MonOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+SwarmkitMon::SwarmkitMon(MonOptions options) : impl_(std::make_unique<Impl>(options)) {}
 SwarmkitMon::~SwarmkitMon() = default;
 
 void SwarmkitMon::handle_start(Instant now) {

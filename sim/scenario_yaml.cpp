@@ -127,7 +127,8 @@ void check_file_text(const std::string& file, const std::string& text) {
 
 }  // namespace
 
-ScenarioError::ScenarioError(std::string file_in, int line_in, int column_in, std::string message)
+ScenarioError::ScenarioError(std::string file_in, int line_in, int column_in,
+                             const std::string& message)
     : std::runtime_error(format_error(file_in, line_in, column_in, message)),
       file(std::move(file_in)),
       line(line_in),

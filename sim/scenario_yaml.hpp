@@ -20,7 +20,7 @@ namespace swarmsim::sim {
 // A scenario that cannot be read or does not make sense. what() is the full
 // message, "file:line:column: message" (line and column omitted when unknown).
 struct ScenarioError : std::runtime_error {
-  ScenarioError(std::string file, int line, int column, std::string message);
+  ScenarioError(std::string file, int line, int column, const std::string& message);
   std::string file;
   int line;    // 1-based; 0 when unknown (the file could not be read)
   int column;  // 1-based; 0 when unknown

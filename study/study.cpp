@@ -31,7 +31,7 @@ nlohmann::ordered_json label_of(const YAML::Node& v) {
     e << YAML::Flow << v;
     return std::string(e.c_str());
   }
-  const std::string s = v.Scalar();
+  const std::string& s = v.Scalar();
   double d = 0;
   const auto r = std::from_chars(s.data(), s.data() + s.size(), d);
   if (r.ec == std::errc() && r.ptr == s.data() + s.size() && !s.empty()) {
@@ -77,8 +77,10 @@ int positive_int(const std::string& file, const YAML::Node& v, const char* what,
 
 // Walks to `path` in `doc` and sets it. Map keys may be added (the loader
 // then says whether the scenario may have them); list entries must exist.
-void set_path(YAML::Node doc, const std::string& path, const YAML::Node& value,
-              const std::string& where) {
+// `doc` is a handle (yaml-cpp's nodes share what they point at): the
+// document is changed through it, which a const reference would hide.
+void set_path(YAML::Node doc,  // NOLINT(performance-unnecessary-value-param)
+              const std::string& path, const YAML::Node& value, const std::string& where) {
   std::vector<std::string> parts;
   for (std::size_t start = 0;;) {
     const auto dot = path.find('.', start);

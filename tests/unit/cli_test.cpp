@@ -384,7 +384,7 @@ TEST(Cli, ASweepKilledBySigtermGoesOnWithResumeLosingAndRepeatingNoRun) {
       command, out, code_file);
   ASSERT_EQ(std::system(script.c_str()), 0);
   const int code = std::stoi(file_text(code_file));
-  const std::size_t planned = 2 * 2 * 150;
+  const std::size_t planned = std::size_t{2} * 2 * 150;
   const std::size_t kept = line_count(out + "/runs.jsonl");
   if (code == 0) {
     EXPECT_EQ(kept, planned) << "finished before the signal";

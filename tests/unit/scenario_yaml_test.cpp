@@ -577,7 +577,7 @@ TEST(ScenarioYaml, GarbageNeverThrowsAnythingButScenarioError) {
       "name: x\n? {a: 1}\n: 2",
       std::string("\0\x01\x02\xff\xfe", 5),
       "\xef\xbb\xbfname: bom",
-      "\xff\xfe\x00n\x00",
+      std::string("\xff\xfe\x00n\x00", 5),  // UTF-16 with its BOM
       std::string(2000, '['),
       std::string(2000, '{'),
       "a: &x {b: *x}",

@@ -322,7 +322,7 @@ TEST_F(StudyDir, TheMarkdownHasTheQuestionAndARowPerPoint) {
 TEST(StudyReport, AStudyWithNoFinishedRunStillDrawsEveryPlot) {
   const std::string dir = make_temp_dir("swarmsim-study-empty");
   write_fixture_study(dir, false);
-  std::ofstream(dir + "/runs.jsonl", std::ios::trunc);
+  std::ofstream(dir + "/runs.jsonl", std::ios::trunc).close();  // emptied
   const StudyData d = load_study_dir(dir);
   const std::string html = render_study_html(d, aggregate(d));
   EXPECT_GE(count(html, "<svg"), 3u);
