@@ -178,6 +178,41 @@ nlohmann::ordered_json metrics_to_json(const sim::RunMetrics& m) {
   j["leader_calls_per_s_total"] = m.leader_calls_per_s_total;
   j["metadata_reads_per_s"] = m.metadata_reads_per_s;
   j["peak_nodes_down"] = m.peak_nodes_down;
+  j["leader_utilisation"] = m.leader_utilisation;
+  j["leader_heartbeat_utilisation"] = m.leader_heartbeat_utilisation;
+  j["leader_p99_s"] = m.leader_p99_s;
+  j["signer_utilisation"] = m.signer_utilisation;
+  j["certificate_p99_s"] = m.certificate_p99_s;
+  j["leader_refused"] = m.leader_refused;
+  j["leader_late"] = m.leader_late;
+  j["cattle_utilisation"] = m.cattle_utilisation;
+  j["cattle_p99_s"] = m.cattle_p99_s;
+  j["cattle_refused"] = m.cattle_refused;
+  j["cattle_bytes_out"] = m.cattle_bytes_out;
+  j["cattle_bandwidth_utilisation"] = m.cattle_bandwidth_utilisation;
+  j["metadata_reloads"] = m.metadata_reloads;
+  j["metadata_reload_min_gap_s"] = optional(m.metadata_reload_min_gap_s);
+  j["deaf_episodes"] = m.deaf_episodes;
+  j["sessions_lost"] = m.sessions_lost;
+  j["registrations_refused"] = m.registrations_refused;
+  j["removals_refused"] = m.removals_refused;
+  j["remembered_removals"] = m.remembered_removals;
+  j["servers"] = nlohmann::ordered_json::array();
+  for (const auto& sv : m.servers) {
+    nlohmann::ordered_json classes = nlohmann::ordered_json::object();
+    for (const auto& c : sv.classes)
+      classes[c.name] = {{"served", c.served},   {"refused", c.refused}, {"late", c.late},
+                         {"dropped", c.dropped}, {"p50_s", c.p50_s},     {"p99_s", c.p99_s},
+                         {"max_s", c.max_s}};
+    j["servers"].push_back({{"name", sv.name},
+                            {"discipline", sv.discipline},
+                            {"cores", sv.cores},
+                            {"utilisation", sv.utilisation},
+                            {"background_utilisation", sv.background_utilisation},
+                            {"mean_in_server", sv.mean_in_server},
+                            {"peak_in_server", sv.peak_in_server},
+                            {"classes", classes}});
+  }
   return j;
 }
 

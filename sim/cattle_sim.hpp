@@ -129,6 +129,8 @@ class CattleSim {
   const model::CattleHost* host(const std::string& uuid) const;
   // GET /v1/hosts: strongly consistent, removed hosts included.
   model::CattleHostList list_hosts() const { return all_hosts_; }
+  // How many hosts GET /v1/hosts lists (removed ones included).
+  std::size_t host_count() const { return hosts_.size(); }
   // GET /v1/hosts/{uuid} as an answer: the host shared, not copied; null
   // once it is removed.
   std::shared_ptr<const model::CattleHost> shared_host(const std::string& uuid) const;

@@ -55,7 +55,7 @@ SwarmSim* EngineSim::swarm() const {
 
 bool EngineSim::heartbeating() const {
   if (!up_ || local_ != LocalNodeState::Active || node_id_.empty()) return false;
-  if (kernel_.now() < busy_until_ || !swarm()) return false;
+  if (kernel_.now() < busy_until_ || !swarm() || session_lost_) return false;
   auto leader = swarm()->leader_id();
   if (!leader) {
     // No leader: a manager that comes back is a raft member and can take
@@ -100,7 +100,53 @@ void EngineSim::handle(const model::Call& call, const std::function<void(model::
     return;
   }
   kernel_.schedule_after(local, [this, call, reply] {
-    if (up_) reply(serve(call));
+    if (!up_) return;
+    if (manager_here() && swarm()->leader_id() &&
+        swarm()->capacity().cost_of(call.request, swarm()->nodes().size()))
+      return to_leader(call, reply);
+    reply(serve(call));
+  });
+}
+
+void EngineSim::to_leader(const model::Call& call,
+                          const std::function<void(model::Response)>& reply) {
+  SwarmSim& s = *swarm();
+  const std::size_t number = s.number();
+  const Duration timeout = s.capacity().spec().request_timeout_ns;
+  // At the leader: queued on its cores, then carried out on the registry
+  // as it is then (through this engine, which forwarded it).
+  auto at_leader = [this, call, number, timeout](const RpcSim::Answer& answer) {
+    SwarmSim& sw = env_.swarm(number);
+    const auto cost = sw.capacity().cost_of(call.request, sw.nodes().size());
+    const Instant deadline = kernel_.now() + timeout;
+    const bool queued =
+        cost && sw.capacity().cpu().submit(static_cast<std::size_t>(cost->cls), cost->work,
+                                           deadline, [this, call, answer] {
+                                             answer(up_ ? serve(call)
+                                                        : model::Response(ApiError{
+                                                              0, "the forwarding manager is down"}));
+                                           });
+    if (!queued)
+      answer(ApiError{503, "rpc error: code = ResourceExhausted desc = the leader is overloaded"});
+  };
+  const SwarmNodeRecord* leader = s.node(*s.leader_id());
+  if (leader != nullptr && leader->host != host_) {
+    const HostSim& l = env_.host(leader->host);
+    rpc_.call_async(host().endpoint, l.endpoint, at_leader, reply, timeout);
+    return;
+  }
+  // This engine leads: no network, but the control API's own time-out.
+  auto answered = std::make_shared<bool>(false);
+  const TimerId timer = kernel_.schedule_after(timeout, [answered, reply] {
+    if (*answered) return;
+    *answered = true;
+    reply(ApiError{0, "rpc error: code = DeadlineExceeded desc = context deadline exceeded"});
+  });
+  at_leader([this, answered, reply, timer](const model::Response& r) {
+    if (*answered) return;
+    *answered = true;
+    kernel_.cancel(timer);
+    reply(r);
   });
 }
 
@@ -148,6 +194,8 @@ model::Response EngineSim::serve(const model::Call& call) {
           node_id_.clear();
           swarm_.reset();
           error_.clear();
+          session_lost_ = false;
+          ++session_epoch_;
           env_.heartbeats_changed(host_);
           return model::Ok{};
         } else if constexpr (std::is_same_v<T, model::ListNodes>) {
@@ -195,64 +243,173 @@ void EngineSim::join(const model::SwarmJoin& req,
   const std::uint64_t attempt = ++join_attempt_;
   const HostIndex target_index = target->index;
   const std::string token = req.join_token;
-  auto granted_by = std::make_shared<std::size_t>(0);
-  auto serve = [this, target_index, token, granted_by,
-                advertise = req.advertise_addr]() -> model::Response {
+  // What the caller and the managers know of this attempt: whether the
+  // request reached a manager and was still waiting for its certificate
+  // when the CLI stopped waiting (then the join goes on), and which swarm
+  // granted it (the certificate says).
+  struct Attempt {
+    bool reached = false, issued = false, gave_up = false;
+    std::size_t swarm = 0;
+  };
+  auto state = std::make_shared<Attempt>();
+  auto serve = [this, target_index, token, attempt, state,
+                advertise = req.advertise_addr](const RpcSim::Answer& answer) {
     const HostSim& t = env_.host(target_index);
     SwarmSim* target_swarm = t.engine->swarm();
     if (!t.engine->up() || !target_swarm ||
         !target_swarm->is_manager_with_quorum(t.engine->node_id()))
-      return ApiError{0, "connection refused: the remote is not a reachable manager"};
-    auto r = target_swarm->issue_certificate(host_, host().name, host().stream_key, token,
-                                             host().seen_addr,
-                                             kernel_.now() + t.profile.clock_skew_ns, advertise);
-    if (auto* e = std::get_if<ApiError>(&r)) return *e;
-    model::SwarmInfo granted;
-    granted.NodeID = std::get<std::string>(r);
-    // Which swarm granted it: the certificate says so.
-    *granted_by = target_swarm->number();
-    return granted;
+      return answer(ApiError{0, "connection refused: the remote is not a reachable manager"});
+    state->reached = true;
+    const std::size_t number = target_swarm->number();
+    // The certificate request: token check and a raft write on the
+    // leader's cores, then the CA's signer, then the node is made.
+    auto issue = [this, target_index, token, attempt, state, advertise, number, answer] {
+      const HostSim& t2 = env_.host(target_index);
+      SwarmSim& sw = env_.swarm(number);
+      auto r = sw.issue_certificate(host_, host().name, host().stream_key, token, host().seen_addr,
+                                    kernel_.now() + t2.profile.clock_skew_ns, advertise);
+      if (auto* e = std::get_if<ApiError>(&r)) return answer(*e);
+      state->issued = true;
+      state->swarm = number;
+      if (state->gave_up) return granted(attempt, number, std::get<std::string>(r));
+      model::SwarmInfo grant;
+      grant.NodeID = std::get<std::string>(r);
+      answer(grant);
+    };
+    const ApiError overloaded{
+        503, "rpc error: code = ResourceExhausted desc = the certificate authority is overloaded"};
+    LeaderCapacity& cap = target_swarm->capacity();
+    const Instant deadline = kernel_.now() + options_.join_timeout_ns;
+    const bool queued = cap.cpu().submit(
+        static_cast<std::size_t>(LeaderClass::Join), cap.spec().join_cost_ns, deadline,
+        [this, number, deadline, issue, answer, overloaded] {
+          LeaderCapacity& c = env_.swarm(number).capacity();
+          if (!c.signer().submit(static_cast<std::size_t>(LeaderClass::Sign),
+                                 c.spec().sign_cost_ns, deadline, issue))
+            answer(overloaded);
+        });
+    if (!queued) answer(overloaded);
   };
-  auto done = [this, attempt, reply, granted_by](model::Response r) {
+  auto done = [this, attempt, reply, state](model::Response r) {
     if (!up_ || attempt != join_attempt_) return;
-    auto* granted = std::get_if<model::SwarmInfo>(&r);
-    if (!granted) {
+    auto* grant = std::get_if<model::SwarmInfo>(&r);
+    if (!grant) {
+      auto* e = std::get_if<ApiError>(&r);
+      if (e && e->status == 0 && state->reached && !state->issued) {
+        // The CLI stops waiting; the engine goes on with the join.
+        state->gave_up = true;
+        reply(ApiError{0,
+                       "Timeout was reached before node joined. The attempt to join the swarm "
+                       "will continue in the background. Use the \"docker info\" command to see "
+                       "the current swarm status of your node."});
+        return;
+      }
       local_ = LocalNodeState::Inactive;
       reply(r);
       return;
     }
-    node_id_ = granted->NodeID;
-    swarm_ = *granted_by;
-    env_.node_id_learnt(host_, node_id_);
-    local_ = LocalNodeState::Active;
-    schedule_registration();
-    env_.heartbeats_changed(host_);
+    granted(attempt, state->swarm, grant->NodeID);
     reply(model::Ok{});
   };
-  rpc_.call(host().endpoint, target->endpoint, serve, done, options_.join_timeout_ns);
+  rpc_.call_async(host().endpoint, target->endpoint, serve, done, options_.join_timeout_ns);
+}
+
+void EngineSim::granted(std::uint64_t attempt, std::size_t swarm, const std::string& node_id) {
+  if (!up_ || attempt != join_attempt_ || local_ != LocalNodeState::Pending) return;
+  node_id_ = node_id;
+  swarm_ = swarm;
+  session_lost_ = false;
+  env_.node_id_learnt(host_, node_id_);
+  local_ = LocalNodeState::Active;
+  schedule_registration();
+  env_.heartbeats_changed(host_);
 }
 
 void EngineSim::schedule_registration() {
   const std::string id = node_id_;
-  const std::optional<std::size_t> in_swarm = swarm_;
-  Rng rng = env_.rng_for(streams::registration(host().stream_key, id));
-  const Duration delay = host().stretch(options_.registration_delay.sample(rng));
-  kernel_.schedule_after(delay, [this, id, in_swarm] {
-    // A crash before registration: the engine registers when it is back.
-    if (!up_ || node_id_ != id || swarm_ != in_swarm || !swarm()) return;
-    const SwarmNodeRecord* n = swarm()->node(id);
-    if (!n || n->registered) return;
-    swarm()->register_node(id, host().kernel_hostname, to_string(host().profile.arch));
-    Rng busy_rng = env_.rng_for(streams::busy(host().stream_key, id));
-    const Duration busy = host().stretch(host().profile.busy_after_join.sample(busy_rng));
-    if (busy > 0) {
-      busy_until_ = kernel_.now() + busy;
-      trace_.record(kernel_.now(), TraceKind::Fault, host().name, id,
-                    "busy after join for " + format_duration_ms(busy) + ": no heartbeats");
-      kernel_.schedule_at(busy_until_, [this] { env_.heartbeats_changed(host_); });
+  auto rng = std::make_shared<Rng>(env_.rng_for(streams::registration(host().stream_key, id)));
+  const Duration delay = host().stretch(options_.registration_delay.sample(*rng));
+  register_session(delay, kInitialSessionBackoff, ++session_epoch_, rng);
+}
+
+void EngineSim::session_lost() {
+  if (!up_ || node_id_.empty() || session_lost_ || !swarm()) return;
+  session_lost_ = true;
+  trace_.record(kernel_.now(), TraceKind::Fault, host().name, node_id_,
+                "heartbeats unanswered: the session ends, registering again");
+  auto rng = std::make_shared<Rng>(
+      env_.rng_for(streams::session(host().stream_key, node_id_, ++sessions_lost_)));
+  const Duration start = static_cast<Duration>(
+      rng->uniform_u64(static_cast<std::uint64_t>(kInitialSessionBackoff)));
+  register_session(start, kInitialSessionBackoff, ++session_epoch_, rng);
+  env_.heartbeats_changed(host_);
+}
+
+void EngineSim::register_session(Duration wait, Duration backoff, std::uint64_t epoch,
+                                 const std::shared_ptr<Rng>& rng) {
+  kernel_.schedule_after(wait, [this, backoff, epoch, rng] {
+    // A crash or a new node ends this chain: the engine starts another.
+    if (!up_ || epoch != session_epoch_ || !swarm() || node_id_.empty()) return;
+    const SwarmNodeRecord* n = swarm()->node(node_id_);
+    if (!n || (n->registered && !session_lost_)) return;
+    auto retry = [this, backoff, epoch, rng] {
+      const Duration next = std::min(kInitialSessionBackoff + 2 * backoff, kMaxSessionBackoff);
+      const auto start = static_cast<Duration>(rng->uniform_u64(static_cast<std::uint64_t>(next)));
+      register_session(start, next, epoch, rng);
+    };
+    const Instant now = kernel_.now();
+    // The dispatcher refuses a node's fourth registration within 8 s.
+    if (registrations_[0] > now - kRegistrationRatePeriod) {
+      ++registrations_refused_;
+      return retry();
     }
-    env_.heartbeats_changed(host_);
+    registrations_[0] = registrations_[1];
+    registrations_[1] = registrations_[2];
+    registrations_[2] = now;
+    LeaderCapacity& cap = swarm()->capacity();
+    if (!swarm()->leader_id()) return retry();
+    const Instant deadline = now + cap.spec().heartbeat_deadline_ns;
+    const std::size_t number = swarm()->number();
+    const bool queued = cap.cpu().submit(
+        static_cast<std::size_t>(LeaderClass::Register), cap.spec().register_cost_ns, deadline,
+        [this, epoch, deadline, retry, number] {
+          if (!up_ || epoch != session_epoch_) return;
+          // Answered after the engine stopped waiting: it tries again.
+          if (kernel_.now() > deadline) return retry();
+          // The node's update takes effect with the leader's next commit.
+          const Instant commit = env_.swarm(number).capacity().next_commit(kernel_.now());
+          kernel_.schedule_at(commit, [this, epoch] {
+            if (!up_ || epoch != session_epoch_) return;
+            registered();
+          });
+        });
+    if (!queued) retry();
   });
+}
+
+void EngineSim::registered() {
+  if (!swarm()) return;
+  const std::string id = node_id_;
+  const SwarmNodeRecord* n = swarm()->node(id);
+  if (!n) return;
+  if (session_lost_) {
+    session_lost_ = false;
+    trace_.record(kernel_.now(), TraceKind::Fault, host().name, id,
+                  "registered again: heartbeats resume");
+    env_.heartbeats_changed(host_);
+    return;
+  }
+  if (n->registered) return;
+  swarm()->register_node(id, host().kernel_hostname, to_string(host().profile.arch));
+  Rng busy_rng = env_.rng_for(streams::busy(host().stream_key, id));
+  const Duration busy = host().stretch(host().profile.busy_after_join.sample(busy_rng));
+  if (busy > 0) {
+    busy_until_ = kernel_.now() + busy;
+    trace_.record(kernel_.now(), TraceKind::Fault, host().name, id,
+                  "busy after join for " + format_duration_ms(busy) + ": no heartbeats");
+    kernel_.schedule_at(busy_until_, [this] { env_.heartbeats_changed(host_); });
+  }
+  env_.heartbeats_changed(host_);
 }
 
 void EngineSim::learn_removed() {
@@ -285,6 +442,10 @@ void EngineSim::reboot() {
       learn_removed();
     else if (!n->registered)
       schedule_registration();
+    else if (session_lost_) {
+      session_lost_ = false;  // it registers again, as after any restart
+      session_lost();
+    }
   }
   env_.heartbeats_changed(host_);
 }

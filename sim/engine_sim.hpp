@@ -18,10 +18,23 @@
 // `swarm init` while the environment has a swarm creates a second one, as a
 // real engine does (a split brain); a join goes to the swarm of the manager
 // it is sent to.
-// Left out: tasks, images, TLS, the engine's own retries of a failed join.
+// Capacity (sim/capacity.hpp): manager-only calls, the certificate request
+// of a join and every session registration are served at the leader's
+// cores (a follower forwards them: one more network exchange), a
+// certificate is signed by the CA's one signer, and a registration takes
+// effect at the leader's next batch commit. `docker swarm join` gives up
+// waiting after its time-out while the engine's attempt goes on: a
+// certificate granted later still makes it a node (at once: the answer's
+// way back is not simulated). A registration not answered within the
+// heartbeat deadline, or refused, is retried with the session backoff
+// (100 ms, then 100 ms + 2x, at most 8 s, a random start in [0, backoff));
+// more than 3 in 8 s are refused by the rate limit.
+// Left out: tasks, images, TLS, the engine's own retries of a join that
+// never reached a manager.
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -86,6 +99,16 @@ class EngineSim {
   void handle(const model::Call& call, const std::function<void(model::Response)>& reply);
   // The swarm removed this engine's node.
   void handle_node_removed(const std::string& node_id);
+  // Its heartbeats went unanswered (a deaf leader): the session ends and
+  // the engine registers again, backing off from 100 ms to 8 s, until a
+  // registration is answered in time. No heartbeats meanwhile.
+  void session_lost();
+  bool session_lost_now() const { return session_lost_; }
+  std::uint64_t registrations_refused() const { return registrations_refused_; }
+  std::uint64_t sessions_lost() const { return sessions_lost_; }
+  static constexpr Duration kInitialSessionBackoff = 100 * kMillisecond;
+  static constexpr Duration kMaxSessionBackoff = 8 * kSecond;
+  static constexpr Duration kRegistrationRatePeriod = 8 * kSecond;
 
   void crash();
   void reboot();
@@ -96,6 +119,17 @@ class EngineSim {
   void join(const model::SwarmJoin& req, const std::function<void(model::Response)>& reply);
   void learn_removed();
   void schedule_registration();
+  // A session registration at the leader, after `wait`; retried with the
+  // session backoff until one is answered before its deadline.
+  void register_session(Duration wait, Duration backoff, std::uint64_t epoch,
+                        const std::shared_ptr<Rng>& rng);
+  void registered();  // the leader committed this engine's registration
+  // A manager-only call served at the leader's cores: queued there, across
+  // the network when this engine is a follower; the control API's time-out.
+  void to_leader(const model::Call& call, const std::function<void(model::Response)>& reply);
+  // A join granted after `docker swarm join` gave up waiting: the engine's
+  // background attempt still takes it.
+  void granted(std::uint64_t attempt, std::size_t swarm, const std::string& node_id);
   bool manager_here() const;  // a manager whose raft group has its quorum
   bool control_available() const;
   const HostSim& host() const;
@@ -115,6 +149,11 @@ class EngineSim {
   std::string error_;
   Instant busy_until_ = 0;
   std::uint64_t join_attempt_ = 0;
+  bool session_lost_ = false;
+  std::uint64_t session_epoch_ = 0;   // a crash or a new node ends the retries
+  Instant registrations_[3] = {-kHour, -kHour, -kHour};  // the last three, for the rate limit
+  std::uint64_t registrations_refused_ = 0;
+  std::uint64_t sessions_lost_ = 0;
 };
 
 }  // namespace swarmsim::sim

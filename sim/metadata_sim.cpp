@@ -37,6 +37,13 @@ void MetadataReplicaSim::catch_up() {
   const Instant now = kernel_.now();
   const auto& times = cattle_.change_times();
   while (running_) {
+    // A reload under way switches the answers when it is done, before a
+    // pending one can start.
+    if (switching_) {
+      if (switch_at_ >= now) return;
+      switch_to_next();
+      continue;
+    }
     if (reload_pending_) {
       // A reload due this very instant waits for the next read: changes
       // may still arrive at this instant, and a reload loads every version
@@ -54,6 +61,15 @@ void MetadataReplicaSim::catch_up() {
   }
 }
 
+Duration MetadataReplicaSim::reload_time(std::size_t hosts) const {
+  const double cpu = static_cast<double>(opt_.reload_base) +
+                     static_cast<double>(opt_.reload_per_host) * static_cast<double>(hosts);
+  Duration d = static_cast<Duration>(cpu * std::max(opt_.cpu_factor, 1.0));
+  // Every replica of the environment (one per host) downloads it at once.
+  if (opt_.cattle_capacity) d += opt_.cattle_capacity->download_time(hosts, hosts);
+  return d;
+}
+
 void MetadataReplicaSim::reload(Instant at) {
   reload_pending_ = false;
   if (at < stall_until_) {
@@ -62,6 +78,16 @@ void MetadataReplicaSim::reload(Instant at) {
     reload_pending_ = true;
     reload_at_ = stall_until_ + draw_lag();
     return;
+  }
+  // One reload at a time, and at most one a second: a change that comes
+  // sooner waits (one pending, the rest coalesced into it).
+  if (last_start_) {
+    const Instant free_at = std::max(*last_start_ + opt_.min_reload_interval, loaded_at_);
+    if (at < free_at) {
+      reload_pending_ = true;
+      reload_at_ = free_at;
+      return;
+    }
   }
   // The newest version Cattle had made by `at`: search forward from the
   // last delivered one, doubling the step, then halving it.
@@ -79,9 +105,27 @@ void MetadataReplicaSim::reload(Instant at) {
   delivered_ = lo;
   const auto& latest = cattle_.history()[lo];
   if (snapshot_ == latest) return;
-  snapshot_ = latest;
-  loaded_at_ = at;
-  trace_.record_reload(at, opt_.host_name, name_hash_, snapshot_->version, snapshot_->hosts.size());
+  if (last_start_) {
+    const Duration gap = at - *last_start_;
+    shortest_gap_ = shortest_gap_ ? std::min(*shortest_gap_, gap) : gap;
+  }
+  last_start_ = at;
+  ++reloads_;
+  const std::size_t hosts = latest->hosts.size();
+  if (opt_.cattle_capacity) opt_.cattle_capacity->downloaded(opt_.cattle_capacity->payload_bytes(hosts));
+  next_ = latest;
+  switch_at_ = at + reload_time(hosts);
+  switching_ = true;
+  if (switch_at_ == at) switch_to_next();
+}
+
+void MetadataReplicaSim::switch_to_next() {
+  switching_ = false;
+  snapshot_ = std::move(next_);
+  next_.reset();
+  loaded_at_ = switch_at_;
+  trace_.record_reload(switch_at_, opt_.host_name, name_hash_, snapshot_->version,
+                       snapshot_->hosts.size());
 }
 
 void MetadataReplicaSim::stall_for(Duration d) {

@@ -19,15 +19,24 @@
 // the stall ends), empty-body answers to `/hosts` (in a window, or with a
 // per-answer probability), `Not found` before the first load and for a host
 // the replica does not know yet.
+// Capacity: a reload is not instant. It starts at most once per
+// min_reload_interval and never while one runs (one running, one pending,
+// the rest coalesced, as rancher-metadata's kicker does); it loads the
+// version that is newest when it starts, downloads the whole environment
+// (every replica of the environment downloads it at once: Cattle's link is
+// shared between them) and regenerates every answer; reads are answered
+// from the version before until it is done.
 // Left out: the replica's random version ids (we keep Cattle's ordered
 // version only for reports; the logic never sees it).
 #pragma once
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "model/rancher_api.hpp"
+#include "sim/capacity.hpp"
 #include "sim/cattle_sim.hpp"
 #include "sim/kernel.hpp"
 #include "sim/random.hpp"
@@ -40,6 +49,15 @@ struct MetadataReplicaOptions {
   std::string host_uuid;
   Distribution lag;      // change event to reload, per reload
   double empty_p = 0.0;  // per `/hosts` answer: empty body
+  // Capacity (sim/capacity.hpp): reloads start at most this often; each
+  // downloads the whole environment from Cattle (null: instantly) and
+  // regenerates its answers (reload_base + reload_per_host x hosts, times
+  // the host's cpu_factor); answers come from the old version meanwhile.
+  Duration min_reload_interval = 0;
+  Duration reload_base = 0;
+  Duration reload_per_host = 0;
+  double cpu_factor = 1.0;
+  CattleCapacity* cattle_capacity = nullptr;
 };
 
 class MetadataReplicaSim {
@@ -77,10 +95,16 @@ class MetadataReplicaSim {
   Instant stalled_until() const { return stall_until_; }
   // The oldest Cattle version this replica may still load (after catch_up).
   std::size_t oldest_needed() const { return delivered_; }
+  // Reloads started, and the shortest time between two starts (for the
+  // calibration: at most one a second).
+  std::uint64_t reloads() const { return reloads_; }
+  std::optional<Duration> shortest_reload_gap() const { return shortest_gap_; }
   bool running() const { return running_; }
 
  private:
   void reload(Instant at);
+  void switch_to_next();
+  Duration reload_time(std::size_t hosts) const;
   Duration draw_lag();
 
   Kernel& kernel_;
@@ -102,6 +126,13 @@ class MetadataReplicaSim {
   std::uint64_t self_found_in_ = ~std::uint64_t{0};
   Instant stall_until_ = 0;
   Instant empty_until_ = 0;
+  // A reload under way: the version it loads, and when its answers switch.
+  std::shared_ptr<const CattleSnapshot> next_;
+  Instant switch_at_ = 0;
+  bool switching_ = false;
+  std::optional<Instant> last_start_;
+  std::uint64_t reloads_ = 0;
+  std::optional<Duration> shortest_gap_;
 };
 
 }  // namespace swarmsim::sim

@@ -4,6 +4,7 @@
 #include <numeric>
 
 #include "sim/engine_sim.hpp"
+#include "sim/metadata_sim.hpp"
 #include "sim/world.hpp"
 
 namespace swarmsim::sim {
@@ -221,7 +222,93 @@ RunMetrics MetricsCollector::finish(const std::vector<Violation>& safety,
   m.leader_calls_per_s_total = per_second(leader_total);
   m.metadata_reads_per_s = per_second(metadata_reads_);
   m.peak_nodes_down = peak_down_;
+  servers(m);
   return m;
+}
+
+namespace {
+
+RunMetrics::Server server_metrics(ServerSim& server) {
+  const ServerStats& st = server.stats();
+  RunMetrics::Server out;
+  out.name = st.name;
+  out.discipline = to_string(st.discipline);
+  out.cores = st.cores;
+  out.utilisation = st.utilisation();
+  out.background_utilisation = st.background_utilisation();
+  out.mean_in_server = st.mean_in_server();
+  out.peak_in_server = st.peak_in_server;
+  for (const auto& c : st.classes) {
+    RunMetrics::ServerClass k;
+    k.name = c.name;
+    k.served = c.served;
+    k.refused = c.refused;
+    k.late = c.late;
+    k.dropped = c.dropped;
+    k.p50_s = static_cast<double>(c.latency.quantile(0.5)) / 1e9;
+    k.p99_s = static_cast<double>(c.latency.quantile(0.99)) / 1e9;
+    k.max_s = static_cast<double>(c.latency.max()) / 1e9;
+    out.classes.push_back(std::move(k));
+  }
+  return out;
+}
+
+}  // namespace
+
+void MetricsCollector::servers(RunMetrics& m) const {
+  World& w = world_;
+  LeaderCapacity& leader = w.swarm().capacity();
+  m.servers.push_back(server_metrics(leader.cpu()));
+  m.servers.push_back(server_metrics(leader.signer()));
+  CattleCapacity& cattle = w.cattle_capacity();
+  m.servers.push_back(server_metrics(cattle.api()));
+
+  const ServerStats& cpu = leader.cpu().stats();
+  m.leader_utilisation = cpu.utilisation();
+  m.leader_heartbeat_utilisation = cpu.background_utilisation();
+  LatencyHistogram all;
+  for (const auto& c : cpu.classes) {
+    all.merge(c.latency);
+    m.leader_refused += c.refused;
+    m.leader_late += c.late;
+  }
+  m.leader_p99_s = static_cast<double>(all.quantile(0.99)) / 1e9;
+  const ServerStats& signer = leader.signer().stats();
+  m.signer_utilisation = signer.utilisation();
+  m.certificate_p99_s =
+      static_cast<double>(
+          signer.classes[static_cast<std::size_t>(LeaderClass::Sign)].latency.quantile(0.99)) /
+      1e9;
+  const ServerStats& api = cattle.api().stats();
+  m.cattle_utilisation = api.utilisation();
+  LatencyHistogram cattle_all;
+  for (const auto& c : api.classes) {
+    cattle_all.merge(c.latency);
+    m.cattle_refused += c.refused;
+  }
+  m.cattle_p99_s = static_cast<double>(cattle_all.quantile(0.99)) / 1e9;
+  m.cattle_bytes_out = cattle.bytes_out();
+  m.cattle_bandwidth_utilisation =
+      m.duration_s > 0 ? m.cattle_bytes_out / (cattle.spec().bandwidth_bytes_per_s * m.duration_s)
+                       : 0.0;
+  for (auto& h : w.hosts()) {
+    if (h.engine) {
+      m.sessions_lost += h.engine->sessions_lost();
+      m.registrations_refused += h.engine->registrations_refused();
+    }
+  }
+  for (const MetadataReplicaSim* r : w.all_replicas()) {
+    m.metadata_reloads += r->reloads();
+    if (auto gap = r->shortest_reload_gap()) {
+      const double s = static_cast<double>(*gap) / 1e9;
+      m.metadata_reload_min_gap_s = m.metadata_reload_min_gap_s ? std::min(*m.metadata_reload_min_gap_s, s) : s;
+    }
+  }
+  for (std::size_t s = 0; s < w.swarm_count(); ++s) {
+    m.deaf_episodes += w.deaf_episodes(s);
+    m.removals_refused += w.swarm(s).capacity().removals_refused();
+  }
+  m.remembered_removals = leader.remembered_removals();
 }
 
 }  // namespace swarmsim::sim

@@ -61,6 +61,46 @@ struct RunMetrics {
   std::uint64_t peak_nodes_down = 0;
   double duration_s = 0;
 
+  // The control plane's servers (sim/capacity.hpp), as each saw the run.
+  struct ServerClass {
+    std::string name;
+    std::uint64_t served = 0, refused = 0, late = 0, dropped = 0;
+    double p50_s = 0, p99_s = 0, max_s = 0;
+    bool operator==(const ServerClass&) const = default;
+  };
+  struct Server {
+    std::string name;
+    std::string discipline;
+    int cores = 1;
+    double utilisation = 0;             // busy cores over cores, background included
+    double background_utilisation = 0;  // the heartbeats' share (the leader)
+    double mean_in_server = 0;
+    std::uint64_t peak_in_server = 0;
+    std::vector<ServerClass> classes;
+    bool operator==(const Server&) const = default;
+  };
+  std::vector<Server> servers;
+  // The headline figures of the environment's swarm leader and of Cattle.
+  double leader_utilisation = 0;
+  double leader_heartbeat_utilisation = 0;
+  double leader_p99_s = 0;  // every request at its cores
+  double signer_utilisation = 0;
+  double certificate_p99_s = 0;  // a certificate request, from the leader's cores to signed
+  std::uint64_t leader_refused = 0;
+  std::uint64_t leader_late = 0;  // answered after its caller's deadline
+  double cattle_utilisation = 0;  // the API's workers
+  double cattle_p99_s = 0;
+  std::uint64_t cattle_refused = 0;
+  double cattle_bytes_out = 0;  // metadata payload downloads
+  double cattle_bandwidth_utilisation = 0;
+  std::uint64_t metadata_reloads = 0;
+  std::optional<double> metadata_reload_min_gap_s;  // the shortest between one replica's reloads
+  std::uint64_t deaf_episodes = 0;         // the leader could not answer heartbeats in time
+  std::uint64_t sessions_lost = 0;         // workers whose session ended for it (false downs)
+  std::uint64_t registrations_refused = 0;  // by the rate limit
+  std::uint64_t removals_refused = 0;       // "raft message is too large"
+  std::int64_t remembered_removals = 0;     // the blacklist at the end
+
   bool operator==(const RunMetrics&) const = default;
 };
 
@@ -103,6 +143,7 @@ class MetricsCollector final : public WorldObserver {
   void on_host(HostIndex host);
   void on_call(const model::Request& request, bool leader);
   void reevaluate(HostIndex host);
+  void servers(RunMetrics& m) const;  // the control plane's figures
 
   World& world_;
   std::unordered_map<std::string, NodeSeen> nodes_;

@@ -283,7 +283,7 @@ void MonSim::carry_to_cattle(const model::Call& call, std::function<void(model::
   const model::Request& req = call.request;
   if (model::is_cattle_write(req)) {
     cattle_write(
-        [this, req, writer = "swarmkit-mon on " + h.name]() -> model::Response {
+        req, [this, req, writer = "swarmkit-mon on " + h.name]() -> model::Response {
           CattleSim::Writer w{writer};
           if (auto* p = std::get_if<model::CattlePutHostLabels>(&req)) {
             auto it = read_labels_.find(p->host_uuid);
@@ -297,8 +297,8 @@ void MonSim::carry_to_cattle(const model::Call& call, std::function<void(model::
     return;
   }
   const auto inc = static_cast<std::uint32_t>(incarnation_);
-  rpc_.call(
-      h.endpoint, rancher_server_,
+  to_cattle(
+      req,
       [this, req, inc, id = call.id]() -> model::Response {
         model::Response r = cattle_.serve(kernel_.now(), req, {});
         if (std::holds_alternative<model::CattleListHosts>(req)) {
@@ -313,10 +313,25 @@ void MonSim::carry_to_cattle(const model::Call& call, std::function<void(model::
         }
         return r;
       },
-      std::move(reply), timing_.cattle_timeout_ns);
+      std::move(reply));
 }
 
-void MonSim::cattle_write(std::function<model::Response()> apply,
+void MonSim::to_cattle(const model::Request& req, std::function<model::Response()> apply,
+                       std::function<void(model::Response)> reply) {
+  const Duration timeout = timing_.cattle_timeout_ns;
+  auto serve = [this, req, apply = std::move(apply), timeout](const RpcSim::Answer& answer) {
+    CattleCapacity& cap = env_.cattle_capacity();
+    const auto cost = cap.cost_of(req, cattle_.host_count());
+    const bool queued =
+        cap.api().submit(static_cast<std::size_t>(cost.cls), cost.work, kernel_.now() + timeout,
+                         [apply, answer] { answer(apply()); });
+    if (!queued) answer(ApiError{503, "Service Unavailable"});
+  };
+  rpc_.call_async(env_.host(host_).endpoint, rancher_server_, std::move(serve), std::move(reply),
+                  timeout);
+}
+
+void MonSim::cattle_write(const model::Request& req, std::function<model::Response()> apply,
                           std::function<void(model::Response)> reply) {
   const EndpointId from = env_.host(host_).endpoint;
   const Duration timeout = timing_.cattle_timeout_ns;
@@ -350,7 +365,7 @@ void MonSim::cattle_write(std::function<model::Response()> apply,
       return;
     }
   }
-  rpc_.call(from, rancher_server_, std::move(apply), std::move(reply), timeout);
+  to_cattle(req, std::move(apply), std::move(reply));
 }
 
 }  // namespace swarmsim::sim

@@ -25,6 +25,7 @@
 
 #include "model/agent.hpp"
 #include "sim/cattle_sim.hpp"
+#include "sim/capacity.hpp"
 #include "sim/kernel.hpp"
 #include "sim/network_sim.hpp"
 #include "sim/rpc_sim.hpp"
@@ -63,6 +64,8 @@ class MonSim {
     virtual void report_internal_fault(std::string what) = 0;
     // The named random stream (see sim/random.hpp).
     virtual Rng rng_for(const std::string& stream) const = 0;
+    // The Rancher server's API workers (sim/capacity.hpp).
+    virtual CattleCapacity& cattle_capacity() = 0;
 
    protected:
     ~Env() = default;
@@ -123,9 +126,13 @@ class MonSim {
   std::map<std::string, CattleSim::Labels> read_labels_;
   model::ServiceMetadata read_service_;
   void carry_to_cattle(const model::Call& call, std::function<void(model::Response)> reply);
+  // A Cattle API request: across the network, queued at the API's workers,
+  // then `apply` at the server; a full queue answers 503.
+  void to_cattle(const model::Request& req, std::function<model::Response()> apply,
+                 std::function<void(model::Response)> reply);
   // A write through the Cattle API (`apply` runs at the Rancher server),
   // with the scenario's write faults.
-  void cattle_write(std::function<model::Response()> apply,
+  void cattle_write(const model::Request& req, std::function<model::Response()> apply,
                     std::function<void(model::Response)> reply);
   std::optional<Rng> write_faults_;  // drawn from only when a write fault can happen
 

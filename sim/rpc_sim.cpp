@@ -2,8 +2,8 @@
 
 namespace swarmsim::sim {
 
-void RpcSim::call(EndpointId from, EndpointId to, std::function<model::Response()> serve,
-                  std::function<void(model::Response)> on_reply, Duration timeout) {
+std::uint32_t RpcSim::start(EndpointId from, EndpointId to,
+                            std::function<void(model::Response)> on_reply, Duration timeout) {
   std::uint32_t x;
   if (!free_.empty()) {
     x = free_.back();
@@ -16,13 +16,51 @@ void RpcSim::call(EndpointId from, EndpointId to, std::function<model::Response(
   e = Exchange{};
   e.from = from;
   e.to = to;
-  e.serve = std::move(serve);
   e.on_reply = std::move(on_reply);
   e.timeout = Owed{kernel_.now() + timeout, kernel_.reserve_place(), true};
+  return x;
+}
+
+void RpcSim::begin(std::uint32_t x, Duration timeout) {
+  Exchange& e = pool_[x];
   // Nothing can keep an exchange from ending before its time-out without a
   // retransmission first, unless the time-out comes before two of them.
-  if (timeout <= 2 * kRetransmitTimeoutNs) owe_timeout_no_longer(x);
-  send(x, e.request, from, to, kRetransmitTimeoutNs, Step::RequestArrives, Step::RequestRetry);
+  // A server that answers later can: its time-out is needed from the start.
+  if (timeout <= 2 * kRetransmitTimeoutNs || e.serve_async) owe_timeout_no_longer(x);
+  send(x, e.request, e.from, e.to, kRetransmitTimeoutNs, Step::RequestArrives, Step::RequestRetry);
+}
+
+void RpcSim::call(EndpointId from, EndpointId to, std::function<model::Response()> serve,
+                  std::function<void(model::Response)> on_reply, Duration timeout) {
+  const std::uint32_t x = start(from, to, std::move(on_reply), timeout);
+  pool_[x].serve = std::move(serve);
+  begin(x, timeout);
+}
+
+void RpcSim::call_async(EndpointId from, EndpointId to, std::function<void(Answer)> serve,
+                        std::function<void(model::Response)> on_reply, Duration timeout) {
+  const std::uint32_t x = start(from, to, std::move(on_reply), timeout);
+  pool_[x].serve_async = std::move(serve);
+  begin(x, timeout);
+}
+
+// A server that answers later has its answer: the reply leaves now.
+void RpcSim::answered(std::uint32_t x, model::Response r) {
+  Exchange& e = pool_[x];
+  --e.pending;  // the answer held the exchange
+  if (!e.done) {
+    e.response = std::move(r);
+    send(x, e.reply, e.to, e.from, kRetransmitTimeoutNs, Step::ReplyArrives, Step::ReplyRetry);
+  }
+  release_if_over(x);
+}
+
+void RpcSim::release_if_over(std::uint32_t x) {
+  Exchange& e = pool_[x];
+  if (e.done && e.pending == 0) {
+    e = Exchange{};
+    free_.push_back(x);
+  }
 }
 
 void RpcSim::schedule(std::uint32_t x, Instant at, std::uint64_t place, Step step, TimerId* id) {
@@ -121,6 +159,12 @@ void RpcSim::fire(std::uint32_t x, Step step) {
         early_copy_done(x, e.request, through, Step::RequestRetry);
       if (!through || e.request_arrived) break;
       e.request_arrived = true;
+      if (e.serve_async) {
+        ++e.pending;  // held until the server answers
+        auto serve = std::move(e.serve_async);
+        serve([this, x](model::Response r) { answered(x, std::move(r)); });
+        break;
+      }
       e.response = e.serve();  // a duplicate or a retransmission is served once
       if (!e.done)
         send(x, e.reply, e.to, e.from, kRetransmitTimeoutNs, Step::ReplyArrives, Step::ReplyRetry);
@@ -139,11 +183,7 @@ void RpcSim::fire(std::uint32_t x, Step step) {
       break;
     }
   }
-  Exchange& e = pool_[x];
-  if (e.done && e.pending == 0) {
-    e = Exchange{};
-    free_.push_back(x);
-  }
+  release_if_over(x);
 }
 
 }  // namespace swarmsim::sim

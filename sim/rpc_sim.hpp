@@ -48,6 +48,13 @@ class RpcSim {
   // "timeout"} once `timeout` has passed without one.
   void call(EndpointId from, EndpointId to, std::function<model::Response()> serve,
             std::function<void(model::Response)> on_reply, Duration timeout);
+  // The same, served by a server that answers later (a queue, a leader
+  // behind a follower): `serve` runs when the first copy arrives and is
+  // handed `answer`, which sends the reply whenever it is called (once).
+  // An answer after the caller's time-out is dropped.
+  using Answer = std::function<void(model::Response)>;
+  void call_async(EndpointId from, EndpointId to, std::function<void(Answer)> serve,
+                  std::function<void(model::Response)> on_reply, Duration timeout);
 
   // Exchanges under way (for tests: none are leaked).
   std::size_t in_flight() const { return pool_.size() - free_.size(); }
@@ -80,6 +87,7 @@ class RpcSim {
   struct Exchange {
     EndpointId from = 0, to = 0;
     std::function<model::Response()> serve;
+    std::function<void(Answer)> serve_async;  // instead of `serve`
     std::function<void(model::Response)> on_reply;
     std::optional<model::Response> response;
     bool request_arrived = false, done = false;
@@ -97,6 +105,11 @@ class RpcSim {
   void early_copy_done(std::uint32_t x, Leg& leg, bool got_through, Step retry);
   void owe_timeout_no_longer(std::uint32_t x);
   void finish(std::uint32_t x, model::Response r);
+  std::uint32_t start(EndpointId from, EndpointId to, std::function<void(model::Response)> on_reply,
+                      Duration timeout);
+  void begin(std::uint32_t x, Duration timeout);
+  void answered(std::uint32_t x, model::Response r);
+  void release_if_over(std::uint32_t x);
 
   Kernel& kernel_;
   NetworkSim& network_;

@@ -594,9 +594,65 @@ std::string check_cattle(const CattleSpec& c) {
   return {};
 }
 
+// The servers' capacities: every cost a duration from 0 to a minute, every
+// count from 1 to a bound that keeps a typo from asking for the machine's
+// memory.
+std::string check_servers(const ServersSpec& v) {
+  auto count = [](const char* where, std::int64_t n, std::int64_t lo,
+                  std::int64_t hi) -> std::string {
+    if (n >= lo && n <= hi) return {};
+    return fmt::format("{}: must be between {} and {}, got {}", where, lo, hi, n);
+  };
+  const LeaderSpec& l = v.leader;
+  const CattleApiSpec& c = v.cattle_api;
+  const MetadataReplicaSpec& m = v.metadata;
+  for (auto e : {count("servers.leader.cores", l.cores, 1, 1024),
+                 count("servers.leader.queue_limit", l.queue_limit, 1, 10'000'000),
+                 count("servers.leader.remembered_removals", l.remembered_removals, 0, 100'000'000),
+                 count("servers.leader.removal_entry_bytes", l.removal_entry_bytes, 1, 1 << 20),
+                 count("servers.leader.raft_max_bytes", l.raft_max_bytes, 1024, 1LL << 32),
+                 count("servers.cattle_api.workers", c.workers, 1, 1024),
+                 count("servers.cattle_api.queue_limit", c.queue_limit, 0, 10'000'000),
+                 count("servers.cattle_api.host_payload_bytes", c.host_payload_bytes, 0, 1 << 30)}) {
+    if (!e.empty()) return e;
+  }
+  const std::pair<const char*, Duration> costs[] = {
+      {"servers.leader.heartbeat_cost", l.heartbeat_cost_ns},
+      {"servers.leader.register_cost", l.register_cost_ns},
+      {"servers.leader.join_cost", l.join_cost_ns},
+      {"servers.leader.sign_cost", l.sign_cost_ns},
+      {"servers.leader.read_cost", l.read_cost_ns},
+      {"servers.leader.list_base", l.list_base_ns},
+      {"servers.leader.list_per_node", l.list_per_node_ns},
+      {"servers.leader.write_cost", l.write_cost_ns},
+      {"servers.leader.remove_per_entry", l.remove_per_entry_ns},
+      {"servers.cattle_api.read_cost", c.read_cost_ns},
+      {"servers.cattle_api.list_per_host", c.list_per_host_ns},
+      {"servers.cattle_api.write_cost", c.write_cost_ns},
+      {"servers.metadata.reload_base", m.reload_base_ns},
+      {"servers.metadata.reload_per_host", m.reload_per_host_ns}};
+  for (const auto& [where, d] : costs)
+    if (auto e = check_between(where, d, 0, kMinute); !e.empty()) return e;
+  for (auto e : {check_between("servers.leader.heartbeat_deadline", l.heartbeat_deadline_ns,
+                               kMillisecond, kHour),
+                 check_between("servers.leader.batch_interval", l.batch_interval_ns, 0, kMinute),
+                 check_between("servers.leader.request_timeout", l.request_timeout_ns, kMillisecond,
+                               kHour),
+                 check_between("servers.metadata.min_reload_interval", m.min_reload_interval_ns, 0,
+                               kHour)}) {
+    if (!e.empty()) return e;
+  }
+  if (!(c.bandwidth_bytes_per_s >= 1e3 && c.bandwidth_bytes_per_s <= 1e12))
+    return fmt::format("servers.cattle_api.bandwidth: must be between 1000 and 1e12 bytes a second, "
+                       "got {}",
+                       c.bandwidth_bytes_per_s);
+  return {};
+}
+
 std::string validate(const ScenarioSpec& s) {
   for (auto check : {check_top_level(s), check_swarm(s.swarm), check_stack(s.stack),
-                     check_cattle(s.cattle), check_links(s), check_profiles(s)}) {
+                     check_cattle(s.cattle), check_servers(s.servers), check_links(s),
+                     check_profiles(s)}) {
     if (!check.empty()) return check;
   }
   return TimelineChecker(s).check();

@@ -181,6 +181,7 @@ void Loader::read_top(const YAML::Node& root, ScenarioSpec& spec) {
       {"duration", [&](const Item& i) { spec.duration_ns = read_duration(i); }},
       {"liveness_bound", [&](const Item& i) { spec.liveness_bound_ns = read_duration(i); }},
       {"swarm", [&](const Item& i) { read_swarm(i, spec.swarm); }},
+      {"servers", [&](const Item& i) { read_servers(i, spec.servers); }},
       {"stack", [&](const Item& i) { read_stack(i, spec.stack); }},
       {"cattle", [&](const Item& i) { read_cattle(i, spec.cattle); }},
       {"links",

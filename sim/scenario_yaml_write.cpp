@@ -173,6 +173,43 @@ std::string to_yaml(const ScenarioSpec& s) {
   emit("cattle:");
   emit(fmt::format("  write_error: {}", number_text(s.cattle.write_error_p)));
   emit(fmt::format("  write_timeout: {}", number_text(s.cattle.write_timeout_p)));
+  {
+    const LeaderSpec& l = s.servers.leader;
+    const CattleApiSpec& c = s.servers.cattle_api;
+    const MetadataReplicaSpec& m = s.servers.metadata;
+    const auto d = [](Duration x) { return format_duration(x); };
+    emit("servers:");
+    emit("  leader:");
+    emit(fmt::format("    cores: {}", l.cores));
+    emit(fmt::format("    queue_limit: {}", l.queue_limit));
+    emit(fmt::format("    heartbeat_cost: {}", d(l.heartbeat_cost_ns)));
+    emit(fmt::format("    heartbeat_deadline: {}", d(l.heartbeat_deadline_ns)));
+    emit(fmt::format("    register_cost: {}", d(l.register_cost_ns)));
+    emit(fmt::format("    join_cost: {}", d(l.join_cost_ns)));
+    emit(fmt::format("    sign_cost: {}", d(l.sign_cost_ns)));
+    emit(fmt::format("    read_cost: {}", d(l.read_cost_ns)));
+    emit(fmt::format("    list_base: {}", d(l.list_base_ns)));
+    emit(fmt::format("    list_per_node: {}", d(l.list_per_node_ns)));
+    emit(fmt::format("    write_cost: {}", d(l.write_cost_ns)));
+    emit(fmt::format("    remove_per_entry: {}", d(l.remove_per_entry_ns)));
+    emit(fmt::format("    batch_interval: {}", d(l.batch_interval_ns)));
+    emit(fmt::format("    request_timeout: {}", d(l.request_timeout_ns)));
+    emit(fmt::format("    remembered_removals: {}", l.remembered_removals));
+    emit(fmt::format("    removal_entry_bytes: {}", l.removal_entry_bytes));
+    emit(fmt::format("    raft_max_bytes: {}", l.raft_max_bytes));
+    emit("  cattle_api:");
+    emit(fmt::format("    workers: {}", c.workers));
+    emit(fmt::format("    queue_limit: {}", c.queue_limit));
+    emit(fmt::format("    read_cost: {}", d(c.read_cost_ns)));
+    emit(fmt::format("    list_per_host: {}", d(c.list_per_host_ns)));
+    emit(fmt::format("    write_cost: {}", d(c.write_cost_ns)));
+    emit(fmt::format("    host_payload_bytes: {}", c.host_payload_bytes));
+    emit(fmt::format("    bandwidth: {}", number_text(c.bandwidth_bytes_per_s)));
+    emit("  metadata:");
+    emit(fmt::format("    min_reload_interval: {}", d(m.min_reload_interval_ns)));
+    emit(fmt::format("    reload_base: {}", d(m.reload_base_ns)));
+    emit(fmt::format("    reload_per_host: {}", d(m.reload_per_host_ns)));
+  }
   emit(s.links.empty() ? "links: {}" : "links:");
   for (const auto& l : s.links) {
     emit(fmt::format("  {}:", scalar(l.name)));

@@ -24,6 +24,7 @@ inline constexpr std::string_view kKinds[] = {
     "agent-startup",   // a container's start on a machine
     "registration",    // a node's registration after its join
     "busy",            // a node busy after its join
+    "session",         // a node's session registrations after a deaf leader: backoff
     "cattle-write",    // a machine's Cattle write faults
     "host-group",      // a scenario's host group: arrival times
     "swarm",           // a swarm's own draws (tokens)
@@ -47,6 +48,9 @@ inline std::string registration(std::string_view machine, std::string_view node_
 }
 inline std::string busy(std::string_view machine, std::string_view node_id) {
   return fmt::format("busy/{}/{}", machine, node_id);
+}
+inline std::string session(std::string_view machine, std::string_view node_id, std::uint64_t n) {
+  return fmt::format("session/{}/{}/{}", machine, node_id, n);
 }
 inline std::string cattle_write(std::string_view machine) {
   return fmt::format("cattle-write/{}", machine);

@@ -12,13 +12,15 @@ using model::NodeRole;
 // The first swarm's streams keep their plain names, so that runs without a
 // second swarm draw what they always drew.
 SwarmSim::SwarmSim(Kernel& kernel, Trace& trace, const SwarmSpec& spec, std::uint64_t seed,
-                   std::size_t number)
+                   std::size_t number, const LeaderSpec& leader)
     : kernel_(kernel),
       trace_(trace),
       spec_(spec),
       seed_(seed),
       number_(number),
-      rng_(Rng::substream(seed, streams::swarm(number))) {}
+      rng_(Rng::substream(seed, streams::swarm(number))),
+      capacity_(kernel, leader, spec.heartbeat_period_ns,
+                number == 0 ? std::string() : fmt::format("-{}", number + 1)) {}
 
 bool SwarmSim::has_manager() const {
   return !managers_.empty();
@@ -80,6 +82,8 @@ std::string SwarmSim::init(HostIndex host, const std::string& host_name,
   n.created_at = manager_clock;
   n.created_sim = kernel_.now();
   n.registered = true;
+  ++registered_;
+  registered_changed();
   n.ready_since = kernel_.now();
   n.hostname = hostname;
   n.arch = arch;
@@ -133,6 +137,8 @@ void SwarmSim::register_node(const std::string& id, const std::string& hostname,
   auto it = find_node(id);
   if (it == nodes_.end() || it->second.registered) return;
   it->second.registered = true;
+  ++registered_;
+  registered_changed();
   it->second.ready_since = kernel_.now();
   changed(id);
   it->second.hostname = hostname;
@@ -224,6 +230,22 @@ model::Response SwarmSim::remove_node(const std::string& id, bool force,
   }
   if (!force && state_of(n) != model::NodeState::Down)
     return ApiError{400, fmt::format("node {} is not down and can't be removed", id)};
+  // The removal rewrites the cluster object with the node on its
+  // blacklist: past raft's largest proposal, the write fails.
+  if (capacity_.removal_too_large()) {
+    capacity_.removal_refused();
+    trace_.record(kernel_.now(), TraceKind::NodeRemoveFailed, n.host_name, id,
+                  fmt::format("refused: the cluster object with {} remembered removals is over "
+                              "raft's largest proposal",
+                              capacity_.remembered_removals() + 1));
+    return ApiError{500, "rpc error: code = Unknown desc = raft: raft message is too large and "
+                         "can't be sent"};
+  }
+  capacity_.removal_done();
+  if (n.registered) {
+    --registered_;
+    registered_changed();
+  }
   SwarmNodeRecord removed = std::move(n);
   where_.erase(id);
   nodes_.erase(it);
@@ -284,14 +306,17 @@ model::Response SwarmSim::update_role(const std::string& id, std::uint64_t versi
 }
 
 void SwarmSim::elect_leader() {
+  const std::optional<std::string> was = leader_;
   leader_.reset();
   for (const auto& id : managers_) {
     const SwarmNodeRecord& n = find_node(id)->second;
     if (n.raft_member() && !n.silent_since) {
       leader_ = id;
-      return;
+      break;
     }
   }
+  // The new leader holds none of the old one's requests.
+  if (was && leader_ != was) capacity_.leader_changed();
 }
 
 void SwarmSim::set_silent(const std::string& id, bool silent) {

@@ -29,6 +29,7 @@
 
 #include "model/docker_api.hpp"
 #include "model/io.hpp"
+#include "sim/capacity.hpp"
 #include "sim/kernel.hpp"
 #include "sim/random.hpp"
 #include "sim/scenario.hpp"
@@ -78,7 +79,12 @@ class SwarmSim {
  public:
   // Random draws (join tokens, node IDs) come from substreams of `seed`.
   SwarmSim(Kernel& kernel, Trace& trace, const SwarmSpec& spec, std::uint64_t seed,
-           std::size_t number = 0);
+           std::size_t number = 0, const LeaderSpec& leader = {});
+
+  // The leader's capacity (sim/capacity.hpp): its cores, its signer, the
+  // heartbeats' load, the removal blacklist.
+  LeaderCapacity& capacity() { return capacity_; }
+  const LeaderCapacity& capacity() const { return capacity_; }
 
   std::size_t number() const { return number_; }
   // Whether any node of it still holds the manager role: a swarm whose
@@ -173,6 +179,9 @@ class SwarmSim {
   std::set<model::NodeList::Key> list_keys_;
   void unindexed(const SwarmNodeRecord& n);
   std::optional<std::string> leader_;
+  LeaderCapacity capacity_;
+  std::size_t registered_ = 0;  // nodes registered: they send heartbeats
+  void registered_changed() { capacity_.set_heartbeating_nodes(registered_); }
   model::JoinTokens tokens_;
   std::map<std::string, int> certificates_;
 };

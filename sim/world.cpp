@@ -360,9 +360,15 @@ void World::register_in_rancher(HostSim& h, const std::string& how) {
   h.registrations.emplace_back(kernel_.now(), h.uuid);
   if (h.metadata) retired_replicas_.push_back(std::move(h.metadata));
   const std::string registration = fmt::format("{}/{}", h.stream_key, h.registrations.size());
+  MetadataReplicaOptions replica{h.name, h.uuid, h.profile.metadata_lag, h.profile.metadata_empty_p};
+  const MetadataReplicaSpec& capacity = spec_.servers.metadata;
+  replica.min_reload_interval = capacity.min_reload_interval_ns;
+  replica.reload_base = capacity.reload_base_ns;
+  replica.reload_per_host = capacity.reload_per_host_ns;
+  replica.cpu_factor = h.profile.cpu_factor;
+  replica.cattle_capacity = &cattle_capacity_;
   h.metadata = std::make_unique<MetadataReplicaSim>(
-      kernel_, cattle_, trace_,
-      MetadataReplicaOptions{h.name, h.uuid, h.profile.metadata_lag, h.profile.metadata_empty_p},
+      kernel_, cattle_, trace_, std::move(replica),
       rng_for(streams::metadata_lag(registration)), rng_for(streams::metadata_empty(registration)));
   if (options_.on_draw) {
     h.metadata->on_lag_drawn(
@@ -489,7 +495,10 @@ void World::handle_node_removed(const SwarmNodeRecord& n, const SwarmOrigin&) {
 
 std::size_t World::add_swarm() {
   const std::size_t number = swarms_.size();
-  auto s = std::make_unique<SwarmSim>(kernel_, trace_, spec_.swarm, options_.seed, number);
+  auto s = std::make_unique<SwarmSim>(kernel_, trace_, spec_.swarm, options_.seed, number,
+                                      spec_.servers.leader);
+  deafness_.emplace_back();
+  s->capacity().cpu().on_load_changed = [this, number] { leader_load_changed(number); };
   s->on_removed = [this](const SwarmNodeRecord& n, const SwarmOrigin& o) {
     handle_node_removed(n, o);
     tell(NodeRemoved{n, o});

@@ -140,6 +140,7 @@ class World final : public EngineSim::Env, public MonSim::Env, public SchedulerS
   Rng rng_for(const std::string& component) const override {
     return Rng::substream(options_.seed, component);
   }
+  CattleCapacity& cattle_capacity() override { return cattle_capacity_; }
 
   // Set when the logic or the simulator hit an impossible state; the run
   // ends as an internal error.
@@ -163,6 +164,16 @@ class World final : public EngineSim::Env, public MonSim::Env, public SchedulerS
     return it->second;
   }
   const std::optional<std::string>& internal_fault() const { return internal_fault_; }
+  // Every metadata replica ever started, retired ones included.
+  std::vector<MetadataReplicaSim*> all_replicas() {
+    std::vector<MetadataReplicaSim*> out;
+    for (auto& h : hosts_)
+      if (h.metadata) out.push_back(h.metadata.get());
+    for (auto& r : retired_replicas_) out.push_back(r.get());
+    return out;
+  }
+  // How many times a swarm's leader went deaf to heartbeats.
+  std::uint64_t deaf_episodes(std::size_t swarm) const { return deafness_[swarm].episodes; }
   // MANAGER_SCALE of the stack as last deployed (an upgrade may change it).
   int manager_scale() const { return manager_scale_; }
 
@@ -229,6 +240,18 @@ class World final : public EngineSim::Env, public MonSim::Env, public SchedulerS
   void start_partition(const std::vector<std::string>& names, Duration for_ns);
   void handle_node_removed(const SwarmNodeRecord& n, const SwarmOrigin& origin);
   std::size_t add_swarm();
+  // The leader's heartbeats (world_capacity.cpp): a leader that cannot
+  // answer them in time ends every worker's session. Looked at after every
+  // change of its load, acted on at most once a second.
+  struct Deafness {
+    bool deaf = false;
+    bool check_pending = false;
+    Instant changed_at = -kHour;
+    std::uint64_t episodes = 0;
+  };
+  std::vector<Deafness> deafness_;  // per swarm
+  void leader_load_changed(std::size_t swarm);
+  void apply_deafness(std::size_t swarm);
   std::size_t environment_swarm() const;
 
   ScenarioSpec spec_;
@@ -238,6 +261,7 @@ class World final : public EngineSim::Env, public MonSim::Env, public SchedulerS
   std::unique_ptr<NetworkSim> network_;
   std::unique_ptr<RpcSim> rpc_;  // after network_: it holds a reference to it
   CattleSim cattle_;
+  CattleCapacity cattle_capacity_{kernel_, spec_.servers.cattle_api};
   std::vector<std::unique_ptr<SwarmSim>> swarms_;  // in creation order
   // Every machine ever added; a name re-added as a new machine is a new
   // entry, a name re-added with same_machine reuses its machine's entry.
