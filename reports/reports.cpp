@@ -189,6 +189,7 @@ nlohmann::ordered_json metrics_to_json(const sim::RunMetrics& m) {
   j["cattle_p99_s"] = m.cattle_p99_s;
   j["cattle_refused"] = m.cattle_refused;
   j["cattle_bytes_out"] = m.cattle_bytes_out;
+  j["cattle_changes"] = m.cattle_changes;
   j["cattle_bandwidth_utilisation"] = m.cattle_bandwidth_utilisation;
   j["metadata_reloads"] = m.metadata_reloads;
   j["metadata_reload_min_gap_s"] = optional(m.metadata_reload_min_gap_s);

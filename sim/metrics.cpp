@@ -288,6 +288,7 @@ void MetricsCollector::servers(RunMetrics& m) const {
   }
   m.cattle_p99_s = static_cast<double>(cattle_all.quantile(0.99)) / 1e9;
   m.cattle_bytes_out = cattle.bytes_out();
+  m.cattle_changes = w.cattle().change_times().size() - 1;
   m.cattle_bandwidth_utilisation =
       m.duration_s > 0 ? m.cattle_bytes_out / (cattle.spec().bandwidth_bytes_per_s * m.duration_s)
                        : 0.0;

@@ -92,6 +92,7 @@ struct RunMetrics {
   double cattle_p99_s = 0;
   std::uint64_t cattle_refused = 0;
   double cattle_bytes_out = 0;  // metadata payload downloads
+  std::uint64_t cattle_changes = 0;  // new versions of the environment (each notifies every replica)
   double cattle_bandwidth_utilisation = 0;
   std::uint64_t metadata_reloads = 0;
   std::optional<double> metadata_reload_min_gap_s;  // the shortest between one replica's reloads

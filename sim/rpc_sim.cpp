@@ -24,9 +24,9 @@ std::uint32_t RpcSim::start(EndpointId from, EndpointId to,
 void RpcSim::begin(std::uint32_t x, Duration timeout) {
   Exchange& e = pool_[x];
   // Nothing can keep an exchange from ending before its time-out without a
-  // retransmission first, unless the time-out comes before two of them.
-  // A server that answers later can: its time-out is needed from the start.
-  if (timeout <= 2 * kRetransmitTimeoutNs || e.serve_async) owe_timeout_no_longer(x);
+  // retransmission first, unless the time-out comes before two of them (or
+  // the server answers later: see RequestArrives).
+  if (timeout <= 2 * kRetransmitTimeoutNs) owe_timeout_no_longer(x);
   send(x, e.request, e.from, e.to, kRetransmitTimeoutNs, Step::RequestArrives, Step::RequestRetry);
 }
 
@@ -163,6 +163,9 @@ void RpcSim::fire(std::uint32_t x, Step step) {
         ++e.pending;  // held until the server answers
         auto serve = std::move(e.serve_async);
         serve([this, x](model::Response r) { answered(x, std::move(r)); });
+        // A server that did not answer at once may take any time: the
+        // time-out may be needed now.
+        if (!pool_[x].response && !pool_[x].done) owe_timeout_no_longer(x);
         break;
       }
       e.response = e.serve();  // a duplicate or a retransmission is served once

@@ -46,7 +46,8 @@ void collect_fields(const nlohmann::json& j, const std::string& prefix,
                                                     "inconclusive_causes",
                                                     "time_to_ready_s",
                                                     "time_to_ready_s_by_profile",
-                                                    "leader_calls_per_s"};
+                                                    "leader_calls_per_s",
+                                                    "classes"};
       if (!data_keyed.contains(key)) collect_fields(value, path, out);
     }
   }
