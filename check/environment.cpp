@@ -386,6 +386,7 @@ sim::ScenarioSpec to_scenario(const EnvCase& c, const std::string& name) {
   s.stack.always_pull = c.always_pull;
   s.cattle.write_error_p = std::clamp(c.cattle_error_permille, 0, 500) / 1000.0;
   s.cattle.write_timeout_p = std::clamp(c.cattle_timeout_permille, 0, 500) / 1000.0;
+  overload(s.servers, c.servers);
   if (c.image_x86_only_at_s) {
     EventSpec push;
     push.at_ns = seconds(*c.image_x86_only_at_s);
@@ -416,8 +417,47 @@ sim::ScenarioSpec to_scenario(const EnvCase& c, const std::string& name) {
   s.liveness_bound_ns = 5 * kMinute + (6 + removals + 3 * core_lost) * s.swarm.loop_interval_ns +
                         4 * worst_lag + worst_startup + worst_busy +
                         (1 + core_lost) * s.swarm.down_after_ns;
+  // An overloaded server answers more slowly and refuses more: each level
+  // of overload gives the run a few more loops to converge in (refused
+  // calls are tried again a loop later, joins queue at the signer).
+  const auto overloaded = static_cast<Duration>(c.servers.leader_level + c.servers.cattle_level +
+                                                c.servers.metadata_level);
+  s.liveness_bound_ns += overloaded * 4 * s.swarm.loop_interval_ns;
   s.duration_ns = kSecond;  // the liveness check, after the bound, decides when the run ends
   return s;
+}
+
+// Level n of overload: a quarter of the cores and queue per level, and the
+// costs 5, 25 or 100 times (level 3: one core, a queue of a few requests, a
+// signature of a second, a Cattle write of 1.5 s). Every request still fits
+// in its caller's time-out on an idle server: an environment where none can
+// is broken, not overloaded.
+void overload(sim::ServersSpec& v, const ServerCase& c) {
+  auto scale = [](Duration d, int level) {
+    constexpr Duration kTimes[] = {1, 5, 25, 100};
+    return d * kTimes[level];
+  };
+  auto shrink = [](int n, int level) {
+    for (int i = 0; i < level; ++i) n /= 4;
+    return std::max(n, 1);
+  };
+  const int l = std::clamp(c.leader_level, 0, 3);
+  auto& leader = v.leader;
+  leader.cores = shrink(leader.cores, l);
+  leader.queue_limit = shrink(leader.queue_limit, 2 * l);
+  for (Duration* d : {&leader.register_cost_ns, &leader.join_cost_ns, &leader.sign_cost_ns,
+                      &leader.read_cost_ns, &leader.list_base_ns, &leader.list_per_node_ns,
+                      &leader.write_cost_ns, &leader.heartbeat_cost_ns})
+    *d = scale(*d, l);
+  const int k = std::clamp(c.cattle_level, 0, 3);
+  auto& cattle = v.cattle_api;
+  cattle.workers = shrink(cattle.workers, k);
+  cattle.queue_limit = k == 0 ? cattle.queue_limit : shrink(cattle.queue_limit, 2 * k) - 1;
+  for (Duration* d : {&cattle.read_cost_ns, &cattle.list_per_host_ns, &cattle.write_cost_ns})
+    *d = scale(*d, k);
+  const int m = std::clamp(c.metadata_level, 0, 3);
+  v.metadata.reload_per_host_ns = scale(v.metadata.reload_per_host_ns, m);
+  v.metadata.reload_base_ns = scale(v.metadata.reload_base_ns, m);
 }
 
 std::vector<std::string> describe(const EnvCase& c) {
@@ -498,6 +538,12 @@ std::vector<std::string> describe(const EnvCase& c) {
   if (c.image_x86_only_at_s && c.always_pull)
     tags.push_back("event=image-without-aarch64-always-pulled");
   if (c.upgrade_at_s) tags.push_back("event=stack-upgrade");
+  if (c.servers.leader_level > 0)
+    tags.push_back(fmt::format("capacity=leader-overloaded-{}", c.servers.leader_level));
+  if (c.servers.cattle_level > 0)
+    tags.push_back(fmt::format("capacity=cattle-overloaded-{}", c.servers.cattle_level));
+  if (c.servers.metadata_level > 0)
+    tags.push_back(fmt::format("capacity=slow-metadata-reloads-{}", c.servers.metadata_level));
   if (c.burst)
     tags.push_back(fmt::format("event=join-burst-of-{}", c.burst->count < 10   ? "2-9"
                                                          : c.burst->count < 25 ? "10-24"

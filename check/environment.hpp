@@ -111,6 +111,19 @@ struct CoreLoss {
   std::optional<Window> then;
 };
 
+// The control plane's capacity (sim::ServersSpec): the defaults, or a level
+// of overload per server. Level 0 is the default; each level above divides
+// the cores or workers and the queue, and multiplies the costs (5, 25, 100
+// times), so that joins, storms and reloads queue, time out and are refused,
+// while one request on an idle server still fits in its caller's time-out.
+struct ServerCase {
+  int leader_level = 0;    // 0..3
+  int cattle_level = 0;    // 0..3
+  int metadata_level = 0;  // 0..3: the replicas' reload costs, 5, 25, 100 times
+};
+// The servers of `c` applied to the defaults in `v`.
+void overload(sim::ServersSpec& v, const ServerCase& c);
+
 struct EnvCase {
   int seed = 1;      // the simulation seed the case runs under
   int managers = 1;  // MANAGER_SCALE, 1..3
@@ -135,6 +148,7 @@ struct EnvCase {
   std::vector<CoreLoss> core_losses;  // at most one per core host is applied
   int cattle_error_permille = 0;      // CattleSpec::write_error_p x 1000
   int cattle_timeout_permille = 0;    // CattleSpec::write_timeout_p x 1000
+  ServerCase servers;                 // drawn last
 };
 
 // Kernel hostnames the generators write out, as the 2017 fleets had them:

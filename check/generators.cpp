@@ -107,6 +107,13 @@ rc::Gen<CoreLoss> gen_core_loss() {
       gen::set(&CoreLoss::then, sometimes(3, gen_window(120, 120))));
 }
 
+rc::Gen<ServerCase> gen_servers() {
+  const auto level = gen::weightedOneOf<int>({{10, gen::just(0)}, {1, gen::inRange(1, 4)}});
+  return gen::build<ServerCase>(gen::set(&ServerCase::leader_level, level),
+                                gen::set(&ServerCase::cattle_level, level),
+                                gen::set(&ServerCase::metadata_level, level));
+}
+
 rc::Gen<EnvCase> gen_environment(const GenOptions& options) {
   const int max_others = std::max(options.max_hosts - 1, 0);
   return gen::build<EnvCase>(
@@ -151,7 +158,11 @@ rc::Gen<EnvCase> gen_environment(const GenOptions& options) {
       gen::set(&EnvCase::cattle_error_permille,
                gen::weightedOneOf<int>({{4, gen::just(0)}, {1, gen::inRange(0, 201)}})),
       gen::set(&EnvCase::cattle_timeout_permille,
-               gen::weightedOneOf<int>({{4, gen::just(0)}, {1, gen::inRange(0, 101)}})));
+               gen::weightedOneOf<int>({{4, gen::just(0)}, {1, gen::inRange(0, 101)}})),
+      // Last, so that the fields above draw as they did before servers had
+      // a capacity. Most cases keep the defaults; one in four overloads a
+      // server.
+      gen::set(&EnvCase::servers, gen_servers()));
 }
 
 }  // namespace swarmsim::check

@@ -38,7 +38,8 @@ std::optional<LeaderCapacity::Cost> LeaderCapacity::cost_of(const model::Request
                 spec_.write_cost_ns + spec_.remove_per_entry_ns * static_cast<Duration>(removals_)};
   if (std::holds_alternative<model::UpdateNodeRole>(r))
     return Cost{LeaderClass::Write, spec_.write_cost_ns};
-  if (std::holds_alternative<model::GetSwarm>(r)) return Cost{LeaderClass::Read, spec_.read_cost_ns};
+  if (std::holds_alternative<model::GetSwarm>(r))
+    return Cost{LeaderClass::Read, spec_.read_cost_ns};
   return std::nullopt;
 }
 
@@ -48,7 +49,8 @@ void LeaderCapacity::set_heartbeating_nodes(std::size_t n) {
 }
 
 bool LeaderCapacity::deaf() const {
-  return cpu_.full() || cpu_.expected_latency(spec_.heartbeat_cost_ns) > spec_.heartbeat_deadline_ns;
+  return cpu_.full() ||
+         cpu_.expected_latency(spec_.heartbeat_cost_ns) > spec_.heartbeat_deadline_ns;
 }
 
 bool LeaderCapacity::removal_too_large() const {
@@ -82,7 +84,8 @@ CattleCapacity::Cost CattleCapacity::cost_of(const model::Request& r, std::size_
 }
 
 Duration CattleCapacity::download_time(std::size_t hosts, std::size_t replicas) const {
-  const double bytes = payload_bytes(hosts) * static_cast<double>(std::max<std::size_t>(replicas, 1));
+  const double bytes =
+      payload_bytes(hosts) * static_cast<double>(std::max<std::size_t>(replicas, 1));
   return static_cast<Duration>(std::ceil(bytes / spec_.bandwidth_bytes_per_s * 1e9));
 }
 

@@ -38,8 +38,8 @@ namespace swarmsim::sim {
 
 // The leader's request classes, in ServerStats::classes order.
 enum class LeaderClass : std::uint8_t { Join, Sign, Register, Read, List, Write, Remove };
-inline constexpr const char* kLeaderClassNames[] = {"join",  "sign",  "register", "read",
-                                                    "list",  "write", "remove"};
+inline constexpr const char* kLeaderClassNames[] = {"join", "sign",  "register", "read",
+                                                    "list", "write", "remove"};
 
 class LeaderCapacity {
  public:

@@ -120,12 +120,12 @@ void EngineSim::to_leader(const model::Call& call,
     const auto cost = sw.capacity().cost_of(call.request, sw.nodes().size());
     const Instant deadline = kernel_.now() + timeout;
     const bool queued =
-        cost && sw.capacity().cpu().submit(static_cast<std::size_t>(cost->cls), cost->work,
-                                           deadline, [this, call, answer] {
-                                             answer(up_ ? serve(call)
-                                                        : model::Response(ApiError{
-                                                              0, "the forwarding manager is down"}));
-                                           });
+        cost &&
+        sw.capacity().cpu().submit(
+            static_cast<std::size_t>(cost->cls), cost->work, deadline, [this, call, answer] {
+              answer(up_ ? serve(call)
+                         : model::Response(ApiError{0, "the forwarding manager is down"}));
+            });
     if (!queued)
       answer(ApiError{503, "rpc error: code = ResourceExhausted desc = the leader is overloaded"});
   };
@@ -247,11 +247,9 @@ void EngineSim::join(const model::SwarmJoin& req,
   // request reached a manager and was still waiting for its certificate
   // when the CLI stopped waiting (then the join goes on), and which swarm
   // granted it (the certificate says).
-  struct Attempt {
-    bool reached = false, issued = false, gave_up = false;
-    std::size_t swarm = 0;
-  };
-  auto state = std::make_shared<Attempt>();
+  auto state = std::make_shared<JoinAttempt>();
+  state->attempt = attempt;
+  state->target = target_index;
   auto serve = [this, target_index, token, attempt, state,
                 advertise = req.advertise_addr](const RpcSim::Answer& answer) {
     const HostSim& t = env_.host(target_index);
@@ -264,6 +262,14 @@ void EngineSim::join(const model::SwarmJoin& req,
     // The certificate request: token check and a raft write on the
     // leader's cores, then the CA's signer, then the node is made.
     auto issue = [this, target_index, token, attempt, state, advertise, number, answer] {
+      // Asked again in the background while the first request was still
+      // queued: one node, whichever request gets there first.
+      if (state->issued) {
+        if (state->gave_up) return granted(attempt, state->swarm, state->node_id);
+        model::SwarmInfo again;
+        again.NodeID = state->node_id;
+        return answer(again);
+      }
       const HostSim& t2 = env_.host(target_index);
       SwarmSim& sw = env_.swarm(number);
       auto r = sw.issue_certificate(host_, host().name, host().stream_key, token, host().seen_addr,
@@ -271,6 +277,7 @@ void EngineSim::join(const model::SwarmJoin& req,
       if (auto* e = std::get_if<ApiError>(&r)) return answer(*e);
       state->issued = true;
       state->swarm = number;
+      state->node_id = std::get<std::string>(r);
       if (state->gave_up) return granted(attempt, number, std::get<std::string>(r));
       model::SwarmInfo grant;
       grant.NodeID = std::get<std::string>(r);
@@ -280,17 +287,18 @@ void EngineSim::join(const model::SwarmJoin& req,
         503, "rpc error: code = ResourceExhausted desc = the certificate authority is overloaded"};
     LeaderCapacity& cap = target_swarm->capacity();
     const Instant deadline = kernel_.now() + options_.join_timeout_ns;
-    const bool queued = cap.cpu().submit(
-        static_cast<std::size_t>(LeaderClass::Join), cap.spec().join_cost_ns, deadline,
-        [this, number, deadline, issue, answer, overloaded] {
-          LeaderCapacity& c = env_.swarm(number).capacity();
-          if (!c.signer().submit(static_cast<std::size_t>(LeaderClass::Sign),
-                                 c.spec().sign_cost_ns, deadline, issue))
-            answer(overloaded);
-        });
+    const bool queued =
+        cap.cpu().submit(static_cast<std::size_t>(LeaderClass::Join), cap.spec().join_cost_ns,
+                         deadline, [this, number, deadline, issue, answer, overloaded] {
+                           LeaderCapacity& c = env_.swarm(number).capacity();
+                           if (!c.signer().submit(static_cast<std::size_t>(LeaderClass::Sign),
+                                                  c.spec().sign_cost_ns, deadline, issue))
+                             answer(overloaded);
+                         });
     if (!queued) answer(overloaded);
   };
-  auto done = [this, attempt, reply, state](model::Response r) {
+  auto serve_fn = std::make_shared<const std::function<void(const RpcSim::Answer&)>>(serve);
+  auto done = [this, attempt, reply, state, serve_fn](model::Response r) {
     if (!up_ || attempt != join_attempt_) return;
     auto* grant = std::get_if<model::SwarmInfo>(&r);
     if (!grant) {
@@ -298,6 +306,7 @@ void EngineSim::join(const model::SwarmJoin& req,
       if (e && e->status == 0 && state->reached && !state->issued) {
         // The CLI stops waiting; the engine goes on with the join.
         state->gave_up = true;
+        join_in_background(state, serve_fn, kInitialReconnectDelay);
         reply(ApiError{0,
                        "Timeout was reached before node joined. The attempt to join the swarm "
                        "will continue in the background. Use the \"docker info\" command to see "
@@ -312,6 +321,28 @@ void EngineSim::join(const model::SwarmJoin& req,
     reply(model::Ok{});
   };
   rpc_.call_async(host().endpoint, target->endpoint, serve, done, options_.join_timeout_ns);
+}
+
+// The daemon goes on asking for its certificate after the CLI gave up,
+// backing off from 100 ms to 30 s, until it has one (or leaves, or
+// crashes): a request lost with a leader change is made again.
+void EngineSim::join_in_background(
+    const std::shared_ptr<JoinAttempt>& a,
+    const std::shared_ptr<const std::function<void(const RpcSim::Answer&)>>& serve,
+    Duration backoff) {
+  kernel_.schedule_after(backoff, [this, a, serve, backoff] {
+    if (!up_ || a->attempt != join_attempt_ || local_ != LocalNodeState::Pending || a->issued)
+      return;
+    rpc_.call_async(
+        host().endpoint, env_.host(a->target).endpoint,
+        [serve](const RpcSim::Answer& answer) { (*serve)(answer); },
+        [this, a, serve, backoff](const model::Response& r) {
+          if (auto* g = std::get_if<model::SwarmInfo>(&r))
+            return granted(a->attempt, a->swarm, g->NodeID);
+          join_in_background(a, serve, std::min(2 * backoff, kMaxReconnectDelay));
+        },
+        options_.join_timeout_ns);
+  });
 }
 
 void EngineSim::granted(std::uint64_t attempt, std::size_t swarm, const std::string& node_id) {
@@ -339,8 +370,8 @@ void EngineSim::session_lost() {
                 "heartbeats unanswered: the session ends, registering again");
   auto rng = std::make_shared<Rng>(
       env_.rng_for(streams::session(host().stream_key, node_id_, ++sessions_lost_)));
-  const Duration start = static_cast<Duration>(
-      rng->uniform_u64(static_cast<std::uint64_t>(kInitialSessionBackoff)));
+  const Duration start =
+      static_cast<Duration>(rng->uniform_u64(static_cast<std::uint64_t>(kInitialSessionBackoff)));
   register_session(start, kInitialSessionBackoff, ++session_epoch_, rng);
   env_.heartbeats_changed(host_);
 }
@@ -370,12 +401,21 @@ void EngineSim::register_session(Duration wait, Duration backoff, std::uint64_t 
     if (!swarm()->leader_id()) return retry();
     const Instant deadline = now + cap.spec().heartbeat_deadline_ns;
     const std::size_t number = swarm()->number();
+    // The engine's own deadline: an answer that does not come (late, or
+    // lost with a leader change) is given up on, and the engine tries again.
+    auto over = std::make_shared<bool>(false);
+    const TimerId gives_up = kernel_.schedule_at(deadline, [over, retry] {
+      if (*over) return;
+      *over = true;
+      retry();
+    });
     const bool queued = cap.cpu().submit(
         static_cast<std::size_t>(LeaderClass::Register), cap.spec().register_cost_ns, deadline,
-        [this, epoch, deadline, retry, number] {
+        [this, epoch, over, gives_up, number] {
+          if (*over) return;  // answered after the engine stopped waiting
+          *over = true;
+          kernel_.cancel(gives_up);
           if (!up_ || epoch != session_epoch_) return;
-          // Answered after the engine stopped waiting: it tries again.
-          if (kernel_.now() > deadline) return retry();
           // The node's update takes effect with the leader's next commit.
           const Instant commit = env_.swarm(number).capacity().next_commit(kernel_.now());
           kernel_.schedule_at(commit, [this, epoch] {
@@ -383,7 +423,11 @@ void EngineSim::register_session(Duration wait, Duration backoff, std::uint64_t 
             registered();
           });
         });
-    if (!queued) retry();
+    if (!queued) {
+      *over = true;
+      kernel_.cancel(gives_up);
+      retry();
+    }
   });
 }
 

@@ -25,12 +25,12 @@
 // effect at the leader's next batch commit. `docker swarm join` gives up
 // waiting after its time-out while the engine's attempt goes on: a
 // certificate granted later still makes it a node (at once: the answer's
-// way back is not simulated). A registration not answered within the
-// heartbeat deadline, or refused, is retried with the session backoff
-// (100 ms, then 100 ms + 2x, at most 8 s, a random start in [0, backoff));
-// more than 3 in 8 s are refused by the rate limit.
-// Left out: tasks, images, TLS, the engine's own retries of a join that
-// never reached a manager.
+// way back is not simulated), and a request lost meanwhile (a leader
+// change) is made again, 100 ms, then twice as long, up to 30 s apart. A registration not answered
+// within the heartbeat deadline, or refused, is retried with the session backoff (100 ms, then 100
+// ms + 2x, at most 8 s, a random start in [0, backoff)); more than 3 in 8 s are refused by the rate
+// limit. Left out: tasks, images, TLS, the engine's own retries of a join that never reached a
+// manager.
 #pragma once
 
 #include <functional>
@@ -109,6 +109,9 @@ class EngineSim {
   static constexpr Duration kInitialSessionBackoff = 100 * kMillisecond;
   static constexpr Duration kMaxSessionBackoff = 8 * kSecond;
   static constexpr Duration kRegistrationRatePeriod = 8 * kSecond;
+  static constexpr Duration kInitialReconnectDelay =
+      100 * kMillisecond;  // a join in the background
+  static constexpr Duration kMaxReconnectDelay = 30 * kSecond;
 
   void crash();
   void reboot();
@@ -130,6 +133,20 @@ class EngineSim {
   // A join granted after `docker swarm join` gave up waiting: the engine's
   // background attempt still takes it.
   void granted(std::uint64_t attempt, std::size_t swarm, const std::string& node_id);
+  // One `docker swarm join`, as the engine and the managers know it:
+  // whether the request reached a manager, was granted, and whether the
+  // CLI stopped waiting first (then the join goes on in the background).
+  struct JoinAttempt {
+    std::uint64_t attempt = 0;
+    HostIndex target = 0;
+    bool reached = false, issued = false, gave_up = false;
+    std::size_t swarm = 0;
+    std::string node_id;
+  };
+  void join_in_background(
+      const std::shared_ptr<JoinAttempt>& a,
+      const std::shared_ptr<const std::function<void(const RpcSim::Answer&)>>& serve,
+      Duration backoff);
   bool manager_here() const;  // a manager whose raft group has its quorum
   bool control_available() const;
   const HostSim& host() const;
@@ -150,7 +167,7 @@ class EngineSim {
   Instant busy_until_ = 0;
   std::uint64_t join_attempt_ = 0;
   bool session_lost_ = false;
-  std::uint64_t session_epoch_ = 0;   // a crash or a new node ends the retries
+  std::uint64_t session_epoch_ = 0;                      // a crash or a new node ends the retries
   Instant registrations_[3] = {-kHour, -kHour, -kHour};  // the last three, for the rate limit
   std::uint64_t registrations_refused_ = 0;
   std::uint64_t sessions_lost_ = 0;

@@ -302,7 +302,8 @@ void MetricsCollector::servers(RunMetrics& m) const {
     m.metadata_reloads += r->reloads();
     if (auto gap = r->shortest_reload_gap()) {
       const double s = static_cast<double>(*gap) / 1e9;
-      m.metadata_reload_min_gap_s = m.metadata_reload_min_gap_s ? std::min(*m.metadata_reload_min_gap_s, s) : s;
+      m.metadata_reload_min_gap_s =
+          m.metadata_reload_min_gap_s ? std::min(*m.metadata_reload_min_gap_s, s) : s;
     }
   }
   for (std::size_t s = 0; s < w.swarm_count(); ++s) {

@@ -92,12 +92,13 @@ struct RunMetrics {
   double cattle_p99_s = 0;
   std::uint64_t cattle_refused = 0;
   double cattle_bytes_out = 0;  // metadata payload downloads
-  std::uint64_t cattle_changes = 0;  // new versions of the environment (each notifies every replica)
+  std::uint64_t cattle_changes =
+      0;  // new versions of the environment (each notifies every replica)
   double cattle_bandwidth_utilisation = 0;
   std::uint64_t metadata_reloads = 0;
   std::optional<double> metadata_reload_min_gap_s;  // the shortest between one replica's reloads
-  std::uint64_t deaf_episodes = 0;         // the leader could not answer heartbeats in time
-  std::uint64_t sessions_lost = 0;         // workers whose session ended for it (false downs)
+  std::uint64_t deaf_episodes = 0;          // the leader could not answer heartbeats in time
+  std::uint64_t sessions_lost = 0;          // workers whose session ended for it (false downs)
   std::uint64_t registrations_refused = 0;  // by the rate limit
   std::uint64_t removals_refused = 0;       // "raft message is too large"
   std::int64_t remembered_removals = 0;     // the blacklist at the end

@@ -283,7 +283,8 @@ void MonSim::carry_to_cattle(const model::Call& call, std::function<void(model::
   const model::Request& req = call.request;
   if (model::is_cattle_write(req)) {
     cattle_write(
-        req, [this, req, writer = "swarmkit-mon on " + h.name]() -> model::Response {
+        req,
+        [this, req, writer = "swarmkit-mon on " + h.name]() -> model::Response {
           CattleSim::Writer w{writer};
           if (auto* p = std::get_if<model::CattlePutHostLabels>(&req)) {
             auto it = read_labels_.find(p->host_uuid);

@@ -24,8 +24,8 @@
 #include <string_view>
 
 #include "model/agent.hpp"
-#include "sim/cattle_sim.hpp"
 #include "sim/capacity.hpp"
+#include "sim/cattle_sim.hpp"
 #include "sim/kernel.hpp"
 #include "sim/network_sim.hpp"
 #include "sim/rpc_sim.hpp"

@@ -606,14 +606,15 @@ std::string check_servers(const ServersSpec& v) {
   const LeaderSpec& l = v.leader;
   const CattleApiSpec& c = v.cattle_api;
   const MetadataReplicaSpec& m = v.metadata;
-  for (auto e : {count("servers.leader.cores", l.cores, 1, 1024),
-                 count("servers.leader.queue_limit", l.queue_limit, 1, 10'000'000),
-                 count("servers.leader.remembered_removals", l.remembered_removals, 0, 100'000'000),
-                 count("servers.leader.removal_entry_bytes", l.removal_entry_bytes, 1, 1 << 20),
-                 count("servers.leader.raft_max_bytes", l.raft_max_bytes, 1024, 1LL << 32),
-                 count("servers.cattle_api.workers", c.workers, 1, 1024),
-                 count("servers.cattle_api.queue_limit", c.queue_limit, 0, 10'000'000),
-                 count("servers.cattle_api.host_payload_bytes", c.host_payload_bytes, 0, 1 << 30)}) {
+  for (auto e :
+       {count("servers.leader.cores", l.cores, 1, 1024),
+        count("servers.leader.queue_limit", l.queue_limit, 1, 10'000'000),
+        count("servers.leader.remembered_removals", l.remembered_removals, 0, 100'000'000),
+        count("servers.leader.removal_entry_bytes", l.removal_entry_bytes, 1, 1 << 20),
+        count("servers.leader.raft_max_bytes", l.raft_max_bytes, 1024, 1LL << 32),
+        count("servers.cattle_api.workers", c.workers, 1, 1024),
+        count("servers.cattle_api.queue_limit", c.queue_limit, 0, 10'000'000),
+        count("servers.cattle_api.host_payload_bytes", c.host_payload_bytes, 0, 1 << 30)}) {
     if (!e.empty()) return e;
   }
   const std::pair<const char*, Duration> costs[] = {
@@ -633,26 +634,27 @@ std::string check_servers(const ServersSpec& v) {
       {"servers.metadata.reload_per_host", m.reload_per_host_ns}};
   for (const auto& [where, d] : costs)
     if (auto e = check_between(where, d, 0, kMinute); !e.empty()) return e;
-  for (auto e : {check_between("servers.leader.heartbeat_deadline", l.heartbeat_deadline_ns,
-                               kMillisecond, kHour),
-                 check_between("servers.leader.batch_interval", l.batch_interval_ns, 0, kMinute),
-                 check_between("servers.leader.request_timeout", l.request_timeout_ns, kMillisecond,
-                               kHour),
-                 check_between("servers.metadata.min_reload_interval", m.min_reload_interval_ns, 0,
-                               kHour)}) {
+  for (auto e :
+       {check_between("servers.leader.heartbeat_deadline", l.heartbeat_deadline_ns, kMillisecond,
+                      kHour),
+        check_between("servers.leader.batch_interval", l.batch_interval_ns, 0, kMinute),
+        check_between("servers.leader.request_timeout", l.request_timeout_ns, kMillisecond, kHour),
+        check_between("servers.metadata.min_reload_interval", m.min_reload_interval_ns, 0,
+                      kHour)}) {
     if (!e.empty()) return e;
   }
   if (!(c.bandwidth_bytes_per_s >= 1e3 && c.bandwidth_bytes_per_s <= 1e12))
-    return fmt::format("servers.cattle_api.bandwidth: must be between 1000 and 1e12 bytes a second, "
-                       "got {}",
-                       c.bandwidth_bytes_per_s);
+    return fmt::format(
+        "servers.cattle_api.bandwidth: must be between 1000 and 1e12 bytes a second, "
+        "got {}",
+        c.bandwidth_bytes_per_s);
   return {};
 }
 
 std::string validate(const ScenarioSpec& s) {
-  for (auto check : {check_top_level(s), check_swarm(s.swarm), check_stack(s.stack),
-                     check_cattle(s.cattle), check_servers(s.servers), check_links(s),
-                     check_profiles(s)}) {
+  for (auto check :
+       {check_top_level(s), check_swarm(s.swarm), check_stack(s.stack), check_cattle(s.cattle),
+        check_servers(s.servers), check_links(s), check_profiles(s)}) {
     if (!check.empty()) return check;
   }
   return TimelineChecker(s).check();

@@ -137,8 +137,8 @@ struct CattleSpec {
 // replicas' reloads. Every default and its source is in
 // scenarios/CALIBRATION.md; the simulator's use of them in sim/capacity.hpp.
 struct LeaderSpec {
-  int cores = 4;                  // processor sharing over these
-  int queue_limit = 10'000;       // requests in the leader at once; beyond: refused
+  int cores = 4;             // processor sharing over these
+  int queue_limit = 10'000;  // requests in the leader at once; beyond: refused
   Duration heartbeat_cost_ns = 30 * kMicrosecond;  // one heartbeat, gRPC included
   Duration heartbeat_deadline_ns = 5 * kSecond;    // the engine's RPC deadline
   Duration register_cost_ns = 1 * kMillisecond;    // a session registration
@@ -149,27 +149,27 @@ struct LeaderSpec {
   Duration list_per_node_ns = 2 * kMicrosecond;    //   plus this per node
   Duration write_cost_ns = 2 * kMillisecond;       // a role update, a node removal: raft writes
   Duration remove_per_entry_ns = 100;              // a removal rewrites the blacklist: per entry
-  Duration batch_interval_ns = 100 * kMillisecond; // node updates committed in batches this often
-  Duration request_timeout_ns = 20 * kSecond;      // the engine's control API calls
-  std::int64_t remembered_removals = 0;              // blacklist entries at the start
-  int removal_entry_bytes = 37;                    // per blacklist entry in the cluster object
-  std::int64_t raft_max_bytes = 1572864;             // one proposal, 1.5 MiB
+  Duration batch_interval_ns = 100 * kMillisecond;  // node updates committed in batches this often
+  Duration request_timeout_ns = 20 * kSecond;       // the engine's control API calls
+  std::int64_t remembered_removals = 0;             // blacklist entries at the start
+  int removal_entry_bytes = 37;                     // per blacklist entry in the cluster object
+  std::int64_t raft_max_bytes = 1572864;            // one proposal, 1.5 MiB
   bool operator==(const LeaderSpec&) const = default;
 };
 struct CattleApiSpec {
-  int workers = 15;          // request threads
-  int queue_limit = 1000;    // waiting beyond the workers; beyond: 503
-  Duration read_cost_ns = 5 * kMillisecond;      // GET of one object
-  Duration list_per_host_ns = 20 * kMicrosecond; // GET /v1/hosts, per host
-  Duration write_cost_ns = 15 * kMillisecond;    // a PUT: database write and events
-  std::int64_t host_payload_bytes = 1024;          // a host's share of the metadata payload (compressed)
-  double bandwidth_bytes_per_s = 125e6;          // the server's outgoing link (1 Gbit/s)
+  int workers = 15;                               // request threads
+  int queue_limit = 1000;                         // waiting beyond the workers; beyond: 503
+  Duration read_cost_ns = 5 * kMillisecond;       // GET of one object
+  Duration list_per_host_ns = 20 * kMicrosecond;  // GET /v1/hosts, per host
+  Duration write_cost_ns = 15 * kMillisecond;     // a PUT: database write and events
+  std::int64_t host_payload_bytes = 1024;  // a host's share of the metadata payload (compressed)
+  double bandwidth_bytes_per_s = 125e6;    // the server's outgoing link (1 Gbit/s)
   bool operator==(const CattleApiSpec&) const = default;
 };
 struct MetadataReplicaSpec {
-  Duration min_reload_interval_ns = 1 * kSecond;  // at most one reload a second
-  Duration reload_base_ns = 20 * kMillisecond;    // regenerate the answers (before cpu_factor)
-  Duration reload_per_host_ns = 2 * kMillisecond; //   plus this per host in the environment
+  Duration min_reload_interval_ns = 1 * kSecond;   // at most one reload a second
+  Duration reload_base_ns = 20 * kMillisecond;     // regenerate the answers (before cpu_factor)
+  Duration reload_per_host_ns = 2 * kMillisecond;  //   plus this per host in the environment
   bool operator==(const MetadataReplicaSpec&) const = default;
 };
 struct ServersSpec {
@@ -281,8 +281,7 @@ struct ScenarioSpec {
     return name == o.name && description == o.description && seed == o.seed && policy == o.policy &&
            duration_ns == o.duration_ns && liveness_bound_ns == o.liveness_bound_ns &&
            swarm == o.swarm && stack == o.stack && cattle == o.cattle && servers == o.servers &&
-           links == o.links &&
-           profiles == o.profiles && events == o.events;
+           links == o.links && profiles == o.profiles && events == o.events;
   }
 };
 

@@ -268,48 +268,50 @@ void Loader::read_servers(const Item& item, ServersSpec& v) {
   LeaderSpec& l = v.leader;
   CattleApiSpec& c = v.cattle_api;
   MetadataReplicaSpec& m = v.metadata;
-  auto dur = [this](Duration& d) { return [this, p = &d](const Item& i) { *p = read_duration(i); }; };
+  auto dur = [this](Duration& d) {
+    return [this, p = &d](const Item& i) { *p = read_duration(i); };
+  };
   auto num = [this](auto& n) { return [this, p = &n](const Item& i) { *p = read_int(i); }; };
-  read_fields(
-      item.value, "servers", "servers.", true,
-      {{"leader",
-        [&](const Item& i) {
-          read_fields(i.value, "servers.leader", "servers.leader.", true,
-                      {{"cores", num(l.cores)},
-                       {"queue_limit", num(l.queue_limit)},
-                       {"heartbeat_cost", dur(l.heartbeat_cost_ns)},
-                       {"heartbeat_deadline", dur(l.heartbeat_deadline_ns)},
-                       {"register_cost", dur(l.register_cost_ns)},
-                       {"join_cost", dur(l.join_cost_ns)},
-                       {"sign_cost", dur(l.sign_cost_ns)},
-                       {"read_cost", dur(l.read_cost_ns)},
-                       {"list_base", dur(l.list_base_ns)},
-                       {"list_per_node", dur(l.list_per_node_ns)},
-                       {"write_cost", dur(l.write_cost_ns)},
-                       {"remove_per_entry", dur(l.remove_per_entry_ns)},
-                       {"batch_interval", dur(l.batch_interval_ns)},
-                       {"request_timeout", dur(l.request_timeout_ns)},
-                       {"remembered_removals", num(l.remembered_removals)},
-                       {"removal_entry_bytes", num(l.removal_entry_bytes)},
-                       {"raft_max_bytes", num(l.raft_max_bytes)}});
-        }},
-       {"cattle_api",
-        [&](const Item& i) {
-          read_fields(i.value, "servers.cattle_api", "servers.cattle_api.", true,
-                      {{"workers", num(c.workers)},
-                       {"queue_limit", num(c.queue_limit)},
-                       {"read_cost", dur(c.read_cost_ns)},
-                       {"list_per_host", dur(c.list_per_host_ns)},
-                       {"write_cost", dur(c.write_cost_ns)},
-                       {"host_payload_bytes", num(c.host_payload_bytes)},
-                       {"bandwidth", [&](const Item& b) { c.bandwidth_bytes_per_s = read_double(b); }}});
-        }},
-       {"metadata", [&](const Item& i) {
-          read_fields(i.value, "servers.metadata", "servers.metadata.", true,
-                      {{"min_reload_interval", dur(m.min_reload_interval_ns)},
-                       {"reload_base", dur(m.reload_base_ns)},
-                       {"reload_per_host", dur(m.reload_per_host_ns)}});
-        }}});
+  read_fields(item.value, "servers", "servers.", true,
+              {{"leader",
+                [&](const Item& i) {
+                  read_fields(i.value, "servers.leader", "servers.leader.", true,
+                              {{"cores", num(l.cores)},
+                               {"queue_limit", num(l.queue_limit)},
+                               {"heartbeat_cost", dur(l.heartbeat_cost_ns)},
+                               {"heartbeat_deadline", dur(l.heartbeat_deadline_ns)},
+                               {"register_cost", dur(l.register_cost_ns)},
+                               {"join_cost", dur(l.join_cost_ns)},
+                               {"sign_cost", dur(l.sign_cost_ns)},
+                               {"read_cost", dur(l.read_cost_ns)},
+                               {"list_base", dur(l.list_base_ns)},
+                               {"list_per_node", dur(l.list_per_node_ns)},
+                               {"write_cost", dur(l.write_cost_ns)},
+                               {"remove_per_entry", dur(l.remove_per_entry_ns)},
+                               {"batch_interval", dur(l.batch_interval_ns)},
+                               {"request_timeout", dur(l.request_timeout_ns)},
+                               {"remembered_removals", num(l.remembered_removals)},
+                               {"removal_entry_bytes", num(l.removal_entry_bytes)},
+                               {"raft_max_bytes", num(l.raft_max_bytes)}});
+                }},
+               {"cattle_api",
+                [&](const Item& i) {
+                  read_fields(i.value, "servers.cattle_api", "servers.cattle_api.", true,
+                              {{"workers", num(c.workers)},
+                               {"queue_limit", num(c.queue_limit)},
+                               {"read_cost", dur(c.read_cost_ns)},
+                               {"list_per_host", dur(c.list_per_host_ns)},
+                               {"write_cost", dur(c.write_cost_ns)},
+                               {"host_payload_bytes", num(c.host_payload_bytes)},
+                               {"bandwidth",
+                                [&](const Item& b) { c.bandwidth_bytes_per_s = read_double(b); }}});
+                }},
+               {"metadata", [&](const Item& i) {
+                  read_fields(i.value, "servers.metadata", "servers.metadata.", true,
+                              {{"min_reload_interval", dur(m.min_reload_interval_ns)},
+                               {"reload_base", dur(m.reload_base_ns)},
+                               {"reload_per_host", dur(m.reload_per_host_ns)}});
+                }}});
 }
 
 void Loader::read_link(const Item& item, LinkClassSpec& l) {

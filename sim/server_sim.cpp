@@ -234,7 +234,8 @@ Duration ServerSim::expected_latency(Duration work) const {
   }
   // Each worker ahead frees after about a request's work: the queue ahead
   // shares the workers.
-  const std::size_t ahead = waiting_.size() + (serving_ >= static_cast<std::size_t>(cores_) ? 1 : 0);
+  const std::size_t ahead =
+      waiting_.size() + (serving_ >= static_cast<std::size_t>(cores_) ? 1 : 0);
   return work + static_cast<Duration>(ahead) * work / cores_;
 }
 

@@ -82,10 +82,10 @@ struct ServerStats {
   std::string name;
   int cores = 1;
   Discipline discipline = Discipline::ProcessorSharing;
-  Duration observed_ns = 0;    // from the server's creation to the last settle()
-  double busy_core_ns = 0;     // integral of busy cores (background included)
-  double background_ns = 0;    // the part of busy_core_ns that was background
-  double in_server_ns = 0;     // integral of requests in the server
+  Duration observed_ns = 0;  // from the server's creation to the last settle()
+  double busy_core_ns = 0;   // integral of busy cores (background included)
+  double background_ns = 0;  // the part of busy_core_ns that was background
+  double in_server_ns = 0;   // integral of requests in the server
   std::uint64_t peak_in_server = 0;
   std::vector<ServerClassStats> classes;
 
@@ -142,14 +142,14 @@ class ServerSim {
  private:
   struct Job {
     std::uint32_t cls = 0;
-    double tag = 0;          // processor sharing: V at which it is finished
-    Duration work = 0;       // first come, first served
+    double tag = 0;     // processor sharing: V at which it is finished
+    Duration work = 0;  // first come, first served
     Instant arrived = 0;
     Instant deadline = 0;
-    std::uint64_t seq = 0;   // arrival order, to break equal tags
+    std::uint64_t seq = 0;  // arrival order, to break equal tags
     Done done;
   };
-  void settle();  // brings V and the integrals up to now
+  void settle();                  // brings V and the integrals up to now
   double share_capacity() const;  // cores left for requests after the background
   void reschedule();              // processor sharing: the timer of the smallest tag
   void ps_finish();

@@ -238,8 +238,9 @@ model::Response SwarmSim::remove_node(const std::string& id, bool force,
                   fmt::format("refused: the cluster object with {} remembered removals is over "
                               "raft's largest proposal",
                               capacity_.remembered_removals() + 1));
-    return ApiError{500, "rpc error: code = Unknown desc = raft: raft message is too large and "
-                         "can't be sent"};
+    return ApiError{500,
+                    "rpc error: code = Unknown desc = raft: raft message is too large and "
+                    "can't be sent"};
   }
   capacity_.removal_done();
   if (n.registered) {

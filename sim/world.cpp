@@ -360,16 +360,17 @@ void World::register_in_rancher(HostSim& h, const std::string& how) {
   h.registrations.emplace_back(kernel_.now(), h.uuid);
   if (h.metadata) retired_replicas_.push_back(std::move(h.metadata));
   const std::string registration = fmt::format("{}/{}", h.stream_key, h.registrations.size());
-  MetadataReplicaOptions replica{h.name, h.uuid, h.profile.metadata_lag, h.profile.metadata_empty_p};
+  MetadataReplicaOptions replica{h.name, h.uuid, h.profile.metadata_lag,
+                                 h.profile.metadata_empty_p};
   const MetadataReplicaSpec& capacity = spec_.servers.metadata;
   replica.min_reload_interval = capacity.min_reload_interval_ns;
   replica.reload_base = capacity.reload_base_ns;
   replica.reload_per_host = capacity.reload_per_host_ns;
   replica.cpu_factor = h.profile.cpu_factor;
   replica.cattle_capacity = &cattle_capacity_;
-  h.metadata = std::make_unique<MetadataReplicaSim>(
-      kernel_, cattle_, trace_, std::move(replica),
-      rng_for(streams::metadata_lag(registration)), rng_for(streams::metadata_empty(registration)));
+  h.metadata = std::make_unique<MetadataReplicaSim>(kernel_, cattle_, trace_, std::move(replica),
+                                                    rng_for(streams::metadata_lag(registration)),
+                                                    rng_for(streams::metadata_empty(registration)));
   if (options_.on_draw) {
     h.metadata->on_lag_drawn(
         [this, registration](Duration d) { options_.on_draw("metadata-lag/" + registration, d); });

@@ -38,10 +38,9 @@ void World::apply_deafness(std::size_t s) {
   d.deaf = deaf;
   d.changed_at = kernel_.now();
   const ServerSim& cpu = cap.cpu();
-  const std::string leader_host =
-      swarm.leader_id() && swarm.node(*swarm.leader_id())
-          ? swarm.node(*swarm.leader_id())->host_name
-          : std::string();
+  const std::string leader_host = swarm.leader_id() && swarm.node(*swarm.leader_id())
+                                      ? swarm.node(*swarm.leader_id())->host_name
+                                      : std::string();
   if (!deaf) {
     trace_.record(kernel_.now(), TraceKind::Fault, leader_host, swarm.leader_id().value_or(""),
                   fmt::format("the leader answers heartbeats in time again ({} requests in it)",

@@ -83,8 +83,7 @@ TEST(Calibration, TheNodeRmCeilingIsAbout42000RememberedRemovals) {
   EXPECT_EQ(m.remembered_removals, ceiling) << "every removal up to the ceiling succeeds";
   EXPECT_GT(m.removals_refused, 0u) << "and the next ones fail";
   bool refused_seen = false;
-  for (const auto& v : r.violations)
-    refused_seen |= v.kind == "node-left-behind" || !v.safety;
+  for (const auto& v : r.violations) refused_seen |= v.kind == "node-left-behind" || !v.safety;
   EXPECT_TRUE(refused_seen) << "the nodes the ceiling keeps in the swarm are left behind";
 }
 
@@ -107,8 +106,9 @@ TEST(Calibration, AMetadataStormReloadsEveryReplicaAtMostOnceASecond) {
   ScenarioSpec big = small;
   big.events = {};
   HostGroupSpec base{"host-", "", 0, "vm", 6, 0, std::nullopt, std::nullopt, 0};
-  HostGroupSpec added{"added-", "", 2, "vm", 30, 0,
-                      std::make_pair(Duration{kMinute}, Duration{90 * kSecond}), std::nullopt, 0};
+  HostGroupSpec added{
+      "added-",     "", 2, "vm", 30, 0, std::make_pair(Duration{kMinute}, Duration{90 * kSecond}),
+      std::nullopt, 0};
   for (const auto& g : {base, added})
     for (auto& e : expand_host_group(g, big.seed)) big.events.push_back(e);
   std::stable_sort(big.events.begin(), big.events.end(),
@@ -134,8 +134,14 @@ TEST(Calibration, AJoinStormSlowsWithItsSize) {
     ScenarioSpec s = base;
     s.events.clear();
     HostGroupSpec managers{"manager-", "", 0, "vm", 3, 0, std::nullopt, std::nullopt, 0};
-    HostGroupSpec pis{"pi-", "", 4, "pi", n, 0,
-                      std::make_pair(Duration{2 * kMinute}, Duration{7 * kMinute}), std::nullopt,
+    HostGroupSpec pis{"pi-",
+                      "",
+                      4,
+                      "pi",
+                      n,
+                      0,
+                      std::make_pair(Duration{2 * kMinute}, Duration{7 * kMinute}),
+                      std::nullopt,
                       0};
     for (const auto& g : {managers, pis})
       for (auto& e : expand_host_group(g, s.seed)) s.events.push_back(e);
