@@ -17,6 +17,13 @@
 //    --benchmark_filter=Fleet/10000). N = 1,000 and 10,000 run by default;
 //    100,000 (about five minutes) when SWARMSIM_BENCH_100K=1 is set. The
 //    table at the end gives the fitted growth exponent between sizes.
+//  - FreeServers/N: Fleet/N with every server of the control plane free
+//    (zero costs, no reload interval, no payload): the same world without
+//    its load model's costs, measured in the same run. The table at the end
+//    gives Fleet/N over FreeServers/N, what the load model costs (the target
+//    is at most 1.5). The free servers still pass every request through
+//    their queues, so this ratio leaves out the queues' own bookkeeping;
+//    BENCHMARKS.md also gives the before-and-after figure.
 //  - LoadFleet: reading a 100,000-host scenario file.
 //
 // At the end a table prints each benchmark's nanoseconds per kernel event
@@ -77,9 +84,19 @@ void BareHeapLoop(benchmark::State& state) {
   state.counters["kernel_events"] = static_cast<double>(events);
 }
 
-std::string fleet_yaml(int hosts) {
+// Every server answering at once: the control plane without its costs.
+constexpr const char* kFreeServers =
+    "servers:\n"
+    "  leader: {join_cost: 0s, sign_cost: 0s, register_cost: 0s, read_cost: 0s, list_base: 0s,\n"
+    "           list_per_node: 0s, write_cost: 0s, remove_per_entry: 0s, batch_interval: 0s,\n"
+    "           heartbeat_cost: 0s}\n"
+    "  cattle_api: {read_cost: 0s, list_per_host: 0s, write_cost: 0s, host_payload_bytes: 0}\n"
+    "  metadata: {min_reload_interval: 0s, reload_base: 0s, reload_per_host: 0s}\n";
+
+std::string fleet_yaml(int hosts, bool free_servers = false) {
   return fmt::format(
       "name: fleet-{0}\n"
+      "{3}"
       "duration: 60m\n"
       "liveness_bound: 10m\n"
       "swarm: {{manager_scale: 3}}\n"
@@ -90,7 +107,7 @@ std::string fleet_yaml(int hosts) {
       "  - {{count: 3, name: \"manager-{{i}}\", profile: vm, at: 0s}}\n"
       "  - {{count: {1}, name: \"vm-{{i}}\", profile: vm, over: [0s, 30m]}}\n"
       "  - {{count: {2}, name: \"pi-{{i}}\", profile: pi, over: [0s, 30m]}}\n",
-      hosts, (hosts - 3) / 4, hosts - 3 - (hosts - 3) / 4);
+      hosts, (hosts - 3) / 4, hosts - 3 - (hosts - 3) / 4, free_servers ? kFreeServers : "");
 }
 
 double peak_rss_mib() {
@@ -99,9 +116,9 @@ double peak_rss_mib() {
   return static_cast<double>(u.ru_maxrss) / 1024.0;
 }
 
-void Fleet(benchmark::State& state) {
+void run_fleet(benchmark::State& state, bool free_servers) {
   const int hosts = static_cast<int>(state.range(0));
-  const auto spec = sim::load_scenario_string(fleet_yaml(hosts), "fleet");
+  const auto spec = sim::load_scenario_string(fleet_yaml(hosts, free_servers), "fleet");
   std::uint64_t events = 0;
   for (auto _ : state) {
     sim::RunOptions o;
@@ -115,7 +132,15 @@ void Fleet(benchmark::State& state) {
   state.counters["kernel_events"] = static_cast<double>(events);
   state.counters["peak_MiB"] = peak_rss_mib();
   state.counters["KiB_per_host"] = peak_rss_mib() * 1024.0 / hosts;
-  state.counters["hosts"] = hosts;
+  state.counters[free_servers ? "free_hosts" : "hosts"] = hosts;
+}
+
+void Fleet(benchmark::State& state) {
+  run_fleet(state, false);
+}
+
+void FreeServers(benchmark::State& state) {
+  run_fleet(state, true);
 }
 
 void LoadFleet(benchmark::State& state) {
@@ -189,6 +214,8 @@ class RatioReporter : public benchmark::ConsoleReporter {
       ns_per_event_[r.benchmark_name()] = r.real_accumulated_time * 1e9 / it->second.value;
       if (auto hosts = r.counters.find("hosts"); hosts != r.counters.end())
         fleets_.emplace_back(hosts->second.value, r.real_accumulated_time);
+      if (auto hosts = r.counters.find("free_hosts"); hosts != r.counters.end())
+        free_[hosts->second.value] = r.real_accumulated_time;
     }
     ConsoleReporter::ReportRuns(runs);
   }
@@ -212,11 +239,18 @@ class RatioReporter : public benchmark::ConsoleReporter {
             std::log(f.second / last->second) / std::log(f.first / last->first));
       last = &f;
     }
+    for (const auto& [hosts, seconds] : fleets_)
+      if (auto it = free_.find(hosts); it != free_.end() && it->second > 0)
+        std::printf(
+            "Fleet/%.0f over FreeServers/%.0f: the load model costs %.2fx (the target is at most "
+            "1.5)\n",
+            hosts, hosts, seconds / it->second);
   }
 
  private:
   std::map<std::string, double> ns_per_event_;
   std::vector<std::pair<double, double>> fleets_;  // hosts, seconds
+  std::map<double, double> free_;                  // hosts, seconds with free servers
 };
 
 }  // namespace
@@ -227,6 +261,7 @@ BENCHMARK(Incident);
 BENCHMARK(StaleMetadata);
 BENCHMARK(GeneratedCase);
 BENCHMARK(Fleet)->Arg(1000)->Arg(10000)->Iterations(1)->Unit(benchmark::kSecond);
+BENCHMARK(FreeServers)->Arg(1000)->Arg(10000)->Iterations(1)->Unit(benchmark::kSecond);
 BENCHMARK(LoadFleet)->Unit(benchmark::kMillisecond);
 
 int main(int argc, char** argv) {

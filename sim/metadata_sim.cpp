@@ -122,6 +122,10 @@ void MetadataReplicaSim::reload(Instant at) {
 
 void MetadataReplicaSim::switch_to_next() {
   switching_ = false;
+  // Counted when done: a download still under way when the run ends has
+  // not been sent whole.
+  if (opt_.cattle_capacity)
+    opt_.cattle_capacity->downloaded(opt_.cattle_capacity->payload_bytes(next_->hosts.size()));
   snapshot_ = std::move(next_);
   next_.reset();
   loaded_at_ = switch_at_;
