@@ -420,9 +420,8 @@ sim::ScenarioSpec to_scenario(const EnvCase& c, const std::string& name) {
   // An overloaded server answers more slowly and refuses more: each level
   // of overload gives the run a few more loops to converge in (refused
   // calls are tried again a loop later, joins queue at the signer).
-  const auto overloaded = static_cast<Duration>(c.servers.leader_level + c.servers.cattle_level +
-                                                c.servers.metadata_level);
-  s.liveness_bound_ns += overloaded * 4 * s.swarm.loop_interval_ns;
+  const int levels = c.servers.leader_level + c.servers.cattle_level + c.servers.metadata_level;
+  s.liveness_bound_ns += static_cast<Duration>(levels) * 4 * s.swarm.loop_interval_ns;
   s.duration_ns = kSecond;  // the liveness check, after the bound, decides when the run ends
   return s;
 }

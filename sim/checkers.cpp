@@ -9,6 +9,7 @@
 #include "sim/engine_sim.hpp"
 #include "sim/metadata_sim.hpp"
 #include "sim/mon_sim.hpp"
+#include "sim/note_checker.hpp"
 #include "sim/world.hpp"
 
 namespace swarmsim::sim {
@@ -411,9 +412,47 @@ std::string LivenessChecker::evidence_destroyed(const World& world, const NodeTi
                                                 std::vector<std::string>& events) {
   const model::CattleHost* host = world.cattle().host(uuid);
   if (host == nullptr) return {};
+  // The machine came back under a new host, at the node's address, and its
+  // swarmkit-mon cannot run the image: only that agent can say whether the
+  // node is its engine's (to claim it) or left behind (to note it), and a
+  // leader that removed it unasked could evict a live host's node.
+  if (const HostSim& back = world.hosts()[n.host]; back.in_rancher && back.uuid != uuid &&
+                                                   back.agent_ip == n.addr &&
+                                                   image_keeps_it_down_or_absent(back)) {
+    const std::string& image =
+        world.world_event_before(World::kNoHost, world.kernel().now(), {EventKind::PublishImage});
+    if (!image.empty()) events.push_back(image);
+    return fmt::format(
+        "the machine of host {} is registered again as {} at the node's address, and its "
+        "swarmkit-mon cannot run the image (no {} build) to claim the node or note it left",
+        uuid, back.uuid, to_string(back.profile.arch));
+  }
   if (auto claim = host->labels.find(model::kNodeIdLabel);
       claim != host->labels.end() && claim->second == n.id)
     return {};
+  // Its departure note was written, and another writer's whole-service PUT
+  // dropped it, and the agent that wrote it could not write it again: the
+  // note was the only tie, unless the address still ties the node to its
+  // host alone (no host in Rancher now has that address, as the same
+  // machine registered again does).
+  bool address_taken = false;
+  for (const auto& h : world.hosts())
+    address_taken |= h.in_rancher && h.uuid != uuid && h.agent_ip == n.addr;
+  if (n.addr != host->agent_ip || address_taken) {
+    for (const auto& lost : world.lost_notes()) {
+      if (lost.node_id != n.id || lost.host_uuid != uuid) continue;
+      std::vector<std::string> why_events;
+      const std::string why =
+          NoteChecker::why_not_rewritten(world, uuid, world.kernel().now(), why_events);
+      if (why.empty()) break;
+      events.push_back(
+          fmt::format("the departure note of {} dropped at {} by a stale PUT of the "
+                      "service",
+                      n.id, format_duration_ms(lost.at)));
+      events.insert(events.end(), why_events.begin(), why_events.end());
+      return "its departure note was dropped by another writer's PUT, and " + why;
+    }
+  }
   if (n.addr == host->agent_ip) return {};
   if (world.cattle().service().departed.contains(n.id)) return {};
   const std::string nothing = fmt::format(

@@ -97,6 +97,9 @@ class LivenessChecker {
   // `ties`: what each machine knew of the nodes it held (NodeTies).
   static std::vector<Violation> check(const World& world, const NodeTies& ties,
                                       const QuorumChecker::Judgement& quorum);
+  // Whether `h`'s swarmkit-mon container cannot run the image it pulled (no
+  // build for its architecture): the note checker's excuse names it too.
+  static bool image_keeps_it_down_or_absent(const struct HostSim& h);
 
  private:
   // Each returns what the environment did, and fills `events`; empty when
@@ -109,7 +112,6 @@ class LivenessChecker {
                                         std::vector<std::string>& events);
   static std::optional<Violation> manager_count(const World& world,
                                                 const QuorumChecker::Judgement& quorum);
-  static bool image_keeps_it_down_or_absent(const struct HostSim& h);
   static std::string last_manager_alone(const World& world, const SwarmNodeRecord& n,
                                         std::vector<std::string>& events);
 };

@@ -18,6 +18,7 @@
 // the violation says so. The checker only reads the world.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "sim/checkers.hpp"
@@ -31,6 +32,13 @@ struct NoteChecker {
   // loops, and the Cattle time-out of each of its read and write.
   static Duration window(const World& world);
   static std::vector<Violation> check(const World& world);
+  // Why the agent that wrote a lost departure note for host `uuid`
+  // could not write it again by `now` (it has not run a whole window: its
+  // machine stopped, its container restarted too late, or it cannot run
+  // the image), with the timeline events that did it; empty if it could
+  // have. The orphan check excuses a node whose only tie was that note.
+  static std::string why_not_rewritten(const World& world, const std::string& uuid, Instant now,
+                                       std::vector<std::string>& events);
 };
 
 }  // namespace swarmsim::sim

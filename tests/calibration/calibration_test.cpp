@@ -4,6 +4,7 @@
 // makes heartbeats free would pass "under 1%" as surely as a right one.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,16 @@ RunResult run(const ScenarioSpec& spec, const std::string& policy = "fixed") {
   o.keep_trace = false;
   o.stop_at_first_violation = false;
   return run_scenario(spec, o);
+}
+
+// `spec` with its hosts replaced by these groups, in order of arrival.
+ScenarioSpec with_groups(ScenarioSpec spec, const std::vector<HostGroupSpec>& groups) {
+  spec.events.clear();
+  for (const auto& g : groups)
+    for (auto& e : expand_host_group(g, spec.seed)) spec.events.push_back(e);
+  std::stable_sort(spec.events.begin(), spec.events.end(),
+                   [](const EventSpec& x, const EventSpec& y) { return x.at_ns < y.at_ns; });
+  return spec;
 }
 
 const RunMetrics::Server& server(const RunMetrics& m, const std::string& name) {
@@ -92,7 +103,7 @@ TEST(Calibration, TheNodeRmCeilingIsAbout42000RememberedRemovals) {
 // once a second, and what Cattle sends per change grows with hosts times
 // the environment's size.
 TEST(Calibration, AMetadataStormReloadsEveryReplicaAtMostOnceASecond) {
-  ScenarioSpec small = load("scenarios/capacity/calibration/metadata-storm.yaml");
+  const ScenarioSpec small = load("scenarios/capacity/calibration/metadata-storm.yaml");
   const RunResult a = run(small);
   const RunMetrics& m = a.metrics;
   ASSERT_TRUE(m.metadata_reload_min_gap_s.has_value());
@@ -103,16 +114,11 @@ TEST(Calibration, AMetadataStormReloadsEveryReplicaAtMostOnceASecond) {
 
   // Twice the hosts, twice the environment: about four times the bytes per
   // change (coalescing takes some back).
-  ScenarioSpec big = small;
-  big.events = {};
-  HostGroupSpec base{"host-", "", 0, "vm", 6, 0, std::nullopt, std::nullopt, 0};
-  HostGroupSpec added{
+  const HostGroupSpec base{"host-", "", 0, "vm", 6, 0, std::nullopt, std::nullopt, 0};
+  const HostGroupSpec added{
       "added-",     "", 2, "vm", 30, 0, std::make_pair(Duration{kMinute}, Duration{90 * kSecond}),
       std::nullopt, 0};
-  for (const auto& g : {base, added})
-    for (auto& e : expand_host_group(g, big.seed)) big.events.push_back(e);
-  std::stable_sort(big.events.begin(), big.events.end(),
-                   [](const EventSpec& x, const EventSpec& y) { return x.at_ns < y.at_ns; });
+  const ScenarioSpec big = with_groups(small, {base, added});
   ASSERT_EQ(validate(big), "");
   const RunResult b = run(big);
   const double per_change_small = m.cattle_bytes_out / static_cast<double>(m.cattle_changes);
@@ -131,22 +137,17 @@ TEST(Calibration, AJoinStormSlowsWithItsSize) {
   const ScenarioSpec base = load("scenarios/capacity/join-storm.yaml");
   std::vector<double> p99, leader;
   for (std::size_t n : {300u, 1500u, 4000u}) {
-    ScenarioSpec s = base;
-    s.events.clear();
-    HostGroupSpec managers{"manager-", "", 0, "vm", 3, 0, std::nullopt, std::nullopt, 0};
-    HostGroupSpec pis{"pi-",
-                      "",
-                      4,
-                      "pi",
-                      n,
-                      0,
-                      std::make_pair(Duration{2 * kMinute}, Duration{7 * kMinute}),
-                      std::nullopt,
-                      0};
-    for (const auto& g : {managers, pis})
-      for (auto& e : expand_host_group(g, s.seed)) s.events.push_back(e);
-    std::stable_sort(s.events.begin(), s.events.end(),
-                     [](const EventSpec& x, const EventSpec& y) { return x.at_ns < y.at_ns; });
+    const HostGroupSpec managers{"manager-", "", 0, "vm", 3, 0, std::nullopt, std::nullopt, 0};
+    const HostGroupSpec pis{"pi-",
+                            "",
+                            4,
+                            "pi",
+                            n,
+                            0,
+                            std::make_pair(Duration{2 * kMinute}, Duration{7 * kMinute}),
+                            std::nullopt,
+                            0};
+    const ScenarioSpec s = with_groups(base, {managers, pis});
     ASSERT_EQ(validate(s), "");
     const RunResult r = run(s);
     auto ready = r.metrics.time_to_ready_s_by_profile.at("pi");
