@@ -112,8 +112,6 @@ void MetadataReplicaSim::reload(Instant at) {
   last_start_ = at;
   ++reloads_;
   const std::size_t hosts = latest->hosts.size();
-  if (opt_.cattle_capacity)
-    opt_.cattle_capacity->downloaded(opt_.cattle_capacity->payload_bytes(hosts));
   next_ = latest;
   switch_at_ = at + reload_time(hosts);
   switching_ = true;

@@ -110,6 +110,8 @@ TEST(Calibration, AMetadataStormReloadsEveryReplicaAtMostOnceASecond) {
   EXPECT_GE(*m.metadata_reload_min_gap_s, 1.0) << "rancher-metadata reloads at most once a second";
   EXPECT_LT(*m.metadata_reload_min_gap_s, 1.5) << "and a storm keeps it at that pace";
   EXPECT_GT(m.metadata_reloads, 18u * 15u) << "every replica reloads for the storm's changes";
+  EXPECT_LE(m.cattle_bytes_out, static_cast<double>(m.metadata_reloads) * 18 * 1024)
+      << "a reload downloads the environment once: at most 18 hosts of 1 KiB";
   ASSERT_GT(m.cattle_changes, 0u);
 
   // Twice the hosts, twice the environment: about four times the bytes per
