@@ -17,8 +17,7 @@ std::vector<std::string> names(const char* const (&list)[N]) {
 
 LeaderCapacity::LeaderCapacity(Kernel& kernel, const LeaderSpec& spec, Duration heartbeat_period,
                                const std::string& swarm_name)
-    : kernel_(kernel),
-      spec_(spec),
+    : spec_(spec),
       period_(std::max<Duration>(heartbeat_period, 1)),
       cpu_(kernel, "leader" + swarm_name, spec.cores, static_cast<std::size_t>(spec.queue_limit),
            Discipline::ProcessorSharing, names(kLeaderClassNames)),

@@ -79,7 +79,6 @@ class LeaderCapacity {
   Instant next_commit(Instant now) const;
 
  private:
-  Kernel& kernel_;
   LeaderSpec spec_;
   Duration period_;
   ServerSim cpu_;
