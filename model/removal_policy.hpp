@@ -64,6 +64,13 @@ struct RemovalPolicy {
   bool is_script() const {
     return kind == Kind::Legacy || kind == Kind::LegacyV2 || kind == Kind::Grace;
   }
+  // An engine whose join has gone on for a whole loop through a manager
+  // that no longer answers as one (its machine died, it was demoted) waits
+  // for it forever: the daemon asks only the address it was given. fixed
+  // leaves (which ends the join) and joins again through the leader of
+  // the day. A join that is merely slow keeps its manager answering, and
+  // is left alone: abandoning it would only add load where it waits.
+  bool abandons_joins_through_lost_managers() const { return kind == Kind::Fixed; }
   // The leader publishes the join tokens again on its next pass when it never
   // saw a publication succeed. The script publishes only at bootstrap: a
   // publication lost to a partition leaves every joiner waiting forever.

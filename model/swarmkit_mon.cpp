@@ -93,7 +93,8 @@ inline constexpr char Sleeping[] = "Sleeping", WaitAgentIp[] = "WaitAgentIp",
                       CheckToken[] = "CheckToken", FixRoleLabel[] = "FixRoleLabel",
                       FindManagers[] = "FindManagers", ReadManagers[] = "ReadManagers",
                       CheckSwarm[] = "CheckSwarm", FindLeader[] = "FindLeader",
-                      Joining[] = "Joining", Leading[] = "Leading";
+                      Joining[] = "Joining", Leading[] = "Leading",
+                      ProbeJoinTarget[] = "ProbeJoinTarget";
 // Join
 inline constexpr char Idle[] = "Idle", AnnounceWaitLeader[] = "AnnounceWaitLeader",
                       WaitLeader[] = "WaitLeader", AnnounceWaitToken[] = "AnnounceWaitToken",
@@ -147,6 +148,7 @@ struct I::LoopFsm_ : FsmBase<I::LoopFsm_> {
   using CheckSwarm = Phase<names::CheckSwarm, 0>;
   using Joining = Phase<names::Joining, 0>;
   using Leading = Phase<names::Leading, 0>;
+  using ProbeJoinTarget = Phase<names::ProbeJoinTarget, 0>;
   using initial_state = Sleeping;
   // clang-format off
   // A host deleted in Cattle while its machine runs: the departure note,
@@ -168,7 +170,7 @@ struct I::LoopFsm_ : FsmBase<I::LoopFsm_> {
     Row<NoteDeparture, ev::Reply,    Sleeping,     Do<&I::sleep_loop>,              If<&I::not_noted>>,
     Row<ConfirmDeleted, ev::Reply,   WaitAgentIp,  Do<&I::poll_again>,              If<&I::self_not_removed>>
   >;
-  using loop_rows = boost::mpl::vector38<
+  using loop_rows = boost::mpl::vector41<
     //  from          event          to            action                          guard
     Row<Sleeping,     ev::Wakeup,    WaitAgentIp,  Do<&I::ask_self_host>,           none>,
     Row<WaitAgentIp,  ev::Reply,     CheckEngine,  Do<&I::keep_self_ask_info>,      If<&I::has_agent_ip>>,
@@ -178,6 +180,9 @@ struct I::LoopFsm_ : FsmBase<I::LoopFsm_> {
     Row<CheckEngine,  ev::Reply,     Leaving,      Do<&I::leave>,                   If<&I::swarm_error>>,
     Row<CheckEngine,  ev::Reply,     ReadSavedToken, Do<&I::keep_info_read_saved_token>, If<&I::engine_in_swarm>>,
     Row<CheckEngine,  ev::Reply,     FindLeader,   Do<&I::keep_info_ask_containers>,If<&I::engine_out_of_swarm>>,
+    Row<CheckEngine,  ev::Reply,     ProbeJoinTarget, Do<&I::keep_info_probe_join_target>, If<&I::join_may_be_lost>>,
+    Row<ProbeJoinTarget, ev::Reply,  FindLeader,   Do<&I::ask_containers>,          If<&I::join_target_answers>>,
+    Row<ProbeJoinTarget, ev::Reply,  Leaving,      Do<&I::leave_lost_join>,         If<&I::join_target_lost>>,
     Row<CheckEngine,  ev::Reply,     Sleeping,     Do<&I::sleep_loop>,              Unless<&I::info_read>>,
     Row<ReadSavedToken, ev::Reply,   CheckToken,   Do<&I::keep_saved_ask_published>,If<&I::token_saved>>,
     Row<ReadSavedToken, ev::Reply,   VerifyBinding, Do<&I::ask_binding>,            If<&I::no_token_then_verify>>,

@@ -34,6 +34,9 @@ struct SwarmkitMon::Impl {
   // The manager a joiner probes and joins: the leader, or under fixed the
   // labelled manager whose port answered.
   std::optional<MetaContainer> join_target;
+  // fixed: when a loop first found the engine `pending` (its join going on
+  // in the background), for abandons_joins_through_lost_managers.
+  std::optional<Instant> pending_since;
   std::size_t probe_candidate = 0;             // index into join_candidates() this round
   std::vector<MetaContainer> cattle_managers;  // fixed: managers only Cattle still names
   bool probing_cattle = false;
@@ -134,6 +137,11 @@ struct SwarmkitMon::Impl {
   void sleep_loop(const Response*);
   bool engine_in_swarm(const Response* r) const;
   bool engine_out_of_swarm(const Response* r) const;
+  bool join_may_be_lost(const Response* r) const;
+  void keep_info_probe_join_target(const Response* r);
+  bool join_target_answers(const Response* r) const;
+  bool join_target_lost(const Response* r) const;
+  void leave_lost_join(const Response* r);
   void keep_info_read_saved_token(const Response* r);
   bool token_saved(const Response* r) const;
   void keep_saved_ask_published(const Response* r);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "model/duration.hpp"
 #include "model/manager_scaling.hpp"
 #include "model/swarmkit_mon_impl.hpp"
 
@@ -228,11 +229,47 @@ bool I::engine_in_swarm(const Response* r) const {
 }
 
 bool I::engine_out_of_swarm(const Response* r) const {
-  return engine_healthy(r) && !engine_in_swarm(r);
+  return engine_healthy(r) && !engine_in_swarm(r) && !join_may_be_lost(r);
+}
+
+// fixed: an engine still `pending` a whole loop after this container first
+// saw it so, joining through a manager this container chose: is that
+// manager still one? (RemovalPolicy::abandons_joins_through_lost_managers)
+bool I::join_may_be_lost(const Response* r) const {
+  if (!opt.policy.abandons_joins_through_lost_managers() || !join_target || !pending_since)
+    return false;
+  auto i = as<SwarmInfo>(r);
+  return i && i->LocalNodeState_ == LocalNodeState::Pending &&
+         now - *pending_since >= opt.loop_interval_ns;
+}
+
+void I::keep_info_probe_join_target(const Response* r) {
+  info = *as<SwarmInfo>(r);
+  call(ProbeManager{join_target->primary_ip + ":2377"});
+}
+
+bool I::join_target_answers(const Response* r) const {
+  return ok(r);
+}
+
+bool I::join_target_lost(const Response* r) const {
+  return !ok(r);
+}
+
+void I::leave_lost_join(const Response*) {
+  const std::string via = join_target->primary_ip;
+  const Duration waited = now - pending_since.value_or(now);
+  pending_since.reset();
+  join_target.reset();
+  call(SwarmLeave{true},
+       fmt::format("the join through {} has gone on for {} and {} no longer answers as a "
+                   "manager: leave, and join through the leader next loop",
+                   via, format_duration(waited), via));
 }
 
 void I::keep_info_read_saved_token(const Response* r) {
   info = *as<SwarmInfo>(r);
+  pending_since.reset();
   call(ReadSavedToken{});
 }
 
@@ -342,6 +379,10 @@ void I::publish_known_identity(const Response* r) {
 
 void I::keep_info_ask_containers(const Response* r) {
   info = *as<SwarmInfo>(r);
+  if (info.LocalNodeState_ != LocalNodeState::Pending)
+    pending_since.reset();
+  else if (!pending_since)
+    pending_since = now;
   call(MetaServiceContainers{});
 }
 
