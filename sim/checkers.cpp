@@ -45,6 +45,7 @@ void SafetyChecker::on(const WorldEvent& event) {
     void operator()(const LeftSwarmByLogic&) {}
     void operator()(const TieWriteBegun&) {}
     void operator()(const LoopRanToEnd&) {}
+    void operator()(const ServerAnswered&) {}
   };
   std::visit(Visit{*this}, event);
 }

@@ -363,11 +363,11 @@ void EngineSim::schedule_registration() {
   register_session(delay, kInitialSessionBackoff, ++session_epoch_, rng);
 }
 
-void EngineSim::session_lost() {
+void EngineSim::session_lost(std::string_view why) {
   if (!up_ || node_id_.empty() || session_lost_ || !swarm()) return;
   session_lost_ = true;
   trace_.record(kernel_.now(), TraceKind::Fault, host().name, node_id_,
-                "heartbeats unanswered: the session ends, registering again");
+                fmt::format("{}: the session ends, registering again", why));
   auto rng = std::make_shared<Rng>(
       env_.rng_for(streams::session(host().stream_key, node_id_, ++sessions_lost_)));
   const Duration start =

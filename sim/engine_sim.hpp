@@ -99,10 +99,10 @@ class EngineSim {
   void handle(const model::Call& call, const std::function<void(model::Response)>& reply);
   // The swarm removed this engine's node.
   void handle_node_removed(const std::string& node_id);
-  // Its heartbeats went unanswered (a deaf leader): the session ends and
-  // the engine registers again, backing off from 100 ms to 8 s, until a
-  // registration is answered in time. No heartbeats meanwhile.
-  void session_lost();
+  // Its session ended (`why`: heartbeats unanswered by a deaf leader, or a
+  // new leader): the engine registers again, backing off from 100 ms to
+  // 8 s, until a registration is answered in time. No heartbeats meanwhile.
+  void session_lost(std::string_view why = "heartbeats unanswered");
   bool session_lost_now() const { return session_lost_; }
   std::uint64_t registrations_refused() const { return registrations_refused_; }
   std::uint64_t sessions_lost() const { return sessions_lost_; }

@@ -19,6 +19,7 @@ void NodeTies::on(const WorldEvent& event) {
       t.tie_written_[{e.host, e.node_id}] = t.world_.kernel().now();
     }
     void operator()(const LoopRanToEnd& e) { t.full_loop_began_[{e.host, e.node_id}] = e.started; }
+    void operator()(const ServerAnswered&) {}
     // The registry's and the logic's events are the other checkers'.
     void operator()(const NodeRemoved&) {}
     void operator()(const NodeDemoted&) {}

@@ -32,6 +32,7 @@ void QuorumChecker::on(const WorldEvent& event) {
     void operator()(const LeftSwarmByLogic&) {}
     void operator()(const TieWriteBegun&) {}
     void operator()(const LoopRanToEnd&) {}
+    void operator()(const ServerAnswered&) {}
   };
   std::visit(Visit{*this}, event);
 }

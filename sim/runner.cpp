@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "sim/note_checker.hpp"
+#include "sim/recovery_checker.hpp"
 #include "sim/world.hpp"
 
 namespace swarmsim::sim {
@@ -44,6 +45,7 @@ RunResult run_scenario(const ScenarioSpec& spec, const RunOptions& options) {
   QuorumChecker quorum(world);
   NodeTies ties(world);
   MetricsCollector metrics(world);
+  RecoveryChecker recovery(world);
 
   RunResult r;
   r.scenario = spec.name;
@@ -61,9 +63,14 @@ RunResult run_scenario(const ScenarioSpec& spec, const RunOptions& options) {
   r.violations = safety.violations();
   if (!r.violations.empty()) {
     r.verdict = Verdict::Safety;
+    // Run on (--keep-going), the control plane may still be found not to
+    // recover: both are reported.
+    if (!r.interrupted)
+      if (auto v = recovery.check()) r.violations.push_back(std::move(*v));
   } else if (!r.interrupted) {
     r.violations = LivenessChecker::check(world, ties, quorum.judge());
     for (auto& v : NoteChecker::check(world)) r.violations.push_back(std::move(v));
+    if (auto v = recovery.check()) r.violations.push_back(std::move(*v));
     for (const auto& v : r.violations)
       world.trace().record(world.kernel().now(), TraceKind::Violation, v.host, v.node_id,
                            v.kind + ": " + v.detail);
@@ -74,6 +81,7 @@ RunResult run_scenario(const ScenarioSpec& spec, const RunOptions& options) {
     else if (!r.violations.empty())
       r.verdict = Verdict::Inconclusive;
   }
+  r.last_overload_ns = recovery.last_symptom();
   r.sim_time_ns = world.kernel().now();
   r.digest = world.trace().digest();
   r.trace_events = world.trace().count();

@@ -61,6 +61,10 @@ struct RunResult {
   std::uint64_t kernel_events = 0;
   Instant sim_time_ns = 0;
   Instant liveness_checked_at_ns = 0;
+  // With the scenario's `recovery`: the last request a server of the
+  // control plane answered past its bound, refused or lost at or after
+  // `recovery.from` (RecoveryChecker); nullopt if none was.
+  std::optional<Instant> last_overload_ns;
   // The interrupt flag was set before the run ended: the timeline stops at
   // sim_time_ns, and the verdict covers only safety up to then.
   bool interrupted = false;

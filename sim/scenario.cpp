@@ -651,13 +651,32 @@ std::string check_servers(const ServersSpec& v) {
   return {};
 }
 
+// The recovery property must have some of the run left to hold over.
+std::string check_recovery(const ScenarioSpec& s) {
+  if (!s.recovery) return {};
+  const RecoverySpec& r = *s.recovery;
+  for (auto e : {check_between("recovery.from", r.from_ns, 0, limits::kDuration),
+                 check_between("recovery.within", r.within_ns, 0, limits::kDuration),
+                 check_between("recovery.latency", r.latency_ns, kMillisecond, kHour)}) {
+    if (!e.empty()) return e;
+  }
+  if (r.from_ns + r.within_ns >= run_end(s))
+    return fmt::format(
+        "recovery: from {} plus within {} is {}, which is not before the run ends at {}: "
+        "nothing would be checked; raise duration",
+        format_duration(r.from_ns), format_duration(r.within_ns),
+        format_duration(r.from_ns + r.within_ns), format_duration(run_end(s)));
+  return {};
+}
+
 std::string validate(const ScenarioSpec& s) {
   for (auto check :
        {check_top_level(s), check_swarm(s.swarm), check_stack(s.stack), check_cattle(s.cattle),
         check_servers(s.servers), check_links(s), check_profiles(s)}) {
     if (!check.empty()) return check;
   }
-  return TimelineChecker(s).check();
+  if (auto e = TimelineChecker(s).check(); !e.empty()) return e;
+  return check_recovery(s);
 }
 
 }  // namespace swarmsim::sim

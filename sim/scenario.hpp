@@ -179,6 +179,19 @@ struct ServersSpec {
   bool operator==(const ServersSpec&) const = default;
 };
 
+// A liveness property for capacity scenarios (RecoveryChecker): once a
+// trigger has ended (`from`, the scenario's author says when) and the load
+// offered is back below capacity, the control plane's servers answer every
+// request within `latency`, refuse none and lose none, from `within` after
+// `from` to the end of the run. A system that stays overloaded after its
+// trigger has gone (a metastable failure) violates it.
+struct RecoverySpec {
+  Instant from_ns = 0;
+  Duration within_ns = 5 * kMinute;
+  Duration latency_ns = 5 * kSecond;
+  bool operator==(const RecoverySpec&) const = default;
+};
+
 // A stack upgrade recreates one host's swarmkit-mon container this often.
 inline constexpr Duration kStackUpgradeIntervalNs = 2 * kSecond;
 
@@ -271,6 +284,7 @@ struct ScenarioSpec {
   StackSpec stack;
   CattleSpec cattle;
   ServersSpec servers;
+  std::optional<RecoverySpec> recovery;
   std::vector<LinkClassSpec> links;
   std::vector<ProfileSpec> profiles;
   std::vector<EventSpec> events;  // sorted by at_ns (stable), host additions included
@@ -281,7 +295,8 @@ struct ScenarioSpec {
     return name == o.name && description == o.description && seed == o.seed && policy == o.policy &&
            duration_ns == o.duration_ns && liveness_bound_ns == o.liveness_bound_ns &&
            swarm == o.swarm && stack == o.stack && cattle == o.cattle && servers == o.servers &&
-           links == o.links && profiles == o.profiles && events == o.events;
+           recovery == o.recovery && links == o.links && profiles == o.profiles &&
+           events == o.events;
   }
 };
 

@@ -182,6 +182,7 @@ void Loader::read_top(const YAML::Node& root, ScenarioSpec& spec) {
       {"liveness_bound", [&](const Item& i) { spec.liveness_bound_ns = read_duration(i); }},
       {"swarm", [&](const Item& i) { read_swarm(i, spec.swarm); }},
       {"servers", [&](const Item& i) { read_servers(i, spec.servers); }},
+      {"recovery", [&](const Item& i) { read_recovery(i, spec.recovery.emplace()); }},
       {"stack", [&](const Item& i) { read_stack(i, spec.stack); }},
       {"cattle", [&](const Item& i) { read_cattle(i, spec.cattle); }},
       {"links",

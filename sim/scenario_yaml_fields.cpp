@@ -314,6 +314,13 @@ void Loader::read_servers(const Item& item, ServersSpec& v) {
                 }}});
 }
 
+void Loader::read_recovery(const Item& item, RecoverySpec& r) {
+  read_fields(item.value, "recovery", "recovery.", true,
+              {{"from", [&](const Item& i) { r.from_ns = read_duration(i); }},
+               {"within", [&](const Item& i) { r.within_ns = read_duration(i); }},
+               {"latency", [&](const Item& i) { r.latency_ns = read_duration(i); }}});
+}
+
 void Loader::read_link(const Item& item, LinkClassSpec& l) {
   read_fields(item.value, fmt::format("link '{}'", l.name), item.path + ".", true,
               {{"latency", [&](const Item& i) { l.latency = read_distribution(i); }},

@@ -113,6 +113,7 @@ class Loader {
   void read_stack(const Item& item, StackSpec& st);
   void read_cattle(const Item& item, CattleSpec& c);
   void read_servers(const Item& item, ServersSpec& v);
+  void read_recovery(const Item& item, RecoverySpec& r);
   std::vector<Arch> read_arches(const Item& item);
   void read_link(const Item& item, LinkClassSpec& l);
   void read_profile(const Item& item, ProfileSpec& p);

@@ -210,6 +210,9 @@ std::string to_yaml(const ScenarioSpec& s) {
     emit(fmt::format("    reload_base: {}", d(m.reload_base_ns)));
     emit(fmt::format("    reload_per_host: {}", d(m.reload_per_host_ns)));
   }
+  if (const auto& r = s.recovery)
+    emit(fmt::format("recovery: {{from: {}, within: {}, latency: {}}}", format_duration(r->from_ns),
+                     format_duration(r->within_ns), format_duration(r->latency_ns)));
   emit(s.links.empty() ? "links: {}" : "links:");
   for (const auto& l : s.links) {
     emit(fmt::format("  {}:", scalar(l.name)));

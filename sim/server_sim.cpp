@@ -101,6 +101,7 @@ bool ServerSim::submit(std::size_t cls, Duration work, Instant deadline, Done do
   settle();
   if (in_server_ >= limit_) {
     ++stats_.classes[cls].refused;
+    answered(static_cast<std::uint32_t>(cls), 0, ServerOutcome::Refused);
     return false;
   }
   const std::uint32_t j = take_slot();
@@ -193,8 +194,10 @@ void ServerSim::finished(std::uint32_t j) {
   const Instant now = kernel_.now();
   ServerClassStats& c = stats_.classes[job.cls];
   ++c.served;
-  if (job.deadline != 0 && now > job.deadline) ++c.late;
+  const bool late = job.deadline != 0 && now > job.deadline;
+  if (late) ++c.late;
   c.latency.add(now - job.arrived);
+  answered(job.cls, now - job.arrived, late ? ServerOutcome::Late : ServerOutcome::InTime);
   Done done = std::move(job.done);
   job = Job{};
   free_.push_back(j);
@@ -208,9 +211,11 @@ void ServerSim::restart() {
   // queued and find a new generation.
   std::vector<bool> is_free(jobs_.size(), false);
   for (auto f : free_) is_free[f] = true;
+  std::vector<std::uint32_t> dropped;
   for (std::uint32_t j = 0; j < jobs_.size(); ++j) {
     if (is_free[j]) continue;
     ++stats_.classes[jobs_[j].cls].dropped;
+    dropped.push_back(jobs_[j].cls);
     jobs_[j] = Job{};
     free_.push_back(j);
   }
@@ -223,6 +228,21 @@ void ServerSim::restart() {
   v_ = 0;
   ++generation_;
   changed();
+  for (std::uint32_t cls : dropped) answered(cls, 0, ServerOutcome::Dropped);
+}
+
+const char* to_string(ServerOutcome o) {
+  switch (o) {
+    case ServerOutcome::InTime:
+      return "in time";
+    case ServerOutcome::Late:
+      return "late";
+    case ServerOutcome::Refused:
+      return "refused";
+    case ServerOutcome::Dropped:
+      return "dropped";
+  }
+  return "?";
 }
 
 Duration ServerSim::expected_latency(Duration work) const {

@@ -45,6 +45,12 @@ namespace swarmsim::sim {
 
 enum class Discipline : std::uint8_t { ProcessorSharing, Fifo };
 
+// What became of one request: answered before its caller's deadline (or
+// with none), after it, refused at once (the server was full), or lost in
+// a restart.
+enum class ServerOutcome : std::uint8_t { InTime, Late, Refused, Dropped };
+const char* to_string(ServerOutcome o);
+
 // Latencies from 1 us to about 12 days in buckets 9% wide (8 per doubling).
 class LatencyHistogram {
  public:
@@ -132,6 +138,12 @@ class ServerSim {
   // Called after every change of the requests in the server or of the
   // background (the leader's heartbeats watch it).
   std::function<void()> on_load_changed;
+  // Called once per request when its outcome is known, with its class and,
+  // when served, its latency (0 otherwise), before its `done` runs.
+  std::function<void(std::uint32_t cls, Duration latency, ServerOutcome)> on_answered;
+
+  const std::string& name() const { return stats_.name; }
+  const std::string& class_name(std::uint32_t cls) const { return stats_.classes[cls].name; }
 
   // The statistics up to now.
   const ServerStats& stats() {
@@ -159,6 +171,9 @@ class ServerSim {
   std::uint32_t take_slot();
   void changed() {
     if (on_load_changed) on_load_changed();
+  }
+  void answered(std::uint32_t cls, Duration latency, ServerOutcome o) {
+    if (on_answered) on_answered(cls, latency, o);
   }
 
   Kernel& kernel_;

@@ -149,8 +149,15 @@ void SwarmSim::register_node(const std::string& id, const std::string& hostname,
   state_changed(it->second);
 }
 
+Instant SwarmSim::down_at(const SwarmNodeRecord& n) const {
+  const Instant at = *n.silent_since + spec_.down_after_ns;
+  if (leader_changed_at_ && at > *leader_changed_at_)
+    return std::max(at, *leader_changed_at_ + grace_after_leader_change());
+  return at;
+}
+
 bool SwarmSim::silent_too_long(const SwarmNodeRecord& n) const {
-  return n.silent_since && kernel_.now() - *n.silent_since >= spec_.down_after_ns;
+  return n.silent_since && kernel_.now() >= down_at(n);
 }
 
 model::NodeState SwarmSim::state_of(const SwarmNodeRecord& n) const {
@@ -316,8 +323,13 @@ void SwarmSim::elect_leader() {
       break;
     }
   }
-  // The new leader holds none of the old one's requests.
+  // The new leader holds none of the old one's requests, and knows of no
+  // node's heartbeats: it gives them its grace.
   if (was && leader_ != was) capacity_.leader_changed();
+  if (leader_ && was && leader_ != was) {
+    leader_changed_at_ = kernel_.now();
+    if (on_leader_changed) on_leader_changed();
+  }
 }
 
 void SwarmSim::set_silent(const std::string& id, bool silent) {
@@ -339,20 +351,30 @@ void SwarmSim::set_silent(const std::string& id, bool silent) {
   }
   n.silent_since = kernel_.now();
   changed(id);
-  turns_down_.emplace(kernel_.now() + spec_.down_after_ns, id);
+  turns_down_.emplace(down_at(n), id);
   const std::uint64_t silence = ++n.silences;
   if (leader_ && *leader_ == id) elect_leader();
   state_changed(n);
   // One event per silence, not per missed heartbeat: it only writes the
   // moment the node turns down into the trace. A silence is told apart by
   // its count, not its start time: two can start at the same instant.
-  kernel_.schedule_after(spec_.down_after_ns, [this, id, silence] {
+  schedule_down(id, silence, kernel_.now() + spec_.down_after_ns);
+}
+
+void SwarmSim::schedule_down(const std::string& id, std::uint64_t silence, Instant at) {
+  kernel_.schedule_at(at, [this, id, silence] {
     auto node = find_node(id);
     if (node == nodes_.end() || node->second.silences != silence || !node->second.silent_since)
       return;
-    trace_.record(kernel_.now(), TraceKind::NodeDown, node->second.host_name, id,
-                  "no heartbeat for " + format_duration_ms(spec_.down_after_ns));
-    state_changed(node->second);
+    const SwarmNodeRecord& n = node->second;
+    // A new leader's grace moved it later.
+    if (const Instant later = down_at(n); later > kernel_.now()) {
+      turns_down_.emplace(later, id);
+      return schedule_down(id, silence, later);
+    }
+    trace_.record(kernel_.now(), TraceKind::NodeDown, n.host_name, id,
+                  "no heartbeat for " + format_duration_ms(kernel_.now() - *n.silent_since));
+    state_changed(n);
   });
 }
 

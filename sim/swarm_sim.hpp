@@ -138,6 +138,13 @@ class SwarmSim {
   // registration, a silence starting or ending, a silence turning it down.
   // The observer compares with what it saw before (metrics).
   std::function<void(const SwarmNodeRecord&)> on_state_changed;
+  // Called when a new leader takes over (not at the first election): every
+  // worker's session was with the old leader's dispatcher.
+  std::function<void()> on_leader_changed;
+  // A new leader gives every node that was not down when it took over this
+  // long before it marks it down (swarmkit's six heartbeat periods for
+  // nodes in an unknown state).
+  Duration grace_after_leader_change() const { return 6 * spec_.heartbeat_period_ns; }
 
  private:
   // A node ID drawn from the stream of the machine it is for (`stream_key`),
@@ -145,7 +152,12 @@ class SwarmSim {
   std::string new_node_id(const std::string& stream_key);
   std::map<std::string, std::uint64_t> node_ids_drawn_;  // per stream key
   void elect_leader();
+  // The moment a silence (`silence`, its count) shows down, checked at `at`.
+  void schedule_down(const std::string& id, std::uint64_t silence, Instant at);
   bool silent_too_long(const SwarmNodeRecord& n) const;
+  // When a silent node shows down: down_after into its silence, or the end
+  // of a new leader's grace if it was not down when the leader took over.
+  Instant down_at(const SwarmNodeRecord& n) const;
 
   Kernel& kernel_;
   Trace& trace_;
@@ -179,6 +191,7 @@ class SwarmSim {
   std::set<model::NodeList::Key> list_keys_;
   void unindexed(const SwarmNodeRecord& n);
   std::optional<std::string> leader_;
+  std::optional<Instant> leader_changed_at_;  // the last time a new leader took over
   LeaderCapacity capacity_;
   std::size_t registered_ = 0;  // nodes registered: they send heartbeats
   void registered_changed() { capacity_.set_heartbeating_nodes(registered_); }

@@ -29,6 +29,7 @@ World::World(const ScenarioSpec& spec, WorldOptions options)
     break;
   }
   server_ = network_->add_endpoint("rancher-server", server_link);
+  watch_answers(cattle_capacity_.api());
   cattle_.on_label_lost([this](const CattleSim::LostLabel& l) {
     if (l.key == model::kNodeIdLabel && !l.lost_value.empty())
       reverted_claims_[{l.host_uuid, l.lost_value}] = kernel_.now();
@@ -490,6 +491,12 @@ void World::start_partition(const std::vector<std::string>& names, Duration for_
   });
 }
 
+void World::watch_answers(ServerSim& server) {
+  server.on_answered = [this, &server](std::uint32_t cls, Duration latency, ServerOutcome o) {
+    tell(ServerAnswered{server, cls, latency, o});
+  };
+}
+
 void World::handle_node_removed(const SwarmNodeRecord& n, const SwarmOrigin&) {
   if (n.host < hosts_.size()) hosts_[n.host].engine->handle_node_removed(n.id);
 }
@@ -500,6 +507,9 @@ std::size_t World::add_swarm() {
                                       spec_.servers.leader);
   deafness_.emplace_back();
   s->capacity().cpu().on_load_changed = [this, number] { leader_load_changed(number); };
+  s->on_leader_changed = [this, number] { leader_changed(number); };
+  watch_answers(s->capacity().cpu());
+  watch_answers(s->capacity().signer());
   s->on_removed = [this](const SwarmNodeRecord& n, const SwarmOrigin& o) {
     handle_node_removed(n, o);
     tell(NodeRemoved{n, o});

@@ -252,6 +252,10 @@ class World final : public EngineSim::Env, public MonSim::Env, public SchedulerS
   std::vector<Deafness> deafness_;  // per swarm
   void leader_load_changed(std::size_t swarm);
   void apply_deafness(std::size_t swarm);
+  void end_worker_sessions(std::size_t swarm, std::string_view why);
+  // Observers hear every answer, refusal and loss of `server`.
+  void watch_answers(ServerSim& server);
+  void leader_changed(std::size_t swarm);
   std::size_t environment_swarm() const;
 
   ScenarioSpec spec_;

@@ -52,10 +52,22 @@ void World::apply_deafness(std::size_t s) {
                 fmt::format("the leader cannot answer heartbeats in time: {} requests in it "
                             "(at most {}), heartbeats take {:.2f} of {} cores",
                             cpu.in_server(), cpu.limit(), cpu.background(), cpu.cores()));
+  end_worker_sessions(s, "heartbeats unanswered");
+}
+
+void World::end_worker_sessions(std::size_t s, std::string_view why) {
   std::vector<HostIndex> workers;
-  for (const auto& [id, n] : swarm.nodes())
+  for (const auto& [id, n] : swarms_[s]->nodes())
     if (n.role == model::NodeRole::Worker && n.registered) workers.push_back(n.host);
-  for (HostIndex h : workers) hosts_[h].engine->session_lost();
+  for (HostIndex h : workers) hosts_[h].engine->session_lost(why);
+}
+
+// Every worker's session was a stream to the old leader's dispatcher: it
+// breaks, and the worker registers with the new leader, all of them at
+// once. The new leader's grace (SwarmSim::down_at) keeps them from showing
+// down while they do, unless the registrations take longer than it.
+void World::leader_changed(std::size_t s) {
+  kernel_.schedule_after(0, [this, s] { end_worker_sessions(s, "a new leader"); });
 }
 
 }  // namespace swarmsim::sim

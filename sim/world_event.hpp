@@ -10,6 +10,7 @@
 #include <variant>
 
 #include "model/io.hpp"
+#include "sim/server_sim.hpp"
 #include "sim/swarm_sim.hpp"
 
 namespace swarmsim::sim {
@@ -93,10 +94,19 @@ struct LoopRanToEnd {
   Instant started;
 };
 
+// A server of the control plane (a swarm's leader or CA signer, the
+// Rancher server's API) answered a request, refused it or lost it.
+struct ServerAnswered {
+  const ServerSim& server;
+  std::uint32_t cls;
+  Duration latency;  // when served
+  ServerOutcome outcome;
+};
+
 using WorldEvent =
     std::variant<NodeRemoved, NodeDemoted, NodePromoted, NodeStateChanged, SwarmSplit,
                  DecisiveReadAnswered, DecisiveReadFailed, HostChanged, CallMade, NodeIdLearnt,
-                 LeftSwarmByLogic, TieWriteBegun, LoopRanToEnd>;
+                 LeftSwarmByLogic, TieWriteBegun, LoopRanToEnd, ServerAnswered>;
 
 class WorldObserver {
  public:

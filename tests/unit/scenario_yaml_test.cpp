@@ -455,6 +455,7 @@ ScenarioSpec rich_spec() {
   s.swarm.registration_delay = Distribution::exponential(3, 7 * kMicrosecond);
   s.swarm.removed_node_sees_error = false;
   s.swarm.grace_min_node_age_ns = 0;
+  s.recovery = RecoverySpec{20 * kMinute + 1, 3 * kMinute, 2500 * kMillisecond};
   LinkClassSpec wan = link("edge wan");
   wan.latency = Distribution::lognormal(kMillisecond, 20 * kMillisecond, 0.1);
   wan.loss = 0.1;
@@ -507,6 +508,33 @@ TEST(ScenarioYaml, ToYamlRoundTripsARichSpec) {
   }
   EXPECT_NE(text.find("agent_hostname: \"null\""), std::string::npos) << text;
   EXPECT_NE(text.find("duration: 5400000000001ns"), std::string::npos) << text;
+}
+
+// The recovery property needs some of the run to hold over, and its keys
+// are checked like any other block's.
+TEST(ScenarioYaml, RecoveryIsValidatedAgainstTheRunsEnd) {
+  const std::string head =
+      "name: t\nduration: 10m\nprofiles:\n  vm: {}\nhosts: [{name: h1, profile: vm}]\n";
+  const ScenarioSpec ok =
+      load_scenario_string(head + "recovery: {from: 2m, within: 1m, latency: 1s}\n", "t.yaml");
+  ASSERT_TRUE(ok.recovery);
+  EXPECT_EQ(ok.recovery->from_ns, 2 * kMinute);
+  EXPECT_EQ(ok.recovery->within_ns, kMinute);
+  EXPECT_EQ(ok.recovery->latency_ns, kSecond);
+  EXPECT_FALSE(load_scenario_string(head, "t.yaml").recovery);
+  auto error = [&](const std::string& tail) -> std::string {
+    try {
+      load_scenario_string(head + tail, "t.yaml");
+    } catch (const ScenarioError& e) {
+      return e.what();
+    }
+    return "";
+  };
+  EXPECT_NE(error("recovery: {from: 8m, within: 5m}\n").find("nothing would be checked"),
+            std::string::npos);
+  EXPECT_NE(error("recovery: {from: 1m, latency: 0s}\n").find("recovery.latency"),
+            std::string::npos);
+  EXPECT_NE(error("recovery: {form: 1m}\n").find("unknown key 'form'"), std::string::npos);
 }
 
 TEST(ScenarioYaml, DescriptionsOfAnyShapeRoundTrip) {
